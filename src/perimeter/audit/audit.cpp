@@ -1,0 +1,2 @@
+// Placeholder translation unit until the audit module lands.
+namespace perimeter {}

@@ -1,0 +1,15 @@
+// Subcommand groups of the `perimeter` executable. Each adds its commands to
+// `app`; the command's callback runs it and exits with its status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace perimeter::cli {
+
+void add_serve_command(CLI::App& app);       // serve
+void add_demo_model_command(CLI::App& app);  // demo-model
+void add_analyze_commands(CLI::App& app);    // analyze, redact
+void add_router_commands(CLI::App& app);     // router train|eval
+void add_audit_commands(CLI::App& app);      // audit verify|tail|export, report
+
+}  // namespace perimeter::cli

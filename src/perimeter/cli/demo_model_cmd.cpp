@@ -1,0 +1,4 @@
+#include "cli/commands.h"
+namespace perimeter::cli {
+void add_demo_model_command(CLI::App&) {}
+}  // namespace perimeter::cli

@@ -1,0 +1,2 @@
+// Placeholder translation unit until the detect module lands.
+namespace perimeter {}

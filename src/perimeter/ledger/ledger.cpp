@@ -1,0 +1,2 @@
+// Placeholder translation unit until the ledger module lands.
+namespace perimeter {}

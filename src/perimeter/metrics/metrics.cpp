@@ -1,0 +1,2 @@
+// Placeholder translation unit until the metrics module lands.
+namespace perimeter {}

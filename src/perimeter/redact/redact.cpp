@@ -1,0 +1,2 @@
+// Placeholder translation unit until the redact module lands.
+namespace perimeter {}

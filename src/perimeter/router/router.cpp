@@ -1,0 +1,2 @@
+// Placeholder translation unit until the router module lands.
+namespace perimeter {}
