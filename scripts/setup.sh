@@ -76,8 +76,14 @@ if [ ! -f "$LLAMA_PREFIX/.complete" ]; then
     -DCMAKE_INSTALL_RPATH='$ORIGIN' >&2
   cmake --build "$build" --target llama ggml llama-common llama-server >&2
   cmake --install "$build" >&2
-  mkdir -p "$LLAMA_PREFIX/bin" "$LLAMA_PREFIX/share/llama-vocab"
-  cp "$build/bin/llama-server" "$LLAMA_PREFIX/bin/"
+  # llama-server is kept as the real "local large model" upstream for tests;
+  # its build-tree RUNPATH is useless here, so a wrapper points it at lib/.
+  mkdir -p "$LLAMA_PREFIX/bin" "$LLAMA_PREFIX/libexec" "$LLAMA_PREFIX/share/llama-vocab"
+  cp "$build/bin/llama-server" "$LLAMA_PREFIX/libexec/"
+  cp -P "$build"/bin/libllama-server-impl.so* "$LLAMA_PREFIX/lib/"
+  printf '#!/bin/sh\nd=$(dirname "$(readlink -f "$0")")/..\nLD_LIBRARY_PATH="$d/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" exec "$d/libexec/llama-server" "$@"\n' \
+    >"$LLAMA_PREFIX/bin/llama-server"
+  chmod +x "$LLAMA_PREFIX/bin/llama-server"
   cp "$LLAMA_SRC"/models/ggml-vocab-*.gguf "$LLAMA_PREFIX/share/llama-vocab/"
   git -C "$LLAMA_SRC" describe --tags --always >"$LLAMA_PREFIX/VERSION" 2>/dev/null || true
   touch "$LLAMA_PREFIX/.complete"

@@ -1,4 +1,93 @@
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include "cli/commands.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "gateway/gateway.h"
+#include "http/server.h"
+
 namespace perimeter::cli {
-void add_serve_command(CLI::App&) {}
+namespace {
+
+// Model load progress: a redrawn bar on a terminal, a few log lines otherwise.
+void show_progress(const std::string& id, float p) {
+  static thread_local int last = -1;
+  const int pct = static_cast<int>(p * 100);
+  if (isatty(STDERR_FILENO)) {
+    if (pct == last) return;
+    last = pct;
+    const int filled = pct * 30 / 100;
+    std::fprintf(stderr, "\rloading %s [%.*s%*s] %3d%%%s", id.c_str(), filled, "##############################",
+                 30 - filled, "", pct, pct >= 100 ? "\n" : "");
+  } else if (pct / 25 != last / 25 || pct == 100) {
+    last = pct;
+    std::fprintf(stderr, "loading %s: %d%%\n", id.c_str(), pct);
+  }
+}
+
+int serve(const std::string& config_path, const std::string& listen_override) {
+  config::Config cfg = config::load_config(config_path);
+  if (!listen_override.empty()) {
+    auto colon = listen_override.rfind(':');
+    if (colon == std::string::npos) throw std::runtime_error("--listen must be HOST:PORT");
+    cfg.server.host = listen_override.substr(0, colon);
+    cfg.server.port = static_cast<uint16_t>(std::stoi(listen_override.substr(colon + 1)));
+  }
+  // Signals are taken by a dedicated thread so that shutdown is orderly.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  gateway::Gateway gw(cfg);
+  http::Server server(cfg.server, gw);
+  spdlog::info("perimeter listening on http://{}:{} (llama.cpp {}); loading {} model(s)", cfg.server.host,
+               server.port(), engine::llama_version(), cfg.models.size());
+  int status = 0;
+  std::thread loader([&] {
+    try {
+      gw.load_models(show_progress);
+      spdlog::info("ready: serving {}", [&] {
+        std::string s;
+        for (const auto& m : gw.models()) s += (s.empty() ? "" : ", ") + m.id + " (sha256 " + m.sha256.substr(0, 12) + ")";
+        return s;
+      }());
+    } catch (const std::exception& e) {
+      spdlog::error("{}", e.what());
+      status = 1;
+      server.stop();
+    }
+  });
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    if (sig == SIGINT || sig == SIGTERM) spdlog::info("signal {}: shutting down", sig);
+    server.stop();
+  });
+  server.run();
+  loader.join();
+  // Wake the signal thread if the server stopped for another reason.
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  return status;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "Serve the OpenAI-compatible API");
+  auto config_path = std::make_shared<std::string>("perimeter.yaml");
+  auto listen = std::make_shared<std::string>();
+  cmd->add_option("-c,--config", *config_path, "YAML configuration file")->capture_default_str();
+  cmd->add_option("--listen", *listen, "HOST:PORT, overrides `listen:` (port 0 = any free port)");
+  cmd->callback([config_path, listen] { std::exit(serve(*config_path, *listen)); });
+}
+
 }  // namespace perimeter::cli

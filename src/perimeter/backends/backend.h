@@ -1,0 +1,33 @@
+// A Backend answers chat requests: the embedded engine today, HTTP upstreams
+// (vLLM, llama.cpp server, Ollama, TGI, cloud APIs) behind the same interface.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/chat.h"
+
+namespace perimeter::backends {
+
+struct BackendInfo {
+  std::string id;         // the model id clients use
+  std::string engine;     // "embedded", ...
+  std::string sha256;     // pinned file hash (local) or snapshot name (cloud)
+  std::string egress;     // "local" or "cloud"
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Starts answering `request`; the sink is called from any thread, ending
+  // with exactly one on_done. Throws Error if the request is refused now
+  // (bad sampling values, context too long, saturated). Returns a function
+  // that cancels the answer and frees its resources.
+  virtual std::function<void()> start(const ChatRequest& request, AnswerSink sink) = 0;
+
+  // Static facts about the backend.
+  virtual BackendInfo info() const = 0;
+};
+
+}  // namespace perimeter::backends

@@ -1,0 +1,59 @@
+// The gateway's topology, read from version-controlled YAML. Loading
+// validates everything up front: a bad key or value fails with its key path.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "config/yaml_reader.h"
+
+namespace perimeter::config {
+
+// Decoding defaults of a model; each request may override them.
+struct Sampling {
+  double temperature = 0.8;  // 0 = greedy
+  int top_k = 40;            // 0 = disabled
+  double top_p = 0.95;
+  double min_p = 0.05;
+  std::optional<uint32_t> seed;  // absent = a fresh random seed per request
+  int max_tokens = 256;
+};
+
+struct Model {
+  std::string id;
+  std::string engine;  // "embedded"
+  std::filesystem::path path;
+  std::string sha256;  // pinned; loading refuses any other file
+  Sampling sampling;
+  int slots = 2;        // sequences decoded together
+  int threads = 0;      // 0 = number of cores
+  int context = 2048;   // tokens per slot
+  int queue = 64;       // requests waiting for a slot before 503
+};
+
+struct Server {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;
+  size_t max_body_bytes = 4 << 20;
+  int threads = 2;
+  int idle_timeout_s = 60;
+};
+
+struct Config {
+  std::filesystem::path source;  // file it was read from, if any
+  Server server;
+  std::map<std::string, Model> models;
+  std::string default_model;  // used when a request names "auto" or no model
+};
+
+// Parses and validates YAML text; relative paths resolve against `base_dir`.
+// Throws ConfigError("<key path>: <rule>").
+Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir);
+
+// Reads, parses and validates a config file. Throws ConfigError.
+Config load_config(const std::filesystem::path& file);
+
+}  // namespace perimeter::config

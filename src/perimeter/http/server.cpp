@@ -1,0 +1,387 @@
+#include "http/server.h"
+
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+#include "http/openai.h"
+
+namespace perimeter::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+using Request = bhttp::request<bhttp::string_body>;
+using nlohmann::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr auto kAwait = net::use_awaitable;
+auto with(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// State of one answer in flight. Backends call in from their own threads;
+// every field is touched only on the connection's strand.
+struct Exchange {
+  explicit Exchange(net::any_io_executor ex) : strand(ex), wake(ex) {
+    wake.expires_at(net::steady_timer::time_point::max());
+  }
+  net::any_io_executor strand;
+  net::steady_timer wake;  // cancelled to wake the connection coroutine
+  std::string text;        // answer text not yet written
+  std::optional<Completion> done;
+  bool client_gone = false;
+  bool watching = false;
+  std::function<void()> cancel;
+
+  void notify() { wake.cancel(); }
+};
+
+AnswerSink sink_for(const std::shared_ptr<Exchange>& ex) {
+  return {[ex](std::string_view delta) {
+            net::post(ex->strand, [ex, s = std::string(delta)] {
+              ex->text += s;
+              ex->notify();
+            });
+          },
+          [ex](const Completion& c) {
+            net::post(ex->strand, [ex, c] {
+              ex->done = c;
+              ex->notify();
+            });
+          }};
+}
+
+net::awaitable<void> wait_for(Exchange& ex) {
+  beast::error_code ec;
+  co_await ex.wake.async_wait(with(ec));
+}
+
+// Reads from the client while an answer is produced: end-of-stream or reset
+// means the client left, so the backend is cancelled and its slot freed.
+net::awaitable<void> watch_client(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                  std::shared_ptr<Exchange> ex) {
+  beast::error_code ec;
+  const size_t n = co_await stream.socket().async_read_some(buffer.prepare(4096), with(ec));
+  if (!ec) {
+    buffer.commit(n);  // a pipelined request: the client is alive, keep it
+  } else if (ec != net::error::operation_aborted) {
+    ex->client_gone = true;
+    if (ex->cancel) ex->cancel();
+  }
+  ex->watching = false;
+  ex->notify();
+}
+
+net::awaitable<void> stop_watching(beast::tcp_stream& stream, Exchange& ex) {
+  if (!ex.watching) co_return;
+  beast::error_code ec;
+  stream.socket().cancel(ec);
+  while (ex.watching) co_await wait_for(ex);
+}
+
+std::string sse(const json& j) { return "data: " + dump(j) + "\n\n"; }
+
+std::string_view path_of(const Request& req) {
+  std::string_view t(req.target().data(), req.target().size());
+  return t.substr(0, t.find('?'));
+}
+
+}  // namespace
+
+struct Server::Impl {
+  config::Server opts;
+  gateway::Gateway& gateway;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+
+  Impl(const config::Server& o, gateway::Gateway& g) : opts(o), gateway(g), ioc(o.threads), acceptor(ioc) {
+    tcp::resolver resolver(ioc);
+    beast::error_code ec;
+    auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
+    if (ec || results.empty()) throw std::runtime_error("listen: cannot resolve host '" + opts.host + "': " + ec.message());
+    const tcp::endpoint ep = results.begin()->endpoint();
+    acceptor.open(ep.protocol());
+    acceptor.set_option(net::socket_base::reuse_address(true));
+    acceptor.bind(ep, ec);
+    if (ec)
+      throw std::runtime_error("listen: cannot bind " + opts.host + ":" + std::to_string(opts.port) + ": " +
+                               ec.message() + " (is another server using the port? change `listen:`)");
+    acceptor.listen(net::socket_base::max_listen_connections);
+  }
+
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), with(ec));
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;
+      socket.set_option(tcp::no_delay(true), ec);
+      auto ex = socket.get_executor();
+      net::co_spawn(ex, session(std::move(socket)), net::detached);
+    }
+  }
+
+  net::awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    try {
+      for (;;) {
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.body_limit(opts.max_body_bytes);
+        stream.expires_after(std::chrono::seconds(opts.idle_timeout_s));
+        beast::error_code ec;
+        co_await bhttp::async_read(stream, buffer, parser, with(ec));
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
+            ec == net::error::connection_reset || ec == net::error::operation_aborted)
+          break;
+        if (ec == bhttp::error::body_limit) {
+          const Error too_large(413, "invalid_request_error",
+                                "Request body too large: the limit is " + std::to_string(opts.max_body_bytes) +
+                                    " bytes (http.max_body_bytes).",
+                                "", "request_too_large");
+          co_await send_error(stream, 11, false, too_large);
+          co_await drain(stream);
+          break;
+        }
+        if (ec) {
+          const Error malformed(400, "invalid_request_error", "Malformed HTTP request: " + ec.message(), "",
+                                "bad_request");
+          co_await send_error(stream, 11, false, malformed);
+          break;
+        }
+        Request req = parser.release();
+        const bool keep = co_await dispatch(stream, buffer, req);
+        if (!keep || !req.keep_alive()) break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("connection ended by an internal error: {}", e.what());
+    }
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  // After refusing a body we stop reading it; reading what the client still
+  // sends (bounded) lets it see our answer instead of a connection reset.
+  net::awaitable<void> drain(beast::tcp_stream& stream) {
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream.expires_after(std::chrono::seconds(2));
+    std::vector<char> sink(64 * 1024);
+    size_t total = 0;
+    while (!ec && total < (256u << 20)) total += co_await stream.async_read_some(net::buffer(sink), with(ec));
+  }
+
+  net::awaitable<bool> send(beast::tcp_stream& stream, unsigned version, bool keep_alive, bhttp::status status,
+                            std::string body, Headers headers = {}) {
+    bhttp::response<bhttp::string_body> res{status, version};
+    res.set(bhttp::field::server, "perimeter");
+    res.set(bhttp::field::content_type, "application/json");
+    for (auto& [k, v] : headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    beast::error_code ec;
+    co_await bhttp::async_write(stream, res, with(ec));
+    co_return !ec && keep_alive;
+  }
+
+  net::awaitable<bool> send_error(beast::tcp_stream& stream, unsigned version, bool keep_alive, const Error& e) {
+    Reply r = error_reply(e);
+    co_return co_await send(stream, version, keep_alive, r.status, std::move(r.body), std::move(r.headers));
+  }
+
+  struct Reply {
+    bhttp::status status;
+    std::string body;
+    Headers headers;
+  };
+
+  static Reply error_reply(const Error& e) {
+    Headers headers;
+    if (e.status == 503 || e.status == 429) headers.emplace_back("Retry-After", "1");
+    return {static_cast<bhttp::status>(e.status), dump(e.to_json()), std::move(headers)};
+  }
+
+  // Answers every endpoint except chat completions. Plain function: GCC 12
+  // miscompiles some temporaries inside co_await expressions.
+  Reply simple_route(const Request& req, std::string_view path) {
+    auto only = [&](bhttp::verb verb, const std::string& allow) -> std::optional<Reply> {
+      if (req.method() == verb) return std::nullopt;
+      Reply r = error_reply(Error(405, "invalid_request_error",
+                                  "Method " + std::string(req.method_string()) + " is not allowed on " +
+                                      std::string(path) + "; use " + allow + ".",
+                                  "", "method_not_allowed"));
+      r.headers.emplace_back("Allow", allow);
+      return r;
+    };
+    if (path == "/v1/chat/completions") return *only(bhttp::verb::post, "POST");
+    if (path == "/v1/models") {
+      if (auto r = only(bhttp::verb::get, "GET")) return *r;
+      json data = json::array();
+      for (const auto& m : gateway.models())
+        data.push_back({{"id", m.id},
+                        {"object", "model"},
+                        {"created", 0},
+                        {"owned_by", "perimeter"},
+                        {"perimeter", {{"engine", m.engine}, {"sha256", m.sha256}, {"egress", m.egress}}}});
+      return {bhttp::status::ok, dump({{"object", "list"}, {"data", data}}), {}};
+    }
+    if (path == "/healthz") {
+      if (auto r = only(bhttp::verb::get, "GET")) return *r;
+      return {bhttp::status::ok, R"({"status":"ok"})", {}};
+    }
+    if (path == "/readyz") {
+      if (auto r = only(bhttp::verb::get, "GET")) return *r;
+      if (gateway.ready()) return {bhttp::status::ok, R"({"status":"ready"})", {}};
+      return {bhttp::status::service_unavailable, R"({"status":"loading"})", {}};
+    }
+    return error_reply(Error(404, "invalid_request_error",
+                             "Unknown request URL: " + std::string(req.method_string()) + " " + std::string(path) +
+                                 ". See docs/ARCHITECTURE.md for the endpoints.",
+                             "", "unknown_url"));
+  }
+
+  net::awaitable<bool> dispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
+    const std::string_view path = path_of(req);
+    if (path == "/v1/chat/completions" && req.method() == bhttp::verb::post)
+      co_return co_await chat(stream, buffer, req);
+    Reply r = simple_route(req, path);
+    co_return co_await send(stream, req.version(), req.keep_alive(), r.status, std::move(r.body),
+                            std::move(r.headers));
+  }
+
+  net::awaitable<bool> chat(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const unsigned v = req.version();
+    const bool ka = req.keep_alive();
+    auto ex = std::make_shared<Exchange>(co_await net::this_coro::executor);
+    ChatRequest chat_req;
+    ResponseMeta meta;
+    std::optional<Error> refused;
+    try {
+      chat_req = parse_chat_request(req.body());
+      backends::Backend& backend = gateway.backend_for(chat_req.model);
+      const auto info = backend.info();
+      meta = {new_completion_id(),
+              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
+              info.id, "fp_" + info.sha256.substr(0, 12)};
+      ex->cancel = backend.start(chat_req, sink_for(ex));
+    } catch (const Error& e) {
+      refused = e;
+    }
+    if (refused) {
+      spdlog::info("POST /v1/chat/completions {} {}", refused->status, refused->what());
+      co_return co_await send_error(stream, v, ka, *refused);
+    }
+    stream.expires_never();
+    ex->watching = true;
+    net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
+
+    bool keep = ka;
+    if (chat_req.stream) {
+      keep = co_await stream_answer(stream, req, *ex, meta, chat_req.include_usage) && ka;
+    } else {
+      while (!ex->done && !ex->client_gone) co_await wait_for(*ex);
+    }
+    co_await stop_watching(stream, *ex);
+    if (ex->client_gone) {
+      spdlog::info("POST /v1/chat/completions {} client disconnected; generation cancelled", meta.id);
+      co_return false;
+    }
+    if (!chat_req.stream) {
+      if (ex->done->error) keep = co_await send_error(stream, v, ka, *ex->done->error);
+      else {
+        Headers headers{{"X-Request-Id", meta.id}};
+        keep = co_await send(stream, v, ka, bhttp::status::ok, dump(completion_json(meta, ex->text, *ex->done)),
+                             std::move(headers));
+      }
+    }
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    spdlog::info("POST /v1/chat/completions {} model={} stream={} finish={} prompt_tokens={} completion_tokens={} {:.1f}ms",
+                 meta.id, meta.model, chat_req.stream, finish_reason_name(ex->done->finish),
+                 ex->done->usage.prompt_tokens, ex->done->usage.completion_tokens, ms);
+    co_return keep;
+  }
+
+  // Relays the answer as OpenAI server-sent events. Returns false if the
+  // client went away.
+  net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req, Exchange& ex,
+                                     const ResponseMeta& meta, bool include_usage) {
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, req.version()};
+    res.set(bhttp::field::server, "perimeter");
+    res.set(bhttp::field::content_type, "text/event-stream");
+    res.set(bhttp::field::cache_control, "no-cache");
+    res.set("X-Request-Id", meta.id);
+    res.keep_alive(req.keep_alive());
+    res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
+    beast::error_code ec;
+    co_await bhttp::async_write_header(stream, sr, with(ec));
+    std::string out = sse(chunk_json(meta, {{"role", "assistant"}, {"content", ""}}, nullptr, include_usage));
+    for (;;) {
+      if (!ex.text.empty()) {
+        out += sse(chunk_json(meta, {{"content", ex.text}}, nullptr, include_usage));
+        ex.text.clear();
+      }
+      const bool finished = ex.done.has_value();
+      if (finished) {
+        if (ex.done->error) {
+          out += sse(ex.done->error->to_json());
+        } else if (ex.done->finish == FinishReason::Cancelled) {
+          out += sse(Error(503, "server_error", "The server is shutting down; the answer was cut short.").to_json());
+        } else {
+          out += sse(chunk_json(meta, json::object(), finish_reason_name(ex.done->finish), include_usage));
+          if (include_usage) out += sse(usage_chunk_json(meta, ex.done->usage));
+        }
+        out += "data: [DONE]\n\n";
+      }
+      if (!out.empty() && !ec) {
+        co_await net::async_write(stream, bhttp::make_chunk(net::buffer(out)), with(ec));
+        out.clear();
+      }
+      if (!ec && finished) co_await net::async_write(stream, bhttp::make_chunk_last(), with(ec));
+      if (ec && !ex.client_gone) {
+        ex.client_gone = true;
+        if (ex.cancel) ex.cancel();
+      }
+      if (finished || ex.client_gone) co_return !ex.client_gone;
+      co_await wait_for(ex);
+    }
+  }
+};
+
+Server::Server(const config::Server& options, gateway::Gateway& gateway)
+    : impl_(std::make_unique<Impl>(options, gateway)) {}
+
+Server::~Server() = default;
+
+uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  net::co_spawn(impl_->ioc, impl_->accept_loop(), net::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->opts.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->ioc.stop();
+  });
+}
+
+}  // namespace perimeter::http
