@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <unistd.h>
+
 #include <ggml.h>
 #include <gguf.h>
 
@@ -136,8 +138,9 @@ std::string write_demo_model(const std::filesystem::path& out, const DemoShape& 
     }
     gguf_add_tensor(g.get(), t);
   }
+  // Unique temporary name: parallel test processes may write the same model.
   std::filesystem::path tmp = out;
-  tmp += ".tmp";
+  tmp += ".tmp." + std::to_string(::getpid());
   if (!gguf_write_to_file(g.get(), tmp.c_str(), false))
     throw std::runtime_error("cannot write " + out.string());
   std::filesystem::rename(tmp, out);

@@ -159,7 +159,7 @@ class LlamaEngine final : public Engine {
 
   EngineStats stats() const override {
     std::lock_guard lk(mu_);
-    return {opts_.slots, busy_, static_cast<int>(queue_.size())};
+    return {opts_.slots, busy_, static_cast<int>(queue_.size()), completed_, cancelled_};
   }
 
  private:
@@ -252,22 +252,27 @@ class LlamaEngine final : public Engine {
     ++busy_;
   }
 
+  // Frees the slot first, then reports: whoever hears on_done may submit
+  // again at once and must find the capacity free.
   void finish(Slot& slot, FinishReason reason, std::optional<Error> error = std::nullopt) {
-    Job& job = *slot.job;
-    if (reason != FinishReason::Cancelled && !slot.pending.empty())
-      job.sink.on_delta(utf8_sanitize(slot.pending));
+    Job job = std::move(*slot.job);
+    if (reason != FinishReason::Cancelled && !slot.pending.empty()) job.sink.on_delta(utf8_sanitize(slot.pending));
     Completion c;
     c.finish = reason;
     c.usage = {static_cast<int>(job.prompt.size()), slot.generated};
     c.error = std::move(error);
     c.model_sha256 = opts_.sha256;
-    job.sink.on_done(c);
     llama_memory_seq_rm(mem_, slot.seq, -1, -1);
     llama_sampler_free(slot.sampler);
     slot.sampler = nullptr;
     slot.job.reset();
-    std::lock_guard lk(mu_);
-    --busy_;
+    {
+      std::lock_guard lk(mu_);
+      --busy_;
+      ++(reason == FinishReason::Cancelled ? cancelled_ : completed_);
+    }
+    cv_.notify_all();
+    job.sink.on_done(c);
   }
 
   void step() {
@@ -359,6 +364,8 @@ class LlamaEngine final : public Engine {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   int busy_ = 0;
+  uint64_t completed_ = 0;
+  uint64_t cancelled_ = 0;
   bool stopping_ = false;
   std::thread worker_;
 };

@@ -52,6 +52,8 @@ struct EngineStats {
   int slots = 0;
   int busy = 0;    // slots decoding now
   int queued = 0;  // requests waiting for a slot
+  uint64_t completed = 0;  // answers finished (stop or length) since load
+  uint64_t cancelled = 0;  // answers cancelled (client gone) since load
 };
 
 class Engine {

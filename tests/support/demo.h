@@ -1,0 +1,21 @@
+// Test fixtures shared by the suites: the tiny demo model and configs for it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "config/config.h"
+
+namespace perimeter::testing {
+
+// Path of the tiny demo model (seed 1), generated once into the build tree.
+const std::filesystem::path& tiny_model();
+
+// Its sha256.
+const std::string& tiny_model_sha256();
+
+// A one-model config serving the tiny demo model as "demo" on an ephemeral
+// loopback port; `extra_model_yaml` is appended inside the model's mapping.
+config::Config demo_config(int slots = 2, int queue = 8, const std::string& extra_model_yaml = "");
+
+}  // namespace perimeter::testing
