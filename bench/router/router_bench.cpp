@@ -1,0 +1,64 @@
+// Latency of one intent classification (the builtin linear router) at 200 B,
+// 2 KB and 32 KB of realistic prompt text, pinned to one core. Prints p50,
+// p99 and mean in microseconds; never asserts.
+//
+//   build-*/bench/router/router_bench [model] [sha256]
+#include <sched.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "core/sha256.h"
+#include "router/dataset.h"
+#include "router/router.h"
+
+using namespace perimeter::router;
+
+int main(int argc, char** argv) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(0, &set);
+  sched_setaffinity(0, sizeof set, &set);  // one core, as the target states
+
+  std::string root = PERIMETER_SOURCE_DIR;
+  std::string model = argc > 1 ? argv[1] : root + "/" + std::string(kBuiltinModelPath);
+  std::string pin = argc > 2 ? argv[2] : std::string(kBuiltinModelSha256);
+  auto clf = load_linear_classifier(model, pin, 0.7);
+
+  // Prompts of each size cut from the labelled data, so the text is realistic.
+  std::vector<Example> data = load_examples(root + "/data/router/prompts.jsonl");
+  std::string corpus;
+  for (const Example& e : data) corpus += e.text + "\n";
+
+  std::printf("router_bench  model %s\n  size      p50 us    p99 us   mean us   calls\n",
+              model.c_str());
+  for (size_t size : {size_t{200}, size_t{2048}, size_t{32768}}) {
+    std::vector<std::string> prompts;
+    for (size_t off = 0; off + size < corpus.size() && prompts.size() < 256; off += 9973)
+      prompts.push_back(corpus.substr(off, size));
+    const size_t calls = size > 10000 ? 20000 : 100000;
+    std::vector<double> us;
+    us.reserve(calls);
+    volatile double sink = 0;
+    for (size_t i = 0; i < 2000; ++i)  // warm the weights into cache
+      sink =
+          sink + clf->classify(std::vector<Turn>{{"user", prompts[i % prompts.size()]}}).confidence;
+    for (size_t i = 0; i < calls; ++i) {
+      Turn t{"user", prompts[i % prompts.size()]};
+      auto t0 = std::chrono::steady_clock::now();
+      Classification c = clf->classify(std::span<const Turn>(&t, 1));
+      auto t1 = std::chrono::steady_clock::now();
+      sink = sink + c.confidence;
+      us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+    }
+    double mean = 0;
+    for (double x : us) mean += x / static_cast<double>(us.size());
+    std::sort(us.begin(), us.end());
+    std::printf("  %6zu  %8.2f  %8.2f  %8.2f  %6zu\n", size, us[us.size() / 2],
+                us[us.size() * 99 / 100], mean, calls);
+  }
+  return 0;
+}

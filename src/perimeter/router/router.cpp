@@ -1,2 +1,0 @@
-// Placeholder translation unit until the router module lands.
-namespace perimeter {}
