@@ -1,2 +1,0 @@
-// Placeholder translation unit until the audit module lands.
-namespace perimeter {}

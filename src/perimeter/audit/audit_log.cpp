@@ -1,0 +1,334 @@
+#include "audit/audit_log.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "audit/chain.h"
+#include "core/sha256.h"
+
+namespace perimeter::audit {
+
+// ---- options -----------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& rule) {
+  throw std::runtime_error(path + ": " + rule);
+}
+
+std::string get_string(const YAML::Node& n, const std::string& path) {
+  if (!n.IsScalar()) fail(path, "must be a string");
+  return n.as<std::string>();
+}
+
+bool valid_chain_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  });
+}
+
+}  // namespace
+
+AuditOptions parse_audit_options(const YAML::Node& node, const std::string& key_path) {
+  AuditOptions o;
+  if (!node || node.IsNull()) fail(key_path + ".signing_key", "is required");
+  if (!node.IsMap()) fail(key_path, "must be a mapping");
+  bool have_key = false;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string path = key_path + "." + key;
+    const YAML::Node& v = kv.second;
+    if (key == "store") {
+      o.store = get_string(v, path);
+      bool ok = (o.store.rfind("sqlite:", 0) == 0 && o.store.size() > 7) ||
+                o.store.rfind("postgresql://", 0) == 0 || o.store.rfind("postgres://", 0) == 0;
+      if (!ok) fail(path, "must be \"sqlite:PATH\" or a \"postgresql://...\" URI");
+    } else if (key == "store_text") {
+      bool b = false;
+      if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) fail(path, "must be true or false");
+      o.store_text = b;
+    } else if (key == "checkpoint_every") {
+      long long n = 0;
+      if (!v.IsScalar() || !YAML::convert<long long>::decode(v, n))
+        fail(path, "must be an integer");
+      if (n < 1) fail(path, "must be >= 1");
+      o.checkpoint_every = n;
+    } else if (key == "signing_key") {
+      o.signing_key = get_string(v, path);
+      if (o.signing_key.empty()) fail(path, "must name an Ed25519 private key file");
+      have_key = true;
+    } else if (key == "public_key") {
+      o.public_key = get_string(v, path);
+    } else if (key == "replica") {
+      o.replica = get_string(v, path);
+      if (!valid_chain_name(o.replica)) fail(path, "must be 1-64 characters of [A-Za-z0-9._-]");
+    } else if (key == "sync") {
+      std::string s = get_string(v, path);
+      if (s == "full")
+        o.sync = SyncMode::Full;
+      else if (s == "normal")
+        o.sync = SyncMode::Normal;
+      else
+        fail(path, "must be \"full\" or \"normal\"");
+    } else {
+      fail(path,
+           "unknown key (expected store, store_text, checkpoint_every, signing_key, "
+           "public_key, replica, sync)");
+    }
+  }
+  if (!have_key)
+    fail(key_path + ".signing_key",
+         "is required (create one with `perimeter audit keygen --out FILE`)");
+  if (o.public_key.empty()) o.public_key = default_public_key_path(o.signing_key).string();
+  return o;
+}
+
+// ---- the log -------------------------------------------------------------------
+
+struct AuditLog::Waiter {
+  bool done = false;
+  std::exception_ptr error;
+};
+
+struct AuditLog::Pending {
+  Row row;
+  bool has_text = false;
+  TextRow text;
+  bool needs_sig = false;  // a checkpoint: signed by the leader, outside the lock
+  Waiter* waiter = nullptr;
+};
+
+std::unique_ptr<AuditLog> AuditLog::open(const AuditOptions& options) {
+  SigningKey key = SigningKey::load(options.signing_key);
+  StoreOptions so;
+  so.sync = options.sync;
+  return std::make_unique<AuditLog>(open_store(options.store, so), std::move(key), options.replica,
+                                    options.checkpoint_every, options.store_text);
+}
+
+AuditLog::AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string chain,
+                   int64_t checkpoint_every, bool store_text)
+    : store_(std::move(store)),
+      key_(std::move(key)),
+      key_id_(key_.public_key().key_id()),
+      chain_(std::move(chain)),
+      checkpoint_every_(std::max<int64_t>(1, checkpoint_every)),
+      store_text_(store_text) {
+  if (!valid_chain_name(chain_))
+    throw std::runtime_error("audit chain name '" + chain_ +
+                             "' must be 1-64 characters of [A-Za-z0-9._-]");
+  std::unique_lock lk(mu_);
+  resync_locked();
+  auto last = store_->last(chain_);
+  if (last && last->type != "checkpoint") {
+    Waiter w;
+    Receipt r;
+    enqueue_checkpoint_locked("recovery", &w, &r);
+    wait_durable(lk, w);
+  }
+}
+
+AuditLog::~AuditLog() {
+  try {
+    close();
+  } catch (...) {
+  }
+}
+
+void AuditLog::resync_locked() {
+  // Continue after the last durable record, but only if the signed head agrees
+  // with it: appending after a truncated or edited tail would overwrite the
+  // evidence.
+  auto last = store_->last(chain_);
+  auto head = store_->head(chain_);
+  PublicKey pub = key_.public_key();
+  if (last || head) {
+    auto problem = [&](const std::string& why) {
+      throw std::runtime_error("audit chain '" + chain_ + "' is damaged (" + why +
+                               "); refusing to append. Run `perimeter audit verify`.");
+    };
+    if (!head) problem("records but no signed head");
+    if (!last) problem("a signed head but no records");
+    if (head->seq != last->seq || head->hash != last->hash)
+      problem("signed head is at seq " + std::to_string(head->seq) +
+              " but the last record is seq " + std::to_string(last->seq));
+    if (!pub.verify(head_message(*head), head->sig))
+      problem("head signature does not verify with this signing key");
+    if (sha256_hex(last->body) != last->hash)
+      problem("last record's hash does not match its content");
+  }
+  next_seq_ = last ? last->seq + 1 : 1;
+  last_hash_ = last ? last->hash : kGenesisHash;
+  since_checkpoint_ = 0;
+  needs_resync_ = false;
+}
+
+void AuditLog::enqueue_locked(std::string_view type, const std::string& request_id,
+                              const std::string& payload, std::string_view text,
+                              const char* text_kind, Waiter* waiter, Receipt* receipt) {
+  Pending p;
+  p.row.chain = chain_;
+  p.row.seq = next_seq_;
+  p.row.time_ms = now_ms();
+  p.row.type = std::string(type);
+  p.row.request_id = request_id;
+  p.row.body = record_bytes(payload, chain_, last_hash_, p.row.seq, p.row.time_ms, type);
+  p.row.hash = sha256_hex(p.row.body);
+  if (store_text_ && text_kind && !text.empty()) {
+    p.has_text = true;
+    p.text = TextRow{chain_, p.row.seq, text_kind, request_id, p.row.time_ms, std::string(text)};
+  }
+  p.waiter = waiter;
+  if (receipt) *receipt = Receipt{p.row.seq, p.row.hash};
+  ++next_seq_;
+  last_hash_ = p.row.hash;
+  queue_.push_back(std::move(p));
+}
+
+void AuditLog::enqueue_checkpoint_locked(const std::string& reason, Waiter* waiter,
+                                         Receipt* receipt) {
+  nlohmann::json j = nlohmann::json::object();
+  j["reason"] = reason;
+  j["key_id"] = key_id_;
+  j["records"] = next_seq_;  // records in the chain including this checkpoint
+  j["previous_checkpoint"] = last_checkpoint_seq_;
+  last_checkpoint_seq_ = next_seq_;
+  enqueue_locked("checkpoint", "", canonical(j), {}, nullptr, waiter, receipt);
+  queue_.back().needs_sig = true;
+  since_checkpoint_ = 0;
+}
+
+void AuditLog::await_resync_locked(std::unique_lock<std::mutex>& lk) {
+  while (needs_resync_) {
+    // A failed batch may still be unwinding; re-read the tail once it has.
+    if (!committing_ && queue_.empty()) {
+      resync_locked();
+      return;
+    }
+    cv_.wait(lk);
+  }
+}
+
+Receipt AuditLog::append(std::string_view type, const std::string& request_id, std::string payload,
+                         std::string_view text, const char* text_kind) {
+  Waiter w;
+  Receipt r;
+  std::unique_lock lk(mu_);
+  if (closed_) throw std::runtime_error("audit log is closed");
+  await_resync_locked(lk);
+  enqueue_locked(type, request_id, payload, text, text_kind, &w, &r);
+  if (++since_checkpoint_ >= checkpoint_every_)
+    enqueue_checkpoint_locked("interval", nullptr, nullptr);
+  wait_durable(lk, w);
+  return r;
+}
+
+void AuditLog::wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w) {
+  while (!w.done) {
+    if (!committing_ && !queue_.empty())
+      commit_batch(lk);  // become the leader for everything queued so far
+    else
+      cv_.wait(lk);
+  }
+  if (w.error) std::rethrow_exception(w.error);
+}
+
+void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
+  committing_ = true;
+  std::vector<Pending> batch;
+  batch.swap(queue_);
+  Head head{chain_, batch.back().row.seq, batch.back().row.hash, now_ms(), ""};
+  lk.unlock();
+
+  std::exception_ptr err;
+  try {
+    std::vector<Row> rows;
+    std::vector<TextRow> texts;
+    rows.reserve(batch.size());
+    for (Pending& p : batch) {
+      if (p.needs_sig) p.row.sig = key_.sign(checkpoint_message(p.row.hash));
+      rows.push_back(p.row);
+      if (p.has_text) texts.push_back(p.text);
+    }
+    head.sig = key_.sign(head_message(head));
+    store_->append(rows, texts, head);
+  } catch (...) {
+    err = std::current_exception();
+  }
+
+  lk.lock();
+  committing_ = false;
+  int64_t records = 0, checkpoints = 0;
+  for (Pending& p : batch) {
+    (p.row.type == "checkpoint" ? checkpoints : records)++;
+    if (p.waiter) {
+      p.waiter->done = true;
+      p.waiter->error = err;
+    }
+  }
+  if (!err) {
+    stats_.records += records;
+    stats_.checkpoints += checkpoints;
+    stats_.commits++;
+  } else {
+    // Records queued meanwhile were chained onto the failed batch: fail them
+    // too, and re-read the durable tail before the next append.
+    stats_.failures++;
+    for (Pending& p : queue_) {
+      if (p.waiter) {
+        p.waiter->done = true;
+        p.waiter->error = err;
+      }
+    }
+    queue_.clear();
+    needs_resync_ = true;
+  }
+  cv_.notify_all();
+}
+
+Receipt AuditLog::append_decision(const Decision& d, std::string_view prompt_text) {
+  return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt");
+}
+
+Receipt AuditLog::append_outcome(const Outcome& o, std::string_view completion_text) {
+  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion");
+}
+
+Receipt AuditLog::append_fallback(const Fallback& f) {
+  return append("fallback", f.request_id, canonical(to_json(f)), {}, nullptr);
+}
+
+Receipt AuditLog::checkpoint(const std::string& reason) {
+  Waiter w;
+  Receipt r;
+  std::unique_lock lk(mu_);
+  if (closed_) throw std::runtime_error("audit log is closed");
+  await_resync_locked(lk);
+  enqueue_checkpoint_locked(reason, &w, &r);
+  wait_durable(lk, w);
+  return r;
+}
+
+void AuditLog::close() {
+  Waiter w;
+  std::unique_lock lk(mu_);
+  if (closed_) return;
+  closed_ = true;  // no append may follow the closing checkpoint
+  await_resync_locked(lk);
+  enqueue_checkpoint_locked("close", &w, nullptr);
+  wait_durable(lk, w);
+}
+
+int64_t AuditLog::pending() const {
+  std::lock_guard lk(mu_);
+  return static_cast<int64_t>(queue_.size());
+}
+
+AuditStats AuditLog::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+}  // namespace perimeter::audit
