@@ -107,8 +107,10 @@ inline void tokenize(std::string_view text, OnToken&& on_token) {
   flush();
 }
 
+// Fibonacci hashing: one multiply spreads every bit of h into the top bits
+// (the hot path runs this once per feature, so no full finalizer).
 inline uint32_t bucket_of(uint64_t h, uint32_t ns, uint32_t bits) {
-  return static_cast<uint32_t>(mix(h ^ kNamespaceSalt[ns]) >> (64 - bits));
+  return static_cast<uint32_t>(((h ^ kNamespaceSalt[ns]) * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
 // Emits the features of one contiguous segment into namespace `ns`.

@@ -22,7 +22,7 @@ namespace {
 constexpr char kMagic[8] = {'P', 'R', 'M', 'R', 'O', 'U', 'T', 'E'};
 constexpr const char* kLabels = "public_fact,sensitive_extraction,complex_reasoning";
 constexpr const char* kKind = "linear-hashed-ngrams";
-constexpr const char* kHash = "fnv1a64+fmix64/v1";
+constexpr const char* kHash = "fnv1a64+fibonacci/v1";
 constexpr uint32_t kMaxHeader = 64 * 1024;
 
 void put_u32(std::string& out, uint32_t v) {

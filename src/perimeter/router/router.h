@@ -55,7 +55,7 @@ class Classifier {
 // and its pinned hash (tests/router checks that the file matches this pin).
 inline constexpr std::string_view kBuiltinModelPath = "data/router/intent_linear.bin";
 inline constexpr std::string_view kBuiltinModelSha256 =
-    "4b3e786c6b1cf204c9306bccb3cdb63709881212d62e7181edf5bac2dc1403d4";
+    "6f25adab70239909f81a81c07ee64ac007eac792a06f1486a8efc05980bb89f5";
 
 // Loads a linear router artefact. Throws std::runtime_error naming both hashes
 // if the file's sha256 differs from `expected_sha256` (which is required), and
