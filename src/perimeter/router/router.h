@@ -55,7 +55,7 @@ class Classifier {
 // and its pinned hash (tests/router checks that the file matches this pin).
 inline constexpr std::string_view kBuiltinModelPath = "data/router/intent_linear.bin";
 inline constexpr std::string_view kBuiltinModelSha256 =
-    "6f25adab70239909f81a81c07ee64ac007eac792a06f1486a8efc05980bb89f5";
+    "92c8a9a4885ce228c776a5d44e5a593fd2e9f4f4c6a91b8f49cda6927148c212";
 
 // Loads a linear router artefact. Throws std::runtime_error naming both hashes
 // if the file's sha256 differs from `expected_sha256` (which is required), and
