@@ -336,3 +336,22 @@ TEST(ResolveSampling, InvalidOverrideNamesTheField) {
 
 }  // namespace
 }  // namespace perimeter::engine
+
+namespace perimeter::engine {
+namespace {
+
+// examples/demo.yaml pins the demo model like any real model; if the writer
+// or the pinned tokenizer changes, this fails and the pin must be updated.
+TEST(DemoModel, ExampleConfigPinsWhatTheWriterProduces) {
+  const auto cfg = config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/demo.yaml");
+  const auto out = temp_path("pinned.gguf");
+  EXPECT_EQ(write_demo_model(out, demo_shape("tiny"), 1, default_vocab_file()), cfg.models.at("demo").sha256);
+  std::filesystem::remove(out);
+}
+
+TEST(Examples, RealModelExampleParses) {
+  EXPECT_NO_THROW(config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/real-model.yaml"));
+}
+
+}  // namespace
+}  // namespace perimeter::engine
