@@ -233,8 +233,7 @@ TEST_P(AuditLogTest, DetectsRecordAppendedWithoutTheKey) {
   VerifyReport rep = check();
   ASSERT_FALSE(rep.ok);
   EXPECT_EQ(rep.chains[0].bad_seq, last.seq + 1);
-  EXPECT_NE(rep.chains[0].problem.find("after the signed head"), std::string::npos)
-      << rep.summary();
+  EXPECT_NE(rep.chains[0].problem.find("after the head"), std::string::npos) << rep.summary();
 }
 
 TEST_P(AuditLogTest, DetectsSwappedRecords) {
@@ -267,17 +266,25 @@ TEST_P(AuditLogTest, DetectsTruncatedTail) {
   EXPECT_THROW(log(), std::runtime_error);
 }
 
-TEST_P(AuditLogTest, DetectsTruncationWithForgedHead) {
+TEST_P(AuditLogTest, DetectsTruncationWithRewrittenHead) {
   write_records(10);
   auto s = store();
   auto rows = all_rows(*s);
   s->exec_for_test("DELETE FROM audit_records WHERE chain = 'main' AND seq > 8");
-  Head forged{"main", 8, rows[7].hash, rows[7].time_ms, ""};
-  forged.sig = SigningKey::generate().sign(head_message(forged));
-  s->exec_for_test("UPDATE audit_heads SET seq = 8, hash = " + lit(forged.hash) +
-                   ", time_ms = " + std::to_string(forged.time_ms) + ", sig = " + lit(forged.sig) +
+  // Moving the unsigned part back is not enough: the signed part still says 11.
+  s->exec_for_test("UPDATE audit_heads SET seq = 8, hash = " + lit(rows[7].hash) +
                    " WHERE chain = 'main'");
   VerifyReport rep = check();
+  ASSERT_FALSE(rep.ok);
+  EXPECT_NE(rep.chains[0].problem.find("the signed head is at seq 11"), std::string::npos)
+      << rep.summary();
+  // Re-signing the head needs the private key; another key's signature fails.
+  Head forged{"main", 8, rows[7].hash, rows[7].time_ms, 8, rows[7].hash, rows[7].time_ms, ""};
+  forged.sig = SigningKey::generate().sign(head_message(forged));
+  s->exec_for_test("UPDATE audit_heads SET signed_seq = 8, signed_hash = " + lit(forged.hash) +
+                   ", signed_time_ms = " + std::to_string(forged.time_ms) +
+                   ", sig = " + lit(forged.sig) + " WHERE chain = 'main'");
+  rep = check();
   ASSERT_FALSE(rep.ok);
   EXPECT_NE(rep.chains[0].problem.find("head signature is invalid"), std::string::npos)
       << rep.summary();

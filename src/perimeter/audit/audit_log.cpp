@@ -159,6 +159,7 @@ void AuditLog::resync_locked() {
     if (sha256_hex(last->body) != last->hash)
       problem("last record's hash does not match its content");
   }
+  signed_head_ = head ? *head : Head{};
   next_seq_ = last ? last->seq + 1 : 1;
   last_hash_ = last ? last->hash : kGenesisHash;
   since_checkpoint_ = 0;
@@ -239,21 +240,44 @@ void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
   committing_ = true;
   std::vector<Pending> batch;
   batch.swap(queue_);
-  Head head{chain_, batch.back().row.seq, batch.back().row.hash, now_ms(), ""};
+  Head head;
+  head.chain = chain_;
+  head.seq = batch.back().row.seq;
+  head.hash = batch.back().row.hash;
+  head.time_ms = now_ms();
   lk.unlock();
 
+  // Only one leader runs at a time, so signed_head_ needs no lock here.
   std::exception_ptr err;
+  bool signed_now = false;
   try {
     std::vector<Row> rows;
     std::vector<TextRow> texts;
     rows.reserve(batch.size());
+    bool has_checkpoint = false;
     for (Pending& p : batch) {
-      if (p.needs_sig) p.row.sig = key_.sign(checkpoint_message(p.row.hash));
+      if (p.needs_sig) {
+        p.row.sig = key_.sign(checkpoint_message(p.row.hash));
+        has_checkpoint = true;
+      }
       rows.push_back(p.row);
       if (p.has_text) texts.push_back(p.text);
     }
-    head.sig = key_.sign(head_message(head));
+    if (has_checkpoint || head.time_ms - signed_head_.signed_time_ms >= kHeadSignIntervalMs ||
+        signed_head_.signed_seq == 0) {
+      head.signed_seq = head.seq;
+      head.signed_hash = head.hash;
+      head.signed_time_ms = head.time_ms;
+      head.sig = key_.sign(head_message(head));
+      signed_now = true;
+    } else {
+      head.signed_seq = signed_head_.signed_seq;
+      head.signed_hash = signed_head_.signed_hash;
+      head.signed_time_ms = signed_head_.signed_time_ms;
+      head.sig = signed_head_.sig;
+    }
     store_->append(rows, texts, head);
+    if (signed_now) signed_head_ = head;
   } catch (...) {
     err = std::current_exception();
   }

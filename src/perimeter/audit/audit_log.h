@@ -51,6 +51,11 @@ struct AuditStats {
 
 class AuditLog {
  public:
+  // The head's signature is refreshed at most this often (and with every
+  // checkpoint): signing each commit would double its cost. A tail younger
+  // than this at a crash is pinned by the unsigned head only.
+  static constexpr int64_t kHeadSignIntervalMs = 50;
+
   // Opens the store and key named by `options`; throws std::runtime_error.
   static std::unique_ptr<AuditLog> open(const AuditOptions& options);
 
@@ -128,6 +133,7 @@ class AuditLog {
   std::string last_hash_;
   int64_t since_checkpoint_ = 0;
   int64_t last_checkpoint_seq_ = 0;
+  Head signed_head_;  // last signed head part; touched only by the current leader
   AuditStats stats_;
 };
 

@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS audit_heads (
   seq BIGINT NOT NULL,
   hash TEXT NOT NULL,
   time_ms BIGINT NOT NULL,
+  signed_seq BIGINT NOT NULL,
+  signed_hash TEXT NOT NULL,
+  signed_time_ms BIGINT NOT NULL,
   sig TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_text (
@@ -95,21 +98,28 @@ class PgStore final : public Store {
       }
       q += ';';
     }
-    q += "INSERT INTO audit_heads (chain, seq, hash, time_ms, sig) VALUES (" + lit(head.chain) +
-         ',' + std::to_string(head.seq) + ',' + lit(head.hash) + ',' +
-         std::to_string(head.time_ms) + ',' + lit(head.sig) +
+    q += "INSERT INTO audit_heads (chain, seq, hash, time_ms, signed_seq, signed_hash, "
+         "signed_time_ms, sig) VALUES (" +
+         lit(head.chain) + ',' + std::to_string(head.seq) + ',' + lit(head.hash) + ',' +
+         std::to_string(head.time_ms) + ',' + std::to_string(head.signed_seq) + ',' +
+         lit(head.signed_hash) + ',' + std::to_string(head.signed_time_ms) + ',' + lit(head.sig) +
          ") ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-         "time_ms = excluded.time_ms, sig = excluded.sig;";
+         "time_ms = excluded.time_ms, signed_seq = excluded.signed_seq, "
+         "signed_hash = excluded.signed_hash, signed_time_ms = excluded.signed_time_ms, "
+         "sig = excluded.sig;";
     run(q.c_str());
   }
 
   std::optional<Head> head(const std::string& chain) override {
     std::lock_guard lk(mu_);
     ensure_connected();
-    auto r =
-        query("SELECT chain, seq, hash, time_ms, sig FROM audit_heads WHERE chain = $1", {chain});
+    auto r = query(
+        "SELECT chain, seq, hash, time_ms, signed_seq, signed_hash, signed_time_ms, sig "
+        "FROM audit_heads WHERE chain = $1",
+        {chain});
     if (PQntuples(r.get()) == 0) return std::nullopt;
-    return Head{val(r, 0, 0), ival(r, 0, 1), val(r, 0, 2), ival(r, 0, 3), val(r, 0, 4)};
+    return Head{val(r, 0, 0),  ival(r, 0, 1), val(r, 0, 2),  ival(r, 0, 3),
+                ival(r, 0, 4), val(r, 0, 5),  ival(r, 0, 6), val(r, 0, 7)};
   }
 
   std::optional<Row> last(const std::string& chain) override {
@@ -157,8 +167,8 @@ class PgStore final : public Store {
 
   void scan_type(const std::string& type, int64_t since_ms,
                  const std::function<bool(const Row&)>& fn) override {
-    // Keyset paging on (time_ms, chain, seq).
-    std::string t = std::to_string(since_ms - 1), c, s = "0";
+    // Keyset paging on the primary key (chain, seq).
+    std::string c, s = "0";
     for (;;) {
       std::vector<Row> page;
       {
@@ -166,15 +176,14 @@ class PgStore final : public Store {
         ensure_connected();
         auto r = query(
             "SELECT chain, seq, time_ms, type, request_id, body, hash, sig FROM audit_records "
-            "WHERE type = $1 AND time_ms >= $2 AND (time_ms, chain, seq) > ($3::bigint, $4, "
-            "$5::bigint) ORDER BY time_ms, chain, seq LIMIT 2000",
-            {type, std::to_string(since_ms), t, c, s});
+            "WHERE type = $1 AND time_ms >= $2 AND (chain, seq) > ($3, $4::bigint) "
+            "ORDER BY chain, seq LIMIT 2000",
+            {type, std::to_string(since_ms), c, s});
         for (int i = 0; i < PQntuples(r.get()); ++i) page.push_back(row_of(r, i));
       }
       if (page.empty()) return;
       for (const Row& row : page)
         if (!fn(row)) return;
-      t = std::to_string(page.back().time_ms);
       c = page.back().chain;
       s = std::to_string(page.back().seq);
     }

@@ -27,14 +27,20 @@ struct Row {
   std::string sig;  // hex Ed25519 signature (checkpoints only)
 };
 
-// The latest record of a chain as the writer last committed it, signed, so a
-// truncated tail is detectable. Updated in the same transaction as the rows.
+// Where a chain ends, updated in the same transaction as every batch of rows,
+// so a truncated tail is detectable. (seq, hash) is the last committed record;
+// the signed part pins an earlier-or-equal record with an Ed25519 signature,
+// refreshed at most every AuditLog::kHeadSignInterval and with every
+// checkpoint, because signing each commit would double the cost of a commit.
 struct Head {
   std::string chain;
   int64_t seq = 0;
   std::string hash;
   int64_t time_ms = 0;
-  std::string sig;
+  int64_t signed_seq = 0;
+  std::string signed_hash;
+  int64_t signed_time_ms = 0;
+  std::string sig;  // hex Ed25519 signature of head_message() over the signed part
 };
 
 // Prompt or completion text, kept outside the chain (store_text: true only)
@@ -79,8 +85,8 @@ class Store {
   virtual void scan(const std::string& chain, int64_t from_seq,
                     const std::function<bool(const Row&)>& fn) = 0;
 
-  // Calls `fn` on rows of `type` (all chains) with time_ms >= since_ms, in time order, until
-  // it returns false. `fn` must not call back into the store.
+  // Calls `fn` on rows of `type` (all chains) with time_ms >= since_ms, chain by chain in
+  // seq order, until it returns false. `fn` must not call back into the store.
   virtual void scan_type(const std::string& type, int64_t since_ms,
                          const std::function<bool(const Row&)>& fn) = 0;
 

@@ -1,5 +1,8 @@
 #include "audit/verify.h"
 
+#include <map>
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "audit/chain.h"
@@ -31,6 +34,13 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
     rep.bad_seq = seq;
     rep.problem = std::move(why);
   };
+
+  // The head is read before the scan: on a live log, records committed after
+  // this point may follow it; the head is then re-read (below).
+  std::optional<Head> head = store.head(chain);
+  // Hashes from the earliest record a head may point at, to check heads against.
+  int64_t keep_from = head ? head->signed_seq : 0;
+  std::map<int64_t, std::string> tail_hashes;
 
   int64_t expect = 1;
   std::string prev = kGenesisHash;
@@ -86,6 +96,11 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
       bad(r.seq, "non-checkpoint record carries a signature");
       return false;
     }
+    if (r.seq >= keep_from) {
+      tail_hashes[r.seq] = r.hash;
+      // Without a head, keep a bounded window (a head may appear meanwhile).
+      if (!head && tail_hashes.size() > 100000) tail_hashes.erase(tail_hashes.begin());
+    }
     prev = r.hash;
     last_seq = r.seq;
     ++expect;
@@ -93,26 +108,53 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
   });
   if (!rep.ok) return rep;
 
-  // The signed head pins the end of the chain: anything after it was
-  // appended without the key; anything missing before it was truncated.
-  auto head = store.head(chain);
+  // Records past the head read before the scan are either forged appends or
+  // commits by a live writer: re-read the head to tell which.
+  bool live = false;
+  if (!head || head->seq < last_seq) {
+    auto again = store.head(chain);
+    if (again && again->seq <= last_seq)
+      head = again;
+    else if (again && head)
+      live = true;  // still appending: check against the first head
+  }
   if (!head) {
-    bad(last_seq, "no signed head for this chain (head removed)");
+    bad(last_seq, "no head for this chain (head removed)");
     return rep;
   }
   rep.head_seq = head->seq;
-  if (head->chain != chain || !verifies_with_any(keys, head_message(*head), head->sig)) {
+  auto hash_at = [&](int64_t seq) -> std::string {
+    auto it = tail_hashes.find(seq);
+    return it == tail_hashes.end() ? std::string() : it->second;
+  };
+  // The signed part pins the chain cryptographically...
+  if (head->chain != chain || head->signed_seq < 1 ||
+      !verifies_with_any(keys, head_message(*head), head->sig)) {
     bad(0, "head signature is invalid (forged or altered head)");
     return rep;
   }
-  if (head->seq > last_seq) {
-    bad(last_seq + 1, "log truncated: signed head is at seq " + std::to_string(head->seq) +
+  if (head->signed_seq > last_seq) {
+    bad(last_seq + 1, "log truncated: the signed head is at seq " +
+                          std::to_string(head->signed_seq) + " but the log ends at seq " +
+                          std::to_string(last_seq));
+    return rep;
+  }
+  if (hash_at(head->signed_seq) != head->signed_hash) {
+    bad(head->signed_seq, "record does not match the signed head's hash");
+    return rep;
+  }
+  // ...and the unsigned part names the last commit.
+  if (head->seq < head->signed_seq) {
+    bad(head->seq, "head rewritten: it claims seq " + std::to_string(head->seq) +
+                       " but its signed part is at seq " + std::to_string(head->signed_seq));
+  } else if (head->seq > last_seq) {
+    bad(last_seq + 1, "log truncated: the head is at seq " + std::to_string(head->seq) +
                           " but the log ends at seq " + std::to_string(last_seq));
-  } else if (head->seq < last_seq) {
-    bad(head->seq + 1, "record(s) after the signed head at seq " + std::to_string(head->seq) +
-                           " (appended without the signing key)");
-  } else if (head->hash != prev) {
-    bad(last_seq, "last record does not match the signed head's hash");
+  } else if (head->seq < last_seq && !live) {
+    bad(head->seq + 1, "record(s) after the head at seq " + std::to_string(head->seq) +
+                           " (appended without the writer)");
+  } else if (head->seq <= last_seq && hash_at(head->seq) != head->hash) {
+    bad(head->seq, "last record does not match the head's hash");
   }
   return rep;
 }

@@ -1,0 +1,157 @@
+// bench/audit: durable decision records per second with concurrent writers,
+// and the latency append_decision() adds to a request (p50/p99), for SQLite
+// (sync full and normal) and PostgreSQL (a throwaway local server).
+//
+//   audit_bench [--records N] [--writers 1,4,16,64] [--stores sqlite-full,sqlite-normal,pg]
+//               [--dir DIR]
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "audit/pg_fixture.h"
+
+using namespace perimeter::audit;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+Decision decision(int i) {
+  Decision d;
+  d.request_id = "req-" + std::to_string(i);
+  d.principal = "support-bot";
+  d.role = "support";
+  d.declared_sensitivity = "internal";
+  d.effective_sensitivity = "restricted";
+  d.intent = "sensitive_extraction";
+  d.intent_confidence = 0.91;
+  d.findings = {{"email", 1}, {"person_name", 2}};
+  d.route = "sensitive_extraction";
+  d.backend = "extractor";
+  d.egress = "local";
+  d.transform = "none";
+  d.model = {"extractor", std::string(64, 'a'), ""};
+  d.sampling.temperature = 0;
+  d.sampling.top_k = 1;
+  d.sampling.seed = 42;
+  return d;
+}
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(item);
+  return out;
+}
+
+struct Result {
+  double rate, p50_us, p99_us, max_us, batch;
+};
+
+Result run(const std::string& url, SyncMode sync, int writers, int records) {
+  StoreOptions so;
+  so.sync = sync;
+  AuditLog log(open_store(url, so), SigningKey::generate(), "bench", 1000, false);
+  // Warm up (schema, caches) before measuring.
+  for (int i = 0; i < 50; ++i) log.append_decision(decision(i));
+  AuditStats before = log.stats();
+
+  const int per = std::max(1, records / writers);
+  std::vector<std::vector<double>> lat(writers);
+  std::vector<std::thread> ts;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  for (int w = 0; w < writers; ++w)
+    ts.emplace_back([&, w] {
+      lat[w].reserve(per);
+      std::vector<Decision> ds;
+      for (int i = 0; i < per; ++i) ds.push_back(decision(w * per + i));
+      ready++;
+      while (!go) std::this_thread::yield();
+      for (int i = 0; i < per; ++i) {
+        auto t0 = Clock::now();
+        log.append_decision(ds[i]);
+        lat[w].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      }
+    });
+  while (ready < writers) std::this_thread::yield();
+  auto t0 = Clock::now();
+  go = true;
+  for (auto& t : ts) t.join();
+  double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  AuditStats after = log.stats();
+
+  std::vector<double> all;
+  for (auto& v : lat) all.insert(all.end(), v.begin(), v.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all[std::min(all.size() - 1, size_t(p * all.size()))]; };
+  double commits = double(after.commits - before.commits);
+  return {all.size() / secs, pct(0.50), pct(0.99), all.back(),
+          commits > 0 ? double(after.records - before.records) / commits : 0};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int records = 20000;
+  std::vector<std::string> writer_list = {"1", "4", "16", "64"};
+  std::vector<std::string> stores = {"sqlite-full", "sqlite-normal", "pg"};
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "perimeter-audit-bench";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--records")
+      records = std::atoi(v.c_str());
+    else if (a == "--writers")
+      writer_list = split(v);
+    else if (a == "--stores")
+      stores = split(v);
+    else if (a == "--dir")
+      dir = v;
+    else {
+      std::fprintf(stderr, "unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  std::filesystem::create_directories(dir);
+  std::unique_ptr<perimeter::testing::PgServer> pg;
+
+  std::printf("%-14s %8s %12s %10s %10s %10s %8s\n", "store", "writers", "records/s", "p50 us",
+              "p99 us", "max us", "batch");
+  for (const std::string& store : stores) {
+    for (const std::string& ws : writer_list) {
+      int writers = std::atoi(ws.c_str());
+      std::string url;
+      SyncMode sync = SyncMode::Full;
+      if (store == "sqlite-full" || store == "sqlite-normal") {
+        auto db = dir / ("bench-" + store + "-" + ws + ".db");
+        for (const char* suffix : {"", "-wal", "-shm"})
+          std::filesystem::remove(db.string() + suffix);
+        url = "sqlite:" + db.string();
+        sync = store == "sqlite-full" ? SyncMode::Full : SyncMode::Normal;
+      } else if (store == "pg" || store == "pg-normal") {
+        if (!pg) pg = std::make_unique<perimeter::testing::PgServer>();
+        url =
+            pg->fresh_schema_url("bench_" + std::to_string(writers) + (store == "pg" ? "" : "_n"));
+        sync = store == "pg" ? SyncMode::Full : SyncMode::Normal;
+      } else {
+        std::fprintf(stderr, "unknown store %s\n", store.c_str());
+        return 2;
+      }
+      Result r = run(url, sync, writers, records);
+      std::printf("%-14s %8d %12.0f %10.1f %10.1f %10.1f %8.1f\n", store.c_str(), writers, r.rate,
+                  r.p50_us, r.p99_us, r.max_us, r.batch);
+      std::fflush(stdout);
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}
