@@ -3,7 +3,13 @@
 // (sync full and normal) and PostgreSQL (a throwaway local server).
 //
 //   audit_bench [--records N] [--writers 1,4,16,64] [--stores sqlite-full,sqlite-normal,pg]
-//               [--dir DIR]
+//               [--rate R] [--dir DIR]
+//
+// Closed loop by default: every writer appends back to back, which measures
+// saturation throughput (latency then includes queueing for the CPU: more
+// writers than cores). With --rate R the writers together offer R records/s
+// on a fixed schedule (open loop), which measures the latency an append adds
+// at that load.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -57,7 +63,7 @@ struct Result {
   double rate, p50_us, p99_us, max_us, batch;
 };
 
-Result run(const std::string& url, SyncMode sync, int writers, int records) {
+Result run(const std::string& url, SyncMode sync, int writers, int records, double rate) {
   StoreOptions so;
   so.sync = sync;
   AuditLog log(open_store(url, so), SigningKey::generate(), "bench", 1000, false);
@@ -77,7 +83,14 @@ Result run(const std::string& url, SyncMode sync, int writers, int records) {
       for (int i = 0; i < per; ++i) ds.push_back(decision(w * per + i));
       ready++;
       while (!go) std::this_thread::yield();
+      const auto start = Clock::now();
+      // Open loop: writer w's i-th append is due at start + (i * writers + w) / rate.
+      const double step_us = rate > 0 ? 1e6 * writers / rate : 0;
+      const double offset_us = rate > 0 ? 1e6 * w / rate : 0;
       for (int i = 0; i < per; ++i) {
+        if (rate > 0)
+          std::this_thread::sleep_until(
+              start + std::chrono::microseconds(static_cast<int64_t>(offset_us + i * step_us)));
         auto t0 = Clock::now();
         log.append_decision(ds[i]);
         lat[w].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
@@ -103,6 +116,7 @@ Result run(const std::string& url, SyncMode sync, int writers, int records) {
 
 int main(int argc, char** argv) {
   int records = 20000;
+  double rate = 0;
   std::vector<std::string> writer_list = {"1", "4", "16", "64"};
   std::vector<std::string> stores = {"sqlite-full", "sqlite-normal", "pg"};
   std::filesystem::path dir = std::filesystem::temp_directory_path() / "perimeter-audit-bench";
@@ -114,6 +128,8 @@ int main(int argc, char** argv) {
       writer_list = split(v);
     else if (a == "--stores")
       stores = split(v);
+    else if (a == "--rate")
+      rate = std::atof(v.c_str());
     else if (a == "--dir")
       dir = v;
     else {
@@ -124,6 +140,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   std::unique_ptr<perimeter::testing::PgServer> pg;
 
+  if (rate > 0) std::printf("open loop: %.0f records/s offered\n", rate);
   std::printf("%-14s %8s %12s %10s %10s %10s %8s\n", "store", "writers", "records/s", "p50 us",
               "p99 us", "max us", "batch");
   for (const std::string& store : stores) {
@@ -146,7 +163,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "unknown store %s\n", store.c_str());
         return 2;
       }
-      Result r = run(url, sync, writers, records);
+      Result r = run(url, sync, writers, records, rate);
       std::printf("%-14s %8d %12.0f %10.1f %10.1f %10.1f %8.1f\n", store.c_str(), writers, r.rate,
                   r.p50_us, r.p99_us, r.max_us, r.batch);
       std::fflush(stdout);

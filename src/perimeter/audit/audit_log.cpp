@@ -138,24 +138,29 @@ AuditLog::~AuditLog() {
 }
 
 void AuditLog::resync_locked() {
-  // Continue after the last durable record, but only if the signed head agrees
-  // with it: appending after a truncated or edited tail would overwrite the
-  // evidence.
+  // Continue after the last durable record, but only if the signed head is
+  // genuine and the record it pins is intact: appending after a truncated or
+  // edited chain would bury the evidence under a fresh signature.
   auto last = store_->last(chain_);
   auto head = store_->head(chain_);
-  PublicKey pub = key_.public_key();
   if (last || head) {
     auto problem = [&](const std::string& why) {
       throw std::runtime_error("audit chain '" + chain_ + "' is damaged (" + why +
                                "); refusing to append. Run `perimeter audit verify`.");
     };
     if (!head) problem("records but no signed head");
-    if (!last) problem("a signed head but no records");
-    if (head->seq != last->seq || head->hash != last->hash)
-      problem("signed head is at seq " + std::to_string(head->seq) +
-              " but the last record is seq " + std::to_string(last->seq));
-    if (!pub.verify(head_message(*head), head->sig))
+    if (!key_.public_key().verify(head_message(*head), head->sig))
       problem("head signature does not verify with this signing key");
+    if (!last || last->seq < head->seq)
+      problem("the signed head is at seq " + std::to_string(head->seq) +
+              " but the last record is seq " + std::to_string(last ? last->seq : 0));
+    std::optional<Row> pinned;
+    store_->scan(chain_, head->seq, [&](const Row& r) {
+      if (r.seq == head->seq) pinned = r;
+      return false;
+    });
+    if (!pinned || pinned->hash != head->hash || sha256_hex(pinned->body) != pinned->hash)
+      problem("record " + std::to_string(head->seq) + " does not match the signed head");
     if (sha256_hex(last->body) != last->hash)
       problem("last record's hash does not match its content");
   }
@@ -263,20 +268,15 @@ void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
       rows.push_back(p.row);
       if (p.has_text) texts.push_back(p.text);
     }
-    if (has_checkpoint || head.time_ms - signed_head_.signed_time_ms >= kHeadSignIntervalMs ||
-        signed_head_.signed_seq == 0) {
-      head.signed_seq = head.seq;
-      head.signed_hash = head.hash;
-      head.signed_time_ms = head.time_ms;
+    // Re-sign the head with every checkpoint and at most every
+    // kHeadSignIntervalMs otherwise: one signature and one extra page per
+    // commit would nearly double the cost of a commit.
+    if (has_checkpoint || head.time_ms - signed_head_.time_ms >= kHeadSignIntervalMs ||
+        signed_head_.seq == 0) {
       head.sig = key_.sign(head_message(head));
       signed_now = true;
-    } else {
-      head.signed_seq = signed_head_.signed_seq;
-      head.signed_hash = signed_head_.signed_hash;
-      head.signed_time_ms = signed_head_.signed_time_ms;
-      head.sig = signed_head_.sig;
     }
-    store_->append(rows, texts, head);
+    store_->append(rows, texts, signed_now ? &head : nullptr);
     if (signed_now) signed_head_ = head;
   } catch (...) {
     err = std::current_exception();

@@ -1,8 +1,9 @@
 // The tamper-evident audit log: one hash chain per gateway replica, appended
 // with group commit (concurrent callers share one transaction and one fsync;
 // nobody returns before their own record is durable), with Ed25519-signed
-// checkpoints every N records and on close, and a signed head updated with
-// every commit so a truncated tail is detectable.
+// checkpoints every N records and on close, and a signed head (re-signed with
+// every checkpoint and at most every kHeadSignIntervalMs) so that cutting the
+// tail is detectable.
 #pragma once
 
 #include <condition_variable>
@@ -51,17 +52,18 @@ struct AuditStats {
 
 class AuditLog {
  public:
-  // The head's signature is refreshed at most this often (and with every
-  // checkpoint): signing each commit would double its cost. A tail younger
-  // than this at a crash is pinned by the unsigned head only.
+  // The head is re-signed at most this often (and with every checkpoint):
+  // signing each commit would double its cost. Records younger than this at a
+  // crash are not yet pinned: cutting exactly those is not detectable.
   static constexpr int64_t kHeadSignIntervalMs = 50;
 
   // Opens the store and key named by `options`; throws std::runtime_error.
   static std::unique_ptr<AuditLog> open(const AuditOptions& options);
 
   // Continues chain `chain` in `store`. Refuses (std::runtime_error) a chain
-  // whose signed head does not match its last record, and writes a "recovery"
-  // checkpoint if the chain did not end with one (an unclean shutdown).
+  // whose signed head is invalid or points past or at a changed record, and
+  // writes a "recovery" checkpoint if the chain did not end with one (an
+  // unclean shutdown).
   AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string chain,
            int64_t checkpoint_every, bool store_text);
 
@@ -133,7 +135,7 @@ class AuditLog {
   std::string last_hash_;
   int64_t since_checkpoint_ = 0;
   int64_t last_checkpoint_seq_ = 0;
-  Head signed_head_;  // last signed head part; touched only by the current leader
+  Head signed_head_;  // last head written; touched only by the current leader
   AuditStats stats_;
 };
 

@@ -33,8 +33,8 @@ std::string checkpoint_message(const std::string& hash) {
 }
 
 std::string head_message(const Head& head) {
-  return "perimeter-audit-head-v1\n" + head.chain + "\n" + std::to_string(head.signed_seq) + "\n" +
-         head.signed_hash + "\n" + std::to_string(head.signed_time_ms);
+  return "perimeter-audit-head-v1\n" + head.chain + "\n" + std::to_string(head.seq) + "\n" +
+         head.hash + "\n" + std::to_string(head.time_ms);
 }
 
 }  // namespace perimeter::audit

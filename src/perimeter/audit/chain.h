@@ -24,8 +24,7 @@ std::string record_bytes(std::string_view payload, const std::string& chain,
 // every earlier record through the prev links).
 std::string checkpoint_message(const std::string& hash);
 
-// What a head's signature covers: its signed part (chain, signed_seq,
-// signed_hash, signed_time_ms).
+// What a head's signature covers: chain, seq, hash and time.
 std::string head_message(const Head& head);
 
 }  // namespace perimeter::audit

@@ -30,9 +30,6 @@ CREATE TABLE IF NOT EXISTS audit_heads (
   seq BIGINT NOT NULL,
   hash TEXT NOT NULL,
   time_ms BIGINT NOT NULL,
-  signed_seq BIGINT NOT NULL,
-  signed_hash TEXT NOT NULL,
-  signed_time_ms BIGINT NOT NULL,
   sig TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_text (
@@ -69,7 +66,7 @@ class PgStore final : public Store {
   }
 
   void append(const std::vector<Row>& rows, const std::vector<TextRow>& texts,
-              const Head& head) override {
+              const Head* head) override {
     std::lock_guard lk(mu_);
     ensure_connected();
     std::string q;
@@ -98,28 +95,23 @@ class PgStore final : public Store {
       }
       q += ';';
     }
-    q += "INSERT INTO audit_heads (chain, seq, hash, time_ms, signed_seq, signed_hash, "
-         "signed_time_ms, sig) VALUES (" +
-         lit(head.chain) + ',' + std::to_string(head.seq) + ',' + lit(head.hash) + ',' +
-         std::to_string(head.time_ms) + ',' + std::to_string(head.signed_seq) + ',' +
-         lit(head.signed_hash) + ',' + std::to_string(head.signed_time_ms) + ',' + lit(head.sig) +
-         ") ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-         "time_ms = excluded.time_ms, signed_seq = excluded.signed_seq, "
-         "signed_hash = excluded.signed_hash, signed_time_ms = excluded.signed_time_ms, "
-         "sig = excluded.sig;";
+    if (head)
+      q += "INSERT INTO audit_heads (chain, seq, hash, time_ms, sig) VALUES (" + lit(head->chain) +
+           ',' + std::to_string(head->seq) + ',' + lit(head->hash) + ',' +
+           std::to_string(head->time_ms) + ',' + lit(head->sig) +
+           ") ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+           "time_ms = excluded.time_ms, sig = excluded.sig;";
+    if (q.empty()) return;
     run(q.c_str());
   }
 
   std::optional<Head> head(const std::string& chain) override {
     std::lock_guard lk(mu_);
     ensure_connected();
-    auto r = query(
-        "SELECT chain, seq, hash, time_ms, signed_seq, signed_hash, signed_time_ms, sig "
-        "FROM audit_heads WHERE chain = $1",
-        {chain});
+    auto r =
+        query("SELECT chain, seq, hash, time_ms, sig FROM audit_heads WHERE chain = $1", {chain});
     if (PQntuples(r.get()) == 0) return std::nullopt;
-    return Head{val(r, 0, 0),  ival(r, 0, 1), val(r, 0, 2),  ival(r, 0, 3),
-                ival(r, 0, 4), val(r, 0, 5),  ival(r, 0, 6), val(r, 0, 7)};
+    return Head{val(r, 0, 0), ival(r, 0, 1), val(r, 0, 2), ival(r, 0, 3), val(r, 0, 4)};
   }
 
   std::optional<Row> last(const std::string& chain) override {

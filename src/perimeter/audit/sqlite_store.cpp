@@ -33,9 +33,6 @@ CREATE TABLE IF NOT EXISTS audit_heads (
   seq INTEGER NOT NULL,
   hash TEXT NOT NULL,
   time_ms INTEGER NOT NULL,
-  signed_seq INTEGER NOT NULL,
-  signed_hash TEXT NOT NULL,
-  signed_time_ms INTEGER NOT NULL,
   sig TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit_text (
@@ -128,12 +125,9 @@ class SqliteStore final : public Store {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     upsert_head_ = std::make_unique<Stmt>(
         db_,
-        "INSERT INTO audit_heads (chain, seq, hash, time_ms, signed_seq, signed_hash, "
-        "signed_time_ms, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "INSERT INTO audit_heads (chain, seq, hash, time_ms, sig) VALUES (?1, ?2, ?3, ?4, ?5) "
         "ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-        "time_ms = excluded.time_ms, signed_seq = excluded.signed_seq, "
-        "signed_hash = excluded.signed_hash, signed_time_ms = excluded.signed_time_ms, "
-        "sig = excluded.sig");
+        "time_ms = excluded.time_ms, sig = excluded.sig");
     begin_ = std::make_unique<Stmt>(db_, "BEGIN IMMEDIATE");
     commit_ = std::make_unique<Stmt>(db_, "COMMIT");
     checkpointer_ = std::thread([this, path, options] { checkpoint_loop(path, options); });
@@ -155,7 +149,7 @@ class SqliteStore final : public Store {
   }
 
   void append(const std::vector<Row>& rows, const std::vector<TextRow>& texts,
-              const Head& head) override {
+              const Head* head) override {
     std::lock_guard lk(mu_);
     {
       ResetGuard g{*begin_};
@@ -184,16 +178,13 @@ class SqliteStore final : public Store {
             .text(6, t.text)
             .step();
       }
-      {
+      if (head) {
         ResetGuard g{*upsert_head_};
-        upsert_head_->text(1, head.chain)
-            .int64(2, head.seq)
-            .text(3, head.hash)
-            .int64(4, head.time_ms)
-            .int64(5, head.signed_seq)
-            .text(6, head.signed_hash)
-            .int64(7, head.signed_time_ms)
-            .text(8, head.sig)
+        upsert_head_->text(1, head->chain)
+            .int64(2, head->seq)
+            .text(3, head->hash)
+            .int64(4, head->time_ms)
+            .text(5, head->sig)
             .step();
       }
       ResetGuard g{*commit_};
@@ -206,13 +197,10 @@ class SqliteStore final : public Store {
 
   std::optional<Head> head(const std::string& chain) override {
     std::lock_guard lk(mu_);
-    Stmt s(db_,
-           "SELECT chain, seq, hash, time_ms, signed_seq, signed_hash, signed_time_ms, sig "
-           "FROM audit_heads WHERE chain = ?1");
+    Stmt s(db_, "SELECT chain, seq, hash, time_ms, sig FROM audit_heads WHERE chain = ?1");
     s.text(1, chain);
     if (!s.step()) return std::nullopt;
-    return Head{s.col_text(0), s.col_int(1),  s.col_text(2), s.col_int(3),
-                s.col_int(4),  s.col_text(5), s.col_int(6),  s.col_text(7)};
+    return Head{s.col_text(0), s.col_int(1), s.col_text(2), s.col_int(3), s.col_text(4)};
   }
 
   std::optional<Row> last(const std::string& chain) override {

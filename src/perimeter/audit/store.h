@@ -27,20 +27,16 @@ struct Row {
   std::string sig;  // hex Ed25519 signature (checkpoints only)
 };
 
-// Where a chain ends, updated in the same transaction as every batch of rows,
-// so a truncated tail is detectable. (seq, hash) is the last committed record;
-// the signed part pins an earlier-or-equal record with an Ed25519 signature,
-// refreshed at most every AuditLog::kHeadSignInterval and with every
-// checkpoint, because signing each commit would double the cost of a commit.
+// A signed pin on a chain: "record `seq` of `chain` has hash `hash`". Written
+// in the same transaction as the rows it covers, whenever the writer re-signs
+// (every checkpoint, and at most every AuditLog::kHeadSignIntervalMs), so
+// cutting records at or before it is detectable without trusting the store.
 struct Head {
   std::string chain;
   int64_t seq = 0;
   std::string hash;
   int64_t time_ms = 0;
-  int64_t signed_seq = 0;
-  std::string signed_hash;
-  int64_t signed_time_ms = 0;
-  std::string sig;  // hex Ed25519 signature of head_message() over the signed part
+  std::string sig;  // hex Ed25519 signature of head_message()
 };
 
 // Prompt or completion text, kept outside the chain (store_text: true only)
@@ -67,10 +63,11 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Writes rows, texts and the new head atomically and durably (per the sync
-  // mode) before returning; throws std::runtime_error and writes nothing on failure.
+  // Writes rows, texts and (if not null) the new head atomically and durably
+  // (per the sync mode) before returning; throws std::runtime_error and writes
+  // nothing on failure.
   virtual void append(const std::vector<Row>& rows, const std::vector<TextRow>& texts,
-                      const Head& head) = 0;
+                      const Head* head) = 0;
 
   // The chain's head, if it has one.
   virtual std::optional<Head> head(const std::string& chain) = 0;

@@ -1,6 +1,5 @@
 #include "audit/verify.h"
 
-#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -35,12 +34,10 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
     rep.problem = std::move(why);
   };
 
-  // The head is read before the scan: on a live log, records committed after
-  // this point may follow it; the head is then re-read (below).
+  // The head is read before the scan: it commits with the rows it pins, so an
+  // honest store has them all, even while a writer keeps appending.
   std::optional<Head> head = store.head(chain);
-  // Hashes from the earliest record a head may point at, to check heads against.
-  int64_t keep_from = head ? head->signed_seq : 0;
-  std::map<int64_t, std::string> tail_hashes;
+  std::string pinned_hash, pinned_reason;
 
   int64_t expect = 1;
   std::string prev = kGenesisHash;
@@ -96,10 +93,9 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
       bad(r.seq, "non-checkpoint record carries a signature");
       return false;
     }
-    if (r.seq >= keep_from) {
-      tail_hashes[r.seq] = r.hash;
-      // Without a head, keep a bounded window (a head may appear meanwhile).
-      if (!head && tail_hashes.size() > 100000) tail_hashes.erase(tail_hashes.begin());
+    if (head && r.seq == head->seq) {
+      pinned_hash = r.hash;
+      if (r.type == "checkpoint") pinned_reason = j["body"].value("reason", "");
     }
     prev = r.hash;
     last_seq = r.seq;
@@ -108,54 +104,30 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
   });
   if (!rep.ok) return rep;
 
-  // Records past the head read before the scan are either forged appends or
-  // commits by a live writer: re-read the head to tell which.
-  bool live = false;
-  if (!head || head->seq < last_seq) {
-    auto again = store.head(chain);
-    if (again && again->seq <= last_seq)
-      head = again;
-    else if (again && head)
-      live = true;  // still appending: check against the first head
-  }
   if (!head) {
-    bad(last_seq, "no head for this chain (head removed)");
+    bad(last_seq, "no signed head for this chain (head removed)");
     return rep;
   }
   rep.head_seq = head->seq;
-  auto hash_at = [&](int64_t seq) -> std::string {
-    auto it = tail_hashes.find(seq);
-    return it == tail_hashes.end() ? std::string() : it->second;
-  };
-  // The signed part pins the chain cryptographically...
-  if (head->chain != chain || head->signed_seq < 1 ||
-      !verifies_with_any(keys, head_message(*head), head->sig)) {
+  if (head->chain != chain || !verifies_with_any(keys, head_message(*head), head->sig)) {
     bad(0, "head signature is invalid (forged or altered head)");
     return rep;
   }
-  if (head->signed_seq > last_seq) {
-    bad(last_seq + 1, "log truncated: the signed head is at seq " +
-                          std::to_string(head->signed_seq) + " but the log ends at seq " +
-                          std::to_string(last_seq));
-    return rep;
-  }
-  if (hash_at(head->signed_seq) != head->signed_hash) {
-    bad(head->signed_seq, "record does not match the signed head's hash");
-    return rep;
-  }
-  // ...and the unsigned part names the last commit.
-  if (head->seq < head->signed_seq) {
-    bad(head->seq, "head rewritten: it claims seq " + std::to_string(head->seq) +
-                       " but its signed part is at seq " + std::to_string(head->signed_seq));
-  } else if (head->seq > last_seq) {
-    bad(last_seq + 1, "log truncated: the head is at seq " + std::to_string(head->seq) +
+  if (head->seq > last_seq) {
+    bad(last_seq + 1, "log truncated: the signed head is at seq " + std::to_string(head->seq) +
                           " but the log ends at seq " + std::to_string(last_seq));
-  } else if (head->seq < last_seq && !live) {
-    bad(head->seq + 1, "record(s) after the head at seq " + std::to_string(head->seq) +
-                           " (appended without the writer)");
-  } else if (head->seq <= last_seq && hash_at(head->seq) != head->hash) {
-    bad(head->seq, "last record does not match the head's hash");
+    return rep;
   }
+  if (pinned_hash != head->hash) {
+    bad(head->seq, "record does not match the signed head's hash");
+    return rep;
+  }
+  // After a clean close nothing may follow; otherwise the newest records
+  // (written since the last re-signing) are not yet pinned.
+  rep.unsigned_tail = last_seq - head->seq;
+  if (rep.unsigned_tail > 0 && pinned_reason == "close")
+    bad(head->seq + 1, "record(s) after the closing checkpoint at seq " +
+                           std::to_string(head->seq) + " (appended without the writer)");
   return rep;
 }
 
@@ -168,7 +140,11 @@ std::string VerifyReport::summary() const {
     out += "chain " + c.chain + ": ";
     if (c.ok) {
       out += "OK, " + std::to_string(c.records) + " records, " + std::to_string(c.checkpoints) +
-             " signed checkpoints, signed head at seq " + std::to_string(c.head_seq) + "\n";
+             " signed checkpoints, signed head at seq " + std::to_string(c.head_seq);
+      if (c.unsigned_tail)
+        out += "; the " + std::to_string(c.unsigned_tail) +
+               " newest records are not yet signed (writer running, or stopped uncleanly)";
+      out += "\n";
     } else {
       out += "FAILED";
       if (c.bad_seq) out += " at seq " + std::to_string(c.bad_seq);

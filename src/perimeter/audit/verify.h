@@ -14,9 +14,10 @@ namespace perimeter::audit {
 
 struct ChainReport {
   std::string chain;
-  int64_t records = 0;      // rows read (all types)
-  int64_t checkpoints = 0;  // valid signed checkpoints seen
-  int64_t head_seq = 0;     // seq of the signed head, 0 if none
+  int64_t records = 0;        // rows read (all types)
+  int64_t checkpoints = 0;    // valid signed checkpoints seen
+  int64_t head_seq = 0;       // seq of the signed head, 0 if none
+  int64_t unsigned_tail = 0;  // records after the signed head (live or crashed writer)
   bool ok = true;
   int64_t bad_seq = 0;  // first bad record (0 if the problem is not one record)
   std::string problem;  // why, empty if ok
