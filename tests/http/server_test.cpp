@@ -229,6 +229,18 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   }
 }
 
+// Answers that complete before the connection's client watcher has started
+// must not leave the watcher blocked on a read (the response would never go).
+TEST_F(ServerTest, ManyInstantAnswersAreAllDelivered) {
+  json body = chat("quick", 1, 1);
+  body["logit_bias"] = {{"151645", 100}};  // end of turn at once
+  for (int i = 0; i < 150; ++i) {
+    body["stream"] = i % 2 == 1;
+    auto r = post_chat(server_->port(), body);
+    ASSERT_EQ(r.status, 200) << "request " << i;
+  }
+}
+
 TEST_F(ServerTest, MoreConcurrentRequestsThanSlotsAllComplete) {
   std::vector<std::future<testing::HttpResponse>> fs;
   for (int i = 0; i < 6; ++i)

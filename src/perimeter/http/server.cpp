@@ -41,10 +41,17 @@ struct Exchange {
   std::string text;        // answer text not yet written
   std::optional<Completion> done;
   bool client_gone = false;
-  bool watching = false;
+  bool watching = false;       // watch_client is running
+  bool stop_watching = false;  // watch_client must not (or no longer) read
   std::function<void()> cancel;
+  // Set by notify(), cleared by wait_for(): a wake-up that arrives while the
+  // connection is busy writing is remembered instead of lost.
+  bool signalled = false;
 
-  void notify() { wake.cancel(); }
+  void notify() {
+    signalled = true;
+    wake.cancel();
+  }
 };
 
 AnswerSink sink_for(const std::shared_ptr<Exchange>& ex) {
@@ -62,9 +69,13 @@ AnswerSink sink_for(const std::shared_ptr<Exchange>& ex) {
           }};
 }
 
+// Returns after the next notify(), or at once if one came since the last wait.
 net::awaitable<void> wait_for(Exchange& ex) {
-  beast::error_code ec;
-  co_await ex.wake.async_wait(with(ec));
+  if (!ex.signalled) {
+    beast::error_code ec;
+    co_await ex.wake.async_wait(with(ec));
+  }
+  ex.signalled = false;
 }
 
 // Reads from the client while an answer is produced: end-of-stream or reset
@@ -72,6 +83,14 @@ net::awaitable<void> wait_for(Exchange& ex) {
 net::awaitable<void> watch_client(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                   std::shared_ptr<Exchange> ex) {
   beast::error_code ec;
+  // The coroutine may start after the answer is already complete; reading
+  // then would block until the client hangs up, so check first (this check
+  // and the read's initiation run in one step of the strand).
+  if (ex->stop_watching) {
+    ex->watching = false;
+    ex->notify();
+    co_return;
+  }
   const size_t n = co_await stream.socket().async_read_some(buffer.prepare(4096), with(ec));
   if (!ec) {
     buffer.commit(n);  // a pipelined request: the client is alive, keep it
@@ -84,6 +103,7 @@ net::awaitable<void> watch_client(beast::tcp_stream& stream, beast::flat_buffer&
 }
 
 net::awaitable<void> stop_watching(beast::tcp_stream& stream, Exchange& ex) {
+  ex.stop_watching = true;
   if (!ex.watching) co_return;
   beast::error_code ec;
   stream.socket().cancel(ec);
@@ -289,13 +309,16 @@ struct Server::Impl {
     net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
 
     bool keep = ka;
+    bool keep_written = false;  // the whole stream reached the socket
     if (chat_req.stream) {
-      keep = co_await stream_answer(stream, req, *ex, meta, chat_req.include_usage) && ka;
+      keep_written = co_await stream_answer(stream, req, *ex, meta, chat_req.include_usage);
+      keep = keep_written && ka;
     } else {
       while (!ex->done && !ex->client_gone) co_await wait_for(*ex);
     }
     co_await stop_watching(stream, *ex);
-    if (ex->client_gone) {
+    // A client that hangs up after the whole answer was written is not "gone".
+    if (ex->client_gone && !(chat_req.stream && keep_written)) {
       spdlog::info("POST /v1/chat/completions {} client disconnected; generation cancelled", meta.id);
       co_return false;
     }
@@ -314,8 +337,8 @@ struct Server::Impl {
     co_return keep;
   }
 
-  // Relays the answer as OpenAI server-sent events. Returns false if the
-  // client went away.
+  // Relays the answer as OpenAI server-sent events. Returns true once the
+  // whole stream, through [DONE], has been written.
   net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req, Exchange& ex,
                                      const ResponseMeta& meta, bool include_usage) {
     bhttp::response<bhttp::empty_body> res{bhttp::status::ok, req.version()};
@@ -355,7 +378,8 @@ struct Server::Impl {
         ex.client_gone = true;
         if (ex.cancel) ex.cancel();
       }
-      if (finished || ex.client_gone) co_return !ex.client_gone;
+      if (finished) co_return !ec;
+      if (ex.client_gone) co_return false;
       co_await wait_for(ex);
     }
   }
