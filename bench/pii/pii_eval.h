@@ -1,0 +1,68 @@
+// Evaluation of the detector on the shared benchmark data (Presidio test
+// cases, gitleaks rule cases, template sentences filled with our own fake
+// values). Used by bench/pii (prints figures) and tests/detect (keeps floors).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "detect/detector.h"
+
+namespace perimeter::pii_eval {
+
+struct Counts {
+  int cases = 0, passed = 0;
+  int tp = 0, fp = 0, fn = 0;
+  double pass_rate() const { return cases ? static_cast<double>(passed) / cases : 0; }
+  double precision() const { return tp + fp ? static_cast<double>(tp) / (tp + fp) : 1; }
+  double recall() const { return tp + fn ? static_cast<double>(tp) / (tp + fn) : 1; }
+};
+
+struct PresidioReport {
+  std::map<std::string, Counts> per_entity;  // analyze + context_boost + validate rows
+  Counts supported;                          // rows whose entity this detector knows
+  Counts non_ner;    // all rows except the NER-model ones (unknown entities count as failed)
+  int ner_rows = 0;  // rows skipped: they need an NER model
+  std::vector<std::string> failures;  // "ENTITY | text | why", for tuning
+};
+
+// Runs every row of presidio_cases.jsonl. Offsets are converted from code
+// points to bytes. A row passes when the findings of its entity type match
+// the expected count and spans exactly (scores are not compared; the
+// detector runs with min_confidence 0 and overlaps kept, as Presidio's
+// recognizer tests do).
+PresidioReport eval_presidio(const std::string& path);
+
+struct GitleaksReport {
+  int positives = 0, detected = 0, negatives = 0, flagged = 0;
+  std::map<std::string, Counts> per_rule;  // tp = detected positives, fp = flagged negatives
+  std::vector<std::string> misses;         // rule | text of undetected positives
+  std::vector<std::string> false_flags;    // rule | text of flagged negatives
+  double recall() const { return positives ? static_cast<double>(detected) / positives : 0; }
+  double flag_rate() const { return negatives ? static_cast<double>(flagged) / negatives : 0; }
+};
+
+// A positive row is detected when the default detector reports any SECRET
+// category finding in it; a negative row is flagged when it does.
+GitleaksReport eval_gitleaks(const std::string& path);
+
+struct TemplateReport {
+  std::map<std::string, Counts> per_entity;
+  Counts total;
+  int sentences = 0;
+  double f2() const {
+    double p = total.precision(), r = total.recall();
+    return p + r > 0 ? 5 * p * r / (4 * p + r) : 0;
+  }
+  std::vector<std::string> errors;  // for tuning
+};
+
+// Fills each template `repeats` times with seeded fake values (names from
+// bench/pii/data, generated numbers with valid checksums) and scores the
+// default detector's spans: a match needs the same entity type and overlap
+// >= 0.75 of the longer span.
+TemplateReport eval_templates(const std::string& templates_path, const std::string& names_dir,
+                              int repeats, unsigned seed);
+
+}  // namespace perimeter::pii_eval

@@ -1,0 +1,147 @@
+// CODE: fenced blocks, and unfenced runs of lines whose tokens, punctuation
+// and keywords look like a programming language rather than prose.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "detect/rules.h"
+
+namespace perimeter::detect::internal {
+namespace {
+
+// Code-likeness of one line in [0, 1].
+double line_score(std::string_view line) {
+  size_t a = 0;
+  while (a < line.size() && (line[a] == ' ' || line[a] == '\t')) ++a;
+  std::string_view l = line.substr(a);
+  while (!l.empty() && (l.back() == ' ' || l.back() == '\r' || l.back() == '\t'))
+    l.remove_suffix(1);
+  if (l.empty()) return -1;  // blank: neutral
+  double s = 0;
+  static const char* kStarts[] = {
+      "#include",     "#define",  "#pragma",  "import ",   "from ",   "def ",    "class ",
+      "struct ",      "fn ",      "func ",    "function ", "return",  "public ", "private ",
+      "protected ",   "static ",  "const ",   "let ",      "var ",    "using ",  "namespace ",
+      "package ",     "template", "if (",     "if(",       "} else",  "else {",  "for (",
+      "for(",         "while (",  "switch (", "case ",     "try {",   "try:",    "except",
+      "catch",        "elif ",    "else:",    "async ",    "await ",  "export ", "module.",
+      "console.",     "print(",   "printf(",  "std::",     "SELECT ", "INSERT ", "UPDATE ",
+      "CREATE TABLE", "void ",    "int ",     "auto ",     "impl ",   "pub ",    "@",
+      "//",           "/*",       "*/",       "<?php",     "end",     "begin",   "local ",
+      "echo ",        "set -",    "fi",       "done",      "$ "};
+  for (const char* k : kStarts) {
+    size_t n = std::strlen(k);
+    if (l.size() >= n && l.compare(0, n, k) == 0) {
+      s += 0.45;
+      break;
+    }
+  }
+  char last = l.back();
+  if (last == ';' || last == '{' || last == '}' || last == ')' || last == ',' || last == '(' ||
+      last == '[' || last == ']') {
+    s += 0.3;
+  } else if (last == ':' &&
+             (l.find("def ") != std::string_view::npos || l.find("if ") != std::string_view::npos ||
+              l.find("for ") != std::string_view::npos)) {
+    s += 0.35;
+  }
+  size_t punct = 0, letters = 0, spaces = 0;
+  for (unsigned char c : l) {
+    if (std::strchr("(){}[];=<>&|!*+-/%^~:.\"'`,$#@\\", c) != nullptr)
+      ++punct;
+    else if (std::isalnum(c) || c == '_')
+      ++letters;
+    else if (c == ' ')
+      ++spaces;
+  }
+  double density = static_cast<double>(punct) / static_cast<double>(l.size());
+  if (density > 0.12) s += 0.2;
+  if (density > 0.25) s += 0.1;
+  static const char* kInfix[] = {"==",    "!=",     "->",    "=>",    "::",   "&&",      "||",
+                                 "+=",    "-=",     "++",    "();",   "){",   ") {",     " = ",
+                                 "[0]",   "[i]",    "self.", "this.", "null", "nullptr", "None",
+                                 "true;", "false;", "</",    "/>"};
+  for (const char* k : kInfix) {
+    if (l.find(k) != std::string_view::npos) {
+      s += 0.2;
+      break;
+    }
+  }
+  // Identifiers with underscores or camelCase followed by "(".
+  for (size_t i = 1; i < l.size(); ++i) {
+    if (l[i] == '(' && (std::isalnum(static_cast<unsigned char>(l[i - 1])) || l[i - 1] == '_')) {
+      s += 0.15;
+      break;
+    }
+  }
+  // Prose: long runs of words with spaces and a sentence end.
+  if (spaces > 6 && density < 0.08) s -= 0.4;
+  if ((last == '.' || last == '?' || last == '!') && density < 0.1) s -= 0.3;
+  if (a > 0 && s > 0) s += 0.05;  // indentation
+  return std::clamp(s, 0.0, 1.0);
+}
+
+}  // namespace
+
+void find_code(std::string_view text, double threshold, std::vector<Hit>& out) {
+  // Fenced blocks first; their content is code whatever it looks like.
+  std::vector<std::pair<size_t, size_t>> fenced;
+  size_t pos = 0;
+  while (true) {
+    size_t open = text.find("```", pos);
+    if (open == std::string_view::npos) break;
+    size_t body = text.find('\n', open);
+    if (body == std::string_view::npos) break;
+    size_t close = text.find("```", body);
+    size_t end = close == std::string_view::npos ? text.size() : close + 3;
+    out.push_back(Hit{open, end, 0.95, ""});
+    fenced.emplace_back(open, end);
+    pos = end;
+  }
+  // Unfenced: runs of code-like lines (blank lines inside allowed).
+  size_t i = 0, fi = 0;
+  size_t run_start = 0, run_end = 0;
+  int run_lines = 0;
+  double run_sum = 0;
+  auto flush = [&] {
+    if (run_lines >= 2 || (run_lines == 1 && run_sum >= 0.9)) {
+      double mean = run_sum / run_lines;
+      double score = std::min(1.0, mean + 0.05 * (run_lines - 1));
+      if (score >= threshold) out.push_back(Hit{run_start, run_end, std::min(score, 0.95), ""});
+    }
+    run_lines = 0;
+    run_sum = 0;
+  };
+  while (i < text.size()) {
+    size_t nl = text.find('\n', i);
+    size_t le = nl == std::string_view::npos ? text.size() : nl;
+    while (fi < fenced.size() && fenced[fi].second <= i) ++fi;
+    bool in_fence = fi < fenced.size() && fenced[fi].first <= le && i < fenced[fi].second;
+    if (in_fence) {
+      flush();
+    } else if (le - i <= 2000) {
+      double s = line_score(text.substr(i, le - i));
+      if (s < 0) {
+        // blank line: keep the run open
+      } else if (s >= 0.5) {
+        if (run_lines == 0) {
+          run_start = i;
+          while (run_start < le && (text[run_start] == ' ' || text[run_start] == '\t')) ++run_start;
+        }
+        run_end = le;
+        while (run_end > run_start && (text[run_end - 1] == '\r' || text[run_end - 1] == ' '))
+          --run_end;
+        ++run_lines;
+        run_sum += s;
+      } else {
+        flush();
+      }
+    } else {
+      flush();
+    }
+    i = le + 1;
+  }
+  flush();
+}
+
+}  // namespace perimeter::detect::internal

@@ -1,2 +1,0 @@
-// Placeholder translation unit until the detect module lands.
-namespace perimeter {}

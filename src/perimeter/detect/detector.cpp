@@ -1,0 +1,490 @@
+#include "detect/detector.h"
+
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <tuple>
+
+#include "detect/rules.h"
+
+namespace perimeter::detect {
+namespace {
+
+struct EntityInfo {
+  Category category;
+  const char* level;  // default sensitivity when the entity has its own entry; null = category's
+};
+
+const std::map<std::string, EntityInfo>& registry() {
+  static const std::map<std::string, EntityInfo> kEntities = {
+      // contact details
+      {"EMAIL_ADDRESS", {Category::PII, nullptr}},
+      {"PHONE_NUMBER", {Category::PII, nullptr}},
+      {"PERSON", {Category::PII, nullptr}},
+      {"STREET_ADDRESS", {Category::PII, nullptr}},
+      {"IP_ADDRESS", {Category::PII, nullptr}},
+      {"MAC_ADDRESS", {Category::PII, nullptr}},
+      {"URL", {Category::PII, "public"}},
+      {"DATE_TIME", {Category::PII, "public"}},
+      {"DATE_OF_BIRTH", {Category::PII, "confidential"}},
+      // financial accounts
+      {"CREDIT_CARD", {Category::PII, "confidential"}},
+      {"IBAN_CODE", {Category::PII, "confidential"}},
+      {"ABA_ROUTING_NUMBER", {Category::PII, "confidential"}},
+      {"US_BANK_NUMBER", {Category::PII, "confidential"}},
+      {"CRYPTO", {Category::PII, "confidential"}},
+      // government identifiers
+      {"US_SSN", {Category::PII, "confidential"}},
+      {"US_ITIN", {Category::PII, "confidential"}},
+      {"US_PASSPORT", {Category::PII, "confidential"}},
+      {"US_DRIVER_LICENSE", {Category::PII, "confidential"}},
+      {"UK_NINO", {Category::PII, "confidential"}},
+      {"MEDICAL_LICENSE", {Category::PII, "confidential"}},
+      // health
+      {"UK_NHS", {Category::PHI, nullptr}},
+      {"MEDICAL_RECORD_NUMBER", {Category::PHI, nullptr}},
+      {"US_NPI", {Category::PHI, nullptr}},
+      {"ICD10_CODE", {Category::PHI, nullptr}},
+      {"MEDICATION", {Category::PHI, nullptr}},
+      {"MEDICAL_CONDITION", {Category::PHI, nullptr}},
+      // credentials and code
+      {"SECRET", {Category::SECRET, nullptr}},
+      {"URL_CREDENTIALS", {Category::SECRET, nullptr}},
+      {"CODE", {Category::CODE, nullptr}},
+  };
+  return kEntities;
+}
+
+bool is_clinical(const std::string& t) {
+  return t == "ICD10_CODE" || t == "MEDICATION" || t == "MEDICAL_CONDITION";
+}
+
+bool identifies_patient(const std::string& t) {
+  return t == "PERSON" || t == "MEDICAL_RECORD_NUMBER" || t == "DATE_OF_BIRTH" || t == "US_SSN" ||
+         t == "UK_NHS" || t == "EMAIL_ADDRESS" || t == "PHONE_NUMBER" || t == "STREET_ADDRESS";
+}
+
+std::string lower(std::string_view s) {
+  std::string l(s);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  return l;
+}
+
+bool domain_allowed(std::string_view host, const std::set<std::string>& allow) {
+  std::string h = lower(host);
+  for (const auto& d : allow) {
+    if (h == d) return true;
+    if (h.size() > d.size() && h.compare(h.size() - d.size(), d.size(), d) == 0 &&
+        h[h.size() - d.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The host part of an e-mail address or URL, for the own-domain allow-list.
+std::string_view host_of(std::string_view type, std::string_view v) {
+  if (type == "EMAIL_ADDRESS") {
+    size_t at = v.rfind('@');
+    return at == std::string_view::npos ? v : v.substr(at + 1);
+  }
+  size_t scheme = v.find("://");
+  if (scheme != std::string_view::npos) v = v.substr(scheme + 3);
+  size_t end = v.find_first_of("/?#:");
+  return v.substr(0, end);
+}
+
+struct Raw {
+  unsigned rule;
+  size_t start, end;
+};
+
+struct ScanState {
+  std::vector<Raw> raw;
+  std::vector<int> last;  // per rule: index of its latest raw match
+  const std::vector<internal::Rule>* rules;
+};
+
+int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+             void* ctx) {
+  auto& st = *static_cast<ScanState*>(ctx);
+  int& li = st.last[id];
+  if (li >= 0) {
+    Raw& r = st.raw[static_cast<size_t>(li)];
+    // Same start: a longer match of the same candidate. Overlapping start:
+    // leftmost-first like a findall, or one merged region for merge rules.
+    if (r.start == from || (from < r.end && (*st.rules)[id].merge)) {
+      r.end = std::max<size_t>(r.end, to);
+      return 0;
+    }
+    if (from < r.end) return 0;
+  }
+  st.raw.push_back(Raw{id, static_cast<size_t>(from), static_cast<size_t>(to)});
+  li = static_cast<int>(st.raw.size() - 1);
+  return 0;
+}
+
+class DetectorImpl final : public Detector {
+ public:
+  explicit DetectorImpl(DetectorOptions opt) : opt_(std::move(opt)) {
+    auto enabled = [&](const std::string& e) {
+      return (opt_.enabled.empty() || opt_.enabled.count(e)) && !opt_.disabled.count(e);
+    };
+    for (auto* make : {internal::pii_rules, internal::secret_rules, internal::clinical_rules}) {
+      for (auto& r : make()) {
+        // Rules that may re-label (dates, URLs) stay if any of their outputs is wanted.
+        bool keep = enabled(r.entity) || (r.entity == "DATE_TIME" && enabled("DATE_OF_BIRTH")) ||
+                    (r.entity == "URL" && enabled("URL_CREDENTIALS"));
+        if (keep) rules_.push_back(std::move(r));
+      }
+    }
+    person_ = enabled("PERSON");
+    code_ = enabled("CODE");
+    if (!rules_.empty()) compile();
+  }
+
+  ~DetectorImpl() override {
+    for (hs_scratch_t* s : pool_) hs_free_scratch(s);
+    if (proto_) hs_free_scratch(proto_);
+    if (db_) hs_free_database(db_);
+  }
+
+  const DetectorOptions& options() const override { return opt_; }
+
+  std::vector<Finding> scan(const std::vector<std::string_view>& messages) const override {
+    std::vector<Finding> out;
+    hs_scratch_t* scratch = db_ ? acquire() : nullptr;
+    struct Release {
+      const DetectorImpl* d;
+      hs_scratch_t* s;
+      ~Release() {
+        if (s) d->release(s);
+      }
+    } release{this, scratch};
+    for (size_t m = 0; m < messages.size(); ++m)
+      scan_one(messages[m], static_cast<int>(m), scratch, out);
+    std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
+      if (a.message != b.message) return a.message < b.message;
+      if (a.start != b.start) return a.start < b.start;
+      if (a.end != b.end) return a.end < b.end;
+      return a.type < b.type;
+    });
+    return out;
+  }
+
+ private:
+  void compile() {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags, ids;
+    for (size_t i = 0; i < rules_.size(); ++i) {
+      exprs.push_back(rules_[i].pattern.c_str());
+      flags.push_back(rules_[i].flags | HS_FLAG_SOM_LEFTMOST);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db_,
+                         &err) != HS_SUCCESS) {
+      std::string msg = "detect: pattern database failed to compile";
+      if (err) {
+        if (err->expression >= 0)
+          msg += " at rule " + rules_[static_cast<size_t>(err->expression)].detector;
+        msg += ": ";
+        msg += err->message;
+        hs_free_compile_error(err);
+      }
+      throw std::runtime_error(msg);
+    }
+    if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
+      throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
+    }
+  }
+
+  hs_scratch_t* acquire() const {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!pool_.empty()) {
+        hs_scratch_t* s = pool_.back();
+        pool_.pop_back();
+        return s;
+      }
+    }
+    hs_scratch_t* s = nullptr;
+    if (hs_clone_scratch(proto_, &s) != HS_SUCCESS)
+      throw std::runtime_error("detect: scratch clone failed");
+    return s;
+  }
+
+  void release(hs_scratch_t* s) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    pool_.push_back(s);
+  }
+
+  bool wanted(const std::string& e) const {
+    return (opt_.enabled.empty() || opt_.enabled.count(e)) && !opt_.disabled.count(e);
+  }
+
+  double threshold(const std::string& e) const {
+    auto it = opt_.thresholds.find(e);
+    return it == opt_.thresholds.end() ? opt_.min_confidence : it->second;
+  }
+
+  void scan_one(std::string_view text, int msg, hs_scratch_t* scratch,
+                std::vector<Finding>& out) const {
+    std::vector<Finding> found;
+    auto add = [&](const internal::Hit& h, const std::string& entity, const std::string& detector) {
+      Finding f;
+      f.type = entity;
+      f.category = internal::category_of(entity);
+      f.message = msg;
+      f.start = h.start;
+      f.end = h.end;
+      f.confidence = h.score;
+      f.detector = detector;
+      found.push_back(std::move(f));
+    };
+    if (db_ && !text.empty()) {
+      ScanState st;
+      st.rules = &rules_;
+      st.last.assign(rules_.size(), -1);
+      hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
+              0, scratch, on_match, &st);
+      std::vector<internal::Hit> extra;
+      for (const Raw& r : st.raw) {
+        const internal::Rule& rule = rules_[r.rule];
+        internal::Hit h{r.start, r.end, rule.score, ""};
+        extra.clear();
+        bool ok = rule.multi ? rule.multi(text, h, extra) : (!rule.check || rule.check(text, h));
+        if (!ok) continue;
+        extra.insert(extra.begin(), h);
+        for (internal::Hit& x : extra) {
+          if (!rule.context.empty() && internal::has_context(text, x.start, x.end, rule.context)) {
+            x.score = internal::boosted(x.score);
+          }
+          add(x, x.entity.empty() ? rule.entity : x.entity, rule.detector);
+        }
+      }
+    }
+    if (person_) {
+      std::vector<internal::Hit> hits;
+      internal::find_persons(text, hits);
+      for (auto& h : hits) add(h, "PERSON", "person");
+    }
+    if (code_) {
+      std::vector<internal::Hit> hits;
+      internal::find_code(text, opt_.code_threshold, hits);
+      for (auto& h : hits) add(h, "CODE", "code");
+    }
+    // Health facts become PHI when the message also says whose they are.
+    bool clinical = false, patient = false;
+    for (const Finding& f : found) {
+      if (identifies_patient(f.type) && f.confidence >= threshold(f.type)) patient = true;
+      clinical = clinical || is_clinical(f.type);
+    }
+    if (clinical && !patient) {
+      std::string l = lower(text.substr(0, std::min<size_t>(text.size(), 1 << 20)));
+      patient = l.find("patient") != std::string::npos || l.find("pt.") != std::string::npos;
+    }
+    if (patient) {
+      for (Finding& f : found) {
+        if (is_clinical(f.type)) f.confidence = std::max(f.confidence, 0.85);
+      }
+    }
+    // Several triggers can widen to the same candidate.
+    std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
+      return std::tie(a.start, a.end, a.type) < std::tie(b.start, b.end, b.type);
+    });
+    found.erase(std::unique(found.begin(), found.end(),
+                            [](const Finding& a, const Finding& b) {
+                              return a.start == b.start && a.end == b.end && a.type == b.type;
+                            }),
+                found.end());
+    // Filters: enabled set, thresholds, allow-lists.
+    std::vector<Finding> kept;
+    for (Finding& f : found) {
+      if (!wanted(f.type) || f.confidence < threshold(f.type)) continue;
+      std::string_view value = text.substr(f.start, f.end - f.start);
+      if (!opt_.allow_values.empty() && opt_.allow_values.count(lower(value))) continue;
+      if (!opt_.allow_domains.empty() && (f.type == "EMAIL_ADDRESS" || f.type == "URL") &&
+          domain_allowed(host_of(f.type, value), opt_.allow_domains)) {
+        continue;
+      }
+      kept.push_back(std::move(f));
+    }
+    if (opt_.resolve_overlaps) kept = resolve(std::move(kept));
+    for (auto& f : kept) out.push_back(std::move(f));
+  }
+
+  // Best finding per span: higher confidence, then longer, wins. CODE spans
+  // are containers and never suppress what is inside them (a key in code is
+  // still a key).
+  static std::vector<Finding> resolve(std::vector<Finding> v) {
+    std::vector<Finding> code, rest;
+    for (auto& f : v) (f.category == Category::CODE ? code : rest).push_back(std::move(f));
+    std::sort(rest.begin(), rest.end(), [](const Finding& a, const Finding& b) {
+      if (a.confidence != b.confidence) return a.confidence > b.confidence;
+      if (a.end - a.start != b.end - b.start) return a.end - a.start > b.end - b.start;
+      return a.start < b.start;
+    });
+    std::vector<Finding> kept;
+    for (auto& f : rest) {
+      bool overlaps = false;
+      for (const auto& k : kept) {
+        if (f.start < k.end && k.start < f.end) {
+          overlaps = true;
+          break;
+        }
+      }
+      if (!overlaps) kept.push_back(std::move(f));
+    }
+    for (auto& c : code) kept.push_back(std::move(c));
+    return kept;
+  }
+
+  DetectorOptions opt_;
+  std::vector<internal::Rule> rules_;
+  bool person_ = false, code_ = false;
+  hs_database_t* db_ = nullptr;
+  hs_scratch_t* proto_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::vector<hs_scratch_t*> pool_;
+};
+
+}  // namespace
+
+namespace internal {
+
+Category category_of(const std::string& entity) {
+  auto it = registry().find(entity);
+  return it == registry().end() ? Category::PII : it->second.category;
+}
+
+bool has_context(std::string_view text, size_t start, size_t end,
+                 const std::vector<std::string>& words) {
+  size_t a = start > 64 ? start - 64 : 0;
+  size_t b = std::min(text.size(), end + 24);
+  std::string before = lower(text.substr(a, start - a));
+  std::string after = lower(text.substr(end, b - end));
+  auto found_in = [](const std::string& hay, const std::string& w) {
+    size_t pos = 0;
+    while ((pos = hay.find(w, pos)) != std::string::npos) {
+      if (w.size() > 3) return true;
+      bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(hay[pos - 1]));
+      size_t e = pos + w.size();
+      bool right = e >= hay.size() || !std::isalpha(static_cast<unsigned char>(hay[e]));
+      if (left && right) return true;
+      ++pos;
+    }
+    return false;
+  };
+  for (const auto& w : words) {
+    if (found_in(before, w) || found_in(after, w)) return true;
+  }
+  return false;
+}
+
+}  // namespace internal
+
+const std::map<std::string, Category>& known_entities() {
+  static const std::map<std::string, Category> kMap = [] {
+    std::map<std::string, Category> m;
+    for (const auto& [k, v] : registry()) m[k] = v.category;
+    return m;
+  }();
+  return kMap;
+}
+
+const char* category_name(Category c) {
+  switch (c) {
+    case Category::PII:
+      return "PII";
+    case Category::PHI:
+      return "PHI";
+    case Category::SECRET:
+      return "SECRET";
+    case Category::CODE:
+      return "CODE";
+  }
+  return "PII";
+}
+
+const char* sensitivity_name(Sensitivity s) {
+  switch (s) {
+    case Sensitivity::Public:
+      return "public";
+    case Sensitivity::Internal:
+      return "internal";
+    case Sensitivity::Confidential:
+      return "confidential";
+    case Sensitivity::Restricted:
+      return "restricted";
+  }
+  return "restricted";
+}
+
+Sensitivity parse_sensitivity(std::string_view name) {
+  std::string l = lower(name);
+  if (l == "public") return Sensitivity::Public;
+  if (l == "internal") return Sensitivity::Internal;
+  if (l == "confidential") return Sensitivity::Confidential;
+  if (l == "restricted") return Sensitivity::Restricted;
+  throw std::invalid_argument("unknown sensitivity '" + std::string(name) +
+                              "' (expected public, internal, confidential or restricted)");
+}
+
+DetectorOptions default_detector_options() {
+  DetectorOptions o;
+  o.sensitivity["PII"] = Sensitivity::Internal;
+  o.sensitivity["PHI"] = Sensitivity::Restricted;
+  o.sensitivity["SECRET"] = Sensitivity::Restricted;
+  o.sensitivity["CODE"] = Sensitivity::Confidential;
+  for (const auto& [name, info] : registry()) {
+    if (info.level) o.sensitivity[name] = parse_sensitivity(info.level);
+  }
+  return o;
+}
+
+std::unique_ptr<Detector> Detector::create(const DetectorOptions& options) {
+  for (const auto* set : {&options.enabled, &options.disabled}) {
+    for (const auto& e : *set) {
+      if (!registry().count(e)) throw std::runtime_error("detect: unknown entity '" + e + "'");
+    }
+  }
+  return std::make_unique<DetectorImpl>(options);
+}
+
+Sensitivity sensitivity_of(const std::vector<Finding>& findings, const DetectorOptions& options) {
+  Sensitivity s = Sensitivity::Public;
+  for (const Finding& f : findings) {
+    Sensitivity level = Sensitivity::Restricted;  // unmapped: fail closed
+    auto it = options.sensitivity.find(f.type);
+    if (it != options.sensitivity.end()) {
+      level = it->second;
+    } else {
+      auto ct = options.sensitivity.find(category_name(f.category));
+      if (ct != options.sensitivity.end()) level = ct->second;
+    }
+    s = std::max(s, level);
+  }
+  return s;
+}
+
+nlohmann::json to_json(const std::vector<Finding>& findings, Sensitivity sensitivity) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const Finding& f : findings) {
+    arr.push_back({{"type", f.type},
+                   {"category", category_name(f.category)},
+                   {"message", f.message},
+                   {"start", f.start},
+                   {"end", f.end},
+                   {"confidence", std::round(f.confidence * 1000) / 1000},
+                   {"detector", f.detector}});
+  }
+  return {{"findings", std::move(arr)}, {"sensitivity", sensitivity_name(sensitivity)}};
+}
+
+}  // namespace perimeter::detect

@@ -1,0 +1,286 @@
+// PERSON: titled and labelled names, signatures, and given-name + surname
+// pairs from a gazetteer. Works on tokens, one linear pass per message.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+
+#include "detect/rules.h"
+
+namespace perimeter::detect::internal {
+
+// Generated from detect/data/*.txt at build time.
+extern const char* const kGivenNames;
+extern const char* const kSurnames;
+
+namespace {
+
+struct Gazetteer {
+  std::unordered_set<std::string_view> given, surname, common;
+  Gazetteer() {
+    auto load = [](const char* data, std::unordered_set<std::string_view>& set) {
+      std::string_view all(data);
+      size_t i = 0;
+      while (i < all.size()) {
+        size_t nl = all.find('\n', i);
+        if (nl == std::string_view::npos) nl = all.size();
+        if (nl > i) set.insert(all.substr(i, nl - i));
+        i = nl + 1;
+      }
+    };
+    load(kGivenNames, given);
+    load(kSurnames, surname);
+    // Capitalised words that are names but far more often something else.
+    static const char* kCommon[] = {
+        "May",      "Will",      "Bill",     "Mark",     "Rose",     "June",     "April",
+        "August",   "Grant",     "Hope",     "Faith",    "Joy",      "Chase",    "Dawn",
+        "Lane",     "Page",      "Sky",      "Summer",   "Art",      "Ray",      "Guy",
+        "Rich",     "Don",       "Sue",      "Pat",      "Jack",     "Amber",    "Ruby",
+        "Crystal",  "Holly",     "Iris",     "Ivy",      "Violet",   "Lily",     "Penny",
+        "Sandy",    "Rocky",     "Young",    "White",    "Black",    "Brown",    "Green",
+        "King",     "Little",    "Long",     "Short",    "Small",    "Wood",     "Stone",
+        "Hill",     "Street",    "Field",    "Price",    "Cash",     "Star",     "Bob",
+        "Jean",     "Christian", "Frank",    "Sterling", "Miles",    "Dean",     "Gene",
+        "Noble",    "Ernest",    "Major",    "Case",     "Cook",     "Hunter",   "Mason",
+        "Parker",   "Carter",    "Baker",    "Miller",   "Smith",    "Walker",   "Turner",
+        "Fisher",   "Porter",    "Bishop",   "Church",   "Monday",   "Tuesday",  "Wednesday",
+        "Thursday", "Friday",    "Saturday", "Sunday",   "January",  "February", "March",
+        "July",     "September", "October",  "November", "December", "Easter",   "Christmas",
+        "The",      "This",      "That",     "These",    "Those",    "And",      "But",
+        "For",      "With",      "From",     "Please",   "Thanks",   "Thank",    "Hello",
+        "Dear",     "Hi",        "Hey",      "Yes",      "No",       "Ok",       "Okay",
+        "New",      "North",     "South",    "East",     "West",     "Central",  "General",
+        "Doctor",   "Patient",   "Name",     "Street",   "Road",     "Avenue",   "Can",
+        "Could",    "Would",     "Should",   "Is",       "Are",      "Was",      "Were",
+        "Did",      "Do",        "Does",     "Have",     "Has",      "Had",      "What",
+        "When",     "Where",     "Who",      "Why",      "How",      "Which",    "If",
+        "Then",     "So",        "As",       "At",       "By",       "In",       "On",
+        "Of",       "To",        "Up",       "An",       "A",        "I",        "It",
+        "We",       "You",       "He",       "She",      "They",     "My",       "Our",
+        "Your",     "His",       "Her",      "Their",    "Also",     "All",      "Any",
+        "Some",     "Each",      "Every",    "More",     "Most",     "Many",     "Much",
+        "Very",     "Just",      "Only",     "Even",     "Still",    "Here",     "There",
+        "Now",      "Today",     "Tomorrow", "Not",      "Love",     "Angel",    "Honey",
+        "Sunny",    "Happy",     "Lucky",    "Golden",   "Silver",   "Pearl",    "Coral",
+        "Jewel",    "Precious",  "Destiny",  "Trinity",  "Harmony",  "Serenity", "Liberty",
+        "Justice",  "Royal",     "Prince",   "Princess", "Duke",     "Earl",     "Baron",
+        "Lord",     "Lady",      "Queen",    "Bank",     "Card",     "Account",  "Number",
+        "Email",    "Phone",     "Address",  "Date",     "Time",     "Code",     "Data",
+        "Server",   "Client",    "User",     "Admin",    "Test",     "Error",    "Warning",
+        "Info",     "Debug",     "True",     "False",    "None",     "Null",     "Key",
+        "Value",    "Type",      "Class",    "Function", "Method",   "Return"};
+    for (const char* c : kCommon) common.insert(c);
+  }
+};
+
+const Gazetteer& gazetteer() {
+  static const Gazetteer g;
+  return g;
+}
+
+bool letter(unsigned char c) {
+  return std::isalpha(c) || c >= 0x80;
+}
+
+bool capitalized(std::string_view w) {
+  if (w.empty()) return false;
+  unsigned char c = static_cast<unsigned char>(w[0]);
+  if (std::isupper(c))
+    return w.size() == 1 || !std::isupper(static_cast<unsigned char>(w[1])) || w.size() <= 3;
+  // Latin-1 capitals (À-Þ) in UTF-8.
+  return c == 0xC3 && w.size() > 1 && static_cast<unsigned char>(w[1]) >= 0x80 &&
+         static_cast<unsigned char>(w[1]) <= 0x9E;
+}
+
+bool all_caps(std::string_view w) {
+  for (unsigned char c : w) {
+    if (std::islower(c)) return false;
+  }
+  return true;
+}
+
+bool equals_ci(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void find_persons(std::string_view text, std::vector<Hit>& out) {
+  const Gazetteer& g = gazetteer();
+  static const char* kTitles[] = {"Mr",  "Mrs",  "Ms",     "Miss",   "Mx",
+                                  "Dr",  "Prof", "Sir",    "Madam",  "Dame",
+                                  "Rev", "Fr",   "Mister", "Doctor", "Professor"};
+  static const char* kLabels[] = {
+      "name",   "patient",   "signed",  "regards",     "sincerely", "dear",      "attn",
+      "from",   "cc",        "contact", "client",      "employee",  "physician", "nurse",
+      "author", "applicant", "member",  "beneficiary", "guardian",  "witness",   "cheers",
+      "thanks", "best",      "hi",      "hello",       "hey"};
+  static const std::unordered_set<std::string_view> kTitleSet(std::begin(kTitles),
+                                                              std::end(kTitles));
+  static const std::unordered_set<std::string_view> kLabelSet(std::begin(kLabels),
+                                                              std::end(kLabels));
+  const size_t n = text.size();
+  auto at = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  auto is_cap_start = [&](size_t i) {
+    unsigned char c = at(i);
+    if (c >= 'A' && c <= 'Z') return true;
+    return c == 0xC3 && i + 1 < n && at(i + 1) >= 0x80 && at(i + 1) <= 0x9E;
+  };
+  // End of the word starting at i: letters with inner apostrophes/hyphens,
+  // never ending inside a UTF-8 sequence.
+  auto word_end = [&](size_t i) {
+    size_t s = i;
+    while (i < n) {
+      unsigned char d = at(i);
+      if (letter(d)) {
+        ++i;
+      } else if ((d == '\'' || d == '-') && i > s && i + 1 < n && letter(at(i + 1))) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    while (i > s && (at(i - 1) & 0xC0) == 0xC0) --i;
+    return i;
+  };
+  // The word ending right before position i (after skipping `gap` chars of
+  // non-letters), with its start in *ws; empty if none.
+  auto word_before_pos = [&](size_t i, size_t* ws, std::string_view* gap_out) {
+    size_t e = i;
+    while (e > 0 && !letter(at(e - 1)) && i - e < 4) --e;
+    if (gap_out) *gap_out = text.substr(e, i - e);
+    size_t s = e;
+    while (s > 0 && letter(at(s - 1)) && e - s < 16) --s;
+    *ws = s;
+    return text.substr(s, e - s);
+  };
+  auto lower_eq_label = [&](std::string_view w) {
+    if (w.size() < 2 || w.size() > 11) return false;
+    char buf[12];
+    for (size_t q = 0; q < w.size(); ++q)
+      buf[q] = static_cast<char>(std::tolower(static_cast<unsigned char>(w[q])));
+    return kLabelSet.count(std::string_view(buf, w.size())) > 0;
+  };
+  // Extends a name from the word [s, e) over following capitalised words and
+  // initials on the same line; returns the end offset.
+  auto extend = [&](size_t e, int max_more) {
+    for (int k = 0; k < max_more; ++k) {
+      size_t i = e;
+      bool initial =
+          e - 1 < n && i < n && text[i] == '.' && e >= 1 && (e < 2 || !letter(at(e - 2)));
+      if (initial) ++i;
+      if (i >= n || text[i] != ' ') break;
+      ++i;
+      if (i >= n || !is_cap_start(i)) break;
+      size_t we = word_end(i);
+      std::string_view w = text.substr(i, we - i);
+      if (we == i || (g.common.count(w) && !g.surname.count(w)) || (all_caps(w) && w.size() > 3))
+        break;
+      e = we;
+    }
+    return e;
+  };
+
+  size_t i = 0;
+  while (i < n) {
+    // Fast skip to the next capital letter at a word start (or a lowercase
+    // "name is" / "dear" style label handled via the word before a capital).
+    if (!is_cap_start(i) || (i > 0 && letter(at(i - 1)))) {
+      ++i;
+      continue;
+    }
+    size_t s = i, e = word_end(i);
+    if (e == s) {
+      ++i;
+      continue;
+    }
+    std::string_view w = text.substr(s, e - s);
+    // 1. A title before it: "Dr. Smith", "Mrs Jane Doe".
+    size_t ps;
+    std::string_view gap;
+    std::string_view prev = word_before_pos(s, &ps, &gap);
+    if (!prev.empty() && (gap == ". " || gap == " ") && kTitleSet.count(prev) &&
+        !g.common.count(w)) {
+      size_t end = extend(e, 2);
+      out.push_back(Hit{s, end, 0.85, ""});
+      i = end;
+      continue;
+    }
+    // The word itself is a title: its name follows; handled when we reach it.
+    if (kTitleSet.count(w)) {
+      i = e;
+      continue;
+    }
+    // 2. A label before it: "Name: Jane Doe", "my name is Jane", "Dear Jane,".
+    bool labelled = false;
+    double label_score = 0.75;
+    if (!prev.empty()) {
+      if (lower_eq_label(prev) && (gap.find(':') != std::string_view::npos ||
+                                   gap.find(',') != std::string_view::npos || gap == " ")) {
+        std::string_view lp = prev;
+        bool strong = lower_eq_label(lp) && (lp.size() == 4 && (lp[0] == 'n' || lp[0] == 'N'));
+        bool colon =
+            gap.find(':') != std::string_view::npos || gap.find(',') != std::string_view::npos;
+        bool greeting = equals_ci(lp, "dear") || equals_ci(lp, "hi") || equals_ci(lp, "hello") ||
+                        equals_ci(lp, "hey") || equals_ci(lp, "patient") ||
+                        equals_ci(lp, "contact");
+        labelled = colon || greeting;
+        if (strong || equals_ci(lp, "patient")) label_score = 0.9;
+      } else if ((prev == "is" || prev == "am" || prev == "me") && gap == " ") {
+        size_t pps;
+        std::string_view pprev = word_before_pos(ps, &pps, nullptr);
+        labelled = (prev == "is" && (equals_ci(pprev, "name") || equals_ci(pprev, "this"))) ||
+                   (prev == "am" && pprev == "I") || (prev == "me" && equals_ci(pprev, "call"));
+        if (labelled && prev != "is") labelled = g.given.count(w) > 0;
+        if (equals_ci(pprev, "name")) label_score = 0.9;
+      }
+    }
+    if (labelled && !g.common.count(w)) {
+      size_t end = extend(e, 2);
+      out.push_back(Hit{s, end, label_score, ""});
+      i = end;
+      continue;
+    }
+    // 3. Gazetteer: a given name, possibly followed by more name words.
+    if (!all_caps(w) && g.given.count(w)) {
+      size_t end = extend(e, 2);
+      bool common = g.common.count(w) > 0;
+      if (end > e) {
+        size_t ls = end;
+        while (ls > s && letter(at(ls - 1))) --ls;
+        std::string_view last = text.substr(ls, end - ls);
+        double score = g.surname.count(last) ? 0.85 : 0.7;
+        if (common) score -= 0.15;
+        out.push_back(Hit{s, end, score, ""});
+        i = end;
+        continue;
+      }
+      // A lone given name: a name, unless it is also a common word or opens a sentence.
+      bool sentence_start =
+          s == 0 || gap.find_first_of(".!?\n") != std::string_view::npos || prev.empty();
+      double score = common ? 0.2 : (sentence_start ? 0.45 : 0.6);
+      out.push_back(Hit{s, e, score, ""});
+    }
+    i = e;
+  }
+  // "my name is dan": people type names in lower case after this label.
+  size_t pos = 0;
+  while ((pos = text.find("name is ", pos)) != std::string_view::npos) {
+    size_t s = pos + 8, e = s;
+    pos = s;
+    if (s >= n || !std::islower(at(s))) continue;
+    e = word_end(s);
+    std::string cap(text.substr(s, e - s));
+    cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+    if (g.given.count(cap)) out.push_back(Hit{s, e, 0.7, ""});
+  }
+}
+
+}  // namespace perimeter::detect::internal

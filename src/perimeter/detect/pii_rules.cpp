@@ -1,0 +1,708 @@
+// Pattern rules for personal, financial, government and health identifiers.
+// Vectorscan finds candidates; the checks here decide, using checksums,
+// libphonenumber and the characters around the match.
+#include <hs/hs.h>
+#include <phonenumbers/phonenumbermatch.h>
+#include <phonenumbers/phonenumbermatcher.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "detect/checks.h"
+#include "detect/rules.h"
+
+namespace perimeter::detect::internal {
+namespace {
+
+using i18n::phonenumbers::PhoneNumberMatch;
+using i18n::phonenumbers::PhoneNumberMatcher;
+using i18n::phonenumbers::PhoneNumberUtil;
+
+bool alnum_at(std::string_view t, size_t i) {
+  return i < t.size() && std::isalnum(static_cast<unsigned char>(t[i]));
+}
+bool word_before(std::string_view t, size_t start) {
+  return start > 0 && (std::isalnum(static_cast<unsigned char>(t[start - 1])) ||
+                       static_cast<unsigned char>(t[start - 1]) >= 0x80);
+}
+bool word_after(std::string_view t, size_t end) {
+  return end < t.size() && (std::isalnum(static_cast<unsigned char>(t[end])) ||
+                            static_cast<unsigned char>(t[end]) >= 0x80);
+}
+// Digits glued to the candidate by a separator ("1.2.3.4.5") mean it is a
+// fragment of a longer number, not an identifier of its own.
+bool digit_chain_around(std::string_view t, size_t start, size_t end) {
+  auto dig = [&](size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  if (start >= 2 && (t[start - 1] == '-' || t[start - 1] == '.') && dig(start - 2)) return true;
+  if (end + 1 < t.size() && (t[end] == '-') && dig(end + 1)) return true;
+  return false;
+}
+
+std::vector<std::string> words(std::initializer_list<const char*> w) {
+  return std::vector<std::string>(w.begin(), w.end());
+}
+
+Check standalone() {
+  return
+      [](std::string_view t, Hit& h) { return !word_before(t, h.start) && !word_after(t, h.end); };
+}
+
+Check digits_check(bool (*f)(std::string_view), double pass_score) {
+  return [f, pass_score](std::string_view t, Hit& h) {
+    if (word_before(t, h.start) || word_after(t, h.end) || digit_chain_around(t, h.start, h.end)) {
+      return false;
+    }
+    if (!f(t.substr(h.start, h.end - h.start))) return false;
+    if (pass_score > 0) h.score = pass_score;
+    return true;
+  };
+}
+
+// Phone numbers: libphonenumber decides. Each candidate is parsed as a
+// whole (international form once; national form per region, most common
+// regions first), and if that fails, with its first or last digit group
+// dropped, since a number often sits next to other digits. Parse +
+// IsValidNumber is far cheaper than PhoneNumberMatcher over the same text.
+bool phone_valid(const std::string& s) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber n;
+  auto valid_in = [&](const char* region) {
+    return util.Parse(s, region, &n) == PhoneNumberUtil::NO_PARSING_ERROR && util.IsValidNumber(n);
+  };
+  if (s[0] == '+') return valid_in("ZZ");
+  std::string d = checks::digits_of(s);
+  // North American numbering plan, checked in place: it is most of our
+  // traffic and libphonenumber's parse costs tens of microseconds.
+  std::string_view nanp = d;
+  if (nanp.size() == 11 && nanp[0] == '1') nanp.remove_prefix(1);
+  if (nanp.size() == 10 && nanp[0] >= '2' && nanp[3] >= '2' &&
+      !(nanp[1] == '1' && nanp[2] == '1') && !(nanp[4] == '1' && nanp[5] == '1') &&
+      !(nanp[0] == '5' && nanp[1] == '5' && nanp[2] == '5')) {
+    return true;
+  }
+  // Elsewhere national numbers start with the trunk prefix 0; Chinese and
+  // Indian mobiles are the common exceptions.
+  // US SSN shape (3-2-4) is never written for a phone.
+  if (s.size() == 11 && s[3] == '-' && s[6] == '-') return false;
+  if (d[0] == '0' && d.size() >= 9 && d.size() <= 12) {
+    for (const char* r : {"GB", "DE", "FR", "IL", "AU", "JP", "BR", "IN", "CN"}) {
+      if (valid_in(r)) return true;
+    }
+    return false;
+  }
+  if (d.size() == 11 && d[0] == '1') return valid_in("CN");
+  return false;
+}
+
+bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
+  if (h.end - h.start > 32) return false;
+  size_t s = h.start;
+  // Include an opening "+" or "(" just before the candidate.
+  while (s > 0 && h.start - s < 2 && (t[s - 1] == '+' || t[s - 1] == '(')) --s;
+  if (s > 0 && (std::isalnum(static_cast<unsigned char>(t[s - 1])) || t[s - 1] == '-' ||
+                t[s - 1] == '.' || t[s - 1] == '/')) {
+    return false;
+  }
+  if (word_after(t, h.end)) return false;
+  size_t e = h.end;
+  // Trim a trailing ")" that closes nothing.
+  int digits = 0;
+  for (size_t i = s; i < e; ++i) digits += std::isdigit(static_cast<unsigned char>(t[i])) != 0;
+  if (digits < 7 || digits > 15) {
+    if (digits <= 15) return false;
+  }
+  auto try_span = [&](size_t a, size_t b) {
+    std::string c(t.substr(a, b - a));
+    int d = 0;
+    for (char ch : c) d += std::isdigit(static_cast<unsigned char>(ch)) != 0;
+    if (d < 7 || d > 15) return false;
+    // Dates and versions are not phones.
+    if (c.find('/') != std::string::npos && d <= 8) return false;
+    if (!phone_valid(c)) return false;
+    h.start = a;
+    h.end = b;
+    return true;
+  };
+  bool ok = try_span(s, e);
+  if (!ok) {
+    size_t last_sep = t.substr(s, e - s).find_last_of(" \t");
+    size_t first_sep = t.substr(s, e - s).find_first_of(" \t");
+    if (last_sep != std::string_view::npos) {
+      size_t b = s + last_sep;
+      while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+      ok = try_span(s, b);
+    }
+    if (!ok && first_sep != std::string_view::npos) {
+      size_t a = s + first_sep;
+      while (a < e && (t[a] == ' ' || t[a] == '\t')) ++a;
+      ok = try_span(a, e);
+    }
+  }
+  if (!ok) return false;
+  bool formatted = false;
+  for (size_t i = h.start; i < h.end; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(t[i]))) formatted = true;
+  }
+  // Unformatted digit runs are often order or account numbers; written
+  // separators or a "+" are what people use for phones.
+  h.score = formatted ? 0.7 : 0.5;
+  return true;
+}
+
+// Cheap triggers keep the database fast; these widen a trigger to the
+// whole candidate over a character class, at most `limit` bytes each way.
+template <class Pred>
+void widen(std::string_view t, Hit& h, Pred in_class, size_t left_limit, size_t right_limit) {
+  size_t a = h.start, b = h.end;
+  while (a > 0 && h.start - a < left_limit && in_class(static_cast<unsigned char>(t[a - 1]))) --a;
+  while (b < t.size() && b - h.end < right_limit && in_class(static_cast<unsigned char>(t[b]))) ++b;
+  h.start = a;
+  h.end = b;
+}
+
+bool email_check(std::string_view t, Hit& h);
+
+bool email_trigger(std::string_view t, Hit& h) {
+  size_t at = t.find('@', h.start);
+  if (at == std::string_view::npos || at >= h.end) return false;
+  size_t a = at, b = at + 1;
+  auto local = [](unsigned char c) {
+    return std::isalnum(c) || std::strchr("._%+'-", c) != nullptr;
+  };
+  auto dom = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; };
+  while (a > 0 && at - a < 64 && local(static_cast<unsigned char>(t[a - 1]))) --a;
+  while (b < t.size() && b - at < 254 && dom(static_cast<unsigned char>(t[b]))) ++b;
+  while (b > at + 1 && (t[b - 1] == '.' || t[b - 1] == '-')) --b;
+  std::string_view domain = t.substr(at + 1, b - at - 1);
+  size_t dot = domain.rfind('.');
+  if (dot == std::string_view::npos) return false;
+  std::string_view tld = domain.substr(dot + 1);
+  bool ok_tld = tld.size() >= 2;
+  for (char c : tld) ok_tld = ok_tld && std::isalpha(static_cast<unsigned char>(c));
+  if (!ok_tld && !(domain.size() > 4 && domain.substr(dot + 1, 4) == "xn--")) return false;
+  h.start = a;
+  h.end = b;
+  return email_check(t, h);
+}
+
+bool url_check(std::string_view t, Hit& h);
+bool bare_domain_check(std::string_view t, Hit& h);
+
+bool url_char(unsigned char c) {
+  return c > 0x20 && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c < 0x7f;
+}
+
+bool url_trigger(std::string_view t, Hit& h) {
+  size_t b = h.end;
+  while (b < t.size() && b - h.end < 2048 && url_char(static_cast<unsigned char>(t[b]))) ++b;
+  h.end = b;
+  return url_check(t, h);
+}
+
+bool domain_trigger(std::string_view t, Hit& h) {
+  size_t a = h.start;
+  auto dom = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; };
+  while (a > 0 && h.start - a < 253 && dom(static_cast<unsigned char>(t[a - 1]))) --a;
+  while (a < h.start && (t[a] == '.' || t[a] == '-')) ++a;
+  if (a == h.start) return false;
+  h.start = a;
+  return bare_domain_check(t, h);
+}
+
+bool ipv6_check(std::string_view t, Hit& h);
+
+bool ipv6_trigger(std::string_view t, Hit& h) {
+  widen(
+      t, h, [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; }, 45, 45);
+  return ipv6_check(t, h);
+}
+
+bool email_check(std::string_view t, Hit& h) {
+  // Trim dots and quotes that the local-part class swallowed at the start.
+  while (h.start < h.end && (t[h.start] == '.' || t[h.start] == '\'')) ++h.start;
+  // "user:password@host" inside a URL is a credential, not an address.
+  if (h.start > 0 && (t[h.start - 1] == ':' || t[h.start - 1] == '/')) return false;
+  std::string_view e = t.substr(h.start, h.end - h.start);
+  if (e.size() > 254) return false;
+  size_t at = e.find('@');
+  if (at == 0 || at == std::string_view::npos) return false;
+  std::string_view domain = e.substr(at + 1);
+  if (domain.find("..") != std::string_view::npos || domain.front() == '-') return false;
+  return true;
+}
+
+// Dates: a DATE_OF_BIRTH when birth words are near, otherwise a DATE_TIME.
+Check date_check() {
+  return [](std::string_view t, Hit& h) {
+    if (word_before(t, h.start) || word_after(t, h.end)) return false;
+    static const std::vector<std::string> kBirth = {
+        "birth", "born", "dob", "d.o.b", "birthday", "date of birth", "geboren", "né le", "née le"};
+    if (has_context(t, h.start, h.end, kBirth)) {
+      h.entity = "DATE_OF_BIRTH";
+      h.score = 0.85;
+    }
+    return true;
+  };
+}
+
+bool nino_check(std::string_view t, Hit& h) {
+  if (word_before(t, h.start) || word_after(t, h.end)) return false;
+  return checks::uk_nino(t.substr(h.start, h.end - h.start));
+}
+
+bool mac_check(std::string_view t, Hit& h) {
+  if (word_before(t, h.start) || word_after(t, h.end)) return false;
+  std::string a = checks::alnum_upper(t.substr(h.start, h.end - h.start));
+  if (a == "FFFFFFFFFFFF" || a == "000000000000") return false;
+  // Colon and hyphen forms must not mix.
+  std::string_view s = t.substr(h.start, h.end - h.start);
+  bool colon = s.find(':') != std::string_view::npos, dash = s.find('-') != std::string_view::npos;
+  return !(colon && dash);
+}
+
+bool ipv4_check(std::string_view t, Hit& h) {
+  if (word_before(t, h.start) || alnum_at(t, h.end)) return false;
+  if (h.start > 0 && t[h.start - 1] == '.') return false;
+  return checks::ipv4(t.substr(h.start, h.end - h.start));
+}
+
+// IPv6: the candidate is a maximal run of hex digits, colons and dots;
+// inet_pton decides, after trimming a trailing dot and a zone id.
+bool ipv6_check(std::string_view t, Hit& h) {
+  if (h.start > 0) {
+    unsigned char p = static_cast<unsigned char>(t[h.start - 1]);
+    if (std::isalnum(p) || p == ':' || p == '_' || p >= 0x80) return false;
+  }
+  size_t e = h.end;
+  while (e > h.start && t[e - 1] == '.') --e;
+  std::string_view s = t.substr(h.start, e - h.start);
+  if (s.find(':') == std::string_view::npos) return false;
+  size_t zone_end = e;
+  if (e < t.size() && t[e] == '%') {
+    zone_end = e + 1;
+    while (zone_end < t.size() && std::isalnum(static_cast<unsigned char>(t[zone_end]))) ++zone_end;
+  } else if (e < t.size() && (std::isalpha(static_cast<unsigned char>(t[e])) || t[e] == '_')) {
+    return false;
+  }
+  if (!checks::ipv6(s)) return false;
+  // A bare "::" is only an address where people write one (src=::, ipv6 ::).
+  if (s == "::" && h.start > 0 && t[h.start - 1] != ' ' && t[h.start - 1] != '=') return false;
+  h.end = zone_end;
+  return true;
+}
+
+bool crypto_check(std::string_view t, Hit& h) {
+  if (word_before(t, h.start) || word_after(t, h.end)) return false;
+  std::string_view s = t.substr(h.start, h.end - h.start);
+  if (s.size() > 3 && (s.substr(0, 3) == "bc1" || s.substr(0, 3) == "BC1")) {
+    return checks::btc_bech32(s);
+  }
+  if (s.size() > 2 && s[0] == '0' && s[1] == 'x') {
+    h.score = 0.6;
+    return true;
+  }
+  return checks::btc_base58(s);
+}
+
+// URLs: trims trailing punctuation that ends a sentence, reports credentials
+// embedded as user:password@ as a SECRET of their own.
+bool url_check(std::string_view t, Hit& h) {
+  while (h.end > h.start && std::strchr(".,;:!?)]}'\"", t[h.end - 1]) != nullptr) --h.end;
+  std::string_view u = t.substr(h.start, h.end - h.start);
+  size_t scheme = u.find("://");
+  std::string_view rest = scheme == std::string_view::npos ? u : u.substr(scheme + 3);
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  size_t at = authority.rfind('@');
+  if (at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos) {
+    h.entity = "URL_CREDENTIALS";
+    h.score = 0.95;
+    return true;
+  }
+  std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
+  size_t colon = host.find(':');
+  if (colon != std::string_view::npos) host = host.substr(0, colon);
+  size_t dot = host.rfind('.');
+  if (dot == std::string_view::npos || dot + 2 > host.size()) return false;
+  for (char c : host.substr(dot + 1)) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+  }
+  h.score = scheme == std::string_view::npos ? 0.5 : 0.6;
+  return true;
+}
+
+bool bare_domain_check(std::string_view t, Hit& h) {
+  if (h.start > 0 && (t[h.start - 1] == '@' || t[h.start - 1] == '.' || t[h.start - 1] == '/' ||
+                      word_before(t, h.start))) {
+    return false;
+  }
+  while (h.end > h.start && t[h.end - 1] == '.') --h.end;
+  if (h.end < t.size() && (t[h.end] == '@' || word_after(t, h.end))) return false;
+  return true;
+}
+
+// Street addresses: a house number, up to five capitalised words, a street
+// suffix; then an optional unit and ", City, ST 12345" tail.
+bool street_check(std::string_view t, Hit& h) {
+  static const char* kSuffixes[] = {
+      "Alley",    "Ave",        "Avenue",    "Blvd",       "Boulevard",  "Branch",   "Bridge",
+      "Brook",    "Burg",       "Bypass",    "Camp",       "Canyon",     "Cape",     "Causeway",
+      "Center",   "Cir",        "Circle",    "Cliff",      "Club",       "Close",    "Common",
+      "Corner",   "Course",     "Court",     "Cove",       "Creek",      "Crescent", "Crest",
+      "Crossing", "Ct",         "Curve",     "Dale",       "Dam",        "Divide",   "Dr",
+      "Drive",    "Estate",     "Estates",   "Expressway", "Extension",  "Falls",    "Ferry",
+      "Field",    "Fields",     "Flat",      "Flats",      "Ford",       "Forest",   "Forge",
+      "Fork",     "Forks",      "Fort",      "Freeway",    "Garden",     "Gardens",  "Gateway",
+      "Glen",     "Green",      "Grove",     "Harbor",     "Haven",      "Heights",  "Highway",
+      "Hill",     "Hills",      "Hollow",    "Hwy",        "Inlet",      "Island",   "Isle",
+      "Junction", "Key",        "Knoll",     "Knolls",     "Lake",       "Lakes",    "Land",
+      "Landing",  "Lane",       "Light",     "Ln",         "Loaf",       "Lock",     "Lodge",
+      "Loop",     "Mall",       "Manor",     "Meadow",     "Meadows",    "Mews",     "Mill",
+      "Mills",    "Mission",    "Motorway",  "Mount",      "Mountain",   "Neck",     "Orchard",
+      "Oval",     "Overpass",   "Park",      "Parkway",    "Pass",       "Passage",  "Path",
+      "Pike",     "Pine",       "Pines",     "Pkwy",       "Pl",         "Place",    "Plain",
+      "Plains",   "Plaza",      "Point",     "Port",       "Prairie",    "Radial",   "Ramp",
+      "Ranch",    "Rapid",      "Rapids",    "Rd",         "Rest",       "Ridge",    "River",
+      "Road",     "Route",      "Row",       "Rue",        "Run",        "Shoal",    "Shore",
+      "Shores",   "Skyway",     "Spring",    "Springs",    "Spur",       "Sq",       "Square",
+      "St",       "Station",    "Stravenue", "Stream",     "Street",     "Summit",   "Ter",
+      "Terrace",  "Throughway", "Trace",     "Track",      "Trafficway", "Trail",    "Trl",
+      "Tunnel",   "Turnpike",   "Underpass", "Union",      "Valley",     "Via",      "Viaduct",
+      "View",     "Views",      "Village",   "Ville",      "Vista",      "Walk",     "Wall",
+      "Way",      "Well",       "Wells"};
+  if (word_before(t, h.start)) return false;
+  size_t i = h.start;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+  if (i < t.size() && std::isalpha(static_cast<unsigned char>(t[i])) && !alnum_at(t, i + 1)) ++i;
+  size_t street_end = 0;
+  for (int w = 0; w < 6; ++w) {
+    while (i < t.size() && t[i] == ' ') ++i;
+    if (i >= t.size() || !(std::isupper(static_cast<unsigned char>(t[i])) ||
+                           (w > 0 && std::isdigit(static_cast<unsigned char>(t[i]))))) {
+      break;
+    }
+    size_t ws = i;
+    while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '\'' ||
+                            static_cast<unsigned char>(t[i]) >= 0x80)) {
+      ++i;
+    }
+    std::string_view word = t.substr(ws, i - ws);
+    if (w > 0) {
+      for (const char* s : kSuffixes) {
+        if (word == s) {
+          street_end = i;
+          if (i < t.size() && t[i] == '.') street_end = ++i;
+          break;
+        }
+      }
+      if (street_end != 0) break;
+    }
+  }
+  if (street_end == 0) return false;
+  size_t end = street_end;
+  // Unit: " Apt. 123", ", Suite 100", " #4B".
+  {
+    size_t j = end;
+    if (j < t.size() && t[j] == ',') ++j;
+    while (j < t.size() && t[j] == ' ') ++j;
+    static const char* kUnits[] = {"Apt.", "Apt", "Suite", "Ste", "Unit", "#", "Floor", "Fl"};
+    for (const char* u : kUnits) {
+      size_t n = std::strlen(u);
+      if (t.substr(j, n) == u) {
+        size_t k = j + n;
+        while (k < t.size() && t[k] == ' ') ++k;
+        size_t ks = k;
+        while (k < t.size() && std::isalnum(static_cast<unsigned char>(t[k]))) ++k;
+        if (k > ks) end = k;
+        break;
+      }
+    }
+  }
+  // ", City, ST 12345" or "\nCity, ST 12345" (US), accepted only whole.
+  {
+    size_t j = end;
+    if (j < t.size() && (t[j] == ',' || t[j] == '\n')) {
+      ++j;
+      while (j < t.size() && t[j] == ' ') ++j;
+      size_t k = j;
+      int city_words = 0;
+      while (k < t.size() && std::isupper(static_cast<unsigned char>(t[k])) && city_words < 4) {
+        while (k < t.size() && (std::isalpha(static_cast<unsigned char>(t[k])) ||
+                                static_cast<unsigned char>(t[k]) >= 0x80)) {
+          ++k;
+        }
+        ++city_words;
+        if (k < t.size() && t[k] == ' ' && k + 1 < t.size() &&
+            std::isupper(static_cast<unsigned char>(t[k + 1]))) {
+          ++k;
+        } else {
+          break;
+        }
+      }
+      if (city_words > 0 && k + 1 < t.size() && t[k] == ',') {
+        size_t m = k + 1;
+        while (m < t.size() && t[m] == ' ') ++m;
+        if (m + 2 <= t.size() && std::isupper(static_cast<unsigned char>(t[m])) &&
+            std::isupper(static_cast<unsigned char>(t[m + 1])) && !alnum_at(t, m + 2)) {
+          size_t z = m + 2;
+          while (z < t.size() && t[z] == ' ') ++z;
+          size_t zs = z;
+          while (z < t.size() && std::isdigit(static_cast<unsigned char>(t[z]))) ++z;
+          if (z - zs == 5) {
+            if (z + 5 <= t.size() && t[z] == '-' &&
+                std::isdigit(static_cast<unsigned char>(t[z + 1]))) {
+              z += 5;
+            }
+            end = z;
+          } else {
+            end = m + 2;
+          }
+        }
+      }
+    }
+  }
+  h.end = end;
+  h.score = end > street_end ? 0.85 : 0.7;
+  return true;
+}
+
+// Medical record numbers are only identifiable by their label.
+bool mrn_check(std::string_view t, Hit& h) {
+  size_t i = h.start;
+  // Skip the label: letters, spaces, '.', ':' '#', '-' up to the value.
+  std::string_view m = t.substr(h.start, h.end - h.start);
+  size_t v = m.find_last_of(" :#");
+  if (v == std::string_view::npos) return false;
+  i = h.start + v + 1;
+  if (i >= h.end) return false;
+  bool digit = false;
+  for (size_t k = i; k < h.end; ++k)
+    digit = digit || std::isdigit(static_cast<unsigned char>(t[k]));
+  if (!digit || word_after(t, h.end)) return false;
+  h.start = i;
+  return true;
+}
+
+}  // namespace
+
+std::vector<Rule> pii_rules() {
+  std::vector<Rule> r;
+  const auto ctx_phone = words({"phone", "number", "telephone", "cell", "cellphone", "mobile",
+                                "call", "tel", "fax", "contact"});
+  // ---- contact details -------------------------------------------------------
+  r.push_back({"email",
+               "EMAIL_ADDRESS",
+               R"([A-Za-z0-9_%+'\-]@[A-Za-z0-9])",
+               0,
+               1.0,
+               email_trigger,
+               {"email", "mail", "e-mail"}});
+  r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d)", 0, 0.5, nullptr,
+               ctx_phone, false, phone_check});
+  r.push_back({"url",
+               "URL",
+               R"((?:https?|ftp|sftp|ssh|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqps?)://)",
+               HS_FLAG_CASELESS,
+               0.6,
+               url_trigger,
+               {"url", "website", "link"}});
+  r.push_back({"www_url",
+               "URL",
+               R"(\bwww\.[A-Za-z0-9])",
+               HS_FLAG_CASELESS,
+               0.5,
+               [](std::string_view t, Hit& h) {
+                 if (h.start > 0 &&
+                     (t[h.start - 1] == '.' || t[h.start - 1] == '/' || t[h.start - 1] == '@'))
+                   return false;
+                 h.end = h.start;
+                 return url_trigger(t, h);
+               },
+               {"url", "website", "link"}});
+  r.push_back(
+      {"domain",
+       "URL",
+       R"(\.(?:com|org|net|edu|gov|io|ai|app|dev|info|biz|site|online|store|tech|cloud|co\.uk|co\.il|co\.in|co\.jp|com\.au|com\.br|de|fr|uk|nl|ch|it|es|se|eu|ca|us|il|in)\b)",
+       0,
+       0.5,
+       domain_trigger,
+       {"url", "website", "domain", "site"}});
+  r.push_back({"ipv4",
+               "IP_ADDRESS",
+               R"(\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})",
+               0,
+               0.6,
+               ipv4_check,
+               {"ip", "ipv4", "address", "host", "server"}});
+  r.push_back({"ipv6",
+               "IP_ADDRESS",
+               R"(::|[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:)",
+               0,
+               0.6,
+               ipv6_trigger,
+               {"ip", "ipv6", "address", "host", "server"}});
+  r.push_back(
+      {"mac",
+       "MAC_ADDRESS",
+       R"(\b[0-9A-Fa-f]{2}(?:[:\-][0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b)",
+       0,
+       0.6,
+       mac_check,
+       {"mac", "hardware", "ethernet", "physical", "device"}});
+  r.push_back({"street",
+               "STREET_ADDRESS",
+               R"(\b\d{1,6}[A-Za-z]?[ ]+[A-Z])",
+               0,
+               0.7,
+               street_check,
+               {"address", "live", "lives", "located", "street", "residence"}});
+  // ---- financial -------------------------------------------------------------
+  r.push_back({"credit_card",
+               "CREDIT_CARD",
+               R"(\b\d(?:[ \-]?\d){12,18}\b)",
+               0,
+               1.0,
+               digits_check(checks::credit_card, 1.0),
+               {"credit", "card", "visa", "mastercard", "amex", "debit", "cc", "payment"}});
+  r.push_back({"iban",
+               "IBAN_CODE",
+               R"(\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,32}\b)",
+               0,
+               1.0,
+               [](std::string_view t, Hit& h) {
+                 if (word_before(t, h.start)) return false;
+                 // Trim a trailing partial group that belongs to the next word.
+                 for (size_t e = h.end; e > h.start + 14; --e) {
+                   if (e != h.end && t[e] != ' ' && t[e] != '-') continue;
+                   if (checks::iban(t.substr(h.start, e - h.start))) {
+                     h.end = e;
+                     return true;
+                   }
+                 }
+                 return false;
+               },
+               {"iban", "bank", "account", "transfer"}});
+  r.push_back({"aba",
+               "ABA_ROUTING_NUMBER",
+               R"(\b[0-3678]\d{3}-?\d{4}-?\d\b)",
+               0,
+               0.3,
+               digits_check(checks::aba_routing, 0),
+               {"aba", "routing", "abarouting", "association", "bankrouting", "rtn"}});
+  r.push_back({"us_bank",
+               "US_BANK_NUMBER",
+               R"(\b\d{8,17}\b)",
+               0,
+               0.05,
+               standalone(),
+               {"bank", "account", "acct", "checking", "savings", "debit"}});
+  r.push_back(
+      {"crypto",
+       "CRYPTO",
+       R"(\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|bc1[a-zA-HJ-NP-Z0-9]{11,71}|0x[0-9a-fA-F]{40})\b)",
+       0,
+       1.0,
+       crypto_check,
+       {"wallet", "btc", "bitcoin", "crypto", "eth", "ethereum"}});
+  // ---- US government ---------------------------------------------------------
+  const auto ctx_ssn = words({"social", "security", "ssn", "ssns", "ssid", "ss#", "ss #"});
+  r.push_back({"ssn", "US_SSN", R"(\b\d{3}[\- .]\d{2}[\- .]\d{4}\b)", 0, 0.5,
+               digits_check(checks::us_ssn, 0), ctx_ssn});
+  r.push_back({"ssn_weak", "US_SSN", R"(\b(?:\d{9}|\d{3}-\d{6}|\d{5}-\d{4})\b)", 0, 0.05,
+               digits_check(checks::us_ssn, 0), ctx_ssn});
+  const auto ctx_itin = words({"individual", "taxpayer", "itin", "tax", "payer", "taxid", "tin"});
+  r.push_back({"itin", "US_ITIN", R"(\b9\d{2}[\- ](?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])[\- ]\d{4}\b)",
+               0, 0.5, standalone(), ctx_itin});
+  r.push_back(
+      {"itin_weak", "US_ITIN",
+       R"(\b9\d{2}(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\d{4}\b|\b9\d{2}(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])-\d{4}\b|\b9\d{2}-(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\d{4}\b)",
+       0, 0.3, standalone(), ctx_itin});
+  const auto ctx_pass = words({"passport", "travel", "document", "passport#", "passportno"});
+  r.push_back({"us_passport", "US_PASSPORT", R"(\b(?:\d{9}|[A-Z]\d{8})\b)", 0, 0.1, standalone(),
+               ctx_pass});
+  r.push_back({"us_driver_license",
+               "US_DRIVER_LICENSE",
+               R"(\b(?:[A-Z]\d{3,8}|[A-Z]\d{2}-\d{3}-\d{3}|[A-Z]{2}\d{5,7}|\d{9,13})\b)",
+               0,
+               0.01,
+               [](std::string_view t, Hit& h) {
+                 if (word_before(t, h.start) || word_after(t, h.end)) return false;
+                 h.score = std::isalpha(static_cast<unsigned char>(t[h.start])) ? 0.3 : 0.01;
+                 return true;
+               },
+               {"driver", "license", "licence", "dl", "driving", "permit", "lic", "dln"}});
+  r.push_back({"us_npi",
+               "US_NPI",
+               R"(\b[12]\d{3}[ \-]?\d{3}[ \-]?\d{3}\b)",
+               0,
+               1.0,
+               digits_check(checks::us_npi, 1.0),
+               {"npi", "provider", "national provider"}});
+  r.push_back(
+      {"medical_license",
+       "MEDICAL_LICENSE",
+       R"(\b[abcdefghjklmprstuxABCDEFGHJKLMPRSTUX][a-zA-Z]\d{7}\b|\b[abcdefghjklmprstuxABCDEFGHJKLMPRSTUX]9\d{7}\b)",
+       0,
+       0.4,
+       [](std::string_view t, Hit& h) {
+         if (word_before(t, h.start) || word_after(t, h.end)) return false;
+         // DEA registration check digit.
+         std::string_view s = t.substr(h.start, h.end - h.start);
+         int d[7];
+         for (int i = 0; i < 7; ++i) d[i] = s[2 + i] - '0';
+         int sum = d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5]);
+         return sum % 10 == d[6];
+       },
+       {"medical", "certificate", "dea", "license", "prescriber"}});
+  // ---- UK ----------------------------------------------------------------------
+  r.push_back({"uk_nino",
+               "UK_NINO",
+               R"(\b[A-Za-z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-Da-d]\b)",
+               0,
+               0.5,
+               nino_check,
+               {"national insurance", "ni number", "nino", "insurance"}});
+  r.push_back({"uk_nhs",
+               "UK_NHS",
+               R"(\b\d{3}[\- ]?\d{3}[\- ]?\d{4}\b)",
+               0,
+               0.5,
+               digits_check(checks::uk_nhs, 0.5),
+               {"nhs", "health", "national health", "patient", "hospital"}});
+  // ---- dates -------------------------------------------------------------------
+  const char* kMonth =
+      "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:"
+      "ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)";
+  r.push_back(
+      {"date_numeric",
+       "DATE_TIME",
+       R"(\b(?:\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|\d{1,2}/\d{4}|\d{1,2}/\d{1,2})\b)",
+       0,
+       0.6,
+       date_check(),
+       {}});
+  r.push_back(
+      {"date_text",
+       "DATE_TIME",
+       std::string(R"(\b(?:)") + kMonth +
+           R"(\.?[ \-]\d{1,2}(?:st|nd|rd|th)?,?[ \-]\d{4}|\d{1,2}(?:st|nd|rd|th)?(?: of)?[ \-])" +
+           kMonth + R"(\.?,?[ \-]\d{2,4}|\d{1,2}-)" + kMonth + "|" + kMonth + R"(-\d{2,4})\b)",
+       HS_FLAG_CASELESS,
+       0.6,
+       date_check(),
+       {}});
+  // ---- health ------------------------------------------------------------------
+  r.push_back(
+      {"mrn",
+       "MEDICAL_RECORD_NUMBER",
+       R"(\b(?:MRN|Medical Record(?: Number| No\.?| #)?|Patient (?:ID|No\.?|Number)|Chart (?:No\.?|Number)|Record (?:No\.?|#))\s{0,3}[:#]?\s{0,3}[A-Z0-9][A-Z0-9\-]{3,15})",
+       HS_FLAG_CASELESS,
+       0.85,
+       mrn_check,
+       {}});
+  return r;
+}
+
+}  // namespace perimeter::detect::internal

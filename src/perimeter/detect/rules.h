@@ -1,0 +1,63 @@
+// Internal to detect/: the candidate rules compiled into the one Vectorscan
+// database, and the post-passes that need token-level logic instead.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detect/detector.h"
+
+namespace perimeter::detect::internal {
+
+// A candidate after validation: the span may have been trimmed or widened.
+struct Hit {
+  size_t start, end;
+  double score;
+  std::string entity;  // empty = the rule's entity
+};
+
+// Inspects the raw match [start, end) inside `text`; may adjust `hit`. Returns
+// false to reject. Must run in time proportional to the candidate (plus a
+// bounded window around it).
+using Check = std::function<bool(std::string_view text, Hit& hit)>;
+// Like Check, but one candidate region may yield several hits (more in `extra`).
+using MultiCheck = std::function<bool(std::string_view text, Hit& hit, std::vector<Hit>& extra)>;
+
+struct Rule {
+  std::string detector;              // rule name reported in Finding::detector
+  std::string entity;                // entity type it yields
+  std::string pattern;               // Vectorscan expression (no backtracking engine runs it)
+  unsigned flags = 0;                // HS_FLAG_* besides SOM_LEFTMOST
+  double score = 0.5;                // confidence before context
+  Check check;                       // nullptr: accept as matched
+  std::vector<std::string> context;  // lowercase words that raise confidence nearby
+  bool merge = false;  // merge overlapping raw matches into one region before checking
+  MultiCheck multi;    // used instead of `check` when set
+};
+
+std::vector<Rule> pii_rules();
+std::vector<Rule> secret_rules();
+std::vector<Rule> clinical_rules();
+
+// Token-level passes, run after the Vectorscan scan on the same message.
+void find_persons(std::string_view text, std::vector<Hit>& out);
+void find_code(std::string_view text, double threshold, std::vector<Hit>& out);
+
+// True if any of `words` occurs within the window around [start, end) of `text`,
+// case-insensitively; words of up to 3 letters must stand alone.
+bool has_context(std::string_view text, size_t start, size_t end,
+                 const std::vector<std::string>& words);
+
+// The standard boost for a supportive context word.
+inline double boosted(double score) {
+  double s = score + 0.35;
+  if (s < 0.6) s = 0.6;
+  return s > 1.0 ? 1.0 : s;
+}
+
+// Entity registry helpers shared by options and the detector.
+Category category_of(const std::string& entity);
+
+}  // namespace perimeter::detect::internal

@@ -1,0 +1,355 @@
+// Credential rules: provider token formats (written from each provider's
+// documented prefixes and lengths), private keys, JWTs, and generic
+// `password=` / `token:` assignments gated by entropy and a stopword list.
+#include <hs/hs.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "detect/checks.h"
+#include "detect/rules.h"
+
+namespace perimeter::detect::internal {
+namespace {
+
+bool token_char(unsigned char c) {
+  return std::isalnum(c) || c == '_' || c == '-';
+}
+
+// Documentation placeholders and variable references, never credentials.
+bool placeholder(std::string_view v) {
+  std::string l(v);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const char* kStop[] = {"example",     "sample",
+                                "changeme",    "change_me",
+                                "placeholder", "your_",
+                                "your-",       "yourkey",
+                                "xxxx",        "dummy",
+                                "redacted",    "<",
+                                "${",          "{{",
+                                "process.env", "getenv",
+                                "environ",     "lorem",
+                                "insert",      "replace",
+                                "****",        "....",
+                                "1234567890",  "abcdefgh",
+                                "fake",        "secret_key_here",
+                                "todo",        "mypassword",
+                                "password1",   "password123"};
+  for (const char* s : kStop) {
+    if (l.find(s) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Low-variety values (XXXX..., 0000..., abcabc) fail; random tokens pass.
+bool random_enough(std::string_view v, double min_entropy) {
+  if (checks::shannon_entropy(v) < min_entropy) return false;
+  int same_run = 1, longest = 1;
+  for (size_t i = 1; i < v.size(); ++i) {
+    same_run = v[i] == v[i - 1] ? same_run + 1 : 1;
+    longest = std::max(longest, same_run);
+  }
+  return longest < 6;
+}
+
+Check token_check(double min_entropy) {
+  return [min_entropy](std::string_view t, Hit& h) {
+    if (h.start > 0 && token_char(static_cast<unsigned char>(t[h.start - 1])) &&
+        std::isalnum(static_cast<unsigned char>(t[h.start]))) {
+      return false;
+    }
+    std::string_view v = t.substr(h.start, h.end - h.start);
+    if (v.find("EXAMPLE") != std::string_view::npos || placeholder(v)) return false;
+    return random_enough(v, min_entropy);
+  };
+}
+
+// `key = "value"` in any common syntax: the rule matches the key word; this
+// walks forward over the rest of the identifier, quotes, the operator and an
+// auth scheme to the value, then judges the value. Bounded: at most ~300 bytes.
+bool assignment_check(std::string_view t, Hit& h) {
+  size_t i = h.end;
+  size_t n = t.size();
+  size_t limit = std::min(n, h.end + 300);
+  auto skip_ws = [&] {
+    while (i < limit && (t[i] == ' ' || t[i] == '\t')) ++i;
+  };
+  // Rest of the identifier (githubToken, API_KEY_PROD, client.secret).
+  size_t id_len = 0;
+  while (i < limit && (token_char(static_cast<unsigned char>(t[i])) || t[i] == '.') &&
+         id_len < 40) {
+    ++i;
+    ++id_len;
+  }
+  if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == ']' || t[i] == '`')) ++i;
+  skip_ws();
+  // XML: <add key="Password" value="...">
+  if (t.substr(i, 5) == "value") {
+    i += 5;
+    skip_ws();
+  }
+  // Operator.
+  static const char* kOps[] = {"::=", ":=", "?=", "=>", "+=", "||=", "==", "=", ":", ","};
+  bool op = false;
+  for (const char* o : kOps) {
+    size_t len = std::strlen(o);
+    if (t.substr(i, len) == o) {
+      if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
+      i += len;
+      op = true;
+      break;
+    }
+  }
+  if (!op) return false;
+  skip_ws();
+  // Auth schemes and string constructors before the value.
+  static const char* kPrefixes[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "};
+  for (const char* p : kPrefixes) {
+    size_t len = std::strlen(p);
+    if (t.substr(i, len) == p) {
+      i += len;
+      break;
+    }
+  }
+  char quote = 0;
+  if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == '`')) quote = t[i++];
+  size_t vs = i;
+  while (i < limit) {
+    unsigned char c = static_cast<unsigned char>(t[i]);
+    if (quote ? (c == static_cast<unsigned char>(quote) || c == '\n')
+              : (std::isspace(c) || c == '"' || c == '\'' || c == ';' || c == ',' || c == ')' ||
+                 c == '<' || c == '>' || c == '}' || c == ']')) {
+      break;
+    }
+    ++i;
+  }
+  std::string_view v = t.substr(vs, i - vs);
+  if (v.size() < 8 || v.size() > 250) return false;
+  if (placeholder(v)) return false;
+  // Identifiers and dotted references (os.environ, self.password) are code, not secrets.
+  bool has_digit = false, has_upper = false, has_lower = false, has_special = false;
+  for (unsigned char c : v) {
+    if (std::isdigit(c))
+      has_digit = true;
+    else if (std::isupper(c))
+      has_upper = true;
+    else if (std::islower(c))
+      has_lower = true;
+    else if (c != '_' && c != '.' && c != '-')
+      has_special = true;
+  }
+  if (!has_digit && !has_special) return false;
+  if (!has_upper && !has_lower && !has_special) {
+    // Pure numbers: only long ids count (Discord client ids are 18 digits).
+    if (v.size() < 12) return false;
+  }
+  if (v.find("(") != std::string_view::npos) return false;
+  if (!random_enough(v, v.size() >= 16 ? 3.0 : 2.5)) return false;
+  h.start = vs;
+  h.end = i;
+  h.score = v.size() >= 16 ? 0.8 : 0.65;
+  return true;
+}
+
+bool private_key_check(std::string_view t, Hit& h) {
+  size_t end = t.find("-----END", h.end);
+  if (end == std::string_view::npos || end - h.end > 64 * 1024) {
+    // A key cut off by the prompt still is a key if enough body follows.
+    size_t body = 0;
+    for (size_t i = h.end; i < t.size() && body < 64; ++i) {
+      unsigned char c = static_cast<unsigned char>(t[i]);
+      if (std::isalnum(c) || c == '+' || c == '/') ++body;
+    }
+    if (body < 64) return false;
+    h.end = std::min(t.size(), h.end + 4096);
+    return true;
+  }
+  size_t body = 0;
+  for (size_t i = h.end; i < end; ++i) {
+    unsigned char c = static_cast<unsigned char>(t[i]);
+    if (std::isalnum(c) || c == '+' || c == '/') ++body;
+  }
+  if (body < 64) return false;
+  size_t close = t.find("-----", end + 8);
+  h.end = close == std::string_view::npos ? std::min(t.size(), end + 40) : close + 5;
+  return true;
+}
+
+bool curl_user_check(std::string_view t, Hit& h) {
+  size_t line = t.rfind('\n', h.start);
+  line = line == std::string_view::npos ? 0 : line + 1;
+  if (t.substr(line, h.start - line).find("curl") == std::string_view::npos) return false;
+  std::string_view v = t.substr(h.start, h.end - h.start);
+  size_t colon = v.find(':');
+  if (colon == std::string_view::npos || v.size() - colon < 4) return false;
+  std::string_view pw = v.substr(colon + 1);
+  if (placeholder(pw) || pw[0] == '$') return false;
+  return true;
+}
+
+Rule tok(const char* name, const char* pattern, double min_entropy = 3.0, unsigned flags = 0) {
+  return Rule{name, "SECRET", pattern, flags, 0.95, token_check(min_entropy), {}};
+}
+
+}  // namespace
+
+std::vector<Rule> secret_rules() {
+  std::vector<Rule> r;
+  // ---- cloud providers ----------------------------------------------------------
+  r.push_back(tok("aws_access_key", R"(\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b)", 3.0));
+  r.push_back(tok(
+      "aws_bedrock_key",
+      R"(\bABSK[A-Za-z0-9+/]{109,}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=]*)",
+      2.0));
+  r.push_back(tok("gcp_api_key", R"(\bAIza[\w\-]{35}\b)", 3.5));
+  r.push_back(Rule{
+      "gcp_service_account", "SECRET", R"("type"\s*:\s*"service_account")", 0, 0.8, nullptr, {}});
+  r.push_back(tok("azure_ad_client_secret", R"([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34})"));
+  r.push_back(tok("alibaba_access_key", R"(\bLTAI[a-zA-Z0-9]{20}\b)"));
+  r.push_back(tok("digitalocean_token", R"(\bdo[opr]_v1_[a-f0-9]{64}\b)"));
+  r.push_back(tok("databricks_token", R"(\bdapi[a-f0-9]{32}(?:-\d)?\b)"));
+  r.push_back(tok("cloudflare_origin_ca", R"(\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b)"));
+  r.push_back(tok("heroku_api_key_v2", R"(\bHRKU-AA[0-9a-zA-Z_\-]{58}\b)"));
+  r.push_back(tok("flyio_token", R"(\bfo1_[\w\-=]{43}|\bfm[12][ar]?_[a-zA-Z0-9+/]{100,}={0,3})"));
+  r.push_back(tok(
+      "yandex_token",
+      R"(\bt1\.[A-Z0-9a-z_\-]+={0,2}\.[A-Z0-9a-z_\-]{86}={0,2}|\bAQVN[A-Za-z0-9_\-]{35,38}\b|\bYC[a-zA-Z0-9_\-]{38}\b)"));
+  r.push_back(tok("openshift_token", R"(\bsha256~[\w\-]{43}\b)"));
+  r.push_back(tok("vault_token", R"(\bhv[sb]\.[\w\-]{90,}|\bs\.[A-Za-z0-9]{24}\b)", 3.0));
+  r.push_back(tok("hashicorp_tf_token", R"(\b[a-z0-9]{14}\.atlasv1\.[a-z0-9\-_=]{60,70})", 3.0,
+                  HS_FLAG_CASELESS));
+  // ---- code hosting and CI ----------------------------------------------------------
+  r.push_back(tok("github_token", R"(\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b)"));
+  r.push_back(tok("github_fine_grained_pat", R"(\bgithub_pat_\w{82}\b)"));
+  r.push_back(
+      tok("gitlab_token", R"(\bgl(?:pat|dt|ft|imt|ptt|rt|soat|cbt|ffct|agent|oas)-[\w\-.=]{20,})"));
+  r.push_back(tok("gitlab_runner_registration", R"(\bGR1348941[\w\-]{20}\b)"));
+  r.push_back(tok("gitlab_session", R"(_gitlab_session=[0-9a-z]{32})", 2.5));
+  r.push_back(tok("npm_token", R"(\bnpm_[A-Za-z0-9]{36}\b)"));
+  r.push_back(tok("pypi_token", R"(\bpypi-AgEIcHlwaS5vcmc[\w\-]{50,})", 2.5));
+  r.push_back(tok("rubygems_token", R"(\brubygems_[a-f0-9]{48}\b)"));
+  r.push_back(tok("clojars_token", R"(\bCLOJARS_[a-z0-9]{60}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("artifactory_key", R"(\bAKCp[A-Za-z0-9]{69}\b|\bcmVmd[A-Za-z0-9]{59}\b)", 3.5));
+  r.push_back(tok("sourcegraph_token",
+                  R"(\bsgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}\b|\bsgp_[a-fA-F0-9]{40}\b)"));
+  r.push_back(tok("pulumi_token", R"(\bpul-[a-f0-9]{40}\b)"));
+  r.push_back(tok("prefect_token", R"(\bpnu_[a-zA-Z0-9]{36}\b)"));
+  r.push_back(tok("harness_token", R"(\bpat\.[\w\-]{22}\.[\w\-]{24}\.[\w\-]{20}\b)"));
+  r.push_back(tok("doppler_token", R"(\bdp\.pt\.[a-z0-9]{43}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("scalingo_token", R"(\btk-us-[\w\-]{48}\b)"));
+  r.push_back(tok("octopus_key", R"(\bAPI-[A-Z0-9]{26}\b)"));
+  r.push_back(tok("readme_token", R"(\brdme_[a-z0-9]{70}\b)"));
+  r.push_back(tok("infracost_token", R"(\bico-[a-zA-Z0-9]{32}\b)"));
+  r.push_back(tok("intra42_secret", R"(\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b)"));
+  r.push_back(
+      tok("age_secret_key", R"(\bAGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}\b)", 0.5));
+  r.push_back(tok(
+      "onepassword_key",
+      R"(\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b|\bops_eyJ[A-Za-z0-9+/]{250,}={0,3})"));
+  // ---- communication and SaaS ---------------------------------------------------------
+  r.push_back(tok("slack_token",
+                  R"(\bxox[abposer]-[A-Za-z0-9\-]{10,}|\bxoxe\.xox[bp]-\d-[A-Za-z0-9]{100,})", 2.5,
+                  HS_FLAG_CASELESS));
+  r.push_back(
+      tok("slack_app_token", R"(\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+\b)", 2.5, HS_FLAG_CASELESS));
+  r.push_back(tok("slack_webhook",
+                  R"(hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56})",
+                  2.5));
+  r.push_back(tok(
+      "teams_webhook",
+      R"(\.webhook\.office\.com/webhookb2/[a-z0-9]{8}-(?:[a-z0-9]{4}-){3}[a-z0-9]{12}@[a-z0-9\-]{36}/IncomingWebhook/[a-z0-9]{32}/[a-z0-9\-]{36})",
+      2.5, HS_FLAG_CASELESS));
+  r.push_back(
+      tok("discord_webhook", R"(discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w\-]{60,70})"));
+  r.push_back(tok("telegram_bot_token", R"(\b\d{5,16}:A[\w\-]{34}\b)", 3.0));
+  r.push_back(tok("twilio_key", R"(\bSK[0-9a-fA-F]{32}\b)"));
+  r.push_back(tok("sendgrid_key", R"(\bSG\.[\w\-=.]{20,100})"));
+  r.push_back(
+      tok("sendinblue_key", R"(\bxkeysib-[a-f0-9]{64}-[a-z0-9]{16}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("mailgun_key", R"(\b(?:pub)?key-[a-f0-9]{32}\b)"));
+  r.push_back(tok("mailchimp_key", R"(\b[a-f0-9]{32}-us\d{1,2}\b)"));
+  r.push_back(tok("mapbox_token", R"(\bpk\.[a-z0-9]{60}\.[a-z0-9]{22}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(
+      tok("newrelic_key", R"(\bNR(?:AK|II|JS)-[a-z0-9\-]{19,32}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("notion_token", R"(\bntn_\d{11}[A-Za-z0-9]{32}[A-Za-z0-9]{3}\b)"));
+  r.push_back(tok("postman_key", R"(\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("linear_key", R"(\blin_api_[a-z0-9]{40}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("lob_key", R"(\b(?:live|test)_(?:pub_)?[a-f0-9]{31,35}\b)"));
+  r.push_back(tok("shopify_token", R"(\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b)"));
+  r.push_back(tok("shippo_token", R"(\bshippo_(?:live|test)_[a-fA-F0-9]{40}\b)"));
+  r.push_back(tok("settlemint_token", R"(\bsm_(?:aat|pat|sat)_[a-zA-Z0-9]{16}\b)"));
+  r.push_back(tok("sentry_token", R"(\bsntrys_eyJ[\w=+/]{50,}|\bsntryu_[a-f0-9]{64}\b)"));
+  r.push_back(tok(
+      "grafana_token",
+      R"(\beyJrIjoi[A-Za-z0-9]{70,}={0,2}|\bglc_[A-Za-z0-9+/]{32,}={0,2}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b)"));
+  r.push_back(
+      tok("dynatrace_token", R"(\bdt0c01\.[a-z0-9]{24}\.[a-z0-9]{64}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("easypost_token", R"(\bEZ[AT]K[a-zA-Z0-9]{54}\b)"));
+  r.push_back(tok("facebook_token", R"(\bEAA[MC][a-zA-Z0-9]{100,}|\b\d{15,16}\|[\w\-]{27}\b)"));
+  r.push_back(tok("square_token", R"(\bEAAA[\w\-]{22,60}|\bsq0(?:atp|csp)-[\w\-]{22,43})"));
+  r.push_back(tok("flutterwave_key", R"(\bFLW(?:PUB|SEC)K_TEST-[a-hA-H0-9]{12,32}(?:-X)?)", 2.5));
+  r.push_back(tok("frameio_token", R"(\bfio-u-[\w\-=]{64}\b)"));
+  r.push_back(tok("planetscale_token", R"(\bpscale_(?:tkn|oauth|pw)_[\w=.\-]{32,64})"));
+  r.push_back(tok("duffel_token", R"(\bduffel_(?:test|live)_[\w\-=]{43})"));
+  r.push_back(tok("adobe_secret", R"(\bp8e-[a-z0-9]{32}\b)", 3.0, HS_FLAG_CASELESS));
+  r.push_back(tok(
+      "authress_key",
+      R"(\b(?:sc|ext|scauth|authress)_[a-z0-9]{5,30}\.[a-z0-9]{4,6}\.acc[_\-][a-z0-9\-]{10,32}\.[a-z0-9+/_=\-]{30,120})",
+      3.0, HS_FLAG_CASELESS));
+  r.push_back(tok("typeform_token", R"(\btfp_[\w\-.=]{59}\b)"));
+  r.push_back(tok("twitter_bearer", R"(A{22}[a-zA-Z0-9%]{80,100})"));
+  r.push_back(tok("huggingface_token", R"(\b(?:hf_|api_org_)[A-Za-z]{34}\b)"));
+  r.push_back(tok("perplexity_key", R"(\bpplx-[a-zA-Z0-9]{48}\b)"));
+  // ---- AI providers ----------------------------------------------------------------------
+  r.push_back(tok(
+      "openai_key",
+      R"(\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b)"));
+  r.push_back(tok("anthropic_key", R"(\bsk-ant-(?:api|admin)\d\d-[\w\-]{80,})"));
+  r.push_back(tok("stripe_key", R"(\b(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,99}\b)"));
+  // ---- structural -------------------------------------------------------------------------
+  r.push_back(Rule{"private_key",
+                   "SECRET",
+                   R"(-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----)",
+                   0,
+                   1.0,
+                   private_key_check,
+                   {}});
+  r.push_back(Rule{
+      "jwt",
+      "SECRET",
+      R"(\bey[A-Za-z0-9_\-]{10,}\.ey[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{8,}|\bZXlK[A-Za-z0-9+/]{60,}={0,2})",
+      0,
+      0.9,
+      token_check(3.0),
+      {}});
+  r.push_back(Rule{"curl_user",
+                   "SECRET",
+                   R"((?:\s-u|--user)[ =]['"]?[\w.@\-]+:[^\s'"]{3,})",
+                   0,
+                   0.85,
+                   [](std::string_view t, Hit& h) {
+                     // Keep only "user:password".
+                     size_t s = h.start;
+                     std::string_view m = t.substr(h.start, h.end - h.start);
+                     size_t sp = m.find_first_of(" =", m.find('-'));
+                     if (sp == std::string_view::npos) return false;
+                     s = h.start + sp + 1;
+                     if (t[s] == '\'' || t[s] == '"') ++s;
+                     h.start = s;
+                     return curl_user_check(t, h);
+                   },
+                   {}});
+  // ---- generic assignments: the key word triggers, the value decides ------------------------
+  r.push_back(Rule{
+      "generic_assignment",
+      "SECRET",
+      R"((?:passw(?:or)?d|passwd|\bpwd|\bpass\b|secret|token|api[_\-.]?key|\bapikey|access[_\-.]?key|private[_\-.]?key|client[_\-.]?(?:id|secret)|auth(?:orization)?|credentials?|\bkey\b|[a-z]Key\b|_KEY\b|signing[_\-]?key|conn(?:ection)?[_\-]?string|\bdsn\b))",
+      HS_FLAG_CASELESS,
+      0.8,
+      assignment_check,
+      {}});
+  return r;
+}
+
+}  // namespace perimeter::detect::internal

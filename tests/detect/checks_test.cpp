@@ -1,0 +1,67 @@
+#include "detect/checks.h"
+
+#include <gtest/gtest.h>
+
+namespace perimeter::detect::checks {
+namespace {
+
+TEST(Checks, Luhn) {
+  EXPECT_TRUE(luhn("4111111111111111"));
+  EXPECT_FALSE(luhn("4111111111111112"));
+  EXPECT_TRUE(credit_card("4012-8888-8888-1881"));
+  EXPECT_FALSE(credit_card("4012-8888 8888-1881"));  // mixed separators
+  EXPECT_FALSE(credit_card("4012-8888-8888-1882"));
+}
+
+TEST(Checks, Iban) {
+  EXPECT_TRUE(iban("GB82 WEST 1234 5698 7654 32"));
+  EXPECT_TRUE(iban("DE89370400440532013000"));
+  EXPECT_FALSE(iban("DE89370400440532013001"));  // checksum
+  EXPECT_FALSE(iban("DE8937040044053201300"));   // length
+  EXPECT_FALSE(iban("XX89370400440532013000"));  // country
+}
+
+TEST(Checks, Aba) {
+  EXPECT_TRUE(aba_routing("121000358"));
+  EXPECT_TRUE(aba_routing("0711-0130-7"));
+  EXPECT_FALSE(aba_routing("421042111"));
+}
+
+TEST(Checks, Ssn) {
+  EXPECT_TRUE(us_ssn("078-05-1123"));
+  EXPECT_FALSE(us_ssn("078-05-1120") && us_ssn("078051120"));
+  EXPECT_FALSE(us_ssn("666-12-3456"));
+  EXPECT_FALSE(us_ssn("123-00-4567"));
+  EXPECT_FALSE(us_ssn("693-09.4444"));
+}
+
+TEST(Checks, NhsNpiNino) {
+  EXPECT_TRUE(uk_nhs("401-023-2137"));
+  EXPECT_FALSE(uk_nhs("401-023-2138"));
+  EXPECT_TRUE(us_npi("1234567893"));
+  EXPECT_FALSE(us_npi("1234567890"));
+  EXPECT_TRUE(uk_nino("AA 12 34 56 B"));
+  EXPECT_FALSE(uk_nino("BG123612A"));
+}
+
+TEST(Checks, Crypto) {
+  EXPECT_TRUE(btc_base58("16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ"));
+  EXPECT_FALSE(btc_base58("16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ2"));
+  EXPECT_TRUE(btc_bech32("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+  EXPECT_FALSE(btc_bech32("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp"));
+}
+
+TEST(Checks, Ip) {
+  EXPECT_TRUE(ipv4("192.168.0.1"));
+  EXPECT_FALSE(ipv4("256.1.1.1"));
+  EXPECT_TRUE(ipv6("2001:db8::1"));
+  EXPECT_FALSE(ipv6("2001::db8::1"));
+}
+
+TEST(Checks, Entropy) {
+  EXPECT_LT(shannon_entropy("aaaaaaaa"), 0.01);
+  EXPECT_GT(shannon_entropy("q8Zr3kP0xVb7Lm2N"), 3.5);
+}
+
+}  // namespace
+}  // namespace perimeter::detect::checks

@@ -1,0 +1,184 @@
+#include "detect/detector.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <thread>
+
+namespace perimeter::detect {
+namespace {
+
+const Detector& detector() {
+  static auto d = Detector::create(default_detector_options());
+  return *d;
+}
+
+// Types found in `text` under the default options.
+std::vector<std::string> types(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& f : detector().scan({text})) out.push_back(f.type);
+  return out;
+}
+
+bool has(const std::string& text, const std::string& type, const std::string& value = "") {
+  for (const auto& f : detector().scan({text})) {
+    if (f.type == type && (value.empty() || text.substr(f.start, f.end - f.start) == value))
+      return true;
+  }
+  return false;
+}
+
+TEST(Detector, ContactDetails) {
+  EXPECT_TRUE(has("write to jane.doe@example.org today", "EMAIL_ADDRESS", "jane.doe@example.org"));
+  EXPECT_TRUE(has("call me at (415) 555-0132 tomorrow", "PHONE_NUMBER", "(415) 555-0132"));
+  EXPECT_TRUE(has("office +44 20 7123 4567", "PHONE_NUMBER", "+44 20 7123 4567"));
+  EXPECT_TRUE(has("server 10.1.2.3 is down", "IP_ADDRESS", "10.1.2.3"));
+  EXPECT_TRUE(has("ping 2001:db8::1 now", "IP_ADDRESS", "2001:db8::1"));
+  EXPECT_TRUE(has("MAC: 00:1A:2B:3C:4D:5E", "MAC_ADDRESS", "00:1A:2B:3C:4D:5E"));
+  EXPECT_TRUE(has("She lives at 1600 Pennsylvania Avenue, Washington, DC 20500.", "STREET_ADDRESS",
+                  "1600 Pennsylvania Avenue, Washington, DC 20500"));
+}
+
+TEST(Detector, FinancialAndGovernment) {
+  EXPECT_TRUE(has("card 4111 1111 1111 1111 exp 12/29", "CREDIT_CARD", "4111 1111 1111 1111"));
+  EXPECT_FALSE(has("card 4111 1111 1111 1112", "CREDIT_CARD"));
+  EXPECT_TRUE(
+      has("pay to GB82 WEST 1234 5698 7654 32 please", "IBAN_CODE", "GB82 WEST 1234 5698 7654 32"));
+  EXPECT_TRUE(has("my ssn is 078-05-1123", "US_SSN", "078-05-1123"));
+  EXPECT_TRUE(has("NINO: AB 12 34 56 C", "UK_NINO"));
+  EXPECT_TRUE(has("NHS number 401 023 2137", "UK_NHS"));
+  EXPECT_TRUE(has("send to 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ", "CRYPTO"));
+  EXPECT_TRUE(has("my passport number is 912803456", "US_PASSPORT"));
+  EXPECT_TRUE(has("driver license: H1223456", "US_DRIVER_LICENSE"));
+  // Weak patterns need their context words under the default threshold.
+  EXPECT_FALSE(has("order 912803456 shipped", "US_PASSPORT"));
+}
+
+TEST(Detector, PersonAndHealth) {
+  EXPECT_TRUE(has("Patient: Maria Gonzalez, DOB 03/14/1962", "PERSON", "Maria Gonzalez"));
+  EXPECT_TRUE(has("Patient: Maria Gonzalez, DOB 03/14/1962", "DATE_OF_BIRTH", "03/14/1962"));
+  EXPECT_TRUE(has("They call me Mr. Mayers", "PERSON", "Mayers"));
+  EXPECT_TRUE(has("my name is Dan", "PERSON", "Dan"));
+  EXPECT_TRUE(has("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"));
+  EXPECT_TRUE(has("NPI 1234567893", "US_NPI"));
+  // Clinical facts are PHI next to a patient identifier, not on their own.
+  EXPECT_TRUE(has("Patient John Miller started metformin 500 mg", "MEDICATION"));
+  EXPECT_FALSE(has("what is the usual dose, metformin 500 mg?", "MEDICATION"));
+  EXPECT_TRUE(has("Patient Jane Roe, diagnosis E11.9", "ICD10_CODE", "E11.9"));
+}
+
+TEST(Detector, Secrets) {
+  EXPECT_TRUE(has("export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P", "SECRET"));
+  EXPECT_TRUE(has("token ghp_kowgauiq64qzgxzm9pfyb9387fs2xwj0ygzg", "SECRET"));
+  EXPECT_TRUE(has("db_password = \"q8Zr3kP0xVb7Lm2NwT5y\"", "SECRET", "q8Zr3kP0xVb7Lm2NwT5y"));
+  // Documentation placeholders are not credentials.
+  EXPECT_FALSE(has("password=changeme_example", "SECRET"));
+  EXPECT_FALSE(has("api_key = os.environ.get", "SECRET"));
+  EXPECT_TRUE(has("postgres://admin:S3cr3tPw@db.internal:5432/app", "URL_CREDENTIALS"));
+  std::string pem = "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(200, 'A') +
+                    "b9\n-----END RSA PRIVATE KEY-----";
+  EXPECT_TRUE(has(pem, "SECRET", pem));
+}
+
+TEST(Detector, Code) {
+  std::string fenced = "Why does this fail?\n```\nint x = 1;\n```\nthanks";
+  EXPECT_TRUE(has(fenced, "CODE"));
+  std::string unfenced =
+      "def parse(path):\n    with open(path) as f:\n        return json.load(f)\n";
+  EXPECT_TRUE(has(unfenced, "CODE"));
+  EXPECT_FALSE(has("The weather is nice today. We walked to the park and had lunch.", "CODE"));
+}
+
+TEST(Detector, OffsetsAreBytesOnCodePoints) {
+  std::string text = "Grüße, schreib an jürgen@example.de oder müller@example.de";
+  auto f = detector().scan({text});
+  ASSERT_FALSE(f.empty());
+  for (const auto& x : f) {
+    ASSERT_LE(x.end, text.size());
+    EXPECT_NE(static_cast<unsigned char>(text[x.start]) & 0xC0, 0x80)
+        << "start inside a code point";
+    if (x.end < text.size()) EXPECT_NE(static_cast<unsigned char>(text[x.end]) & 0xC0, 0x80);
+  }
+}
+
+TEST(Detector, MessagesAreIndexed) {
+  auto f = detector().scan({"nothing here", "mail bob@example.com"});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].message, 1);
+  EXPECT_EQ(f[0].start, 5u);
+}
+
+TEST(Detector, Sensitivity) {
+  auto o = default_detector_options();
+  auto lvl = [&](const std::string& t) { return sensitivity_of(detector().scan({t}), o); };
+  EXPECT_EQ(lvl("What is the capital of France?"), Sensitivity::Public);
+  EXPECT_EQ(lvl("mail bob@example.com"), Sensitivity::Internal);
+  EXPECT_EQ(lvl("my ssn is 078-05-1123"), Sensitivity::Confidential);
+  EXPECT_EQ(lvl("key ghp_kowgauiq64qzgxzm9pfyb9387fs2xwj0ygzg"), Sensitivity::Restricted);
+  o.sensitivity["EMAIL_ADDRESS"] = Sensitivity::Restricted;
+  EXPECT_EQ(sensitivity_of(detector().scan({"mail bob@example.com"}), o), Sensitivity::Restricted);
+  EXPECT_EQ(effective_sensitivity(Sensitivity::Internal, Sensitivity::Public, Sensitivity::Public),
+            Sensitivity::Internal);  // declared cannot lower
+  EXPECT_EQ(
+      effective_sensitivity(Sensitivity::Public, Sensitivity::Restricted, Sensitivity::Public),
+      Sensitivity::Restricted);
+}
+
+TEST(Detector, AllowListsAndEnabled) {
+  auto o = default_detector_options();
+  o.allow_domains = {"perimeter.dev"};
+  o.allow_values = {"help@example.com"};
+  auto d = Detector::create(o);
+  auto f = d->scan({"a@perimeter.dev b@mail.perimeter.dev help@example.com carol@other.org"});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].start, 54u);
+  o = default_detector_options();
+  o.enabled = {"EMAIL_ADDRESS"};
+  d = Detector::create(o);
+  f = d->scan({"carol@other.org 078-05-1123 ghp_kowgauiq64qzgxzm9pfyb9387fs2xwj0ygzg"});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].type, "EMAIL_ADDRESS");
+  o.enabled = {"NOT_AN_ENTITY"};
+  EXPECT_THROW(Detector::create(o), std::runtime_error);
+}
+
+TEST(Detector, Json) {
+  auto f = detector().scan({"mail bob@example.com"});
+  auto j = to_json(f, sensitivity_of(f, detector().options()));
+  EXPECT_EQ(j["sensitivity"], "internal");
+  ASSERT_EQ(j["findings"].size(), 1u);
+  EXPECT_EQ(j["findings"][0]["type"], "EMAIL_ADDRESS");
+  EXPECT_EQ(j["findings"][0]["category"], "PII");
+  EXPECT_EQ(j["findings"][0]["start"], 5);
+  EXPECT_EQ(j["findings"][0]["end"], 20);
+  EXPECT_EQ(j["findings"][0]["detector"], "email");
+}
+
+TEST(Detector, BadInputIsLinearAndSafe) {
+  std::string nul("a\0b@example.com\xff\xfe", 18);
+  EXPECT_NO_THROW(detector().scan({nul}));
+  // 10 MB of near-matches and a 1 MB digit run: completes, no crash.
+  std::string near;
+  while (near.size() < 10'000'000) near += "078-05-112 a@b 4111 1111 ";
+  EXPECT_NO_THROW(detector().scan({near}));
+  EXPECT_NO_THROW(detector().scan({std::string(1'000'000, '7')}));
+  EXPECT_NO_THROW(detector().scan({std::string(100'000, '{') + std::string(100'000, '}')}));
+}
+
+TEST(Detector, ThreadSafe) {
+  std::vector<std::thread> ts;
+  std::atomic<int> bad{0};
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        auto f = detector().scan({"mail bob@example.com, card 4111111111111111"});
+        if (f.size() != 2) ++bad;
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+}  // namespace
+}  // namespace perimeter::detect
