@@ -36,6 +36,7 @@ class ForwardingStore : public Store {
               const Head* head) override {
     inner_->append(rows, texts, head);
   }
+  void claim_chain(const std::string& c) override { inner_->claim_chain(c); }
   std::optional<Head> head(const std::string& c) override { return inner_->head(c); }
   std::optional<Row> last(const std::string& c) override { return inner_->last(c); }
   std::vector<std::string> chains() override { return inner_->chains(); }
@@ -288,6 +289,19 @@ TEST_P(AuditLogTest, DetectsTruncationWithRewrittenHead) {
   EXPECT_NE(rep.chains[0].problem.find("head signature is invalid"), std::string::npos)
       << rep.summary();
   EXPECT_THROW(log(), std::runtime_error);
+}
+
+TEST_P(AuditLogTest, OneWriterPerChain) {
+  auto first = log();
+  EXPECT_THROW(log(), std::runtime_error);  // same replica name: refused
+  auto other = std::make_unique<AuditLog>(store(), key_, "replica-2", 1000, false);
+  first->append_decision(sample_decision(1));
+  other->append_decision(sample_decision(2));
+  first.reset();
+  EXPECT_NO_THROW(log());  // released on close
+  VerifyReport rep = check();
+  EXPECT_TRUE(rep.ok) << rep.summary();
+  EXPECT_EQ(rep.chains.size(), 2u);
 }
 
 TEST_P(AuditLogTest, UnsignedTailOfALiveLogIsReportedNotFailed) {

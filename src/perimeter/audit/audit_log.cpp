@@ -119,6 +119,7 @@ AuditLog::AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string cha
   if (!valid_chain_name(chain_))
     throw std::runtime_error("audit chain name '" + chain_ +
                              "' must be 1-64 characters of [A-Za-z0-9._-]");
+  store_->claim_chain(chain_);
   std::unique_lock lk(mu_);
   resync_locked();
   auto last = store_->last(chain_);

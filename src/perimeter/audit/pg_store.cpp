@@ -105,6 +105,13 @@ class PgStore final : public Store {
     run(q.c_str());
   }
 
+  void claim_chain(const std::string& chain) override {
+    std::lock_guard lk(mu_);
+    ensure_connected();
+    lock_chain(chain);
+    claimed_.push_back(chain);
+  }
+
   std::optional<Head> head(const std::string& chain) override {
     std::lock_guard lk(mu_);
     ensure_connected();
@@ -220,7 +227,8 @@ class PgStore final : public Store {
     if (sync_ == SyncMode::Normal) run("SET synchronous_commit = off");
   }
 
-  // Reconnects after a dropped connection, so one outage does not disable the log.
+  // Reconnects after a dropped connection, so one outage does not disable the
+  // log, and re-claims our chains (session advisory locks die with the session).
   void ensure_connected() {
     if (conn_ && PQstatus(conn_) == CONNECTION_OK) return;
     if (conn_) {
@@ -228,6 +236,19 @@ class PgStore final : public Store {
       conn_ = nullptr;
     }
     connect();
+    for (const auto& c : claimed_) lock_chain(c);
+  }
+
+  // A session-level advisory lock keyed by the chain name.
+  void lock_chain(const std::string& chain) {
+    auto r = query(
+        "SELECT pg_try_advisory_lock(hashtextextended("
+        "'perimeter-audit:' || current_schema() || ':' || $1, 0))",
+        {chain});
+    if (val(r, 0, 0) != "t")
+      throw std::runtime_error("audit chain '" + chain +
+                               "' is already being written by another gateway; give each "
+                               "replica its own audit.replica name");
   }
 
   std::string lit(const std::string& s) {
@@ -273,6 +294,7 @@ class PgStore final : public Store {
   std::string conninfo_;
   SyncMode sync_;
   PGconn* conn_ = nullptr;
+  std::vector<std::string> claimed_;
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
 // SQLite store: WAL journal, one connection guarded by a mutex (the audit log
 // already serialises writers through its group commit), prepared statements.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -8,6 +11,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "audit/store.h"
 
@@ -94,7 +98,7 @@ struct ResetGuard {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(const std::string& path, const StoreOptions& options) {
+  SqliteStore(const std::string& path, const StoreOptions& options) : path_(path) {
     std::filesystem::path p(path);
     if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path());
     if (sqlite3_open_v2(path.c_str(), &db_,
@@ -146,6 +150,7 @@ class SqliteStore final : public Store {
     begin_.reset();
     commit_.reset();
     sqlite3_close_v2(db_);
+    for (int fd : lock_fds_) ::close(fd);
   }
 
   void append(const std::vector<Row>& rows, const std::vector<TextRow>& texts,
@@ -193,6 +198,22 @@ class SqliteStore final : public Store {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
+  }
+
+  void claim_chain(const std::string& chain) override {
+    // A lock file per chain next to the database; the kernel drops the flock
+    // if the process dies, so a crash never leaves the chain claimed.
+    std::string lock_path = path_ + ".writer-" + chain + ".lock";
+    int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot open " + lock_path);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      throw std::runtime_error("audit chain '" + chain + "' in " + path_ +
+                               " is already being written by another process (" + lock_path +
+                               "); give each replica its own audit.replica name");
+    }
+    std::lock_guard lk(mu_);
+    lock_fds_.push_back(fd);
   }
 
   std::optional<Head> head(const std::string& chain) override {
@@ -331,6 +352,8 @@ class SqliteStore final : public Store {
   }
 
   std::mutex mu_;
+  std::string path_;
+  std::vector<int> lock_fds_;
   sqlite3* db_ = nullptr;
   std::unique_ptr<Stmt> insert_row_, insert_text_, upsert_head_, begin_, commit_;
 

@@ -69,6 +69,11 @@ class Store {
   virtual void append(const std::vector<Row>& rows, const std::vector<TextRow>& texts,
                       const Head* head) = 0;
 
+  // Makes this store the only writer of `chain` (until destroyed): a second
+  // gateway configured with the same replica name fails here instead of
+  // interleaving with the first. Throws std::runtime_error if another holds it.
+  virtual void claim_chain(const std::string& chain) = 0;
+
   // The chain's head, if it has one.
   virtual std::optional<Head> head(const std::string& chain) = 0;
 
