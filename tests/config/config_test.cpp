@@ -100,6 +100,16 @@ TEST(Config, UnknownKeysAreErrors) {
   EXPECT_NE(error_of("http: {max_body: 1}\n" + model_yaml()).find("http.max_body: unknown key"), std::string::npos);
 }
 
+TEST(Config, ModuleSectionsAreValidatedWithTheirKeyPath) {
+  EXPECT_NE(error_of("detect: {bogus: 1}\n" + model_yaml()).find("detect.bogus"), std::string::npos);
+  EXPECT_NE(error_of("router: {min_confidence: 3}\n" + model_yaml()).find("router.min_confidence: must be"),
+            std::string::npos);
+  Config c = parse_config("router: {min_confidence: 0.4}\n" + model_yaml(), "/base");
+  EXPECT_EQ(c.router.min_confidence, 0.4);
+  EXPECT_EQ(c.resolve("x/y"), std::filesystem::path("/base/x/y"));
+  EXPECT_EQ(c.resolve("/abs"), std::filesystem::path("/abs"));
+}
+
 TEST(Config, ListenAndDefaultModel) {
   EXPECT_NE(error_of("listen: nonsense\n" + model_yaml()).find("listen: must be HOST:PORT"), std::string::npos);
   EXPECT_NE(error_of("listen: 'h:99999'\n" + model_yaml()).find("listen: port must be"), std::string::npos);

@@ -156,6 +156,30 @@ TEST_F(ServerTest, StreamingWithoutUsageHasNoUsageKey) {
   EXPECT_EQ(json::parse(events[events.size() - 2])["choices"][0]["finish_reason"], "length");
 }
 
+TEST_F(ServerTest, AnalyzeEndpointReportsFindingsSensitivityAndIntent) {
+  const std::string text = "Email jane.doe@example.org, SSN 536-22-1847, about her diagnosis.";
+  json body = {{"messages", {{{"role", "user"}, {"content", text}}}}};  // no model needed
+  auto r = http_request(server_->port(), "POST", "/v1/perimeter/analyze", body.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = r.json();
+  bool email = false;
+  for (const auto& f : j["findings"]) {
+    if (f["type"] == "EMAIL_ADDRESS") {
+      email = true;
+      EXPECT_EQ(text.substr(f["start"].get<size_t>(), f["end"].get<size_t>() - f["start"].get<size_t>()),
+                "jane.doe@example.org");
+      EXPECT_EQ(f["message"], 0);
+    }
+  }
+  EXPECT_TRUE(email) << r.body;
+  EXPECT_NE(j["sensitivity"], "public");
+  const std::string label = j["intent"]["label"];
+  EXPECT_TRUE(label == "public_fact" || label == "sensitive_extraction" || label == "complex_reasoning");
+  EXPECT_FALSE(j["failed_closed"].get<bool>());
+  EXPECT_EQ(http_request(server_->port(), "GET", "/v1/perimeter/analyze").status, 405);
+  EXPECT_EQ(http_request(server_->port(), "POST", "/v1/perimeter/analyze", "nope").status, 400);
+}
+
 TEST_F(ServerTest, MalformedJsonIs400) {
   auto r = http_request(server_->port(), "POST", "/v1/chat/completions", "{\"model\": ");
   EXPECT_EQ(r.status, 400);

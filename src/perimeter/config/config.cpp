@@ -92,6 +92,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
                       std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   Config cfg;
+  cfg.base_dir = base_dir;
   MapReader root(doc, "");
   parse_listen(root, cfg.server);
   if (root.has("http")) parse_http(MapReader(root.child("http"), "http"), cfg.server);
@@ -104,6 +105,15 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
   }
   if (cfg.models.empty()) root.fail("models", "must define at least one model");
 
+  // Sections owned by other modules, read by their own parsers.
+  try {
+    if (root.has("detect")) cfg.detect = detect::parse_detector_options(root.child("detect"), "detect");
+    if (root.has("router")) cfg.router = router::parse_router_options(root.child("router"), "router");
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw ConfigError(e.what());
+  }
   if (auto d = root.get_string("default_model")) {
     if (!cfg.models.count(*d)) root.fail("default_model", "names no model under models: '" + *d + "'");
     cfg.default_model = *d;

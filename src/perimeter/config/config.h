@@ -9,6 +9,8 @@
 #include <string>
 
 #include "config/yaml_reader.h"
+#include "detect/detector.h"
+#include "router/router.h"
 
 namespace perimeter::config {
 
@@ -43,10 +45,16 @@ struct Server {
 };
 
 struct Config {
-  std::filesystem::path source;  // file it was read from, if any
+  std::filesystem::path source;    // file it was read from, if any
+  std::filesystem::path base_dir;  // relative paths resolve against it
   Server server;
   std::map<std::string, Model> models;
   std::string default_model;  // used when a request names "auto" or no model
+  detect::DetectorOptions detect = detect::default_detector_options();  // `detect:`
+  router::RouterOptions router;                                          // `router:`
+
+  // `p` made absolute against the config file's folder.
+  std::filesystem::path resolve(const std::filesystem::path& p) const { return p.is_relative() ? base_dir / p : p; }
 };
 
 // Parses and validates YAML text; relative paths resolve against `base_dir`.

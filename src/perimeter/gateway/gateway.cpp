@@ -4,7 +4,7 @@
 
 namespace perimeter::gateway {
 
-Gateway::Gateway(config::Config config) : config_(std::move(config)) {}
+Gateway::Gateway(config::Config config) : config_(std::move(config)), analyzer_(config_) {}
 
 void Gateway::load_models(const std::function<void(const std::string&, float)>& on_progress) {
   for (const auto& [id, model] : config_.models) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "analyze/analyzer.h"
 #include "backends/backend.h"
 #include "config/config.h"
 
@@ -17,7 +18,15 @@ namespace perimeter::gateway {
 
 class Gateway {
  public:
+  // Builds the analysis stage (detectors, pinned router); throws
+  // std::runtime_error if it cannot. Models load later, in load_models().
   explicit Gateway(config::Config config);
+
+  // Intent and sensitivity of a conversation; never throws (fails closed).
+  analyze::Analysis analyze(const std::vector<Message>& messages) const { return analyzer_.analyze(messages); }
+
+  // The analysis as the JSON that /v1/perimeter/analyze and `perimeter analyze` print.
+  nlohmann::json analysis_json(const analyze::Analysis& a) const { return analyzer_.to_json(a); }
 
   // Loads every configured model (hash-checked); reports progress per model.
   // Throws std::runtime_error naming the model that failed.
@@ -40,6 +49,7 @@ class Gateway {
 
  private:
   config::Config config_;
+  analyze::Analyzer analyzer_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
   std::atomic<bool> ready_{false};
 };

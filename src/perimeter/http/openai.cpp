@@ -121,7 +121,7 @@ void refuse_unsupported(const json& body) {
 
 }  // namespace
 
-ChatRequest parse_chat_request(std::string_view body_text) {
+ChatRequest parse_chat_request(std::string_view body_text, bool require_model) {
   json body;
   try {
     body = json::parse(body_text);
@@ -141,6 +141,7 @@ ChatRequest parse_chat_request(std::string_view body_text) {
     if (!known.count(k)) throw invalid_request("Unrecognized request argument supplied: " + k, k, "unknown_parameter");
 
   ChatRequest req;
+  if (!body.contains("model") && !require_model) body["model"] = "auto";
   if (!body.contains("model")) throw invalid_request("Missing required parameter: 'model'.", "model");
   if (!body["model"].is_string()) bad("model", std::string("expected a string, got ") + type_name(body["model"]) + ".");
   req.model = body["model"].get<std::string>();

@@ -13,7 +13,8 @@ namespace perimeter::http {
 
 // Parses a /v1/chat/completions body. Throws Error 400 naming the offending
 // field for malformed JSON, wrong types, out-of-range or unsupported values.
-ChatRequest parse_chat_request(std::string_view body);
+// `require_model` false lets the analyze endpoint take a body without one.
+ChatRequest parse_chat_request(std::string_view body, bool require_model = true);
 
 // Identity of one response, shared by all its chunks.
 struct ResponseMeta {

@@ -246,6 +246,15 @@ struct Server::Impl {
       return r;
     };
     if (path == "/v1/chat/completions") return *only(bhttp::verb::post, "POST");
+    if (path == "/v1/perimeter/analyze") {
+      if (auto r = only(bhttp::verb::post, "POST")) return *r;
+      try {
+        const ChatRequest chat = parse_chat_request(req.body(), /*require_model=*/false);
+        return {bhttp::status::ok, dump(gateway.analysis_json(gateway.analyze(chat.messages))), {}};
+      } catch (const Error& e) {
+        return error_reply(e);
+      }
+    }
     if (path == "/v1/models") {
       if (auto r = only(bhttp::verb::get, "GET")) return *r;
       json data = json::array();
@@ -289,8 +298,10 @@ struct Server::Impl {
     ChatRequest chat_req;
     ResponseMeta meta;
     std::optional<Error> refused;
+    analyze::Analysis analysis;
     try {
       chat_req = parse_chat_request(req.body());
+      analysis = gateway.analyze(chat_req.messages);
       backends::Backend& backend = gateway.backend_for(chat_req.model);
       const auto info = backend.info();
       meta = {new_completion_id(),
@@ -331,9 +342,12 @@ struct Server::Impl {
       }
     }
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    spdlog::info("POST /v1/chat/completions {} model={} stream={} finish={} prompt_tokens={} completion_tokens={} {:.1f}ms",
-                 meta.id, meta.model, chat_req.stream, finish_reason_name(ex->done->finish),
-                 ex->done->usage.prompt_tokens, ex->done->usage.completion_tokens, ms);
+    spdlog::info(
+        "POST /v1/chat/completions {} model={} stream={} intent={} sensitivity={} findings={} finish={} "
+        "prompt_tokens={} completion_tokens={} {:.1f}ms",
+        meta.id, meta.model, chat_req.stream, router::intent_name(analysis.intent.intent),
+        detect::sensitivity_name(analysis.detected), analysis.findings.size(), finish_reason_name(ex->done->finish),
+        ex->done->usage.prompt_tokens, ex->done->usage.completion_tokens, ms);
     co_return keep;
   }
 
