@@ -1,8 +1,167 @@
-// Placeholder until the analyze module lands: registers no command yet.
+// `perimeter analyze` and `perimeter redact`: the detector and the
+// pseudonymizer on text from --text, a file or stdin, printing JSON.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.h"
+#include "detect/detector.h"
+#include "redact/redact.h"
 
 namespace perimeter::cli {
+namespace {
 
-void add_analyze_commands(CLI::App&) {}
+struct InputArgs {
+  std::string text, file, config;
+  bool text_set = false;
+};
+
+struct AnalyzeArgs : InputArgs {
+  std::string jsonl;
+  bool list_entities = false;
+  double min_confidence = -1;
+};
+
+struct RedactArgs : InputArgs {
+  std::string mode = "pseudonymize";
+};
+
+std::string read_all(std::istream& in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string input_text(const InputArgs& a) {
+  if (a.text_set) return a.text;
+  if (!a.file.empty() && a.file != "-") {
+    std::ifstream in(a.file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + a.file);
+    return read_all(in);
+  }
+  return read_all(std::cin);
+}
+
+// The `detect:` section of a config file, or the defaults.
+detect::DetectorOptions load_options(const std::string& config) {
+  if (config.empty()) return detect::default_detector_options();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(config);
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(config + ": " + e.what());
+  }
+  return detect::parse_detector_options(root["detect"], "detect");
+}
+
+void print(const nlohmann::json& j) {
+  std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+}
+
+void run_analyze(const AnalyzeArgs& a) {
+  if (a.list_entities) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, cat] : detect::known_entities()) j[name] = detect::category_name(cat);
+    print(j);
+    return;
+  }
+  detect::DetectorOptions opt = load_options(a.config);
+  if (a.min_confidence >= 0) opt.min_confidence = a.min_confidence;
+  auto det = detect::Detector::create(opt);
+  if (a.jsonl.empty()) {
+    std::string text = input_text(a);
+    auto findings = det->scan({text});
+    print(detect::to_json(findings, detect::sensitivity_of(findings, opt)));
+    return;
+  }
+  // One JSON object per line in, one result per line out, in order.
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (a.jsonl != "-") {
+    file.open(a.jsonl, std::ios::binary);
+    if (!file) throw std::runtime_error("cannot read " + a.jsonl);
+    in = &file;
+  }
+  std::string line;
+  size_t lineno = 0;
+  while (std::getline(*in, line)) {
+    ++lineno;
+    if (line.empty()) continue;
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(a.jsonl + ":" + std::to_string(lineno) +
+                               ": invalid JSON: " + e.what());
+    }
+    if (!row.is_object() || !row.contains("text") || !row["text"].is_string()) {
+      throw std::runtime_error(a.jsonl + ":" + std::to_string(lineno) +
+                               ": each line must be an object with a string \"text\"");
+    }
+    const std::string text = row["text"];
+    auto findings = det->scan({text});
+    nlohmann::json out = detect::to_json(findings, detect::sensitivity_of(findings, opt));
+    out["id"] = row.contains("id") ? row["id"] : nlohmann::json(lineno);
+    print(out);
+  }
+}
+
+void run_redact(const RedactArgs& a) {
+  detect::DetectorOptions opt = load_options(a.config);
+  auto det = detect::Detector::create(opt);
+  std::string text = input_text(a);
+  auto findings = det->scan({text});
+  redact::RedactOptions ro;
+  ro.mode = redact::parse_mode(a.mode);
+  redact::Pseudonymizer p(ro);
+  auto out = p.apply({text}, findings);
+  nlohmann::json j;
+  j["text"] = out[0];
+  j["mapping"] = p.mapping_json();
+  j["sensitivity"] = detect::sensitivity_name(detect::sensitivity_of(findings, opt));
+  print(j);
+}
+
+void add_input_options(CLI::App* cmd, InputArgs& a) {
+  cmd->add_option("--text", a.text, "Text to analyze (default: stdin)")
+      ->each([&a](const std::string&) { a.text_set = true; });
+  cmd->add_option("--file", a.file, "Read the text from this file ('-' = stdin)");
+  cmd->add_option("--config", a.config, "YAML config whose `detect:` section sets the detector");
+}
+
+}  // namespace
+
+void add_analyze_commands(CLI::App& app) {
+  auto analyze_args = std::make_shared<AnalyzeArgs>();
+  CLI::App* analyze = app.add_subcommand(
+      "analyze", "Find PII, PHI, credentials and code; print findings and sensitivity as JSON");
+  add_input_options(analyze, *analyze_args);
+  analyze->add_option("--jsonl", analyze_args->jsonl,
+                      "Read {\"id\",\"text\"} objects, one per line; write one result per line");
+  analyze
+      ->add_option("--min-confidence", analyze_args->min_confidence,
+                   "Override the confidence threshold (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  analyze->add_flag("--list-entities", analyze_args->list_entities,
+                    "Print the entity types and their categories");
+  analyze->callback([analyze_args] { run_analyze(*analyze_args); });
+
+  auto redact_args = std::make_shared<RedactArgs>();
+  CLI::App* redact = app.add_subcommand(
+      "redact", "Replace findings with placeholders; print the text and the mapping as JSON");
+  add_input_options(redact, *redact_args);
+  redact->add_option("--mode", redact_args->mode, "pseudonymize (default), mask or drop")
+      ->check(CLI::IsMember({"pseudonymize", "mask", "drop"}));
+  redact->callback([redact_args] { run_redact(*redact_args); });
+}
 
 }  // namespace perimeter::cli
