@@ -39,6 +39,11 @@ void eval(bool show_failures) {
   auto g = pii_eval::eval_gitleaks(kShared + "/gitleaks_cases.jsonl");
   std::printf("\n== gitleaks cases\nrecall %d/%d = %.4f   negatives flagged %d/%d = %.2f%%\n",
               g.detected, g.positives, g.recall(), g.flagged, g.negatives, 100 * g.flag_rate());
+  std::printf(
+      "negatives that carry another rule's credential: %d (flagged %d); "
+      "other negatives flagged %d/%d = %.2f%%\n",
+      g.cross_negatives, g.cross_flagged, g.flagged - g.cross_flagged,
+      g.negatives - g.cross_negatives, 100 * g.strict_flag_rate());
   int full = 0;
   for (auto& [r, c] : g.per_rule) full += c.fn == 0 && c.fp == 0;
   std::printf("rules with no miss and no false flag: %d/%zu\n", full, g.per_rule.size());

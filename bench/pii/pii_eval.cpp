@@ -166,9 +166,22 @@ PresidioReport eval_presidio(const std::string& path) {
 GitleaksReport eval_gitleaks(const std::string& path) {
   auto det = Detector::create(detect::default_detector_options());
   GitleaksReport rep;
+  std::vector<nlohmann::json> rows;
   for (const std::string& line : read_lines(path)) {
-    if (line.empty()) continue;
-    auto row = nlohmann::json::parse(line);
+    if (!line.empty()) rows.push_back(nlohmann::json::parse(line));
+  }
+  // Positive texts per rule, to spot negatives that carry another rule's secret.
+  std::vector<std::pair<std::string, std::string>> positives;
+  for (const auto& r : rows) {
+    if (r["positive"].get<bool>()) positives.emplace_back(r["rule"], r["text"]);
+  }
+  auto cross = [&](const std::string& rule, const std::string& text) {
+    for (const auto& [r, t] : positives) {
+      if (r != rule && t.size() >= 16 && text.find(t) != std::string::npos) return true;
+    }
+    return false;
+  };
+  for (const auto& row : rows) {
     const std::string text = row["text"];
     const std::string rule = row["rule"];
     bool hit = false;
@@ -187,6 +200,9 @@ GitleaksReport eval_gitleaks(const std::string& path) {
       }
     } else {
       ++rep.negatives;
+      bool other = cross(rule, text);
+      rep.cross_negatives += other;
+      rep.cross_flagged += other && hit;
       if (hit) {
         ++rep.flagged;
         ++c.fp;

@@ -36,6 +36,14 @@ PresidioReport eval_presidio(const std::string& path);
 
 struct GitleaksReport {
   int positives = 0, detected = 0, negatives = 0, flagged = 0;
+  // Negatives that hold a credential of another provider's format (their text
+  // contains a positive row of another rule): flagging those is correct for
+  // a gateway, which asks "is there a credential", not "is it rule X".
+  int cross_negatives = 0, cross_flagged = 0;
+  double strict_flag_rate() const {
+    int n = negatives - cross_negatives;
+    return n ? static_cast<double>(flagged - cross_flagged) / n : 0;
+  }
   std::map<std::string, Counts> per_rule;  // tp = detected positives, fp = flagged negatives
   std::vector<std::string> misses;         // rule | text of undetected positives
   std::vector<std::string> false_flags;    // rule | text of flagged negatives

@@ -109,6 +109,27 @@ bool credit_card(std::string_view s) {
   // Issuer prefixes: UATP 1, Mastercard 2/5, Amex/Diners/JCB 3, Visa 4,
   // Discover/Maestro/UnionPay 6.
   if (d[0] < '1' || d[0] > '6') return false;
+  // Lengths each issuer uses: UATP 15, Amex 15, Diners 14, JCB/Discover 16-19,
+  // Visa 13/16/19, Mastercard 16.
+  size_t n = d.size();
+  switch (d[0]) {
+    case '1':
+      if (n != 15) return false;
+      break;
+    case '2':
+    case '5':
+      if (n != 16) return false;
+      break;
+    case '3':
+      if (n < 14 || n > 19) return false;
+      break;
+    case '4':
+      if (n != 13 && n != 16 && n != 19) return false;
+      break;
+    default:
+      if (n < 16) return false;
+      break;
+  }
   bool same = true;
   for (char c : d) same = same && c == d[0];
   if (same) return false;

@@ -93,6 +93,27 @@ bool capitalized(std::string_view w) {
          static_cast<unsigned char>(w[1]) <= 0x9E;
 }
 
+// Street suffixes: "Stefan Square" and "Maximilian Trail" are places.
+bool street_word(std::string_view w) {
+  static const std::unordered_set<std::string_view> kStreet = {
+      "Street",   "St",      "Avenue",   "Ave",     "Road",    "Rd",      "Lane",    "Ln",
+      "Drive",    "Dr",      "Court",    "Ct",      "Way",     "Place",   "Pl",      "Boulevard",
+      "Blvd",     "Terrace", "Circle",   "Parkway", "Ridge",   "Square",  "Trail",   "Highway",
+      "Plaza",    "Alley",   "Crescent", "Grove",   "Gardens", "Heights", "Park",    "Bridge",
+      "Creek",    "Valley",  "Village",  "Station", "Island",  "Lake",    "River",   "Mountain",
+      "Hill",     "Hills",   "Point",    "Port",    "Harbor",  "Falls",   "Springs", "Center",
+      "Crossing", "Estates", "Meadows",  "Mills",   "Shores",  "Summit",  "Union",   "View",
+      "Vista",    "Walk"};
+  return kStreet.count(w) > 0;
+}
+
+bool has_lower(std::string_view w) {
+  for (unsigned char c : w) {
+    if (std::islower(c) || c >= 0x80) return true;
+  }
+  return false;
+}
+
 bool all_caps(std::string_view w) {
   for (unsigned char c : w) {
     if (std::islower(c)) return false;
@@ -183,7 +204,9 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       std::string_view w = text.substr(i, we - i);
       if (we == i || (g.common.count(w) && !g.surname.count(w)) || (all_caps(w) && w.size() > 3))
         break;
+      if (street_word(w)) break;
       e = we;
+      if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) break;  // "Amber Rowe's book"
     }
     return e;
   };
@@ -202,12 +225,21 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       continue;
     }
     std::string_view w = text.substr(s, e - s);
+    if (all_caps(w)) {
+      i = e;
+      continue;
+    }
     // 1. A title before it: "Dr. Smith", "Mrs Jane Doe".
     size_t ps;
     std::string_view gap;
     std::string_view prev = word_before_pos(s, &ps, &gap);
-    if (!prev.empty() && (gap == ". " || gap == " ") && kTitleSet.count(prev) &&
-        !g.common.count(w)) {
+    bool title_before = !prev.empty() && (gap == ". " || gap == " ") && kTitleSet.count(prev);
+    if (!title_before && gap == ". " && prev.size() <= 4 && !prev.empty()) {
+      std::string cap(prev);
+      cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+      title_before = kTitleSet.count(cap) > 0;
+    }
+    if (title_before && !g.common.count(w)) {
       size_t end = extend(e, 2);
       out.push_back(Hit{s, end, 0.85, ""});
       i = end;
@@ -238,8 +270,16 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         std::string_view pprev = word_before_pos(ps, &pps, nullptr);
         labelled = (prev == "is" && (equals_ci(pprev, "name") || equals_ci(pprev, "this"))) ||
                    (prev == "am" && pprev == "I") || (prev == "me" && equals_ci(pprev, "call"));
-        if (labelled && prev != "is") labelled = g.given.count(w) > 0;
+        if (labelled && prev == "am") labelled = g.given.count(w) > 0;
         if (equals_ci(pprev, "name")) label_score = 0.9;
+      } else if ((prev == "I'm" || prev == "Iam") && gap == " ") {
+        labelled = true;
+      }
+      // Speaker labels in transcripts: "Eddie: What a wife." at a line start.
+      if (!labelled && e < n && text[e] == ':' && (s == 0 || text[s - 1] == '\n') &&
+          g.given.count(w)) {
+        labelled = true;
+        label_score = 0.7;
       }
     }
     if (labelled && !g.common.count(w)) {
@@ -248,8 +288,87 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       i = end;
       continue;
     }
-    // 3. Gazetteer: a given name, possibly followed by more name words.
-    if (!all_caps(w) && g.given.count(w)) {
+    // Places and organisations named after people: "Lake Jessica", "Port Andrew",
+    // "Madison Country Club", "Franklin Corp".
+    {
+      static const std::unordered_set<std::string_view> kPlacePrefix = {
+          "Lake", "Port",  "New", "North", "South", "East", "West",  "Mount", "Fort", "Saint",
+          "San",  "Santa", "Los", "Las",   "El",    "Glen", "Lower", "Upper", "Old",  "Little"};
+      static const std::unordered_set<std::string_view> kOrgNext = {
+          "Country",    "Club",       "Corp",      "LLC",     "Inc",    "Ltd",   "Group",
+          "University", "College",    "Hospital",  "School",  "County", "City",  "Airport",
+          "Day",        "Foundation", "Institute", "Company", "Bank",   "Hotel", "Center",
+          "Centre",     "Street",     "Avenue",    "Road",    "Square"};
+      bool place = !prev.empty() && gap == " " && kPlacePrefix.count(prev);
+      if (!place && e + 1 < n && text[e] == ' ' && is_cap_start(e + 1)) {
+        place = kOrgNext.count(text.substr(e + 1, word_end(e + 1) - e - 1)) > 0;
+      }
+      if (place) {
+        i = e;
+        continue;
+      }
+    }
+    // Two or three capitalised words that are neither common words nor places:
+    // a whole line (a signature, an address block) or inside a sentence, where
+    // capitals are not explained by a sentence start.
+    {
+      size_t end = extend(e, 2);
+      if (end > e && !g.common.count(w) && !street_word(w) && has_lower(w)) {
+        size_t line_s = s;
+        while (line_s > 0 &&
+               (text[line_s - 1] == ' ' || text[line_s - 1] == '>' || text[line_s - 1] == '\t'))
+          --line_s;
+        bool own_line = (line_s == 0 || text[line_s - 1] == '\n') &&
+                        (end == n || text[end] == '\n' || text[end] == '\r');
+        bool sentence_start =
+            prev.empty() || gap.find_first_of(".!?\n:\"") != std::string_view::npos;
+        static const std::unordered_set<std::string_view> kNotName = {
+            "LLC",     "Corp",      "Inc",      "Ltd",   "Group",    "Company", "Co",
+            "Club",    "Orchestra", "Band",     "TV",    "News",     "Weekly",  "Times",
+            "Post",    "Act",       "Law",      "Tales", "Records",  "Studios", "University",
+            "College", "School",    "Hospital", "Bank",  "Airlines", "Motors",  "Labs",
+            "Me",      "You",       "Us",       "Him",   "Them",     "Back",    "Day",
+            "Night",   "Street",    "City",     "County"};
+        bool known = g.given.count(w) > 0, not_name = false;
+        for (size_t q = e; q < end;) {
+          while (q < end && !letter(at(q))) ++q;
+          size_t qe = word_end(q);
+          std::string_view x = text.substr(q, qe - q);
+          known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
+          not_name = not_name || kNotName.count(x) > 0;
+          q = qe;
+        }
+        if (!not_name && (own_line || (!sentence_start && !known) || (sentence_start && known))) {
+          out.push_back(Hit{s, end, known ? 0.75 : 0.55, ""});
+          i = end;
+          continue;
+        }
+      }
+    }
+    // 3. Gazetteer: a given name, possibly followed by more name words; or an
+    // unknown capitalised word followed by a known given name or surname.
+    bool known_first = !all_caps(w) && g.given.count(w);
+    if (!known_first && !all_caps(w) && !g.common.count(w) && !street_word(w) && e < n &&
+        text[e] == ' ' && e + 1 < n && is_cap_start(e + 1)) {
+      size_t we = word_end(e + 1);
+      std::string_view next = text.substr(e + 1, we - e - 1);
+      std::string_view bare = next;
+      if (bare.size() > 2 && bare.compare(bare.size() - 2, 2, "'s") == 0) bare.remove_suffix(2);
+      if ((g.surname.count(bare) || g.given.count(bare)) && !g.common.count(bare) &&
+          !street_word(bare)) {
+        size_t end = extend(e, 2);
+        // "Producer Lilly", "Zombie Wolf": an unknown word before a given name is
+        // usually a role; before a surname it is usually a given name we lack.
+        if (!g.surname.count(bare)) {
+          i = e;
+          continue;
+        }
+        out.push_back(Hit{s, end, 0.7, ""});
+        i = end;
+        continue;
+      }
+    }
+    if (known_first) {
       size_t end = extend(e, 2);
       bool common = g.common.count(w) > 0;
       if (end > e) {
@@ -265,10 +384,33 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       // A lone given name: a name, unless it is also a common word or opens a sentence.
       bool sentence_start =
           s == 0 || gap.find_first_of(".!?\n") != std::string_view::npos || prev.empty();
-      double score = common ? 0.2 : (sentence_start ? 0.45 : 0.6);
+      // At a sentence start, a name is what does something next: "Dolly is", "Elijah, can".
+      bool acts = false;
+      if (sentence_start && e < n) {
+        if (text[e] == ',') {
+          acts = true;
+        } else if (text[e] == ' ' && e + 1 < n && std::islower(at(e + 1))) {
+          std::string_view verb = text.substr(e + 1, word_end(e + 1) - e - 1);
+          static const std::unordered_set<std::string_view> kVerbs = {
+              "is",    "was",   "has",    "had",     "said",  "says",  "will",
+              "would", "can",   "could",  "shouted", "spent", "began", "lives",
+              "lived", "works", "worked", "wrote",   "asked", "told",  "called",
+              "went",  "came",  "made",   "gave",    "took",  "and",   "replied"};
+          acts = kVerbs.count(verb) > 0;
+        }
+      }
+      double score = common ? 0.2 : (sentence_start ? (acts ? 0.55 : 0.45) : 0.6);
+      // "in Clinton", "at Madison": a lone name after a place preposition is a place.
+      if (!sentence_start && gap == " " && (prev == "in" || prev == "at" || prev == "near")) {
+        score = 0.4;
+      }
       out.push_back(Hit{s, e, score, ""});
     }
     i = e;
+  }
+  // A possessive "'s" is not part of the name.
+  for (Hit& h : out) {
+    if (h.end - h.start > 2 && text.compare(h.end - 2, 2, "'s") == 0) h.end -= 2;
   }
   // "my name is dan": people type names in lower case after this label.
   size_t pos = 0;

@@ -73,6 +73,11 @@ bool phone_valid(const std::string& s) {
   };
   if (s[0] == '+') return valid_in("ZZ");
   std::string d = checks::digits_of(s);
+  // "00" is the international call prefix in most of the world: 001-718-... is +1 718 ...
+  if (d.size() > 9 && d[0] == '0' && d[1] == '0') {
+    return util.Parse("+" + d.substr(2), "ZZ", &n) == PhoneNumberUtil::NO_PARSING_ERROR &&
+           util.IsValidNumber(n);
+  }
   // North American numbering plan, checked in place: it is most of our
   // traffic and libphonenumber's parse costs tens of microseconds.
   std::string_view nanp = d;
@@ -105,9 +110,17 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
                 t[s - 1] == '.' || t[s - 1] == '/')) {
     return false;
   }
-  if (word_after(t, h.end)) return false;
+  size_t ext_end = 0;  // an extension "x123" / "ext. 123" after the number
+  if (word_after(t, h.end)) {
+    size_t x = h.end;
+    if (t[x] == 'x' && x + 1 < t.size() && std::isdigit(static_cast<unsigned char>(t[x + 1]))) {
+      ++x;
+      while (x < t.size() && x - h.end < 7 && std::isdigit(static_cast<unsigned char>(t[x]))) ++x;
+      if (!word_after(t, x)) ext_end = x;
+    }
+    if (ext_end == 0) return false;
+  }
   size_t e = h.end;
-  // Trim a trailing ")" that closes nothing.
   int digits = 0;
   for (size_t i = s; i < e; ++i) digits += std::isdigit(static_cast<unsigned char>(t[i])) != 0;
   if (digits < 7 || digits > 15) {
@@ -141,6 +154,7 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
     }
   }
   if (!ok) return false;
+  if (ext_end != 0 && h.end == e) h.end = ext_end;
   bool formatted = false;
   for (size_t i = h.start; i < h.end; ++i) {
     if (!std::isdigit(static_cast<unsigned char>(t[i]))) formatted = true;
@@ -262,10 +276,25 @@ bool mac_check(std::string_view t, Hit& h) {
   return !(colon && dash);
 }
 
+// A CIDR prefix length ("/24") belongs to the address it follows.
+void take_prefix_length(std::string_view t, Hit& h, int max_bits) {
+  if (h.end + 1 >= t.size() || t[h.end] != '/') return;
+  size_t i = h.end + 1;
+  int v = 0, n = 0;
+  while (i < t.size() && n < 3 && std::isdigit(static_cast<unsigned char>(t[i]))) {
+    v = v * 10 + (t[i] - '0');
+    ++i;
+    ++n;
+  }
+  if (n > 0 && v <= max_bits && !alnum_at(t, i)) h.end = i;
+}
+
 bool ipv4_check(std::string_view t, Hit& h) {
   if (word_before(t, h.start) || alnum_at(t, h.end)) return false;
   if (h.start > 0 && t[h.start - 1] == '.') return false;
-  return checks::ipv4(t.substr(h.start, h.end - h.start));
+  if (!checks::ipv4(t.substr(h.start, h.end - h.start))) return false;
+  take_prefix_length(t, h, 32);
+  return true;
 }
 
 // IPv6: the candidate is a maximal run of hex digits, colons and dots;
@@ -290,6 +319,7 @@ bool ipv6_check(std::string_view t, Hit& h) {
   // A bare "::" is only an address where people write one (src=::, ipv6 ::).
   if (s == "::" && h.start > 0 && t[h.start - 1] != ' ' && t[h.start - 1] != '=') return false;
   h.end = zone_end;
+  take_prefix_length(t, h, 128);
   return true;
 }
 
@@ -326,6 +356,11 @@ bool url_check(std::string_view t, Hit& h) {
   if (colon != std::string_view::npos) host = host.substr(0, colon);
   size_t dot = host.rfind('.');
   if (dot == std::string_view::npos || dot + 2 > host.size()) return false;
+  // "www.microsoft" is a name, not a URL: www needs a domain after it.
+  if (host.size() > 4 && (host.compare(0, 4, "www.") == 0 || host.compare(0, 4, "WWW.") == 0) &&
+      host.find('.', 4) == std::string_view::npos) {
+    return false;
+  }
   for (char c : host.substr(dot + 1)) {
     if (!std::isalpha(static_cast<unsigned char>(c))) return false;
   }
@@ -678,7 +713,7 @@ std::vector<Rule> pii_rules() {
   r.push_back(
       {"date_numeric",
        "DATE_TIME",
-       R"(\b(?:\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|\d{1,2}/\d{4}|\d{1,2}/\d{1,2})\b)",
+       R"(\b(?:\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?|\d{1,2}/\d{4}|\d{1,2}/\d{1,2})\b)",
        0,
        0.6,
        date_check(),

@@ -21,21 +21,13 @@ bool token_char(unsigned char c) {
 bool placeholder(std::string_view v) {
   std::string l(v);
   std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* kStop[] = {"example",     "sample",
-                                "changeme",    "change_me",
-                                "placeholder", "your_",
-                                "your-",       "yourkey",
-                                "xxxx",        "dummy",
-                                "redacted",    "<",
-                                "${",          "{{",
-                                "process.env", "getenv",
-                                "environ",     "lorem",
-                                "insert",      "replace",
-                                "****",        "....",
-                                "1234567890",  "abcdefgh",
-                                "fake",        "secret_key_here",
-                                "todo",        "mypassword",
-                                "password1",   "password123"};
+  static const char* kStop[] = {
+      "example",  "sample",     "changeme",  "change_me",  "placeholder",
+      "your_",    "your-",      "yourkey",   "xxxx",       "dummy",
+      "redacted", "<",          "${",        "{{",         "process.env",
+      "getenv",   "environ",    "lorem",     "insert",     "replace",
+      "****",     "....",       "abcdefgh",  "fake",       "secret_key_here",
+      "todo",     "mypassword", "password1", "password123"};
   for (const char* s : kStop) {
     if (l.find(s) != std::string::npos) return true;
   }
@@ -43,14 +35,16 @@ bool placeholder(std::string_view v) {
 }
 
 // Low-variety values (XXXX..., 0000..., abcabc) fail; random tokens pass.
+// A long run of one character is allowed only as a minor part of the value
+// (Twitter bearer tokens start with 22 'A's).
 bool random_enough(std::string_view v, double min_entropy) {
   if (checks::shannon_entropy(v) < min_entropy) return false;
-  int same_run = 1, longest = 1;
+  size_t same_run = 1, longest = 1;
   for (size_t i = 1; i < v.size(); ++i) {
     same_run = v[i] == v[i - 1] ? same_run + 1 : 1;
     longest = std::max(longest, same_run);
   }
-  return longest < 6;
+  return longest < 6 || longest * 3 < v.size();
 }
 
 Check token_check(double min_entropy) {
@@ -59,76 +53,184 @@ Check token_check(double min_entropy) {
         std::isalnum(static_cast<unsigned char>(t[h.start]))) {
       return false;
     }
+    // A file name or URL path segment that happens to start like a token.
+    if (h.start > 0 && (t[h.start - 1] == '.' || t[h.start - 1] == '/') && t[h.start] != 'h')
+      return false;
     std::string_view v = t.substr(h.start, h.end - h.start);
     if (v.find("EXAMPLE") != std::string_view::npos || placeholder(v)) return false;
-    return random_enough(v, min_entropy);
+    // The prefix already says what it is; only reject low-variety fillers.
+    return checks::shannon_entropy(v) >= min_entropy;
   };
 }
 
+std::string lower(std::string_view v) {
+  std::string l(v);
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  return l;
+}
+
+// Key names that hold identifiers, names or public material, not secrets.
+bool benign_key(const std::string& key) {
+  static const char* kParts[] = {
+      "public", "publishable", "primary",     "foreign",      "schema",   "length", "_name",
+      "size",   "type",        "path",        "file",         "field",    "column", "index",
+      "count",  "csrf",        "xsrf",        "authenticity", "fake",     "dummy",  "example",
+      "sample", "mock",        "nonmatching", "format",       "algorithm"};
+  for (const char* p : kParts) {
+    if (key.find(p) != std::string::npos) return true;
+  }
+  // ...Id / _id: an identifier of the credential, not the credential.
+  size_t n = key.size();
+  return n >= 2 && key.compare(n - 2, 2, "id") == 0;
+}
+
+// Values that are references, names or code rather than secret material.
+bool benign_value(std::string_view v) {
+  std::string l = lower(v);
+  int digits = 0;
+  for (char c : v) digits += std::isdigit(static_cast<unsigned char>(c)) != 0;
+  // The name of a secret ("NEXUS-GPT4-API-KEY", "chain_Anvil1_Key"), not its value.
+  if (digits <= 2) {
+    for (const char* p : {"secret", "token", "password", "passwd", "key", "credential"}) {
+      if (l.find(p) != std::string::npos) return true;
+    }
+  }
+  char f = v.front(), b = v.back();
+  if (f == '$' || f == '%' || f == '{' || f == '[' || f == '@' || f == '#' || b == '%' ||
+      b == '}') {
+    return true;
+  }
+  // Versioned artefact names: jjwt-jackson-0.11.2, SalesResults-1.2.
+  {
+    size_t dash = v.rfind('-');
+    if (dash != std::string_view::npos && dash + 1 < v.size()) {
+      bool version = v.find('.', dash) != std::string_view::npos;
+      for (char c : v.substr(dash + 1))
+        version = version && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
+      if (version) return true;
+    }
+  }
+  if (v.find('.') == std::string_view::npos) return false;
+  // Dotted names: module paths (io.jsonwebtoken, X25519.secret_length) have
+  // segments that start with a letter and few digits; host names end in a
+  // short alphabetic label.
+  std::vector<std::string_view> segs;
+  size_t a = 0;
+  while (a <= v.size()) {
+    size_t dot = v.find('.', a);
+    if (dot == std::string_view::npos) dot = v.size();
+    segs.push_back(v.substr(a, dot - a));
+    a = dot + 1;
+  }
+  bool all_alpha_start = true;
+  for (auto sgm : segs) {
+    if (sgm.empty() || !std::isalpha(static_cast<unsigned char>(sgm[0]))) all_alpha_start = false;
+  }
+  if (all_alpha_start && digits <= 3) return true;
+  std::string_view last = segs.back();
+  bool tld = segs.size() >= 3 && last.size() >= 2 && last.size() <= 6;
+  for (char c : last) tld = tld && std::isalpha(static_cast<unsigned char>(c));
+  return tld;
+}
+
 // `key = "value"` in any common syntax: the rule matches the key word; this
-// walks forward over the rest of the identifier, quotes, the operator and an
-// auth scheme to the value, then judges the value. Bounded: at most ~300 bytes.
+// walks forward over the rest of the identifier, quotes, a type name, the
+// operator and an auth scheme to the value, then judges key and value.
+// Bounded: at most ~1 KB past the key word.
 bool assignment_check(std::string_view t, Hit& h) {
-  size_t i = h.end;
   size_t n = t.size();
-  size_t limit = std::min(n, h.end + 300);
+  size_t limit = std::min(n, h.end + 1100);
+  // The whole identifier around the key word, for the key-name checks.
+  size_t id_start = h.start;
+  while (id_start > 0 && h.start - id_start < 40 &&
+         (token_char(static_cast<unsigned char>(t[id_start - 1])) || t[id_start - 1] == '.')) {
+    --id_start;
+  }
+  size_t i = h.end;
   auto skip_ws = [&] {
     while (i < limit && (t[i] == ' ' || t[i] == '\t')) ++i;
   };
-  // Rest of the identifier (githubToken, API_KEY_PROD, client.secret).
   size_t id_len = 0;
   while (i < limit && (token_char(static_cast<unsigned char>(t[i])) || t[i] == '.') &&
          id_len < 40) {
     ++i;
     ++id_len;
   }
-  if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == ']' || t[i] == '`')) ++i;
-  skip_ws();
-  // XML: <add key="Password" value="...">
-  if (t.substr(i, 5) == "value") {
-    i += 5;
-    skip_ws();
-  }
-  // Operator.
-  static const char* kOps[] = {"::=", ":=", "?=", "=>", "+=", "||=", "==", "=", ":", ","};
-  bool op = false;
-  for (const char* o : kOps) {
-    size_t len = std::strlen(o);
-    if (t.substr(i, len) == o) {
-      if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
-      i += len;
-      op = true;
-      break;
-    }
-  }
-  if (!op) return false;
-  skip_ws();
-  // Auth schemes and string constructors before the value.
-  static const char* kPrefixes[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "};
-  for (const char* p : kPrefixes) {
-    size_t len = std::strlen(p);
-    if (t.substr(i, len) == p) {
-      i += len;
-      break;
-    }
-  }
-  char quote = 0;
-  if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == '`')) quote = t[i++];
-  size_t vs = i;
-  while (i < limit) {
-    unsigned char c = static_cast<unsigned char>(t[i]);
-    if (quote ? (c == static_cast<unsigned char>(quote) || c == '\n')
-              : (std::isspace(c) || c == '"' || c == '\'' || c == ';' || c == ',' || c == ')' ||
-                 c == '<' || c == '>' || c == '}' || c == ']')) {
-      break;
-    }
+  std::string key = lower(t.substr(id_start, i - id_start));
+  if (benign_key(key)) return false;
+  bool quoted_key = false;
+  if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == ']' || t[i] == '`')) {
     ++i;
+    quoted_key = true;
   }
-  std::string_view v = t.substr(vs, i - vs);
-  if (v.size() < 8 || v.size() > 250) return false;
-  if (placeholder(v)) return false;
-  // Identifiers and dotted references (os.environ, self.password) are code, not secrets.
-  bool has_digit = false, has_upper = false, has_lower = false, has_special = false;
+  size_t vs = 0, ve = 0;
+  if (i < limit && t[i] == '>' && id_start > 0 && t[id_start - 1] == '<') {
+    // XML element: <apiToken>value</apiToken>
+    ++i;
+    while (i < limit && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+    vs = i;
+    while (i < limit && t[i] != '<' && t[i] != '\n') ++i;
+    ve = i;
+    while (ve > vs && std::isspace(static_cast<unsigned char>(t[ve - 1]))) --ve;
+  } else {
+    skip_ws();
+    // XML attribute: <add key="Password" value="...">
+    if (t.substr(i, 5) == "value") {
+      i += 5;
+      skip_ws();
+    }
+    // A declared type between name and operator: `var token string = "..."`.
+    {
+      size_t j = i, w = 0;
+      while (j < limit && std::isalpha(static_cast<unsigned char>(t[j])) && w < 12) ++j, ++w;
+      if (w > 0 && j < limit && t[j] == ' ') {
+        size_t k = j;
+        while (k < limit && t[k] == ' ') ++k;
+        if (k < limit && (t[k] == '=' || t[k] == ':')) i = k;
+      }
+    }
+    static const char* kOps[] = {
+        ":::=", "::=", ":=", "?=", "=>", "+=", ".=", "||=", "==", "=", ":", ","};
+    bool op = false;
+    for (const char* o : kOps) {
+      size_t len = std::strlen(o);
+      if (t.substr(i, len) == o) {
+        if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
+        if (std::strcmp(o, ",") == 0 && !quoted_key)
+          return false;  // argument lists need "key", value
+        i += len;
+        op = true;
+        break;
+      }
+    }
+    if (!op) return false;
+    skip_ws();
+    static const char* kPrefixes[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "};
+    for (const char* p : kPrefixes) {
+      size_t len = std::strlen(p);
+      if (t.substr(i, len) == p) {
+        i += len;
+        break;
+      }
+    }
+    char quote = 0;
+    if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == '`')) quote = t[i++];
+    vs = i;
+    while (i < limit) {
+      unsigned char c = static_cast<unsigned char>(t[i]);
+      if (quote ? (c == static_cast<unsigned char>(quote) || c == '\n')
+                : (std::isspace(c) || c == '"' || c == '\'' || c == ';' || c == ',' || c == ')' ||
+                   c == '<' || c == '>' || c == '}' || c == ']')) {
+        break;
+      }
+      ++i;
+    }
+    ve = i;
+  }
+  std::string_view v = t.substr(vs, ve - vs);
+  if (v.size() < 10 || v.size() > 1000) return false;
+  if (placeholder(v) || benign_value(v)) return false;
+  bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
   for (unsigned char c : v) {
     if (std::isdigit(c))
       has_digit = true;
@@ -136,18 +238,18 @@ bool assignment_check(std::string_view t, Hit& h) {
       has_upper = true;
     else if (std::islower(c))
       has_lower = true;
+    else if (std::isspace(c))
+      space = true;
     else if (c != '_' && c != '.' && c != '-')
       has_special = true;
   }
-  if (!has_digit && !has_special) return false;
-  if (!has_upper && !has_lower && !has_special) {
-    // Pure numbers: only long ids count (Discord client ids are 18 digits).
-    if (v.size() < 12) return false;
-  }
-  if (v.find("(") != std::string_view::npos) return false;
-  if (!random_enough(v, v.size() >= 16 ? 3.0 : 2.5)) return false;
+  if (space) return false;                       // prose or a command line, not a credential value
+  if (!has_digit && !has_special) return false;  // identifiers and words
+  if (!has_upper && !has_lower && !has_special && v.size() < 12) return false;  // short numbers
+  if (v.find('(') != std::string_view::npos) return false;
+  if (!random_enough(v, v.size() >= 16 ? 2.7 : 2.5)) return false;
   h.start = vs;
-  h.end = i;
+  h.end = ve;
   h.score = v.size() >= 16 ? 0.8 : 0.65;
   return true;
 }
@@ -184,8 +286,15 @@ bool curl_user_check(std::string_view t, Hit& h) {
   size_t colon = v.find(':');
   if (colon == std::string_view::npos || v.size() - colon < 4) return false;
   std::string_view pw = v.substr(colon + 1);
-  if (placeholder(pw) || pw[0] == '$') return false;
-  return true;
+  if (placeholder(pw) || pw[0] == '$' || pw[0] == '[' || pw[0] == '<' || pw.size() < 6)
+    return false;
+  // Doc examples use words (user:pass, username:password); real ones mix in digits or symbols.
+  bool digit = false, special = false;
+  for (char c : pw) {
+    digit = digit || std::isdigit(static_cast<unsigned char>(c));
+    special = special || std::ispunct(static_cast<unsigned char>(c));
+  }
+  return digit || special;
 }
 
 Rule tok(const char* name, const char* pattern, double min_entropy = 3.0, unsigned flags = 0) {
@@ -216,7 +325,23 @@ std::vector<Rule> secret_rules() {
       "yandex_token",
       R"(\bt1\.[A-Z0-9a-z_\-]+={0,2}\.[A-Z0-9a-z_\-]{86}={0,2}|\bAQVN[A-Za-z0-9_\-]{35,38}\b|\bYC[a-zA-Z0-9_\-]{38}\b)"));
   r.push_back(tok("openshift_token", R"(\bsha256~[\w\-]{43}\b)"));
-  r.push_back(tok("vault_token", R"(\bhv[sb]\.[\w\-]{90,}|\bs\.[A-Za-z0-9]{24}\b)", 3.0));
+  r.push_back(Rule{"vault_token",
+                   "SECRET",
+                   R"(\bhv[sb]\.[\w\-]{90,}|\bs\.[A-Za-z0-9]{24}\b)",
+                   0,
+                   0.9,
+                   [](std::string_view t, Hit& h) {
+                     std::string_view v = t.substr(h.start, h.end - h.start);
+                     bool digit = false, up = false, low = false;
+                     for (char c : v) {
+                       digit = digit || std::isdigit(static_cast<unsigned char>(c));
+                       up = up || std::isupper(static_cast<unsigned char>(c));
+                       low = low || std::islower(static_cast<unsigned char>(c));
+                     }
+                     bool batch_or_service = v.size() > 3 && v[0] == 'h';
+                     return (batch_or_service || (digit && up && low)) && token_check(3.0)(t, h);
+                   },
+                   {}});
   r.push_back(tok("hashicorp_tf_token", R"(\b[a-z0-9]{14}\.atlasv1\.[a-z0-9\-_=]{60,70})", 3.0,
                   HS_FLAG_CASELESS));
   // ---- code hosting and CI ----------------------------------------------------------
@@ -248,9 +373,10 @@ std::vector<Rule> secret_rules() {
       "onepassword_key",
       R"(\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b|\bops_eyJ[A-Za-z0-9+/]{250,}={0,3})"));
   // ---- communication and SaaS ---------------------------------------------------------
-  r.push_back(tok("slack_token",
-                  R"(\bxox[abposer]-[A-Za-z0-9\-]{10,}|\bxoxe\.xox[bp]-\d-[A-Za-z0-9]{100,})", 2.5,
-                  HS_FLAG_CASELESS));
+  r.push_back(tok(
+      "slack_token",
+      R"(\bxox[abposr]-(?:\d-)?\d{6,}-[A-Za-z0-9\-]{8,}|\bxoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,})",
+      2.5, HS_FLAG_CASELESS));
   r.push_back(
       tok("slack_app_token", R"(\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+\b)", 2.5, HS_FLAG_CASELESS));
   r.push_back(tok("slack_webhook",
@@ -344,7 +470,7 @@ std::vector<Rule> secret_rules() {
   r.push_back(Rule{
       "generic_assignment",
       "SECRET",
-      R"((?:passw(?:or)?d|passwd|\bpwd|\bpass\b|secret|token|api[_\-.]?key|\bapikey|access[_\-.]?key|private[_\-.]?key|client[_\-.]?(?:id|secret)|auth(?:orization)?|credentials?|\bkey\b|[a-z]Key\b|_KEY\b|signing[_\-]?key|conn(?:ection)?[_\-]?string|\bdsn\b))",
+      R"((?:passw(?:or)?d|passwd|\bpwd|\bpass\b|secret|token|api[_\-.]?key|\bapikey|access[_\-.]?key|private[_\-.]?key|client[_\-.]?(?:id|secret)|auth(?:orization)?|credentials?|\bkey\b|[a-z]Key\b|_KEY\b|signing[_\-]?key|conn(?:ection)?[_\-]?string|\bdsn\b|(?:\b|_)(?:cloudflare|sourcegraph|artifactory|jfrog|heroku|hubspot|twilio|stripe|slack|bitbucket|okta|datadog|sentry|sendgrid|mailgun|mailchimp|twitter|discord|telegram|shopify|plaid|dropbox)|contribsys__com))",
       HS_FLAG_CASELESS,
       0.8,
       assignment_check,
