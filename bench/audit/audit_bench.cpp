@@ -10,6 +10,8 @@
 // writers than cores). With --rate R the writers together offer R records/s
 // on a fixed schedule (open loop), which measures the latency an append adds
 // at that load.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -60,8 +62,16 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 struct Result {
-  double rate, p50_us, p99_us, max_us, batch;
+  double rate, p50_us, p99_us, max_us, batch, cpu_us;
 };
+
+// User + system CPU time of this process, in microseconds. Unlike wall-clock
+// figures it barely moves when other processes compete for the cores.
+double cpu_us() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
 
 Result run(const std::string& url, SyncMode sync, int writers, int records, double rate) {
   StoreOptions so;
@@ -98,9 +108,11 @@ Result run(const std::string& url, SyncMode sync, int writers, int records, doub
     });
   while (ready < writers) std::this_thread::yield();
   auto t0 = Clock::now();
+  double cpu0 = cpu_us();
   go = true;
   for (auto& t : ts) t.join();
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  double cpu = cpu_us() - cpu0;
   AuditStats after = log.stats();
 
   std::vector<double> all;
@@ -108,8 +120,12 @@ Result run(const std::string& url, SyncMode sync, int writers, int records, doub
   std::sort(all.begin(), all.end());
   auto pct = [&](double p) { return all[std::min(all.size() - 1, size_t(p * all.size()))]; };
   double commits = double(after.commits - before.commits);
-  return {all.size() / secs, pct(0.50), pct(0.99), all.back(),
-          commits > 0 ? double(after.records - before.records) / commits : 0};
+  return {all.size() / secs,
+          pct(0.50),
+          pct(0.99),
+          all.back(),
+          commits > 0 ? double(after.records - before.records) / commits : 0,
+          cpu / all.size()};
 }
 
 }  // namespace
@@ -141,8 +157,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<perimeter::testing::PgServer> pg;
 
   if (rate > 0) std::printf("open loop: %.0f records/s offered\n", rate);
-  std::printf("%-14s %8s %12s %10s %10s %10s %8s\n", "store", "writers", "records/s", "p50 us",
-              "p99 us", "max us", "batch");
+  std::printf("%-14s %8s %12s %10s %10s %10s %8s %12s\n", "store", "writers", "records/s", "p50 us",
+              "p99 us", "max us", "batch", "cpu us/rec");
   for (const std::string& store : stores) {
     for (const std::string& ws : writer_list) {
       int writers = std::atoi(ws.c_str());
@@ -164,11 +180,15 @@ int main(int argc, char** argv) {
         return 2;
       }
       Result r = run(url, sync, writers, records, rate);
-      std::printf("%-14s %8d %12.0f %10.1f %10.1f %10.1f %8.1f\n", store.c_str(), writers, r.rate,
-                  r.p50_us, r.p99_us, r.max_us, r.batch);
+      std::printf("%-14s %8d %12.0f %10.1f %10.1f %10.1f %8.1f %12.1f\n", store.c_str(), writers,
+                  r.rate, r.p50_us, r.p99_us, r.max_us, r.batch, r.cpu_us);
       std::fflush(stdout);
     }
   }
   std::filesystem::remove_all(dir);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) > 0)
+    std::printf("load average during the run: %.2f (1 min) on %u cores\n", load[0],
+                std::thread::hardware_concurrency());
   return 0;
 }

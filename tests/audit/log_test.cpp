@@ -336,6 +336,16 @@ TEST_P(AuditLogTest, DetectsForgedCheckpointSignature) {
       << rep.summary();
 }
 
+TEST_P(AuditLogTest, DetectsADeletedLog) {
+  write_records(3);
+  auto s = store();
+  s->exec_for_test("DELETE FROM audit_records");
+  s->exec_for_test("DELETE FROM audit_heads");
+  VerifyReport rep = check();
+  EXPECT_FALSE(rep.ok);
+  EXPECT_NE(rep.summary().find("no audit chains found"), std::string::npos);
+}
+
 TEST_P(AuditLogTest, RejectsTheWrongPublicKey) {
   write_records(3);
   auto s = store();
@@ -391,7 +401,11 @@ TEST_P(AuditLogTest, GroupCommitSharesOneCommitAndNobodyReturnsEarly) {
       l.append_decision(sample_decision(i));
       g->returned++;
     });
-  while (l.pending() < 7) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // Deadlock guard only (not a timing assertion): a broken queue fails instead of hanging.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (l.pending() < 7 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(l.pending(), 7);
   EXPECT_FALSE(first_returned.load());  // its commit has not finished
   EXPECT_EQ(g->returned.load(), 0);
   {

@@ -135,7 +135,8 @@ ChainReport verify_chain(Store& store, const std::vector<PublicKey>& keys,
 
 std::string VerifyReport::summary() const {
   std::string out;
-  if (chains.empty()) out += "no audit chains found\n";
+  if (chains.empty())
+    out += "FAILED: no audit chains found (wrong store, or the log was deleted)\n";
   for (const ChainReport& c : chains) {
     out += "chain " + c.chain + ": ";
     if (c.ok) {
@@ -161,6 +162,8 @@ VerifyReport verify(Store& store, const std::vector<PublicKey>& keys, const std:
     names = store.chains();
   else
     names.push_back(chain);
+  // An empty store is not a verified log: deleting everything must not pass.
+  if (names.empty()) rep.ok = false;
   for (const std::string& name : names) {
     rep.chains.push_back(verify_chain(store, keys, name));
     if (!rep.chains.back().ok) rep.ok = false;

@@ -32,8 +32,8 @@ struct VerifyReport {
 };
 
 // Verifies every chain in `store` (or only `chain` if non-empty) against
-// `keys`; stops each chain at its first problem. Never throws for tampering,
-// only for store errors.
+// `keys`; stops each chain at its first problem. A store with no chain at all
+// fails. Never throws for tampering, only for store errors.
 VerifyReport verify(Store& store, const std::vector<PublicKey>& keys,
                     const std::string& chain = "");
 
