@@ -29,11 +29,21 @@ double line_score(std::string_view line) {
       "CREATE TABLE", "void ",    "int ",     "auto ",     "impl ",   "pub ",    "@",
       "//",           "/*",       "*/",       "<?php",     "end",     "begin",   "local ",
       "echo ",        "set -",    "fi",       "done",      "$ "};
-  for (const char* k : kStarts) {
-    size_t n = std::strlen(k);
-    if (l.size() >= n && l.compare(0, n, k) == 0) {
-      s += 0.45;
-      break;
+  // Only lines whose first character can open a keyword are compared.
+  static const std::string kFirst = [] {
+    std::string f;
+    for (const char* k : kStarts) {
+      if (f.find(k[0]) == std::string::npos) f += k[0];
+    }
+    return f;
+  }();
+  if (kFirst.find(l[0]) != std::string::npos) {
+    for (const char* k : kStarts) {
+      size_t n = std::strlen(k);
+      if (l.size() >= n && l.compare(0, n, k) == 0) {
+        s += 0.45;
+        break;
+      }
     }
   }
   char last = l.back();
@@ -57,16 +67,55 @@ double line_score(std::string_view line) {
   double density = static_cast<double>(punct) / static_cast<double>(l.size());
   if (density > 0.12) s += 0.2;
   if (density > 0.25) s += 0.1;
-  static const char* kInfix[] = {"==",    "!=",     "->",    "=>",    "::",   "&&",      "||",
-                                 "+=",    "-=",     "++",    "();",   "){",   ") {",     " = ",
-                                 "[0]",   "[i]",    "self.", "this.", "null", "nullptr", "None",
-                                 "true;", "false;", "</",    "/>"};
-  for (const char* k : kInfix) {
-    if (l.find(k) != std::string_view::npos) {
-      s += 0.2;
-      break;
+  // Operators and call syntax, found in one pass over the line.
+  bool infix = false;
+  for (size_t i = 0; i + 1 < l.size() && !infix; ++i) {
+    char a = l[i], b = l[i + 1];
+    switch (a) {
+      case '=':
+        infix = b == '=' || b == '>';
+        break;
+      case '!':
+        infix = b == '=';
+        break;
+      case '-':
+        infix = b == '>' || b == '=' || b == '-';
+        break;
+      case '+':
+        infix = b == '=' || b == '+';
+        break;
+      case ':':
+        infix = b == ':';
+        break;
+      case '&':
+        infix = b == '&';
+        break;
+      case '|':
+        infix = b == '|';
+        break;
+      case '<':
+        infix = b == '/';
+        break;
+      case '/':
+        infix = b == '>';
+        break;
+      case ')':
+        infix = b == ';' || b == '{' || (b == ' ' && i + 2 < l.size() && l[i + 2] == '{');
+        break;
+      case ' ':
+        infix = b == '=' && i + 2 < l.size() && l[i + 2] == ' ';
+        break;
+      case '[':
+        infix = (b == '0' || b == 'i') && i + 2 < l.size() && l[i + 2] == ']';
+        break;
+      default:
+        break;
     }
   }
+  if (!infix) {
+    infix = l.find("self.") != std::string_view::npos || l.find("this.") != std::string_view::npos;
+  }
+  if (infix) s += 0.2;
   // Identifiers with underscores or camelCase followed by "(".
   for (size_t i = 1; i < l.size(); ++i) {
     if (l[i] == '(' && (std::isalnum(static_cast<unsigned char>(l[i - 1])) || l[i - 1] == '_')) {

@@ -68,6 +68,26 @@ bool identifies_patient(const std::string& t) {
          t == "UK_NHS" || t == "EMAIL_ADDRESS" || t == "PHONE_NUMBER" || t == "STREET_ADDRESS";
 }
 
+// Case-insensitive search for "patient" (or the chart abbreviation "pt.")
+// without copying the message.
+bool mentions_patient(std::string_view t) {
+  for (size_t i = 0; i + 3 <= t.size(); ++i) {
+    char c = t[i];
+    if (c != 'p' && c != 'P') continue;
+    if (i > 0 && std::isalpha(static_cast<unsigned char>(t[i - 1]))) continue;
+    auto ieq = [&](size_t at, const char* w) {
+      size_t n = std::strlen(w);
+      if (at + n > t.size()) return false;
+      for (size_t k = 0; k < n; ++k) {
+        if (std::tolower(static_cast<unsigned char>(t[at + k])) != w[k]) return false;
+      }
+      return true;
+    };
+    if (ieq(i, "patient") || ieq(i, "pt.") || ieq(i, "pt ")) return true;
+  }
+  return false;
+}
+
 std::string lower(std::string_view s) {
   std::string l(s);
   std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -285,10 +305,7 @@ class DetectorImpl final : public Detector {
       if (identifies_patient(f.type) && f.confidence >= threshold(f.type)) patient = true;
       clinical = clinical || is_clinical(f.type);
     }
-    if (clinical && !patient) {
-      std::string l = lower(text.substr(0, std::min<size_t>(text.size(), 1 << 20)));
-      patient = l.find("patient") != std::string::npos || l.find("pt.") != std::string::npos;
-    }
+    if (clinical && !patient) patient = mentions_patient(text);
     if (patient) {
       for (Finding& f : found) {
         if (is_clinical(f.type)) f.confidence = std::max(f.confidence, 0.85);
@@ -330,16 +347,22 @@ class DetectorImpl final : public Detector {
       if (a.end - a.start != b.end - b.start) return a.end - a.start > b.end - b.start;
       return a.start < b.start;
     });
+    // Kept spans are disjoint, so ordered by start they are also ordered by
+    // end: a candidate overlaps a kept span iff it overlaps its neighbour
+    // (the last one starting before its end). O(n log n) for dense text.
     std::vector<Finding> kept;
+    std::map<size_t, size_t> spans;  // start -> end of kept findings
     for (auto& f : rest) {
+      auto it = spans.lower_bound(f.end);
       bool overlaps = false;
-      for (const auto& k : kept) {
-        if (f.start < k.end && k.start < f.end) {
-          overlaps = true;
-          break;
-        }
+      if (it != spans.begin()) {
+        --it;
+        overlaps = it->second > f.start;
       }
-      if (!overlaps) kept.push_back(std::move(f));
+      if (!overlaps) {
+        spans.emplace(f.start, f.end);
+        kept.push_back(std::move(f));
+      }
     }
     for (auto& c : code) kept.push_back(std::move(c));
     return kept;
