@@ -136,6 +136,13 @@ PgServer::PgServer() {
     throw std::runtime_error(msg);
   }
   url_ = "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/postgres";
+  // A watchdog stops the server if this process dies without running its
+  // destructors (crash, ctest timeout, SIGKILL), so no postgres is orphaned.
+  std::string watchdog = "nohup sh -c 'while kill -0 " + std::to_string(::getpid()) +
+                         " 2>/dev/null; do sleep 1; done; cd " + dir_ + " 2>/dev/null && " +
+                         run_as_ + bin_ + "/pg_ctl -D " + dir_ +
+                         "/data -m immediate stop; cd / && rm -rf " + dir_ + "' >/dev/null 2>&1 &";
+  (void)std::system(watchdog.c_str());
 }
 
 void PgServer::stop() {
