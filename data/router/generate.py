@@ -16,9 +16,12 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "gen"))
 
+import benchmarks_like  # noqa: E402
 import common  # noqa: E402
 import extraction  # noqa: E402
+import hard  # noqa: E402
 import multilingual  # noqa: E402
+import multilingual2  # noqa: E402
 import public_fact  # noqa: E402
 import reasoning  # noqa: E402
 
@@ -26,12 +29,13 @@ import reasoning  # noqa: E402
 def main():
     rng = random.Random(20240607)
     examples = []
-    for mod in (public_fact, extraction, reasoning, multilingual):
+    for mod in (public_fact, extraction, reasoning, multilingual, hard, multilingual2,
+                benchmarks_like):
         examples += mod.build(rng)
     seen = set()
     unique = []
     for ex in examples:
-        k = (ex["text"], ex.get("system", ""))
+        k = (ex["text"], ex.get("system", ""), json.dumps(ex.get("turns", [])))
         if k in seen:
             continue
         seen.add(k)

@@ -1,5 +1,7 @@
 // Intent router: pinning, determinism, the shipped artefact, an accuracy
 // floor, and defined answers on hostile input.
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -28,9 +30,9 @@ const fs::path kSource = PERIMETER_SOURCE_DIR;
 const fs::path kData = kSource / "data/router/prompts.jsonl";
 const fs::path kModel = kSource / std::string(kBuiltinModelPath);
 
-// The test-split macro-F1 the shipped model reached (0.888), rounded down: a
+// The test-split macro-F1 the shipped model reached (0.9517), rounded down: a
 // regression in data, features or training below this fails the build.
-constexpr double kMacroF1Floor = 0.88;
+constexpr double kMacroF1Floor = 0.95;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -203,6 +205,10 @@ TEST(RouterInput, HugeInvalidAndOddInputsAreDefined) {
   std::vector<Turn> many(5000, Turn{"assistant", "earlier turn text"});
   many.push_back(Turn{"user", "What is the capital of France?"});
   expect_valid(c->classify(many));
+  std::string punct(1 << 20, '!');  // the most features per byte, in every turn
+  std::vector<Turn> systems(3000, Turn{"system", punct});
+  systems.push_back(Turn{"user", punct});
+  expect_valid(c->classify(systems));
 }
 
 TEST(RouterInput, ObviousCasesAndCaseInsensitivity) {
@@ -242,6 +248,88 @@ TEST(RouterInput, MinConfidenceMarksUncertain) {
   std::string text = "tell me something";
   EXPECT_TRUE(classify_text(*strict, text).uncertain);
   EXPECT_FALSE(classify_text(*lax, text).uncertain);
+}
+
+TEST(RouterData, MultiTurnExamplesLoadAsConversations) {
+  fs::path p =
+      temp_file("turns.jsonl",
+                "{\"text\": \"and her DOB?\", \"label\": \"sensitive_extraction\", "
+                "\"system\": \"sys\", \"turns\": [{\"role\": \"user\", \"text\": \"doc\"}, "
+                "{\"role\": \"assistant\", \"text\": \"ok\"}]}\n");
+  std::vector<Example> ex = load_examples(p);
+  ASSERT_EQ(ex.size(), 1u);
+  std::vector<Turn> conv = conversation_of(ex[0]);
+  ASSERT_EQ(conv.size(), 4u);
+  EXPECT_EQ(conv[0].role, "system");
+  EXPECT_EQ(conv[1].text, "doc");
+  EXPECT_EQ(conv[2].role, "assistant");
+  EXPECT_EQ(conv[3].role, "user");
+  EXPECT_EQ(conv[3].text, "and her DOB?");
+  fs::remove(p);
+  fs::path bad =
+      temp_file("badturns.jsonl",
+                "{\"text\": \"x\", \"label\": \"public_fact\", \"turns\": [{\"role\": 1}]}\n");
+  EXPECT_THROW(load_examples(bad), std::runtime_error);
+  fs::remove(bad);
+  // The shipped data has multi-turn examples, and the context changes the answer.
+  std::vector<Example> all = load_examples(kData);
+  size_t multi = 0;
+  for (const Example& e : all) multi += !e.turns.empty();
+  EXPECT_GE(multi, 100u);
+}
+
+TEST(RouterFeatures, LongWordsAndCharWindow) {
+  FeatureSettings s;
+  auto features = [&](const FeatureSettings& fs, std::string_view text) {
+    std::vector<uint32_t> out;
+    Turn t{"user", text};
+    for_each_feature(fs, std::span<const Turn>(&t, 1),
+                     [&](uint32_t ns, uint32_t b) { out.push_back(ns << 24 ^ b); });
+    return out;
+  };
+  // Words hash in 8-byte chunks: a difference anywhere, at any length, counts.
+  EXPECT_NE(features(s, "abcdefghijklmnopq"), features(s, "abcdefghijklmnopr"));
+  EXPECT_NE(features(s, "abcdefgh"), features(s, "abcdefghh"));
+  EXPECT_NE(features(s, "xbcdefghijk"), features(s, "abcdefghijk"));
+  // char_window bounds the char n-grams of a long message to its two ends.
+  std::string text;
+  while (text.size() < 4000) text += "patient medication schedule ";
+  FeatureSettings everywhere = s, windowed = s;
+  everywhere.char_window = 0;
+  windowed.char_window = 256;
+  size_t all = features(everywhere, text).size(), bounded = features(windowed, text).size();
+  EXPECT_LT(bounded, all / 2);
+  EXPECT_EQ(features(windowed, "short message here"), features(everywhere, "short message here"));
+}
+
+TEST(RouterModel, QuantizedScoresMatchFloatModel) {
+  // The classifier sums int16-quantized weights; it must agree with the
+  // float model it was loaded from.
+  LinearModel m = parse_linear_model(read_file(kModel));
+  auto clf = make_linear_classifier(m, 0.0);
+  std::vector<Example> test = select_split(load_examples(kData), Split::Test);
+  double worst = 0;
+  size_t checked = 0;
+  for (const Example& e : test) {
+    if (++checked > 200) break;
+    std::vector<Turn> conv = conversation_of(e);
+    std::array<double, 3> acc[kNamespaceCount] = {};
+    uint64_t n[kNamespaceCount] = {};
+    for_each_feature(m.features, conv, [&](uint32_t ns, uint32_t b) {
+      for (size_t c = 0; c < 3; ++c) acc[ns][c] += m.weights[3 * b + c];
+      ++n[ns];
+    });
+    std::array<double, 3> z;
+    for (size_t c = 0; c < 3; ++c) {
+      z[c] = m.bias[c];
+      for (uint32_t ns = 0; ns < kNamespaceCount; ++ns)
+        z[c] += norm_scale(m.norm, n[ns]) * acc[ns][c];
+    }
+    std::array<double, 3> p = softmax(z, m.temperature);
+    Classification got = clf->classify(conv);
+    for (size_t c = 0; c < 3; ++c) worst = std::max(worst, std::abs(p[c] - got.scores[c]));
+  }
+  EXPECT_LT(worst, 2e-3);
 }
 
 TEST(RouterFeatures, NormalizationFoldsCaseDigitsAndLatin1) {

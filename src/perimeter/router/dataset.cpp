@@ -49,6 +49,16 @@ std::vector<Example> load_examples(const std::filesystem::path& file) {
     if (!j.is_object()) throw std::runtime_error(where() + "expected a JSON object");
     Example ex;
     for (auto& [key, value] : j.items()) {
+      if (key == "turns") {
+        if (!value.is_array()) throw std::runtime_error(where() + "'turns' must be an array");
+        for (const auto& t : value) {
+          if (!t.is_object() || t.size() != 2 || !t.contains("role") || !t.contains("text") ||
+              !t["role"].is_string() || !t["text"].is_string())
+            throw std::runtime_error(where() + "each turn must be {\"role\": str, \"text\": str}");
+          ex.turns.emplace_back(t["role"].get<std::string>(), t["text"].get<std::string>());
+        }
+        continue;
+      }
       if (!value.is_string())
         throw std::runtime_error(where() + "field '" + key + "' must be a string");
       const std::string& v = value.get_ref<const std::string&>();
@@ -73,6 +83,15 @@ std::vector<Example> load_examples(const std::filesystem::path& file) {
     out.push_back(std::move(ex));
   }
   return out;
+}
+
+std::vector<Turn> conversation_of(const Example& e) {
+  std::vector<Turn> conv;
+  conv.reserve(e.turns.size() + 2);
+  if (!e.system.empty()) conv.push_back(Turn{"system", e.system});
+  for (const auto& [role, text] : e.turns) conv.push_back(Turn{role, text});
+  conv.push_back(Turn{"user", e.text});
+  return conv;
 }
 
 std::vector<Example> select_split(const std::vector<Example>& all, Split split) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "router/router.h"
@@ -12,7 +13,10 @@
 namespace perimeter::router {
 
 // One line of data/router/*.jsonl:
-//   {"text": ..., "label": ..., "system"?: ..., "lang"?: ..., "group"?: ...}
+//   {"text": ..., "label": ..., "system"?: ..., "lang"?: ..., "group"?: ...,
+//    "turns"?: [{"role": ..., "text": ...}, ...]}
+// "turns" are earlier messages of a multi-turn conversation; "text" is the
+// final user message.
 // "group" ties examples generated from one template or one core prompt so the
 // split keeps them on the same side; it defaults to the text itself.
 struct Example {
@@ -21,7 +25,12 @@ struct Example {
   Intent label = Intent::PublicFact;
   std::string lang;
   std::string group;
+  std::vector<std::pair<std::string, std::string>> turns;  // (role, text), oldest first
 };
+
+// The conversation an example stands for: optional system turn, earlier
+// turns, then the user turn. Views into `example`, which must outlive them.
+std::vector<Turn> conversation_of(const Example& example);
 
 enum class Split { Train, Dev, Test };
 

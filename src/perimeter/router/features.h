@@ -4,6 +4,7 @@
 // features. Inline because it is the classifier's hot path.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -19,6 +20,9 @@ struct FeatureSettings {
   uint32_t word_ngrams = 2;       // word n-grams of length 1..word_ngrams
   uint32_t char_min = 3;          // char n-grams of length char_min..char_max,
   uint32_t char_max = 5;          //   within '<word>' (0 disables)
+  uint32_t char_word_min = 4;     // words shorter than this get no char n-grams
+  uint32_t char_window = 256;     // char n-grams only for words in the first and last
+                                  //   char_window bytes of the main message (0: all)
   uint32_t edge_bytes = 160;      // instruction window at each end of the last user message
   uint32_t head_bytes = 6144;     // a long last user message is read as its head
   uint32_t tail_bytes = 2048;     //   and its tail: bounded latency on any input size
@@ -41,6 +45,17 @@ inline constexpr uint64_t kNamespaceSalt[kNamespaceCount] = {
 inline constexpr uint64_t kBigramSalt = 0x27d4eb2f165667c5ULL;
 inline constexpr uint64_t kCharSalt = 0x85ebca77c2b2ae63ULL;
 inline constexpr size_t kMaxWordBytes = 40;  // char n-grams only over a word's first 40 bytes
+inline constexpr uint32_t kMaxSystemTurns = 2;
+// kGramMask[k] keeps the low k bytes of the rolling register (k <= 8).
+inline constexpr uint64_t kGramMask[9] = {0,
+                                          0xff,
+                                          0xffff,
+                                          0xffffff,
+                                          0xffffffff,
+                                          0xffffffffffULL,
+                                          0xffffffffffffULL,
+                                          0xffffffffffffffULL,
+                                          ~uint64_t{0}};
 
 // murmur3's 64-bit finalizer: spreads FNV's weak low bits over the bucket index.
 inline uint64_t mix(uint64_t h) {
@@ -52,12 +67,39 @@ inline uint64_t mix(uint64_t h) {
   return h;
 }
 
+inline constexpr unsigned char kSeparator = 0, kPunct = 1;
+
+// Per byte: the normalized word byte (ASCII letters lower-cased, digits
+// folded to '0', non-ASCII kept), kPunct for printable ASCII punctuation, or
+// kSeparator for whitespace and control bytes. One load instead of a chain
+// of range tests per byte.
+inline constexpr auto kByteClass = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c >= 'a' && c <= 'z')
+      t[c] = u;
+    else if (c >= 'A' && c <= 'Z')
+      t[c] = static_cast<unsigned char>(c + 32);
+    else if (c >= '0' && c <= '9')
+      t[c] = '0';
+    else if (c >= 0x80)
+      t[c] = u;
+    else if (c > 0x20 && c < 0x7F)
+      t[c] = kPunct;
+    else
+      t[c] = kSeparator;
+  }
+  return t;
+}();
+
 // Token callback arguments: normalized bytes (possibly truncated), full-token hash.
 struct Token {
   const unsigned char* bytes;
   size_t len;
   uint64_t hash;
   bool is_word;
+  size_t end;  // offset just past the token in the text
 };
 
 // Splits `text` into tokens: words (ASCII letters/digits and any non-ASCII
@@ -66,45 +108,48 @@ struct Token {
 // Works on bytes, so invalid UTF-8 is just more word bytes.
 template <class OnToken>
 inline void tokenize(std::string_view text, OnToken&& on_token) {
-  unsigned char buf[kMaxWordBytes];
-  size_t len = 0;
-  uint64_t h = kFnvOffset;
-  bool in_word = false;
-  unsigned char prev_raw = 0;
-  auto flush = [&] {
-    if (in_word) on_token(Token{buf, len < kMaxWordBytes ? len : kMaxWordBytes, h, true});
-    in_word = false;
-    len = 0;
-    h = kFnvOffset;
-  };
-  for (char ch : text) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    unsigned char out;
-    if (c >= 'a' && c <= 'z') {
-      out = c;
-    } else if (c >= 'A' && c <= 'Z') {
-      out = c + 32;
-    } else if (c >= '0' && c <= '9') {
-      out = '0';
-    } else if (c >= 0x80) {
-      // U+00C0..U+00DE (except U+00D7) encode as C3 80..9E: lower by +0x20.
-      out = (prev_raw == 0xC3 && c <= 0x9E && c != 0x97) ? c + 0x20 : c;
-    } else {
-      flush();
-      if (c > 0x20 && c < 0x7F) {
-        uint64_t ph = (kFnvOffset ^ c) * kFnvPrime;
-        on_token(Token{&c, 1, ph, false});
-      }
-      prev_raw = c;
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    unsigned char cls = kByteClass[c];
+    if (cls == kSeparator) {
+      ++i;
       continue;
     }
-    prev_raw = c;
-    in_word = true;
-    if (len < kMaxWordBytes) buf[len] = out;
-    ++len;
-    h = (h ^ out) * kFnvPrime;
+    if (cls == kPunct) {
+      uint64_t ph = (kFnvOffset ^ c) * kFnvPrime;
+      on_token(Token{&c, 1, ph, false, ++i});
+      continue;
+    }
+    // A word: its state stays in registers. Bytes are packed 8 at a time
+    // into `chunk` and folded into `h` once per chunk: a shift/or per byte
+    // instead of a multiply chain.
+    unsigned char buf[kMaxWordBytes];
+    size_t len = 0;
+    uint64_t h = kFnvOffset, chunk = 0;
+    unsigned char prev = 0;
+    do {
+      unsigned char out = cls;
+      // U+00C0..U+00DE (except U+00D7) encode as C3 80..9E: lower by +0x20.
+      if (prev == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97) out = c + 0x20;
+      if (len < kMaxWordBytes) buf[len] = out;
+      ++len;
+      chunk = (chunk << 8) | out;
+      if ((len & 7) == 0) {
+        h = (h ^ chunk) * kFnvPrime;
+        chunk = 0;
+      }
+      prev = c;
+      if (++i == n) break;
+      c = p[i];
+      cls = kByteClass[c];
+    } while (cls > kPunct);
+    h = (h ^ chunk ^ (static_cast<uint64_t>(len) << 58)) * kFnvPrime;
+    h ^= h >> 29;
+    on_token(Token{buf, len < kMaxWordBytes ? len : kMaxWordBytes, h, true, i});
   }
-  flush();
 }
 
 // Fibonacci hashing: one multiply spreads every bit of h into the top bits
@@ -113,35 +158,48 @@ inline uint32_t bucket_of(uint64_t h, uint32_t ns, uint32_t bits) {
   return static_cast<uint32_t>(((h ^ kNamespaceSalt[ns]) * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
-// Emits the features of one contiguous segment into namespace `ns`.
+// Emits the features of one contiguous segment into namespace `ns`; char
+// n-grams (if `char_ngrams`) only for words ending within the first
+// `char_head` bytes or after the last `char_tail` bytes begin: the ends of a
+// message carry its request, the middle is mostly pasted material, and char
+// n-grams are most of the cost.
 template <class Emit>
 inline void segment_features(const FeatureSettings& s, std::string_view text, uint32_t ns,
-                             bool char_ngrams, Emit& emit) {
+                             bool char_ngrams, Emit& emit, size_t char_head = SIZE_MAX,
+                             size_t char_tail = SIZE_MAX) {
+  const size_t tail_from = char_tail >= text.size() ? 0 : text.size() - char_tail;
   uint64_t prev = 0;
   bool have_prev = false;
   const uint32_t bits = s.bucket_bits;
-  tokenize(text, [&](const Token& t) {
-    emit(ns, bucket_of(t.hash, ns, bits));
-    if (s.word_ngrams >= 2 && have_prev)
-      emit(ns, bucket_of((prev * 0x100000001b3ULL) ^ t.hash ^ kBigramSalt, ns, bits));
-    prev = t.hash;
-    have_prev = true;
-    if (!char_ngrams || !t.is_word || s.char_max == 0) return;
-    // '<' word '>' as in fastText, so prefixes and suffixes are their own grams.
-    unsigned char w[kMaxWordBytes + 2];
-    size_t n = t.len + 2;
-    w[0] = '<';
-    for (size_t i = 0; i < t.len; ++i) w[i + 1] = t.bytes[i];
-    w[n - 1] = '>';
-    for (size_t i = 0; i + s.char_min <= n; ++i) {
-      uint64_t g = kFnvOffset ^ kCharSalt;
-      size_t end = i + s.char_max < n ? i + s.char_max : n;
-      for (size_t j = i; j < end; ++j) {
-        g = (g ^ w[j]) * kFnvPrime;
-        if (j + 1 - i >= s.char_min) emit(ns, bucket_of(g, ns, bits));
-      }
-    }
-  });
+  tokenize(
+      text, [&](const Token& t) __attribute__((always_inline)) {
+        emit(ns, bucket_of(t.hash, ns, bits));
+        if (s.word_ngrams >= 2 && have_prev)
+          emit(ns, bucket_of((prev * 0x100000001b3ULL) ^ t.hash ^ kBigramSalt, ns, bits));
+        prev = t.hash;
+        have_prev = true;
+        if (!char_ngrams || !t.is_word || s.char_max == 0) return;
+        if (t.end > char_head && t.end <= tail_from) return;
+        // Char n-grams of '<' word '>' as in fastText, so prefixes and suffixes
+        // are their own grams. The last <= 8 bytes roll through one register, so
+        // an n-gram's key is its bytes packed into an integer (exact, no per-gram
+        // rehash); normalized word bytes are never 0, so keys of different
+        // lengths never coincide.
+        // Short words get none: their grams add little beyond the word itself.
+        if (t.len < s.char_word_min) return;
+        const uint32_t lo = s.char_min, hi = s.char_max;
+        uint64_t roll = '<';
+        uint32_t have = 1;
+        auto push = [&](unsigned char b) {
+          roll = (roll << 8) | b;
+          ++have;
+          uint32_t top = have < hi ? have : hi;
+          for (uint32_t k = lo; k <= top; ++k)
+            emit(ns, bucket_of((roll & kGramMask[k]) ^ kCharSalt, ns, bits));
+        };
+        for (size_t i = 0; i < t.len; ++i) push(t.bytes[i]);
+        push('>');
+      });
 }
 
 inline bool is_space(char c) {
@@ -152,12 +210,13 @@ inline bool is_space(char c) {
 template <class Emit>
 inline void capped_features(const FeatureSettings& s, std::string_view text, uint32_t ns,
                             bool char_ngrams, size_t head, size_t tail, Emit& emit) {
+  const size_t cw = s.char_window == 0 ? SIZE_MAX : s.char_window;
   if (text.size() <= head + tail) {
-    segment_features(s, text, ns, char_ngrams, emit);
+    segment_features(s, text, ns, char_ngrams, emit, cw, cw);
     return;
   }
-  segment_features(s, text.substr(0, head), ns, char_ngrams, emit);
-  if (tail > 0) segment_features(s, text.substr(text.size() - tail), ns, char_ngrams, emit);
+  segment_features(s, text.substr(0, head), ns, char_ngrams, emit, cw, 0);
+  if (tail > 0) segment_features(s, text.substr(text.size() - tail), ns, char_ngrams, emit, 0, cw);
 }
 
 // The first and last ~edge_bytes of the message, cut at whitespace so no word
@@ -205,11 +264,15 @@ inline void for_each_feature(const FeatureSettings& s, std::span<const Turn> con
     detail::capped_features(s, text, kBody, true, s.head_bytes, s.tail_bytes, emit);
     detail::edge_features(s, text, emit);
   }
-  uint32_t others = 0;
+  // At most kMaxSystemTurns system turns and context_turns others, most
+  // recent first: bounded work however long the conversation.
+  uint32_t others = 0, systems = 0;
   for (size_t i = conversation.size(); i-- > 0;) {
     if (i == main) continue;
     bool system = conversation[i].role == "system";
+    if (system && systems >= detail::kMaxSystemTurns) continue;
     if (!system && (i > main || others >= s.context_turns)) continue;
+    if (system) ++systems;
     if (!system) ++others;
     detail::capped_features(s, conversation[i].text, kContext, false, s.context_bytes, 0, emit);
   }

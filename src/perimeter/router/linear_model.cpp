@@ -22,7 +22,7 @@ namespace {
 constexpr char kMagic[8] = {'P', 'R', 'M', 'R', 'O', 'U', 'T', 'E'};
 constexpr const char* kLabels = "public_fact,sensitive_extraction,complex_reasoning";
 constexpr const char* kKind = "linear-hashed-ngrams";
-constexpr const char* kHash = "fnv1a64+fibonacci/v1";
+constexpr const char* kHash = "fnv1a64+packed-chargrams+fibonacci/v2";
 constexpr uint32_t kMaxHeader = 64 * 1024;
 
 void put_u32(std::string& out, uint32_t v) {
@@ -43,30 +43,76 @@ uint64_t parse_u64(const std::string& key, const std::string& v) {
   return std::stoull(v);
 }
 
+// Per-namespace sums of quantized weight rows. Buckets are buffered and
+// summed in batches: the batch loop keeps its sums in registers and issues
+// its table loads independently, instead of a load-add-store chain through
+// memory per feature. int32 cannot overflow: at most ~2^16 features are read
+// per namespace (bounded input), each |w| <= 2^15.
+struct Sums {
+  static constexpr uint32_t kBatch = 128;
+  explicit Sums(const int16_t* weights) : w(weights) {}
+  void add(uint32_t ns, uint32_t bucket) {
+    if (ns != ns_ || len_ == kBatch) flush_to(ns);
+    buf_[len_++] = bucket;
+  }
+  void flush() { flush_to(ns_); }
+
+  int32_t acc[kNamespaceCount][4] = {};
+  uint32_t n[kNamespaceCount] = {};
+
+ private:
+  void flush_to(uint32_t next) {
+    int32_t s0 = 0, s1 = 0, s2 = 0;
+    for (uint32_t i = 0; i < len_; ++i) {
+      const int16_t* row = w + 4 * static_cast<size_t>(buf_[i]);
+      s0 += row[0];
+      s1 += row[1];
+      s2 += row[2];
+    }
+    acc[ns_][0] += s0;
+    acc[ns_][1] += s1;
+    acc[ns_][2] += s2;
+    n[ns_] += len_;
+    len_ = 0;
+    ns_ = next;
+  }
+  const int16_t* w;
+  uint32_t ns_ = 0, len_ = 0;
+  uint32_t buf_[kBatch];
+};
+
 class LinearClassifier final : public Classifier {
  public:
   LinearClassifier(LinearModel model, double min_confidence)
       : m_(std::move(model)), min_confidence_(min_confidence) {
-    // Pad each bucket's 3 weights to 4 floats: one aligned 16-byte load per feature.
-    padded_.assign(m_.weights.size() / 3 * 4, 0.0f);
-    for (size_t b = 0; b < m_.weights.size() / 3; ++b)
-      for (size_t c = 0; c < 3; ++c) padded_[4 * b + c] = m_.weights[3 * b + c];
+    // Weights are quantized to int16 (the largest |w| maps to 32767) and each
+    // bucket's 3 weights padded to 4: 8 bytes per bucket, so a 2^16-bucket
+    // table is 512 KiB and stays in L2, and sums are exact integer adds with
+    // no floating-point dependency chain. The error per weight is at most
+    // max|w| / 65534, far below what moves a prediction.
+    float max_abs = 0;
+    for (float x : m_.weights) max_abs = std::max(max_abs, std::fabs(x));
+    scale_ = max_abs > 0 ? static_cast<double>(max_abs) / 32767.0 : 1.0;
+    const size_t buckets = m_.weights.size() / 3;
+    quantized_.assign(buckets * 4, 0);
+    for (size_t b = 0; b < buckets; ++b)
+      for (size_t c = 0; c < 3; ++c)
+        quantized_[4 * b + c] =
+            static_cast<int16_t>(std::lround(static_cast<double>(m_.weights[3 * b + c]) / scale_));
   }
 
   Classification classify(std::span<const Turn> conversation) const override {
-    float acc[kNamespaceCount][4] = {};
-    uint64_t n[kNamespaceCount] = {};
-    const float* w = padded_.data();
-    for_each_feature(m_.features, conversation, [&](uint32_t ns, uint32_t bucket) {
-      const float* row = w + 4 * static_cast<size_t>(bucket);
-      for (int c = 0; c < 4; ++c) acc[ns][c] += row[c];
-      ++n[ns];
-    });
+    Sums sums(quantized_.data());
+    for_each_feature(m_.features, conversation,
+                     [&](uint32_t ns, uint32_t bucket) { sums.add(ns, bucket); });
+    sums.flush();
+    const auto& acc = sums.acc;
+    const auto& n = sums.n;
     std::array<double, 3> z;
     for (size_t c = 0; c < 3; ++c) {
       z[c] = m_.bias[c];
       for (uint32_t ns = 0; ns < kNamespaceCount; ++ns)
-        z[c] += norm_scale(m_.norm, n[ns]) * static_cast<double>(acc[ns][c]);
+        z[c] += norm_scale(m_.norm, n[ns]) * scale_ * static_cast<double>(acc[ns][c]);
     }
     Classification out;
     out.scores = softmax(z, m_.temperature);
@@ -83,7 +129,8 @@ class LinearClassifier final : public Classifier {
  private:
   LinearModel m_;
   double min_confidence_;
-  std::vector<float> padded_;
+  double scale_ = 1.0;
+  std::vector<int16_t> quantized_;
 };
 
 }  // namespace
@@ -126,7 +173,10 @@ std::string serialize(const LinearModel& m) {
     << "word_ngrams=" << f.word_ngrams << "\n"
     << "char_min=" << f.char_min << "\n"
     << "char_max=" << f.char_max << "\n"
+    << "char_word_min=" << f.char_word_min << "\n"
+    << "char_window=" << f.char_window << "\n"
     << "edge_bytes=" << f.edge_bytes << "\n"
+
     << "head_bytes=" << f.head_bytes << "\n"
     << "tail_bytes=" << f.tail_bytes << "\n"
     << "context_bytes=" << f.context_bytes << "\n"
@@ -194,6 +244,10 @@ LinearModel parse_linear_model(std::string_view bytes) {
       f.char_min = u32();
     } else if (key == "char_max") {
       f.char_max = u32();
+    } else if (key == "char_word_min") {
+      f.char_word_min = u32();
+    } else if (key == "char_window") {
+      f.char_window = u32();
     } else if (key == "edge_bytes") {
       f.edge_bytes = u32();
     } else if (key == "head_bytes") {

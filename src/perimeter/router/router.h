@@ -55,7 +55,7 @@ class Classifier {
 // and its pinned hash (tests/router checks that the file matches this pin).
 inline constexpr std::string_view kBuiltinModelPath = "data/router/intent_linear.bin";
 inline constexpr std::string_view kBuiltinModelSha256 =
-    "92c8a9a4885ce228c776a5d44e5a593fd2e9f4f4c6a91b8f49cda6927148c212";
+    "ff9acf43230919d628d101a77942179304c83ef11e13a7bd0e6da899ed0472e3";
 
 // Loads a linear router artefact. Throws std::runtime_error naming both hashes
 // if the file's sha256 differs from `expected_sha256` (which is required), and

@@ -30,9 +30,7 @@ struct Sparse {
 };
 
 Sparse featurize(const FeatureSettings& fs, Norm norm, const Example& e) {
-  Turn turns[2] = {{"system", e.system}, {"user", e.text}};
-  std::span<const Turn> conv =
-      e.system.empty() ? std::span<const Turn>(turns + 1, 1) : std::span<const Turn>(turns, 2);
+  std::vector<Turn> conv = conversation_of(e);
   std::vector<std::pair<uint32_t, uint32_t>> occ;  // (bucket, namespace)
   uint64_t n[kNamespaceCount] = {};
   for_each_feature(fs, conv, [&](uint32_t ns, uint32_t b) {
@@ -201,9 +199,8 @@ TrainResult train_linear(const std::vector<Example>& data, const TrainOptions& o
 }
 
 Classification classify_example(const Classifier& classifier, const Example& e) {
-  Turn turns[2] = {{"system", e.system}, {"user", e.text}};
-  if (e.system.empty()) return classifier.classify(std::span<const Turn>(turns + 1, 1));
-  return classifier.classify(std::span<const Turn>(turns, 2));
+  std::vector<Turn> conv = conversation_of(e);
+  return classifier.classify(conv);
 }
 
 EvalReport evaluate(const Classifier& classifier, const std::vector<Example>& examples) {

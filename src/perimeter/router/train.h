@@ -25,9 +25,9 @@ struct TrainOptions {
   FeatureSettings features;
   Norm norm = Norm::Sqrt;
   uint64_t seed = 1;
-  uint32_t epochs = 12;
-  double learning_rate = 0.2;                          // AdaGrad step
-  double l2 = 1e-5;                                    // applied to the weights an example touches
+  uint32_t epochs = 20;
+  double learning_rate = 0.05;                         // AdaGrad step
+  double l2 = 1e-4;                                    // applied to the weights an example touches
   std::string data_sha256;                             // provenance for the header
   std::function<void(const TrainProgress&)> progress;  // called once per epoch
 };
@@ -62,7 +62,7 @@ struct TrainResult {
 // and options give the same model bit for bit (single-threaded, own PRNG).
 TrainResult train_linear(const std::vector<Example>& data, const TrainOptions& options);
 
-// The conversation an example stands for: optional system turn, then the user turn.
+// Classifies the conversation the example stands for (conversation_of).
 Classification classify_example(const Classifier& classifier, const Example& example);
 
 // Accuracy, macro-F1, per-class precision/recall, confusion and reliability.
