@@ -257,7 +257,15 @@ bool medication_check(std::string_view t, Hit& h) {
   static const std::unordered_set<std::string> kSet(std::begin(kDrugs), std::end(kDrugs));
   static const std::unordered_set<std::string> kSalts = {
       "sodium", "hydrochloride", "hcl", "er", "xr", "sr", "tablet", "tablets", "oral"};
-  size_t i = h.start;
+  // The raw match is [end, end): step back over the unit, a space and the number.
+  size_t i = h.end;
+  while (i > 0 && (std::isalpha(static_cast<unsigned char>(t[i - 1])) ||
+                   static_cast<unsigned char>(t[i - 1]) >= 0x80)) {
+    --i;
+  }
+  while (i > 0 && t[i - 1] == ' ') --i;
+  while (i > 0 && (std::isdigit(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '.')) --i;
+  if (i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1]))) return false;
   for (int words = 0; words < 3; ++words) {
     while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t')) --i;
     size_t e = i;
@@ -307,6 +315,7 @@ std::vector<Rule> clinical_rules() {
                0.45,
                medication_check,
                {}});
+  r.back().som = false;
   r.push_back({"icd10",
                "ICD10_CODE",
                R"(\b[A-TV-Z]\d{2}\.\d{1,4}[A-Z]?\b|\b[A-TV-Z]\d{2}\b)",

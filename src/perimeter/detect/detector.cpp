@@ -132,6 +132,7 @@ struct ScanState {
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* ctx) {
   auto& st = *static_cast<ScanState*>(ctx);
+  if (!(*st.rules)[id].som) from = to;  // no start tracked: the check finds it
   int& li = st.last[id];
   if (li >= 0) {
     Raw& r = st.raw[static_cast<size_t>(li)];
@@ -202,7 +203,7 @@ class DetectorImpl final : public Detector {
     std::vector<unsigned> flags, ids;
     for (size_t i = 0; i < rules_.size(); ++i) {
       exprs.push_back(rules_[i].pattern.c_str());
-      flags.push_back(rules_[i].flags | HS_FLAG_SOM_LEFTMOST);
+      flags.push_back(rules_[i].flags | (rules_[i].som ? HS_FLAG_SOM_LEFTMOST : 0u));
       ids.push_back(static_cast<unsigned>(i));
     }
     hs_compile_error_t* err = nullptr;

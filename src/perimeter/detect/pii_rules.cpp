@@ -179,8 +179,9 @@ void widen(std::string_view t, Hit& h, Pred in_class, size_t left_limit, size_t 
 bool email_check(std::string_view t, Hit& h);
 
 bool email_trigger(std::string_view t, Hit& h) {
-  size_t at = t.find('@', h.start);
-  if (at == std::string_view::npos || at >= h.end) return false;
+  // The trigger ends one character after the '@'.
+  if (h.end < 3 || t[h.end - 2] != '@') return false;
+  size_t at = h.end - 2;
   size_t a = at, b = at + 1;
   auto local = [](unsigned char c) {
     return std::isalnum(c) || std::strchr("._%+'-", c) != nullptr;
@@ -209,6 +210,12 @@ bool url_char(unsigned char c) {
 }
 
 bool url_trigger(std::string_view t, Hit& h) {
+  // The trigger ends after "://"; the scheme is the letters before it.
+  if (h.start == h.end && h.end >= 3 && t.compare(h.end - 3, 3, "://") == 0) {
+    size_t a = h.end - 3;
+    while (a > 0 && (std::isalnum(static_cast<unsigned char>(t[a - 1])) || t[a - 1] == '+')) --a;
+    h.start = a;
+  }
   size_t b = h.end;
   while (b < t.size() && b - h.end < 2048 && url_char(static_cast<unsigned char>(t[b]))) ++b;
   h.end = b;
@@ -549,6 +556,8 @@ std::vector<Rule> pii_rules() {
                HS_FLAG_CASELESS,
                0.5,
                [](std::string_view t, Hit& h) {
+                 if (h.end < 5) return false;
+                 h.start = h.end - 5;  // the trigger is "www." and one character
                  if (h.start > 0 &&
                      (t[h.start - 1] == '.' || t[h.start - 1] == '/' || t[h.start - 1] == '@'))
                    return false;
@@ -737,6 +746,12 @@ std::vector<Rule> pii_rules() {
        0.85,
        mrn_check,
        {}});
+  for (Rule& x : r) {
+    if (x.detector == "email" || x.detector == "url" || x.detector == "www_url" ||
+        x.detector == "domain" || x.detector == "ipv6") {
+      x.som = false;  // their checks widen from the trigger's end
+    }
+  }
   return r;
 }
 

@@ -475,6 +475,7 @@ std::vector<Rule> secret_rules() {
       0.8,
       assignment_check,
       {}});
+  r.back().som = false;  // the check scans back over the identifier itself
   return r;
 }
 
