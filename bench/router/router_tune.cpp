@@ -3,10 +3,11 @@
 // feature settings without rebuilding the CLI. Never writes the artefact.
 //
 //   router_tune [key=value ...]   keys: bits word char_min char_max edge head
-//                                 tail char_window char_word_min epochs lr l2
+//                                 tail ngram_window char_word_min epochs lr l2
 //                                 norm seed out=FILE (writes the model)
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -46,8 +47,8 @@ int main(int argc, char** argv) {
       o.features.head_bytes = u;
     else if (k == "tail")
       o.features.tail_bytes = u;
-    else if (k == "char_window")
-      o.features.char_window = u;
+    else if (k == "ngram_window")
+      o.features.ngram_window = u;
     else if (k == "char_word_min")
       o.features.char_word_min = u;
     else if (k == "epochs")
@@ -97,6 +98,27 @@ int main(int argc, char** argv) {
     sink = sink + clf->classify(std::span<const Turn>(&t, 1)).confidence;
   }
   double us = (cpu() - t0) / calls;
+  if (std::getenv("ROUTER_TUNE_PER_PROMPT")) {  // the cheapest of 50 calls, per prompt
+    std::vector<std::pair<double, size_t>> per;
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      Turn t{"user", prompts[i]};
+      double best = 1e9;
+      for (int k = 0; k < 50; ++k) {
+        double a = cpu();
+        sink = sink + clf->classify(std::span<const Turn>(&t, 1)).confidence;
+        best = std::min(best, cpu() - a);
+      }
+      per.emplace_back(best, i);
+    }
+    std::sort(per.begin(), per.end());
+    for (size_t q :
+         {size_t{0}, per.size() / 2, per.size() * 9 / 10, per.size() - 3, per.size() - 1}) {
+      std::string s = prompts[per[q].second].substr(0, 100);
+      for (char& ch : s)
+        if (ch == '\n') ch = ' ';
+      std::printf("  rank %3zu  %6.2f us  %s\n", q, per[q].first, s.c_str());
+    }
+  }
   std::printf(
       "dev F1 %.4f  test F1 %.4f acc %.4f  ece %.4f  nll %.4f  T %.3f  2KB cpu %.2f us %.0f feats "
       "|",

@@ -29,7 +29,7 @@ struct TrainArgs {
   double learning_rate = defaults.learning_rate, l2 = defaults.l2;
   uint32_t bucket_bits = defaults.features.bucket_bits, char_max = defaults.features.char_max;
   uint32_t edge_bytes = defaults.features.edge_bytes;
-  uint32_t char_window = defaults.features.char_window;
+  uint32_t ngram_window = defaults.features.ngram_window;
   uint32_t char_word_min = defaults.features.char_word_min;
   std::string norm = "sqrt";
   bool quiet = false;
@@ -69,7 +69,7 @@ void run_train(const TrainArgs& a) {
   o.features.bucket_bits = a.bucket_bits;
   o.features.char_max = a.char_max;
   o.features.edge_bytes = a.edge_bytes;
-  o.features.char_window = a.char_window;
+  o.features.ngram_window = a.ngram_window;
   o.features.char_word_min = a.char_word_min;
   if (a.norm != "sqrt" && a.norm != "mean") throw std::runtime_error("--norm must be sqrt or mean");
   o.norm = a.norm == "mean" ? Norm::Mean : Norm::Sqrt;
@@ -167,8 +167,8 @@ void add_router_commands(CLI::App& app) {
   train->add_option("--bucket-bits", train_args->bucket_bits, "log2 of the hashed buckets");
   train->add_option("--char-max", train_args->char_max, "Longest char n-gram (0: none)");
   train->add_option("--edge-bytes", train_args->edge_bytes, "Instruction window at each end");
-  train->add_option("--char-window", train_args->char_window,
-                    "Char n-grams only in this many bytes at each end (0: all)");
+  train->add_option("--ngram-window", train_args->ngram_window,
+                    "Bigrams and char n-grams only in this many bytes at each end (0: all)");
   train->add_option("--char-word-min", train_args->char_word_min,
                     "Shortest word that gets char n-grams");
   train->add_option("--norm", train_args->norm, "sqrt | mean feature scaling");

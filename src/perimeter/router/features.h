@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -21,8 +22,8 @@ struct FeatureSettings {
   uint32_t char_min = 3;          // char n-grams of length char_min..char_max,
   uint32_t char_max = 5;          //   within '<word>' (0 disables)
   uint32_t char_word_min = 4;     // words shorter than this get no char n-grams
-  uint32_t char_window = 256;     // char n-grams only for words in the first and last
-                                  //   char_window bytes of the main message (0: all)
+  uint32_t ngram_window = 256;    // bigrams and char n-grams only in the first and last
+                                  //   ngram_window bytes of the main message (0: all)
   uint32_t edge_bytes = 160;      // instruction window at each end of the last user message
   uint32_t head_bytes = 6144;     // a long last user message is read as its head
   uint32_t tail_bytes = 2048;     //   and its tail: bounded latency on any input size
@@ -93,7 +94,7 @@ inline constexpr auto kByteClass = [] {
   return t;
 }();
 
-// Token callback arguments: normalized bytes (possibly truncated), full-token hash.
+// Token callback arguments: the token's normalized bytes, its hash.
 struct Token {
   const unsigned char* bytes;
   size_t len;
@@ -106,49 +107,91 @@ struct Token {
 // byte, lower-cased, digits folded to '0', Latin-1 capitals folded) and
 // single punctuation characters. Whitespace and control bytes separate.
 // Works on bytes, so invalid UTF-8 is just more word bytes.
+inline constexpr size_t kMaxSegmentBytes = 8192;  // longest run of text tokenized at once
+
+// The byte a token contributes to its hash: the normalized word byte, the
+// punctuation mark itself, 0 for separators.
+inline constexpr auto kTokenByte = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = kByteClass[c] == kPunct ? static_cast<unsigned char>(c) : kByteClass[c];
+  return t;
+}();
+
+// Splits `text` (at most kMaxSegmentBytes; callers cut longer text) into
+// tokens: words (ASCII letters/digits and any non-ASCII byte, lower-cased,
+// digits folded to '0', Latin-1 capitals folded) and single punctuation
+// characters. Whitespace and control bytes separate. Works on bytes, so
+// invalid UTF-8 is just more word bytes. `norm` receives the normalized
+// bytes (kMaxSegmentBytes + 8, zero after the text): on_token's Token.bytes
+// point into it.
+//
+// Branch-light, because per-byte branches on token boundaries mispredict
+// about twice per token and dominated the cost: one table pass normalizes
+// the bytes and builds 64-bit word/punctuation masks, tokens are then found
+// with bit scans, and a token is hashed 8 bytes (one load) at a time.
 template <class OnToken>
-inline void tokenize(std::string_view text, OnToken&& on_token) {
+inline void tokenize(std::string_view text, unsigned char* norm, OnToken&& on_token) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    unsigned char cls = kByteClass[c];
-    if (cls == kSeparator) {
-      ++i;
-      continue;
-    }
-    if (cls == kPunct) {
-      uint64_t ph = (kFnvOffset ^ c) * kFnvPrime;
-      on_token(Token{&c, 1, ph, false, ++i});
-      continue;
-    }
-    // A word: its state stays in registers. Bytes are packed 8 at a time
-    // into `chunk` and folded into `h` once per chunk: a shift/or per byte
-    // instead of a multiply chain.
-    unsigned char buf[kMaxWordBytes];
-    size_t len = 0;
-    uint64_t h = kFnvOffset, chunk = 0;
-    unsigned char prev = 0;
-    do {
-      unsigned char out = cls;
+  const size_t n = text.size() < kMaxSegmentBytes ? text.size() : kMaxSegmentBytes;
+  constexpr size_t kBlocks = kMaxSegmentBytes / 64 + 1;
+  uint64_t word[kBlocks], punct[kBlocks];
+  const size_t blocks = (n + 63) / 64;
+  unsigned char prev = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    uint64_t w = 0, q = 0;
+    const size_t base = 64 * b, lim = n - base < 64 ? n - base : 64;
+    for (size_t j = 0; j < lim; ++j) {
+      const unsigned char c = p[base + j];
+      const unsigned char cls = kByteClass[c];
       // U+00C0..U+00DE (except U+00D7) encode as C3 80..9E: lower by +0x20.
-      if (prev == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97) out = c + 0x20;
-      if (len < kMaxWordBytes) buf[len] = out;
-      ++len;
-      chunk = (chunk << 8) | out;
-      if ((len & 7) == 0) {
-        h = (h ^ chunk) * kFnvPrime;
-        chunk = 0;
-      }
+      const bool fold = prev == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97;
+      norm[base + j] = static_cast<unsigned char>(kTokenByte[c] + (fold ? 0x20 : 0));
+      w |= static_cast<uint64_t>(cls > kPunct) << j;
+      q |= static_cast<uint64_t>(cls == kPunct) << j;
       prev = c;
-      if (++i == n) break;
-      c = p[i];
-      cls = kByteClass[c];
-    } while (cls > kPunct);
-    h = (h ^ chunk ^ (static_cast<uint64_t>(len) << 58)) * kFnvPrime;
-    h ^= h >> 29;
-    on_token(Token{buf, len < kMaxWordBytes ? len : kMaxWordBytes, h, true, i});
+    }
+    word[b] = w;
+    punct[b] = q;
+  }
+  std::memset(norm + n, 0, 8);
+  word[blocks] = 0;    // a sentinel block: every word ends by then
+  uint64_t carry = 0;  // 1 if the previous block ended inside a word
+  for (size_t b = 0; b < blocks; ++b) {
+    uint64_t starts = (word[b] & ~((word[b] << 1) | carry)) | punct[b];
+    carry = word[b] >> 63;
+    while (starts) {
+      const size_t s = 64 * b + static_cast<size_t>(__builtin_ctzll(starts));
+      starts &= starts - 1;
+      // Token length: 1 for punctuation, else up to the next non-word byte.
+      size_t len = 0, blk = s / 64, bit = s % 64;
+      for (;;) {
+        uint64_t rest = ~word[blk] >> bit;
+        if (rest) {
+          len += static_cast<size_t>(__builtin_ctzll(rest));
+          break;
+        }
+        len += 64 - bit;
+        ++blk;
+        bit = 0;
+      }
+      const bool is_word = len > 0;
+      len += !is_word;
+      uint64_t h = kFnvOffset;
+      size_t off = 0;
+      for (; off + 8 < len; off += 8) {  // rare: words longer than 8 bytes
+        uint64_t chunk;
+        std::memcpy(&chunk, norm + s + off, 8);
+        h = (h ^ chunk) * kFnvPrime;
+      }
+      uint64_t last;
+      std::memcpy(&last, norm + s + off, 8);  // in bounds: norm has 8 bytes of slack
+      last &= ~uint64_t{0} >> (64 - 8 * (len - off));
+      h = (h ^ last ^ static_cast<uint64_t>(len) << 58 ^ (is_word ? 0 : uint64_t{1} << 57)) *
+          kFnvPrime;
+      h ^= h >> 29;
+      on_token(Token{norm + s, len, h, is_word, s + len});
+    }
   }
 }
 
@@ -158,28 +201,31 @@ inline uint32_t bucket_of(uint64_t h, uint32_t ns, uint32_t bits) {
   return static_cast<uint32_t>(((h ^ kNamespaceSalt[ns]) * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
 }
 
-// Emits the features of one contiguous segment into namespace `ns`; char
-// n-grams (if `char_ngrams`) only for words ending within the first
-// `char_head` bytes or after the last `char_tail` bytes begin: the ends of a
-// message carry its request, the middle is mostly pasted material, and char
-// n-grams are most of the cost.
+// Emits the features of one contiguous segment into namespace `ns`. Tokens
+// ending within the first `char_head` bytes or after the last `char_tail`
+// bytes begin get all features (bigram, char n-grams if `char_ngrams`);
+// tokens in between only their unigram: the ends of a message carry its
+// request, the middle is mostly pasted material, and the n-grams are most
+// of the cost.
 template <class Emit>
 inline void segment_features(const FeatureSettings& s, std::string_view text, uint32_t ns,
                              bool char_ngrams, Emit& emit, size_t char_head = SIZE_MAX,
                              size_t char_tail = SIZE_MAX) {
   const size_t tail_from = char_tail >= text.size() ? 0 : text.size() - char_tail;
+  unsigned char norm[kMaxSegmentBytes + 8];
   uint64_t prev = 0;
   bool have_prev = false;
   const uint32_t bits = s.bucket_bits;
   tokenize(
-      text, [&](const Token& t) __attribute__((always_inline)) {
+      text, norm, [&](const Token& t) __attribute__((always_inline)) {
         emit(ns, bucket_of(t.hash, ns, bits));
-        if (s.word_ngrams >= 2 && have_prev)
+        const bool middle = t.end > char_head && t.end <= tail_from;
+        if (s.word_ngrams >= 2 && have_prev && !middle)
           emit(ns, bucket_of((prev * 0x100000001b3ULL) ^ t.hash ^ kBigramSalt, ns, bits));
         prev = t.hash;
         have_prev = true;
         if (!char_ngrams || !t.is_word || s.char_max == 0) return;
-        if (t.end > char_head && t.end <= tail_from) return;
+        if (middle) return;
         // Char n-grams of '<' word '>' as in fastText, so prefixes and suffixes
         // are their own grams. The last <= 8 bytes roll through one register, so
         // an n-gram's key is its bytes packed into an integer (exact, no per-gram
@@ -197,7 +243,8 @@ inline void segment_features(const FeatureSettings& s, std::string_view text, ui
           for (uint32_t k = lo; k <= top; ++k)
             emit(ns, bucket_of((roll & kGramMask[k]) ^ kCharSalt, ns, bits));
         };
-        for (size_t i = 0; i < t.len; ++i) push(t.bytes[i]);
+        const size_t m = t.len < kMaxWordBytes ? t.len : kMaxWordBytes;
+        for (size_t i = 0; i < m; ++i) push(t.bytes[i]);
         push('>');
       });
 }
@@ -210,7 +257,7 @@ inline bool is_space(char c) {
 template <class Emit>
 inline void capped_features(const FeatureSettings& s, std::string_view text, uint32_t ns,
                             bool char_ngrams, size_t head, size_t tail, Emit& emit) {
-  const size_t cw = s.char_window == 0 ? SIZE_MAX : s.char_window;
+  const size_t cw = s.ngram_window == 0 ? SIZE_MAX : s.ngram_window;
   if (text.size() <= head + tail) {
     segment_features(s, text, ns, char_ngrams, emit, cw, cw);
     return;
@@ -240,6 +287,14 @@ inline void edge_features(const FeatureSettings& s, std::string_view text, Emit&
 }
 
 }  // namespace detail
+
+// True if no segment the settings read is longer than the tokenizer takes
+// at once (so every byte the settings promise to read is read).
+inline bool reading_is_bounded(const FeatureSettings& s) {
+  const uint64_t max = detail::kMaxSegmentBytes;
+  return uint64_t{s.head_bytes} + s.tail_bytes <= max && s.context_bytes <= max &&
+         2 * uint64_t{s.edge_bytes} + 64 <= max;
+}
 
 // Calls emit(ns, bucket) for every feature occurrence of the conversation.
 // Reads a bounded number of bytes whatever the input size.

@@ -55,7 +55,7 @@ class Classifier {
 // and its pinned hash (tests/router checks that the file matches this pin).
 inline constexpr std::string_view kBuiltinModelPath = "data/router/intent_linear.bin";
 inline constexpr std::string_view kBuiltinModelSha256 =
-    "ff9acf43230919d628d101a77942179304c83ef11e13a7bd0e6da899ed0472e3";
+    "a7a875d7912d0fda9e297055c64e7730f1dbc8464edbba50169504d606ceb071";
 
 // Loads a linear router artefact. Throws std::runtime_error naming both hashes
 // if the file's sha256 differs from `expected_sha256` (which is required), and

@@ -108,6 +108,8 @@ TrainResult train_linear(const std::vector<Example>& data, const TrainOptions& o
   const FeatureSettings& fs = o.features;
   if (fs.bucket_bits < 8 || fs.bucket_bits > 24)
     throw std::runtime_error("bucket_bits must be in [8, 24]");
+  if (!reading_is_bounded(fs))
+    throw std::runtime_error("head/tail/context/edge bytes exceed the tokenizer's segment");
   std::vector<Sparse> train, dev;
   for (const Example& e : data) {
     Split s = split_of(e);
