@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
     return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
   };
   std::printf(
-      "router_bench  model %s\n  size   run    p50 us    p99 us   mean us    cpu us   calls\n",
+      "router_bench  model %s\n"
+      "  size   run  wall p50  wall p99 wall mean   cpu p50   cpu p99  cpu mean   calls\n",
       model.c_str());
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());

@@ -30,9 +30,9 @@ const fs::path kSource = PERIMETER_SOURCE_DIR;
 const fs::path kData = kSource / "data/router/prompts.jsonl";
 const fs::path kModel = kSource / std::string(kBuiltinModelPath);
 
-// The test-split macro-F1 the shipped model reached (0.958), rounded down: a
+// The test-split macro-F1 the shipped model reached (0.961), rounded down: a
 // regression in data, features or training below this fails the build.
-constexpr double kMacroF1Floor = 0.95;
+constexpr double kMacroF1Floor = 0.96;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -22,9 +22,9 @@ struct FeatureSettings {
   uint32_t char_min = 3;          // char n-grams of length char_min..char_max,
   uint32_t char_max = 5;          //   within '<word>' (0 disables)
   uint32_t char_word_min = 4;     // words shorter than this get no char n-grams
-  uint32_t ngram_window = 256;    // bigrams and char n-grams only in the first and last
+  uint32_t ngram_window = 128;    // bigrams and char n-grams only in the first and last
                                   //   ngram_window bytes of the main message (0: all)
-  uint32_t edge_bytes = 160;      // instruction window at each end of the last user message
+  uint32_t edge_bytes = 120;      // instruction window at each end of the last user message
   uint32_t head_bytes = 6144;     // a long last user message is read as its head
   uint32_t tail_bytes = 2048;     //   and its tail: bounded latency on any input size
   uint32_t context_bytes = 1024;  // head of each context turn (system, earlier turns)

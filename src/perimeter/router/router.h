@@ -55,7 +55,7 @@ class Classifier {
 // and its pinned hash (tests/router checks that the file matches this pin).
 inline constexpr std::string_view kBuiltinModelPath = "data/router/intent_linear.bin";
 inline constexpr std::string_view kBuiltinModelSha256 =
-    "a7a875d7912d0fda9e297055c64e7730f1dbc8464edbba50169504d606ceb071";
+    "98616c5877644ed1951b2396e15eb72bcbe3abba272f85d7f4c1d826a8922c3c";
 
 // Loads a linear router artefact. Throws std::runtime_error naming both hashes
 // if the file's sha256 differs from `expected_sha256` (which is required), and
