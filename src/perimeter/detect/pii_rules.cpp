@@ -715,6 +715,52 @@ std::vector<Rule> pii_rules() {
                0.5,
                digits_check(checks::uk_nhs, 0.5),
                {"nhs", "health", "national health", "patient", "hospital"}});
+  r.push_back(
+      {"uk_postcode",
+       "UK_POSTCODE",
+       R"(\b(?:GIR ?0AA|[A-PR-UWYZ](?:\d[A-HJKPSTUW]?|[A-HK-Y]\d[ABEHMNPRV-Y]?|\d\d|[A-HK-Y]\d\d) ?\d[ABD-HJLNP-UW-Z]{2})\b)",
+       0,
+       0.55,
+       standalone(),
+       {"postcode", "post code", "address"}});
+  r.push_back({"uk_passport",
+               "UK_PASSPORT",
+               R"(\b[A-Za-z]{2}\d{7}\b)",
+               0,
+               0.1,
+               standalone(),
+               {"passport", "travel document"}});
+  // DVLA licence numbers: surname (padded with 9s), decade, month (+50 for
+  // women), day, year, initials, a digit and two check characters.
+  r.push_back({"uk_driving_licence",
+               "UK_DRIVING_LICENCE",
+               R"(\b[A-Za-z][A-Za-z9]{4}\d{6}[A-Za-z9]{2}\d[A-Za-z0-9]{2}\b)",
+               0,
+               0.6,
+               [](std::string_view t, Hit& h) {
+                 std::string_view v = t.substr(h.start, h.end - h.start);
+                 bool padding = false;
+                 for (size_t i = 0; i < 5; ++i) {
+                   if (v[i] == '9')
+                     padding = true;
+                   else if (padding)
+                     return false;  // letters after the padding
+                 }
+                 int month = (v[6] - '0') * 10 + (v[7] - '0');
+                 int day = (v[8] - '0') * 10 + (v[9] - '0');
+                 if (month > 50) month -= 50;
+                 return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+               },
+               {"licence", "license", "driving", "dvla"}});
+  // Medicare Beneficiary Identifier: fixed letter/digit positions, no S L O I B Z.
+  r.push_back(
+      {"us_mbi",
+       "US_MBI",
+       R"(\b[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9]\d-?[AC-HJKMNP-RT-Y]{2}\d\d\b)",
+       HS_FLAG_CASELESS,
+       0.6,
+       standalone(),
+       {"medicare", "mbi", "beneficiary"}});
   // ---- dates -------------------------------------------------------------------
   const char* kMonth =
       "(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:"
