@@ -10,6 +10,10 @@
 #include <span>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "router/router.h"
 
 namespace perimeter::router {
@@ -103,6 +107,45 @@ struct Token {
   size_t end;  // offset just past the token in the text
 };
 
+#if defined(__SSE2__)
+// The SSE2 form of the per-byte pass below for one full 64-byte block at
+// `base`: the same normalized bytes and word/punctuation bits, 16 bytes per
+// step (signed compares on bytes biased by 0x80 give unsigned ranges).
+inline void classify_block64(const unsigned char* p, size_t base, unsigned char* norm,
+                             uint64_t* word_bits, uint64_t* punct_bits) {
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
+  auto in = [&](__m128i sb, int lo, int hi) {  // lo <= byte <= hi, on biased bytes
+    return _mm_and_si128(_mm_cmpgt_epi8(sb, _mm_set1_epi8(static_cast<char>((lo - 1) ^ 0x80))),
+                         _mm_cmplt_epi8(sb, _mm_set1_epi8(static_cast<char>((hi + 1) ^ 0x80))));
+  };
+  uint64_t w = 0, q = 0;
+  for (int k = 0; k < 4; ++k) {
+    const size_t i = base + 16 * static_cast<size_t>(k);
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i prev =
+        i > 0 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i - 1)) : _mm_slli_si128(v, 1);
+    const __m128i sb = _mm_xor_si128(v, bias);
+    const __m128i lower = in(sb, 'a', 'z'), upper = in(sb, 'A', 'Z'), digit = in(sb, '0', '9');
+    const __m128i high = _mm_cmplt_epi8(v, _mm_setzero_si128());
+    const __m128i wordb = _mm_or_si128(_mm_or_si128(lower, upper), _mm_or_si128(digit, high));
+    const __m128i punctb = _mm_andnot_si128(wordb, in(sb, 0x21, 0x7E));
+    const __m128i fold =
+        _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(prev, _mm_set1_epi8(static_cast<char>(0xC3))),
+                                    in(sb, 0x80, 0x9E)),
+                      _mm_xor_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(0x97))),
+                                    _mm_set1_epi8(-1)));
+    __m128i out = _mm_and_si128(v, _mm_or_si128(wordb, punctb));
+    out = _mm_add_epi8(out, _mm_and_si128(_mm_or_si128(upper, fold), _mm_set1_epi8(0x20)));
+    out = _mm_or_si128(_mm_andnot_si128(digit, out), _mm_and_si128(digit, _mm_set1_epi8('0')));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(norm + i), out);
+    w |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(wordb))) << (16 * k);
+    q |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(punctb))) << (16 * k);
+  }
+  *word_bits = w;
+  *punct_bits = q;
+}
+#endif
+
 // Splits `text` into tokens: words (ASCII letters/digits and any non-ASCII
 // byte, lower-cased, digits folded to '0', Latin-1 capitals folded) and
 // single punctuation characters. Whitespace and control bytes separate.
@@ -141,6 +184,15 @@ inline void tokenize(std::string_view text, unsigned char* norm, OnToken&& on_to
   for (size_t b = 0; b < blocks; ++b) {
     uint64_t w = 0, q = 0;
     const size_t base = 64 * b, lim = n - base < 64 ? n - base : 64;
+#if defined(__SSE2__)
+    if (lim == 64) {
+      classify_block64(p, base, norm, &w, &q);
+      word[b] = w;
+      punct[b] = q;
+      prev = p[base + 63];
+      continue;
+    }
+#endif
     for (size_t j = 0; j < lim; ++j) {
       const unsigned char c = p[base + j];
       const unsigned char cls = kByteClass[c];
