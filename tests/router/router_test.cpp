@@ -302,6 +302,30 @@ TEST(RouterFeatures, LongWordsAndCharWindow) {
   EXPECT_EQ(features(windowed, "short message here"), features(everywhere, "short message here"));
 }
 
+TEST(RouterFeatures, SameTokensWhereverTheBlockBoundariesFall) {
+  // Full 64-byte blocks are classified with SIMD, the rest byte by byte:
+  // shifting the text by 0..63 separators moves every byte between the two
+  // paths and across 16-byte lanes, and must not change a feature.
+  FeatureSettings s;
+  s.ngram_window = 0;  // position-independent features only
+  s.edge_bytes = 0;
+  std::string text =
+      "ÉCOLE Straße ÀÖ×Þ ÿ \xc3\x97x \xc3\xc3\x80 Hello, World! 2024-05-01 a_b@c.de "
+      "\x80\xff\xfe \t\x01\x7f ~`{}|[] MRN-8830211 «quote» naïve café ";
+  while (text.size() < 700) text += text;
+  auto features = [&](std::string_view t) {
+    std::vector<uint32_t> out;
+    Turn turn{"user", t};
+    for_each_feature(s, std::span<const Turn>(&turn, 1),
+                     [&](uint32_t ns, uint32_t b) { out.push_back(ns << 24 ^ b); });
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  const std::vector<uint32_t> ref = features(text);
+  for (size_t k = 1; k < 64; ++k)
+    EXPECT_EQ(features(std::string(k, ' ') + text), ref) << "shifted by " << k;
+}
+
 TEST(RouterModel, QuantizedScoresMatchFloatModel) {
   // The classifier sums int16-quantized weights; it must agree with the
   // float model it was loaded from.
