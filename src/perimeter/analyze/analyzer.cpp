@@ -4,16 +4,30 @@
 
 namespace perimeter::analyze {
 
-Analyzer::Analyzer(const config::Config& config) : detector_(detect::Detector::create(config.detect)) {
-  const auto& r = config.router;
+std::unique_ptr<router::Classifier> load_router(const router::RouterOptions& r,
+                                                const std::filesystem::path& base_dir) {
   if (r.kind != router::RouterOptions::Kind::Linear)
     throw std::runtime_error("router.kind: llm is not available yet; use kind: linear");
   const bool builtin = r.model == "builtin";
-  const std::filesystem::path file =
-      builtin ? std::filesystem::path(PERIMETER_DATA_ROOT) / router::kBuiltinModelPath : config.resolve(r.model);
-  router_ = router::load_linear_classifier(file, builtin ? std::string(router::kBuiltinModelSha256) : r.sha256,
-                                           r.min_confidence);
+  std::filesystem::path file = builtin ? std::filesystem::path(PERIMETER_DATA_ROOT) / router::kBuiltinModelPath
+                                       : std::filesystem::path(r.model);
+  if (file.is_relative()) file = base_dir / file;
+  return router::load_linear_classifier(file, builtin ? std::string(router::kBuiltinModelSha256) : r.sha256,
+                                        r.min_confidence);
 }
+
+nlohmann::json intent_json(const router::Classification& c) {
+  nlohmann::json scores = nlohmann::json::object();
+  for (size_t i = 0; i < router::kIntentCount; ++i)
+    scores[router::intent_name(static_cast<router::Intent>(i))] = c.scores[i];
+  return {{"label", router::intent_name(c.intent)},
+          {"confidence", c.confidence},
+          {"uncertain", c.uncertain},
+          {"scores", scores}};
+}
+
+Analyzer::Analyzer(const config::Config& config)
+    : detector_(detect::Detector::create(config.detect)), router_(load_router(config.router, config.base_dir)) {}
 
 Analysis Analyzer::analyze(const std::vector<Message>& messages) const noexcept {
   const auto t0 = std::chrono::steady_clock::now();
@@ -45,13 +59,7 @@ Analysis Analyzer::analyze(const std::vector<Message>& messages) const noexcept 
 
 nlohmann::json Analyzer::to_json(const Analysis& a) const {
   nlohmann::json j = detect::to_json(a.findings, a.detected);
-  nlohmann::json scores = nlohmann::json::object();
-  for (size_t i = 0; i < router::kIntentCount; ++i)
-    scores[router::intent_name(static_cast<router::Intent>(i))] = a.intent.scores[i];
-  j["intent"] = {{"label", router::intent_name(a.intent.intent)},
-                 {"confidence", a.intent.confidence},
-                 {"uncertain", a.intent.uncertain},
-                 {"scores", scores}};
+  j["intent"] = intent_json(a.intent);
   j["failed_closed"] = a.failed_closed;
   if (a.failed_closed) j["failure"] = a.failure;
   j["analysis_us"] = a.micros;

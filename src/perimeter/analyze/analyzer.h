@@ -25,6 +25,14 @@ struct Analysis {
   double micros = 0;           // wall time of the analysis
 };
 
+// Loads the router the options name ("builtin" = the artefact shipped in
+// data/router/), pinned by sha256; relative paths resolve against base_dir.
+std::unique_ptr<router::Classifier> load_router(const router::RouterOptions& options,
+                                                const std::filesystem::path& base_dir);
+
+// {"label","confidence","uncertain","scores":{intent: probability}}.
+nlohmann::json intent_json(const router::Classification& c);
+
 class Analyzer {
  public:
   // Builds the detector and loads the (pinned) router from the config's

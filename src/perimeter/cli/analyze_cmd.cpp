@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyze/analyzer.h"
 #include "cli/commands.h"
 #include "detect/detector.h"
 #include "redact/redact.h"
@@ -49,16 +50,36 @@ std::string input_text(const InputArgs& a) {
   return read_all(std::cin);
 }
 
-// The `detect:` section of a config file, or the defaults.
-detect::DetectorOptions load_options(const std::string& config) {
-  if (config.empty()) return detect::default_detector_options();
-  YAML::Node root;
+YAML::Node load_yaml(const std::string& config) {
   try {
-    root = YAML::LoadFile(config);
+    return YAML::LoadFile(config);
   } catch (const YAML::Exception& e) {
     throw std::runtime_error(config + ": " + e.what());
   }
-  return detect::parse_detector_options(root["detect"], "detect");
+}
+
+// The `detect:` section of a config file, or the defaults.
+detect::DetectorOptions load_options(const std::string& config) {
+  if (config.empty()) return detect::default_detector_options();
+  return detect::parse_detector_options(load_yaml(config)["detect"], "detect");
+}
+
+// The router the config's `router:` section names, or the builtin one.
+std::unique_ptr<router::Classifier> load_classifier(const std::string& config) {
+  if (config.empty()) return analyze::load_router({}, ".");
+  const auto base = std::filesystem::path(config).parent_path();
+  return analyze::load_router(router::parse_router_options(load_yaml(config)["router"], "router"),
+                              base.empty() ? "." : base);
+}
+
+// Findings and sensitivity of `text`, and the intent of it as a user message.
+nlohmann::json analyze_text(const detect::Detector& det, const router::Classifier& cls,
+                            const detect::DetectorOptions& opt, const std::string& text) {
+  auto findings = det.scan({text});
+  nlohmann::json out = detect::to_json(findings, detect::sensitivity_of(findings, opt));
+  const router::Turn turn{"user", text};
+  out["intent"] = analyze::intent_json(cls.classify({&turn, 1}));
+  return out;
 }
 
 void print(const nlohmann::json& j) {
@@ -77,10 +98,9 @@ void run_analyze(const AnalyzeArgs& a) {
   detect::DetectorOptions opt = load_options(a.config);
   if (a.min_confidence >= 0) opt.min_confidence = a.min_confidence;
   auto det = detect::Detector::create(opt);
+  auto cls = load_classifier(a.config);
   if (a.jsonl.empty()) {
-    std::string text = input_text(a);
-    auto findings = det->scan({text});
-    print(detect::to_json(findings, detect::sensitivity_of(findings, opt)));
+    print(analyze_text(*det, *cls, opt, input_text(a)));
     return;
   }
   // One JSON object per line in, one result per line out, in order.
@@ -107,9 +127,7 @@ void run_analyze(const AnalyzeArgs& a) {
       throw std::runtime_error(a.jsonl + ":" + std::to_string(lineno) +
                                ": each line must be an object with a string \"text\"");
     }
-    const std::string text = row["text"];
-    auto findings = det->scan({text});
-    nlohmann::json out = detect::to_json(findings, detect::sensitivity_of(findings, opt));
+    nlohmann::json out = analyze_text(*det, *cls, opt, row["text"].get<std::string>());
     out["id"] = row.contains("id") ? row["id"] : nlohmann::json(lineno);
     print(out);
   }
@@ -135,7 +153,7 @@ void add_input_options(CLI::App* cmd, InputArgs& a) {
   cmd->add_option("--text", a.text, "Text to analyze (default: stdin)")
       ->each([&a](const std::string&) { a.text_set = true; });
   cmd->add_option("--file", a.file, "Read the text from this file ('-' = stdin)");
-  cmd->add_option("--config", a.config, "YAML config whose `detect:` section sets the detector");
+  cmd->add_option("--config", a.config, "YAML config whose `detect:` and `router:` sections set the detector and router");
 }
 
 }  // namespace
