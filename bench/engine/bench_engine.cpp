@@ -3,17 +3,17 @@
 // HTTP with streaming requests, runs alternating between the two servers.
 // Prints median decode tokens/s for 1 and 4 concurrent streams and the
 // ratio Perimeter / llama-server. Not a test: numbers, not assertions.
-#include <unistd.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <utility>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -47,9 +47,10 @@ Stream run_stream(uint16_t port, const json& body, Clock::time_point t0) {
   s.connect({net::ip::make_address("127.0.0.1"), port});
   s.set_option(net::ip::tcp::no_delay(true));
   const std::string payload = body.dump();
-  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n"
-                          "Content-Type: application/json\r\nContent-Length: " +
-                          std::to_string(payload.size()) + "\r\n\r\n" + payload;
+  const std::string req =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(payload.size()) + "\r\n\r\n" + payload;
   net::write(s, net::buffer(req));
   Stream out;
   std::string raw;   // bytes off the socket
@@ -62,12 +63,13 @@ Stream run_stream(uint16_t port, const json& body, Clock::time_point t0) {
     json j = json::parse(line.substr(6), nullptr, false);
     if (j.is_discarded() || !j.contains("choices") || j["choices"].empty()) return;
     const json& c = j["choices"][0];
-    if (c.contains("delta") && c["delta"].contains("content") && c["delta"]["content"].is_string() &&
-        !c["delta"]["content"].get<std::string>().empty()) {
+    if (c.contains("delta") && c["delta"].contains("content") &&
+        c["delta"]["content"].is_string() && !c["delta"]["content"].get<std::string>().empty()) {
       if (out.first == 0) out.first = now;
       out.last = now;
     }
-    if (c.contains("finish_reason") && c["finish_reason"].is_string()) out.finish = c["finish_reason"];
+    if (c.contains("finish_reason") && c["finish_reason"].is_string())
+      out.finish = c["finish_reason"];
   };
   for (;;) {
     size_t n = s.read_some(net::buffer(tmp), ec);
@@ -106,17 +108,20 @@ double measure(uint16_t port, const std::string& model, int streams, int tokens,
   const auto t0 = Clock::now();
   std::vector<std::future<Stream>> fs;
   for (int i = 0; i < streams; ++i) {
-    json body = {{"model", model},
-                 {"messages", {{{"role", "user"}, {"content", "Benchmark stream " + std::to_string(i) + " run " + std::to_string(run)}}}},
-                 {"max_tokens", tokens},
-                 {"temperature", 0.8},
-                 {"top_k", 40},
-                 {"top_p", 0.95},
-                 {"min_p", 0.05},
-                 {"seed", 1000 + i},
-                 {"stream", true},
-                 // The random model must not end early: forbid its end tokens.
-                 {"logit_bias", {{"151643", -100}, {"151645", -100}}}};
+    json body = {
+        {"model", model},
+        {"messages",
+         {{{"role", "user"},
+           {"content", "Benchmark stream " + std::to_string(i) + " run " + std::to_string(run)}}}},
+        {"max_tokens", tokens},
+        {"temperature", 0.8},
+        {"top_k", 40},
+        {"top_p", 0.95},
+        {"min_p", 0.05},
+        {"seed", 1000 + i},
+        {"stream", true},
+        // The random model must not end early: forbid its end tokens.
+        {"logit_bias", {{"151643", -100}, {"151645", -100}}}};
     fs.push_back(std::async(std::launch::async, [=] {
       // llama-server occasionally ends a stream with no content under
       // concurrent load; such a stream is retried, and said so.
@@ -133,7 +138,8 @@ double measure(uint16_t port, const std::string& model, int streams, int tokens,
     // An empty finish means the final chunk did not parse: llama-server's
     // "timings" can hold non-JSON numbers. Timing comes from content events.
     if (!s.finish.empty() && s.finish != "length")
-      std::fprintf(stderr, "warning: a stream on port %d ended with finish_reason '%s'\n", port, s.finish.c_str());
+      std::fprintf(stderr, "warning: a stream on port %d ended with finish_reason '%s'\n", port,
+                   s.finish.c_str());
     first = std::min(first, s.first);
     last = std::max(last, s.last);
   }
@@ -183,17 +189,29 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--perimeter") a.perimeter = v;
-    else if (k == "--llama-server") a.llama_server = v;
-    else if (k == "--model") a.model = v;
-    else if (k == "--threads") a.threads = std::atoi(v.c_str());
-    else if (k == "--tokens") a.tokens = std::atoi(v.c_str());
-    else if (k == "--runs") a.runs = std::atoi(v.c_str());
-    else if (k == "--context") a.context = std::atoi(v.c_str());
-    else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); return 2; }
+    if (k == "--perimeter")
+      a.perimeter = v;
+    else if (k == "--llama-server")
+      a.llama_server = v;
+    else if (k == "--model")
+      a.model = v;
+    else if (k == "--threads")
+      a.threads = std::atoi(v.c_str());
+    else if (k == "--tokens")
+      a.tokens = std::atoi(v.c_str());
+    else if (k == "--runs")
+      a.runs = std::atoi(v.c_str());
+    else if (k == "--context")
+      a.context = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      return 2;
+    }
   }
   if (a.llama_server.empty()) {
-    std::fprintf(stderr, "usage: bench_engine --llama-server PATH [--perimeter PATH] [--model bench.gguf] [--threads 2] [--tokens 128] [--runs 5]\n");
+    std::fprintf(stderr,
+                 "usage: bench_engine --llama-server PATH [--perimeter PATH] [--model bench.gguf] "
+                 "[--threads 2] [--tokens 128] [--runs 5]\n");
     return 2;
   }
   if (access(a.model.c_str(), R_OK) != 0) {
@@ -211,23 +229,43 @@ int main(int argc, char** argv) {
   const std::string cfg = "/tmp/perimeter-bench-engine.yaml";
   FILE* f = fopen(cfg.c_str(), "w");
   std::fprintf(f,
-               "listen: 127.0.0.1:%d\nmodels:\n  bench:\n    engine: embedded\n    path: %s\n    sha256: %s\n"
+               "listen: 127.0.0.1:%d\nmodels:\n  bench:\n    engine: embedded\n    path: %s\n    "
+               "sha256: %s\n"
                "    slots: %d\n    threads: %d\n    context: %d\n",
-               perimeter_port, realpath(a.model.c_str(), nullptr), shabuf, slots, a.threads, a.context);
+               perimeter_port, realpath(a.model.c_str(), nullptr), shabuf, slots, a.threads,
+               a.context);
   fclose(f);
   pid_t pp = spawn({a.perimeter, "serve", "-c", cfg});
-  pid_t lp = spawn({a.llama_server, "-m", a.model, "--host", "127.0.0.1", "--port", std::to_string(llama_port), "-t",
-                    std::to_string(a.threads), "-tb", std::to_string(a.threads), "-c",
-                    std::to_string(a.context * slots), "-np", std::to_string(slots), "--no-kv-unified",
-                    "--no-webui", "--cache-ram", "0", "--threads-http", "8"});
+  pid_t lp = spawn({a.llama_server,
+                    "-m",
+                    a.model,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    std::to_string(llama_port),
+                    "-t",
+                    std::to_string(a.threads),
+                    "-tb",
+                    std::to_string(a.threads),
+                    "-c",
+                    std::to_string(a.context * slots),
+                    "-np",
+                    std::to_string(slots),
+                    "--no-kv-unified",
+                    "--no-webui",
+                    "--cache-ram",
+                    "0",
+                    "--threads-http",
+                    "8"});
   if (!wait_ready(perimeter_port, "/readyz") || !wait_ready(llama_port, "/health")) {
     std::fprintf(stderr, "a server did not become ready\n");
     kill(pp, SIGTERM);
     kill(lp, SIGTERM);
     return 1;
   }
-  std::printf("model %s (sha256 %.12s), threads %d, context %d/stream, %d tokens/stream, %d runs each\n",
-              a.model.c_str(), shabuf, a.threads, a.context, a.tokens, a.runs);
+  std::printf(
+      "model %s (sha256 %.12s), threads %d, context %d/stream, %d tokens/stream, %d runs each\n",
+      a.model.c_str(), shabuf, a.threads, a.context, a.tokens, a.runs);
   for (int streams : {1, 4}) {
     // Warm-up, then alternate servers so drift on a noisy machine hits both.
     measure(perimeter_port, "bench", streams, 16, -1);
@@ -237,8 +275,10 @@ int main(int argc, char** argv) {
       per.push_back(measure(perimeter_port, "bench", streams, a.tokens, r));
       lla.push_back(measure(llama_port, "bench", streams, a.tokens, r));
     }
-    std::printf("%d stream%s: perimeter %.1f tok/s, llama-server %.1f tok/s (medians of %d), ratio %.3f\n", streams,
-                streams > 1 ? "s" : " ", median(per), median(lla), a.runs, median(per) / median(lla));
+    std::printf(
+        "%d stream%s: perimeter %.1f tok/s, llama-server %.1f tok/s (medians of %d), ratio %.3f\n",
+        streams, streams > 1 ? "s" : " ", median(per), median(lla), a.runs,
+        median(per) / median(lla));
     std::fflush(stdout);
   }
   kill(pp, SIGTERM);

@@ -8,7 +8,8 @@ namespace {
 const std::string kSha = std::string(64, 'a');
 
 std::string model_yaml(const std::string& extra = "") {
-  return "models:\n  extractor:\n    engine: embedded\n    path: m.gguf\n    sha256: " + kSha + "\n" + extra;
+  return "models:\n  extractor:\n    engine: embedded\n    path: m.gguf\n    sha256: " + kSha +
+         "\n" + extra;
 }
 
 // The ConfigError message for `yaml`, or "" if it parsed.
@@ -34,10 +35,11 @@ TEST(Config, MinimalModelGetsDefaults) {
 }
 
 TEST(Config, FullModelAndServer) {
-  Config c = parse_config("listen: 0.0.0.0:9000\nhttp: {max_body_bytes: 2048, threads: 3}\n" +
-                              model_yaml("    sampling: {temperature: 0, top_k: 1, top_p: 1.0, min_p: 0, seed: 42, "
-                                         "max_tokens: 64}\n    slots: 4\n    threads: 2\n    context: 1024\n"),
-                          "/base");
+  Config c = parse_config(
+      "listen: 0.0.0.0:9000\nhttp: {max_body_bytes: 2048, threads: 3}\n" +
+          model_yaml("    sampling: {temperature: 0, top_k: 1, top_p: 1.0, min_p: 0, seed: 42, "
+                     "max_tokens: 64}\n    slots: 4\n    threads: 2\n    context: 1024\n"),
+      "/base");
   const Model& m = c.models.at("extractor");
   EXPECT_EQ(c.server.host, "0.0.0.0");
   EXPECT_EQ(c.server.port, 9000);
@@ -54,18 +56,23 @@ TEST(Config, FullModelAndServer) {
 TEST(Config, SamplingRangesNameKeyPathAndRule) {
   EXPECT_EQ(error_of(model_yaml("    sampling: {top_p: 0}\n")),
             "models.extractor.sampling.top_p: must be in (0, 1] (line 6)");
-  EXPECT_NE(error_of(model_yaml("    sampling: {top_p: 1.5}\n")).find("models.extractor.sampling.top_p: must be in (0, 1]"),
+  EXPECT_NE(error_of(model_yaml("    sampling: {top_p: 1.5}\n"))
+                .find("models.extractor.sampling.top_p: must be in (0, 1]"),
             std::string::npos);
   EXPECT_NE(error_of(model_yaml("    sampling: {temperature: -1}\n"))
                 .find("models.extractor.sampling.temperature: must be in [0, 2]"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    sampling: {min_p: 2}\n")).find("models.extractor.sampling.min_p: must be in [0, 1]"),
+  EXPECT_NE(error_of(model_yaml("    sampling: {min_p: 2}\n"))
+                .find("models.extractor.sampling.min_p: must be in [0, 1]"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    sampling: {top_k: -3}\n")).find("models.extractor.sampling.top_k: must be in [0,"),
+  EXPECT_NE(error_of(model_yaml("    sampling: {top_k: -3}\n"))
+                .find("models.extractor.sampling.top_k: must be in [0,"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    sampling: {seed: 4294967295}\n")).find("models.extractor.sampling.seed: must be in"),
+  EXPECT_NE(error_of(model_yaml("    sampling: {seed: 4294967295}\n"))
+                .find("models.extractor.sampling.seed: must be in"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    sampling: {max_tokens: 0}\n")).find("models.extractor.sampling.max_tokens"),
+  EXPECT_NE(error_of(model_yaml("    sampling: {max_tokens: 0}\n"))
+                .find("models.extractor.sampling.max_tokens"),
             std::string::npos);
   EXPECT_NE(error_of(model_yaml("    sampling: {temperature: hot}\n"))
                 .find("models.extractor.sampling.temperature: must be a number"),
@@ -73,36 +80,49 @@ TEST(Config, SamplingRangesNameKeyPathAndRule) {
 }
 
 TEST(Config, ModelRules) {
-  EXPECT_NE(error_of("models:\n  x:\n    engine: embedded\n    path: m.gguf\n").find("models.x.sha256: is required"),
+  EXPECT_NE(error_of("models:\n  x:\n    engine: embedded\n    path: m.gguf\n")
+                .find("models.x.sha256: is required"),
             std::string::npos);
   EXPECT_NE(error_of("models:\n  x:\n    engine: embedded\n    path: m.gguf\n    sha256: ABC\n")
                 .find("models.x.sha256: must be 64 lowercase hex digits"),
             std::string::npos);
-  EXPECT_NE(error_of("models:\n  x:\n    engine: embedded\n    sha256: " + kSha + "\n").find("models.x.path: is required"),
+  EXPECT_NE(error_of("models:\n  x:\n    engine: embedded\n    sha256: " + kSha + "\n")
+                .find("models.x.path: is required"),
             std::string::npos);
   EXPECT_NE(error_of("models:\n  x:\n    engine: quantum\n    path: m\n    sha256: " + kSha + "\n")
                 .find("models.x.engine: must be one of: embedded"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    slots: 0\n")).find("models.extractor.slots: must be in [1, 64]"), std::string::npos);
-  EXPECT_NE(error_of(model_yaml("    context: 8\n")).find("models.extractor.context: must be in [16,"), std::string::npos);
-  EXPECT_NE(error_of("models: {}\n").find("models: must define at least one model"), std::string::npos);
-  EXPECT_NE(error_of("listen: 1.2.3.4:80\n").find("models: is required"), std::string::npos);
-  EXPECT_NE(error_of("models:\n  auto:\n    engine: embedded\n").find("models.auto: 'auto' is reserved"),
+  EXPECT_NE(
+      error_of(model_yaml("    slots: 0\n")).find("models.extractor.slots: must be in [1, 64]"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of(model_yaml("    context: 8\n")).find("models.extractor.context: must be in [16,"),
+      std::string::npos);
+  EXPECT_NE(error_of("models: {}\n").find("models: must define at least one model"),
             std::string::npos);
+  EXPECT_NE(error_of("listen: 1.2.3.4:80\n").find("models: is required"), std::string::npos);
+  EXPECT_NE(
+      error_of("models:\n  auto:\n    engine: embedded\n").find("models.auto: 'auto' is reserved"),
+      std::string::npos);
 }
 
 TEST(Config, UnknownKeysAreErrors) {
-  EXPECT_NE(error_of(model_yaml("    slot: 3\n")).find("models.extractor.slot: unknown key"), std::string::npos);
+  EXPECT_NE(error_of(model_yaml("    slot: 3\n")).find("models.extractor.slot: unknown key"),
+            std::string::npos);
   EXPECT_NE(error_of(model_yaml("    sampling: {temprature: 0.5}\n"))
                 .find("models.extractor.sampling.temprature: unknown key"),
             std::string::npos);
-  EXPECT_NE(error_of(model_yaml() + "colour: blue\n").find("colour: unknown key"), std::string::npos);
-  EXPECT_NE(error_of("http: {max_body: 1}\n" + model_yaml()).find("http.max_body: unknown key"), std::string::npos);
+  EXPECT_NE(error_of(model_yaml() + "colour: blue\n").find("colour: unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("http: {max_body: 1}\n" + model_yaml()).find("http.max_body: unknown key"),
+            std::string::npos);
 }
 
 TEST(Config, ModuleSectionsAreValidatedWithTheirKeyPath) {
-  EXPECT_NE(error_of("detect: {bogus: 1}\n" + model_yaml()).find("detect.bogus"), std::string::npos);
-  EXPECT_NE(error_of("router: {min_confidence: 3}\n" + model_yaml()).find("router.min_confidence: must be"),
+  EXPECT_NE(error_of("detect: {bogus: 1}\n" + model_yaml()).find("detect.bogus"),
+            std::string::npos);
+  EXPECT_NE(error_of("router: {min_confidence: 3}\n" + model_yaml())
+                .find("router.min_confidence: must be"),
             std::string::npos);
   Config c = parse_config("router: {min_confidence: 0.4}\n" + model_yaml(), "/base");
   EXPECT_EQ(c.router.min_confidence, 0.4);
@@ -111,9 +131,12 @@ TEST(Config, ModuleSectionsAreValidatedWithTheirKeyPath) {
 }
 
 TEST(Config, ListenAndDefaultModel) {
-  EXPECT_NE(error_of("listen: nonsense\n" + model_yaml()).find("listen: must be HOST:PORT"), std::string::npos);
-  EXPECT_NE(error_of("listen: 'h:99999'\n" + model_yaml()).find("listen: port must be"), std::string::npos);
-  EXPECT_NE(error_of("default_model: nope\n" + model_yaml()).find("default_model: names no model"), std::string::npos);
+  EXPECT_NE(error_of("listen: nonsense\n" + model_yaml()).find("listen: must be HOST:PORT"),
+            std::string::npos);
+  EXPECT_NE(error_of("listen: 'h:99999'\n" + model_yaml()).find("listen: port must be"),
+            std::string::npos);
+  EXPECT_NE(error_of("default_model: nope\n" + model_yaml()).find("default_model: names no model"),
+            std::string::npos);
   EXPECT_EQ(parse_config("listen: '[::1]:81'\n" + model_yaml(), "/").server.host, "::1");
 }
 

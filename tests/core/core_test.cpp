@@ -42,8 +42,11 @@ TEST(Utf8, CompletePrefixHoldsBackSplitSequence) {
 
 TEST(Utf8, SanitizeReplacesInvalidBytes) {
   EXPECT_EQ(utf8_sanitize("ok"), "ok");
-  EXPECT_EQ(utf8_sanitize("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(utf8_sanitize("\xE2\x82"), "\xEF\xBF\xBD");       // truncated
+  EXPECT_EQ(utf8_sanitize("a\xFF"
+                          "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(utf8_sanitize("\xE2\x82"), "\xEF\xBF\xBD");                              // truncated
   EXPECT_EQ(utf8_sanitize("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
   EXPECT_TRUE(utf8_valid(utf8_sanitize("\xC0\xAF\xF5\x80")));
   EXPECT_FALSE(utf8_valid("\xC0\xAF"));  // overlong

@@ -21,7 +21,8 @@ using testing::tiny_model;
 using testing::tiny_model_sha256;
 
 std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("perimeter-" + std::to_string(::getpid()) + "-" + name);
+  return std::filesystem::temp_directory_path() /
+         ("perimeter-" + std::to_string(::getpid()) + "-" + name);
 }
 
 TEST(DemoModel, SameArgumentsSameBytes) {
@@ -143,7 +144,9 @@ Sampling sampling(uint32_t seed, int max_tokens = 24) {
   return s;
 }
 
-std::vector<Message> chat(const std::string& text) { return {{"system", "Be brief."}, {"user", text}}; }
+std::vector<Message> chat(const std::string& text) {
+  return {{"system", "Be brief."}, {"user", text}};
+}
 
 Answer ask(Engine& e, const std::vector<Message>& msgs, const Sampling& s) {
   Collector c;
@@ -184,8 +187,8 @@ TEST_F(EngineTest, SeededOutputDoesNotDependOnConcurrentRequests) {
   const Answer alone = ask(*engine_, chat("the quick brown fox"), sampling(7, 40));
   // The same request decoded in a batch with others, joining mid-flight.
   Collector x, y, z;
-  engine_->submit(chat("another prompt entirely, longer than the first one by a fair margin"), sampling(99, 60),
-                  x.sink());
+  engine_->submit(chat("another prompt entirely, longer than the first one by a fair margin"),
+                  sampling(99, 60), x.sink());
   engine_->submit(chat("the quick brown fox"), sampling(7, 40), y.sink());
   engine_->submit(chat("a third"), sampling(5, 50), z.sink());
   EXPECT_EQ(y.wait().text, alone.text);
@@ -254,7 +257,8 @@ TEST_F(EngineTest, MoreRequestsThanSlotsAllComplete) {
   std::vector<std::unique_ptr<Collector>> cs;
   for (int i = 0; i < 7; ++i) {
     cs.push_back(std::make_unique<Collector>());
-    engine_->submit(chat("request " + std::to_string(i)), sampling(static_cast<uint32_t>(i), 8 + i), cs.back()->sink());
+    engine_->submit(chat("request " + std::to_string(i)), sampling(static_cast<uint32_t>(i), 8 + i),
+                    cs.back()->sink());
   }
   for (int i = 0; i < 7; ++i) {
     Answer a = cs[i]->wait();
@@ -343,14 +347,17 @@ namespace {
 // examples/demo.yaml pins the demo model like any real model; if the writer
 // or the pinned tokenizer changes, this fails and the pin must be updated.
 TEST(DemoModel, ExampleConfigPinsWhatTheWriterProduces) {
-  const auto cfg = config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/demo.yaml");
+  const auto cfg =
+      config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/demo.yaml");
   const auto out = temp_path("pinned.gguf");
-  EXPECT_EQ(write_demo_model(out, demo_shape("tiny"), 1, default_vocab_file()), cfg.models.at("demo").sha256);
+  EXPECT_EQ(write_demo_model(out, demo_shape("tiny"), 1, default_vocab_file()),
+            cfg.models.at("demo").sha256);
   std::filesystem::remove(out);
 }
 
 TEST(Examples, RealModelExampleParses) {
-  EXPECT_NO_THROW(config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/real-model.yaml"));
+  EXPECT_NO_THROW(config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) /
+                                      "examples/real-model.yaml"));
 }
 
 }  // namespace

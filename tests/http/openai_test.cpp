@@ -19,8 +19,9 @@ Error error_of(const std::string& body) {
 const std::string kMsgs = R"("messages":[{"role":"user","content":"hi"}])";
 
 TEST(ParseChat, FullRequest) {
-  ChatRequest r = parse_chat_request(R"({"model":"demo",)" + kMsgs +
-                                     R"(,"temperature":0.2,"top_p":0.9,"top_k":5,"min_p":0.01,"seed":7,
+  ChatRequest r =
+      parse_chat_request(R"({"model":"demo",)" + kMsgs +
+                         R"(,"temperature":0.2,"top_p":0.9,"top_k":5,"min_p":0.01,"seed":7,
       "max_completion_tokens":11,"stop":["a","b"],"stream":true,"stream_options":{"include_usage":true},
       "logit_bias":{"42":-100},"user":"u1","metadata":{"k":"v"}})");
   EXPECT_EQ(r.model, "demo");
@@ -52,29 +53,37 @@ TEST(ParseChat, ErrorsNameTheField) {
   EXPECT_EQ(error_of(R"({"model":"m"})").param, "messages");
   EXPECT_EQ(error_of(R"({"messages":[{"role":"user","content":"x"}]})").param, "model");
   EXPECT_EQ(error_of(R"({"model":"m","messages":[]})").param, "messages");
-  EXPECT_EQ(error_of(R"({"model":"m","messages":[{"role":"wizard","content":"x"}]})").param, "messages[0].role");
-  EXPECT_EQ(error_of(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})").param,
-            "messages[0].content[0].type");
+  EXPECT_EQ(error_of(R"({"model":"m","messages":[{"role":"wizard","content":"x"}]})").param,
+            "messages[0].role");
+  EXPECT_EQ(
+      error_of(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})")
+          .param,
+      "messages[0].content[0].type");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"temperature":3})").param, "temperature");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"temperature":"hot"})").param, "temperature");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"top_p":0})").param, "top_p");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"max_tokens":0})").param, "max_tokens");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"seed":1.5})").param, "seed");
-  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"seed":18446744073709551615})").param, "seed");
-  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"stop":["a","b","c","d","e"]})").param, "stop");
+  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"seed":18446744073709551615})").param,
+            "seed");
+  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"stop":["a","b","c","d","e"]})").param,
+            "stop");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"n":2})").param, "n");
-  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"stream_options":{"include_usage":true}})").param,
-            "stream_options");
+  EXPECT_EQ(
+      error_of(R"({"model":"m",)" + kMsgs + R"(,"stream_options":{"include_usage":true}})").param,
+      "stream_options");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"logit_bias":{"x":1}})").param, "logit_bias");
-  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"json_object"}})").param,
-            "response_format.type");
+  EXPECT_EQ(
+      error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"json_object"}})").param,
+      "response_format.type");
   Error unknown = error_of(R"({"model":"m",)" + kMsgs + R"(,"temprature":1})");
   EXPECT_EQ(unknown.param, "temprature");
   EXPECT_EQ(unknown.code, "unknown_parameter");
 }
 
 TEST(ParseChat, InvalidUtf8IsRejected) {
-  Error e = error_of("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}");
+  Error e =
+      error_of("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.code, "invalid_json");
 }

@@ -152,7 +152,8 @@ TEST_F(ServerTest, StreamingShapeWithUsage) {
 TEST_F(ServerTest, StreamingWithoutUsageHasNoUsageKey) {
   auto r = post_chat(server_->port(), chat("hello", 2, 3, true));
   auto events = sse_payloads(r.body);
-  for (size_t i = 0; i + 1 < events.size(); ++i) EXPECT_FALSE(json::parse(events[i]).contains("usage"));
+  for (size_t i = 0; i + 1 < events.size(); ++i)
+    EXPECT_FALSE(json::parse(events[i]).contains("usage"));
   EXPECT_EQ(json::parse(events[events.size() - 2])["choices"][0]["finish_reason"], "length");
 }
 
@@ -166,15 +167,17 @@ TEST_F(ServerTest, AnalyzeEndpointReportsFindingsSensitivityAndIntent) {
   for (const auto& f : j["findings"]) {
     if (f["type"] == "EMAIL_ADDRESS") {
       email = true;
-      EXPECT_EQ(text.substr(f["start"].get<size_t>(), f["end"].get<size_t>() - f["start"].get<size_t>()),
-                "jane.doe@example.org");
+      EXPECT_EQ(
+          text.substr(f["start"].get<size_t>(), f["end"].get<size_t>() - f["start"].get<size_t>()),
+          "jane.doe@example.org");
       EXPECT_EQ(f["message"], 0);
     }
   }
   EXPECT_TRUE(email) << r.body;
   EXPECT_NE(j["sensitivity"], "public");
   const std::string label = j["intent"]["label"];
-  EXPECT_TRUE(label == "public_fact" || label == "sensitive_extraction" || label == "complex_reasoning");
+  EXPECT_TRUE(label == "public_fact" || label == "sensitive_extraction" ||
+              label == "complex_reasoning");
   EXPECT_FALSE(j["failed_closed"].get<bool>());
   EXPECT_EQ(http_request(server_->port(), "GET", "/v1/perimeter/analyze").status, 405);
   EXPECT_EQ(http_request(server_->port(), "POST", "/v1/perimeter/analyze", "nope").status, 400);
@@ -198,8 +201,9 @@ TEST_F(ServerTest, InvalidFieldIs400NamingIt) {
 }
 
 TEST_F(ServerTest, InvalidUtf8Is400) {
-  auto r = http_request(server_->port(), "POST", "/v1/chat/completions",
-                        "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"\xc3\x28\"}]}");
+  auto r = http_request(
+      server_->port(), "POST", "/v1/chat/completions",
+      "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"\xc3\x28\"}]}");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.json()["error"]["code"], "invalid_json");
 }
@@ -269,8 +273,8 @@ TEST_F(ServerTest, MoreConcurrentRequestsThanSlotsAllComplete) {
   std::vector<std::future<testing::HttpResponse>> fs;
   for (int i = 0; i < 6; ++i)
     fs.push_back(std::async(std::launch::async, [i] {
-      return post_chat(server_->port(), chat("concurrent " + std::to_string(i), static_cast<uint32_t>(i), 10 + i,
-                                             i % 2 == 1));
+      return post_chat(server_->port(), chat("concurrent " + std::to_string(i),
+                                             static_cast<uint32_t>(i), 10 + i, i % 2 == 1));
     }));
   for (int i = 0; i < 6; ++i) {
     auto r = fs[i].get();
@@ -289,13 +293,15 @@ TEST_F(ServerTest, SeededContentIsStableUnderConcurrentLoad) {
   std::vector<std::future<testing::HttpResponse>> noise;
   for (int i = 0; i < 3; ++i)
     noise.push_back(std::async(std::launch::async, [i] {
-      return post_chat(server_->port(), chat("noise request number " + std::to_string(i), 77u + i, 60));
+      return post_chat(server_->port(),
+                       chat("noise request number " + std::to_string(i), 77u + i, 60));
     }));
   const auto loaded = post_chat(server_->port(), chat("determinism probe", 1234, 40)).json();
   for (auto& f : noise) EXPECT_EQ(f.get().status, 200);
   EXPECT_EQ(loaded["choices"][0]["message"]["content"], alone["choices"][0]["message"]["content"]);
   const auto other_seed = post_chat(server_->port(), chat("determinism probe", 1235, 40)).json();
-  EXPECT_NE(other_seed["choices"][0]["message"]["content"], alone["choices"][0]["message"]["content"]);
+  EXPECT_NE(other_seed["choices"][0]["message"]["content"],
+            alone["choices"][0]["message"]["content"]);
 }
 
 // Opens a connection, sends `body`, reads `read_bytes` of the answer (0 =
@@ -306,8 +312,10 @@ void send_and_hang_up(uint16_t port, const json& body, size_t read_bytes) {
   net::ip::tcp::socket s(ioc);
   s.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   const std::string payload = body.dump();
-  const std::string req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                          "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
+  const std::string req =
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(payload.size()) + "\r\n\r\n" + payload;
   net::write(s, net::buffer(req));
   if (read_bytes) {
     std::string got(read_bytes, '\0');
@@ -356,10 +364,13 @@ TEST(ServerRestart, SameSeedSameBytesAcrossRestarts) {
   std::string first;
   {
     Running server(testing::demo_config());
-    first = post_chat(server.port(), chat("restart probe", 99, 30)).json()["choices"][0]["message"]["content"];
+    first = post_chat(server.port(), chat("restart probe", 99, 30))
+                .json()["choices"][0]["message"]["content"];
   }
   Running again(testing::demo_config());
-  EXPECT_EQ(post_chat(again.port(), chat("restart probe", 99, 30)).json()["choices"][0]["message"]["content"], first);
+  EXPECT_EQ(post_chat(again.port(), chat("restart probe", 99, 30))
+                .json()["choices"][0]["message"]["content"],
+            first);
 }
 
 }  // namespace

@@ -29,13 +29,19 @@ const Demo& demo() {
 
 }  // namespace
 
-const std::filesystem::path& tiny_model() { return demo().path; }
-const std::string& tiny_model_sha256() { return demo().sha; }
+const std::filesystem::path& tiny_model() {
+  return demo().path;
+}
+const std::string& tiny_model_sha256() {
+  return demo().sha;
+}
 
 config::Config demo_config(int slots, int queue, const std::string& extra_model_yaml) {
-  std::string yaml = "listen: 127.0.0.1:0\nmodels:\n  demo:\n    engine: embedded\n    path: " + tiny_model().string() +
-                     "\n    sha256: " + tiny_model_sha256() + "\n    slots: " + std::to_string(slots) +
-                     "\n    queue: " + std::to_string(queue) + "\n    threads: 1\n    context: 512\n" + extra_model_yaml;
+  std::string yaml = "listen: 127.0.0.1:0\nmodels:\n  demo:\n    engine: embedded\n    path: " +
+                     tiny_model().string() + "\n    sha256: " + tiny_model_sha256() +
+                     "\n    slots: " + std::to_string(slots) +
+                     "\n    queue: " + std::to_string(queue) +
+                     "\n    threads: 1\n    context: 512\n" + extra_model_yaml;
   return config::parse_config(yaml, ".");
 }
 

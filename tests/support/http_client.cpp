@@ -63,7 +63,8 @@ std::string sse_content(const std::string& body) {
     auto j = nlohmann::json::parse(p);
     if (j.contains("choices") && !j["choices"].empty()) {
       const auto& d = j["choices"][0]["delta"];
-      if (d.contains("content") && d["content"].is_string()) text += d["content"].get<std::string>();
+      if (d.contains("content") && d["content"].is_string())
+        text += d["content"].get<std::string>();
     }
   }
   return text;

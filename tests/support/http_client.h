@@ -21,7 +21,8 @@ struct HttpResponse {
 
 // Sends one request on a fresh connection and reads the whole response.
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,
-                          const std::string& body = "", const std::string& content_type = "application/json");
+                          const std::string& body = "",
+                          const std::string& content_type = "application/json");
 
 // POSTs a JSON body to /v1/chat/completions.
 HttpResponse post_chat(uint16_t port, const nlohmann::json& body);

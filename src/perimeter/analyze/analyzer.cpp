@@ -9,11 +9,12 @@ std::unique_ptr<router::Classifier> load_router(const router::RouterOptions& r,
   if (r.kind != router::RouterOptions::Kind::Linear)
     throw std::runtime_error("router.kind: llm is not available yet; use kind: linear");
   const bool builtin = r.model == "builtin";
-  std::filesystem::path file = builtin ? std::filesystem::path(PERIMETER_DATA_ROOT) / router::kBuiltinModelPath
-                                       : std::filesystem::path(r.model);
+  std::filesystem::path file =
+      builtin ? std::filesystem::path(PERIMETER_DATA_ROOT) / router::kBuiltinModelPath
+              : std::filesystem::path(r.model);
   if (file.is_relative()) file = base_dir / file;
-  return router::load_linear_classifier(file, builtin ? std::string(router::kBuiltinModelSha256) : r.sha256,
-                                        r.min_confidence);
+  return router::load_linear_classifier(
+      file, builtin ? std::string(router::kBuiltinModelSha256) : r.sha256, r.min_confidence);
 }
 
 nlohmann::json intent_json(const router::Classification& c) {
@@ -27,7 +28,8 @@ nlohmann::json intent_json(const router::Classification& c) {
 }
 
 Analyzer::Analyzer(const config::Config& config)
-    : detector_(detect::Detector::create(config.detect)), router_(load_router(config.router, config.base_dir)) {}
+    : detector_(detect::Detector::create(config.detect)),
+      router_(load_router(config.router, config.base_dir)) {}
 
 Analysis Analyzer::analyze(const std::vector<Message>& messages) const noexcept {
   const auto t0 = std::chrono::steady_clock::now();
@@ -53,7 +55,8 @@ Analysis Analyzer::analyze(const std::vector<Message>& messages) const noexcept 
     a.failed_closed = true;
     a.failure = "unknown error";
   }
-  a.micros = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+  a.micros =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
   return a;
 }
 

@@ -10,10 +10,10 @@
 namespace perimeter::backends {
 
 struct BackendInfo {
-  std::string id;         // the model id clients use
-  std::string engine;     // "embedded", ...
-  std::string sha256;     // pinned file hash (local) or snapshot name (cloud)
-  std::string egress;     // "local" or "cloud"
+  std::string id;      // the model id clients use
+  std::string engine;  // "embedded", ...
+  std::string sha256;  // pinned file hash (local) or snapshot name (cloud)
+  std::string egress;  // "local" or "cloud"
 };
 
 class Backend {

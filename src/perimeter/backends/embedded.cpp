@@ -21,7 +21,8 @@ engine::Sampling resolve_sampling(const config::Sampling& d, const SamplingOverr
   }
   s.stop = req.stop;
   s.logit_bias = req.logit_bias;
-  if (s.temperature < 0 || s.temperature > 2) throw invalid_request("temperature: must be in [0, 2]", "temperature");
+  if (s.temperature < 0 || s.temperature > 2)
+    throw invalid_request("temperature: must be in [0, 2]", "temperature");
   if (!(s.top_p > 0 && s.top_p <= 1)) throw invalid_request("top_p: must be in (0, 1]", "top_p");
   if (s.min_p < 0 || s.min_p > 1) throw invalid_request("min_p: must be in [0, 1]", "min_p");
   if (s.top_k < 0) throw invalid_request("top_k: must be >= 0", "top_k");
@@ -44,10 +45,13 @@ EmbeddedBackend::EmbeddedBackend(const config::Model& model, std::function<void(
 }
 
 std::function<void()> EmbeddedBackend::start(const ChatRequest& request, AnswerSink sink) {
-  auto ticket = engine_->submit(request.messages, resolve_sampling(model_.sampling, request.sampling), std::move(sink));
+  auto ticket = engine_->submit(
+      request.messages, resolve_sampling(model_.sampling, request.sampling), std::move(sink));
   return [ticket] { ticket->cancel(); };
 }
 
-BackendInfo EmbeddedBackend::info() const { return {model_.id, "embedded", model_.sha256, "local"}; }
+BackendInfo EmbeddedBackend::info() const {
+  return {model_.id, "embedded", model_.sha256, "local"};
+}
 
 }  // namespace perimeter::backends

@@ -153,7 +153,8 @@ void add_input_options(CLI::App* cmd, InputArgs& a) {
   cmd->add_option("--text", a.text, "Text to analyze (default: stdin)")
       ->each([&a](const std::string&) { a.text_set = true; });
   cmd->add_option("--file", a.file, "Read the text from this file ('-' = stdin)");
-  cmd->add_option("--config", a.config, "YAML config whose `detect:` and `router:` sections set the detector and router");
+  cmd->add_option("--config", a.config,
+                  "YAML config whose `detect:` and `router:` sections set the detector and router");
 }
 
 }  // namespace

@@ -17,11 +17,16 @@ void add_demo_model_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("demo-model", "Write the deterministic random-weight demo GGUF");
   cmd->add_option("OUT", a->out, "output .gguf file")->required();
   cmd->add_option("--seed", a->seed, "weight seed")->capture_default_str();
-  cmd->add_option("--shape", a->shape, "tiny | bench")->check(CLI::IsMember({"tiny", "bench"}))->capture_default_str();
-  cmd->add_option("--vocab", a->vocab, "tokenizer GGUF to copy (default: llama.cpp's ggml-vocab-qwen2.gguf)");
+  cmd->add_option("--shape", a->shape, "tiny | bench")
+      ->check(CLI::IsMember({"tiny", "bench"}))
+      ->capture_default_str();
+  cmd->add_option("--vocab", a->vocab,
+                  "tokenizer GGUF to copy (default: llama.cpp's ggml-vocab-qwen2.gguf)");
   cmd->callback([a] {
-    const auto vocab = a->vocab.empty() ? engine::default_vocab_file() : std::filesystem::path(a->vocab);
-    const std::string sha = engine::write_demo_model(a->out, engine::demo_shape(a->shape), a->seed, vocab);
+    const auto vocab =
+        a->vocab.empty() ? engine::default_vocab_file() : std::filesystem::path(a->vocab);
+    const std::string sha =
+        engine::write_demo_model(a->out, engine::demo_shape(a->shape), a->seed, vocab);
     std::printf("%s  %s\n", sha.c_str(), a->out.c_str());
   });
 }

@@ -23,8 +23,8 @@ void show_progress(const std::string& id, float p) {
     if (pct == last) return;
     last = pct;
     const int filled = pct * 30 / 100;
-    std::fprintf(stderr, "\rloading %s [%.*s%*s] %3d%%%s", id.c_str(), filled, "##############################",
-                 30 - filled, "", pct, pct >= 100 ? "\n" : "");
+    std::fprintf(stderr, "\rloading %s [%.*s%*s] %3d%%%s", id.c_str(), filled,
+                 "##############################", 30 - filled, "", pct, pct >= 100 ? "\n" : "");
   } else if (pct / 25 != last / 25 || pct == 100) {
     last = pct;
     std::fprintf(stderr, "loading %s: %d%%\n", id.c_str(), pct);
@@ -48,15 +48,16 @@ int serve(const std::string& config_path, const std::string& listen_override) {
 
   gateway::Gateway gw(cfg);
   http::Server server(cfg.server, gw);
-  spdlog::info("perimeter listening on http://{}:{} (llama.cpp {}); loading {} model(s)", cfg.server.host,
-               server.port(), engine::llama_version(), cfg.models.size());
+  spdlog::info("perimeter listening on http://{}:{} (llama.cpp {}); loading {} model(s)",
+               cfg.server.host, server.port(), engine::llama_version(), cfg.models.size());
   int status = 0;
   std::thread loader([&] {
     try {
       gw.load_models(show_progress);
       spdlog::info("ready: serving {}", [&] {
         std::string s;
-        for (const auto& m : gw.models()) s += (s.empty() ? "" : ", ") + m.id + " (sha256 " + m.sha256.substr(0, 12) + ")";
+        for (const auto& m : gw.models())
+          s += (s.empty() ? "" : ", ") + m.id + " (sha256 " + m.sha256.substr(0, 12) + ")";
         return s;
       }());
     } catch (const std::exception& e) {

@@ -43,12 +43,12 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
   if (model.path.is_relative()) model.path = base_dir / model.path;
 
   auto sha = m.get_string("sha256");
-  if (!sha)
-    m.fail("sha256", "is required: pin the model file (sha256sum " + *path + ")");
+  if (!sha) m.fail("sha256", "is required: pin the model file (sha256sum " + *path + ")");
   if (!is_sha256_hex(*sha)) m.fail("sha256", "must be 64 lowercase hex digits");
   model.sha256 = *sha;
 
-  if (m.has("sampling")) parse_sampling(MapReader(m.child("sampling"), m.path_of("sampling")), model.sampling);
+  if (m.has("sampling"))
+    parse_sampling(MapReader(m.child("sampling"), m.path_of("sampling")), model.sampling);
   if (auto v = m.get_int("slots", 1, 64)) model.slots = static_cast<int>(*v);
   if (auto v = m.get_int("threads", 0, 256)) model.threads = static_cast<int>(*v);
   if (auto v = m.get_int("context", 16, 1 << 20)) model.context = static_cast<int>(*v);
@@ -75,7 +75,8 @@ void parse_listen(MapReader& root, Server& server) {
 }
 
 void parse_http(MapReader m, Server& server) {
-  if (auto v = m.get_int("max_body_bytes", 1024, 1ll << 32)) server.max_body_bytes = static_cast<size_t>(*v);
+  if (auto v = m.get_int("max_body_bytes", 1024, 1ll << 32))
+    server.max_body_bytes = static_cast<size_t>(*v);
   if (auto v = m.get_int("threads", 1, 256)) server.threads = static_cast<int>(*v);
   if (auto v = m.get_int("idle_timeout_s", 1, 86400)) server.idle_timeout_s = static_cast<int>(*v);
   m.reject_unknown();
@@ -101,21 +102,25 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
   MapReader models(root.child("models"), "models");
   for (const auto& id : models.keys()) {
     if (id == "auto") models.fail(id, "'auto' is reserved for routing; choose another model id");
-    cfg.models.emplace(id, parse_model(MapReader(models.child(id), models.path_of(id)), id, base_dir));
+    cfg.models.emplace(id,
+                       parse_model(MapReader(models.child(id), models.path_of(id)), id, base_dir));
   }
   if (cfg.models.empty()) root.fail("models", "must define at least one model");
 
   // Sections owned by other modules, read by their own parsers.
   try {
-    if (root.has("detect")) cfg.detect = detect::parse_detector_options(root.child("detect"), "detect");
-    if (root.has("router")) cfg.router = router::parse_router_options(root.child("router"), "router");
+    if (root.has("detect"))
+      cfg.detect = detect::parse_detector_options(root.child("detect"), "detect");
+    if (root.has("router"))
+      cfg.router = router::parse_router_options(root.child("router"), "router");
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& e) {
     throw ConfigError(e.what());
   }
   if (auto d = root.get_string("default_model")) {
-    if (!cfg.models.count(*d)) root.fail("default_model", "names no model under models: '" + *d + "'");
+    if (!cfg.models.count(*d))
+      root.fail("default_model", "names no model under models: '" + *d + "'");
     cfg.default_model = *d;
   } else {
     cfg.default_model = models.keys().front();

@@ -30,10 +30,10 @@ struct Model {
   std::filesystem::path path;
   std::string sha256;  // pinned; loading refuses any other file
   Sampling sampling;
-  int slots = 2;        // sequences decoded together
-  int threads = 0;      // 0 = number of cores
-  int context = 2048;   // tokens per slot
-  int queue = 64;       // requests waiting for a slot before 503
+  int slots = 2;       // sequences decoded together
+  int threads = 0;     // 0 = number of cores
+  int context = 2048;  // tokens per slot
+  int queue = 64;      // requests waiting for a slot before 503
 };
 
 struct Server {
@@ -51,10 +51,12 @@ struct Config {
   std::map<std::string, Model> models;
   std::string default_model;  // used when a request names "auto" or no model
   detect::DetectorOptions detect = detect::default_detector_options();  // `detect:`
-  router::RouterOptions router;                                          // `router:`
+  router::RouterOptions router;                                         // `router:`
 
   // `p` made absolute against the config file's folder.
-  std::filesystem::path resolve(const std::filesystem::path& p) const { return p.is_relative() ? base_dir / p : p; }
+  std::filesystem::path resolve(const std::filesystem::path& p) const {
+    return p.is_relative() ? base_dir / p : p;
+  }
 };
 
 // Parses and validates YAML text; relative paths resolve against `base_dir`.

@@ -19,7 +19,8 @@ namespace perimeter::engine {
 namespace {
 
 constexpr const char* kChatML =
-    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] "
+    "+ "
     "'<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
     "}}{% endif %}";
 
@@ -95,7 +96,9 @@ std::string write_demo_model(const std::filesystem::path& out, const DemoShape& 
   };
   // A separate output matrix: tied embeddings would make every token its own
   // most likely successor, and the demo model would repeat one token forever.
-  std::vector<Spec> specs = {{"token_embd.weight", E, n_vocab}, {"output_norm.weight", E, 0}, {"output.weight", E, n_vocab}};
+  std::vector<Spec> specs = {{"token_embd.weight", E, n_vocab},
+                             {"output_norm.weight", E, 0},
+                             {"output.weight", E, n_vocab}};
   for (int l = 0; l < shape.n_layer; ++l) {
     const std::string p = "blk." + std::to_string(l) + ".";
     specs.insert(specs.end(), {{p + "attn_norm.weight", E, 0},

@@ -20,9 +20,9 @@ struct EngineOptions {
   std::filesystem::path path;
   std::string sha256;  // loading is refused unless the file matches
   int slots = 2;
-  int threads = 0;     // 0 = all cores
-  int context = 2048;  // tokens per slot
-  int queue = 64;      // requests waiting beyond the busy slots
+  int threads = 0;                         // 0 = all cores
+  int context = 2048;                      // tokens per slot
+  int queue = 64;                          // requests waiting beyond the busy slots
   std::function<void(float)> on_progress;  // model load progress in [0, 1]
 };
 
@@ -50,8 +50,8 @@ class Ticket {
 
 struct EngineStats {
   int slots = 0;
-  int busy = 0;    // slots decoding now
-  int queued = 0;  // requests waiting for a slot
+  int busy = 0;            // slots decoding now
+  int queued = 0;          // requests waiting for a slot
   uint64_t completed = 0;  // answers finished (stop or length) since load
   uint64_t cancelled = 0;  // answers cancelled (client gone) since load
 };

@@ -24,11 +24,13 @@ backends::Backend& Gateway::backend_for(const std::string& model) {
   const std::string id = resolve_name(model);
   if (!config_.models.count(id))
     throw Error(404, "invalid_request_error",
-                "The model '" + model + "' does not exist. GET /v1/models lists the models this gateway serves.",
+                "The model '" + model +
+                    "' does not exist. GET /v1/models lists the models this gateway serves.",
                 "model", "model_not_found");
   if (!ready_.load())
-    throw Error(503, "server_error", "The models are still loading; retry shortly (GET /readyz reports readiness).",
-                "", "not_ready");
+    throw Error(503, "server_error",
+                "The models are still loading; retry shortly (GET /readyz reports readiness).", "",
+                "not_ready");
   return *backends_.at(id);
 }
 

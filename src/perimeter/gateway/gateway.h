@@ -23,7 +23,9 @@ class Gateway {
   explicit Gateway(config::Config config);
 
   // Intent and sensitivity of a conversation; never throws (fails closed).
-  analyze::Analysis analyze(const std::vector<Message>& messages) const { return analyzer_.analyze(messages); }
+  analyze::Analysis analyze(const std::vector<Message>& messages) const {
+    return analyzer_.analyze(messages);
+  }
 
   // The analysis as the JSON that /v1/perimeter/analyze and `perimeter analyze` print.
   nlohmann::json analysis_json(const analyze::Analysis& a) const { return analyzer_.to_json(a); }

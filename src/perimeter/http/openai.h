@@ -18,8 +18,8 @@ ChatRequest parse_chat_request(std::string_view body, bool require_model = true)
 
 // Identity of one response, shared by all its chunks.
 struct ResponseMeta {
-  std::string id;       // "chatcmpl-..."
-  long long created;    // unix seconds
+  std::string id;     // "chatcmpl-..."
+  long long created;  // unix seconds
   std::string model;
   std::string fingerprint;  // system_fingerprint
 };
@@ -28,11 +28,13 @@ struct ResponseMeta {
 std::string new_completion_id();
 
 // The non-streaming chat.completion object.
-nlohmann::json completion_json(const ResponseMeta& meta, const std::string& content, const Completion& done);
+nlohmann::json completion_json(const ResponseMeta& meta, const std::string& content,
+                               const Completion& done);
 
 // One chat.completion.chunk. `delta` is the choice delta; `finish` is null or
 // a reason; `with_usage` adds "usage": null (include_usage streams).
-nlohmann::json chunk_json(const ResponseMeta& meta, nlohmann::json delta, const char* finish, bool with_usage);
+nlohmann::json chunk_json(const ResponseMeta& meta, nlohmann::json delta, const char* finish,
+                          bool with_usage);
 
 // The final usage-only chunk of an include_usage stream ("choices": []).
 nlohmann::json usage_chunk_json(const ResponseMeta& meta, const Usage& usage);

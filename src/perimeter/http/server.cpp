@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,7 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include "http/openai.h"
 
@@ -28,7 +28,9 @@ using nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr auto kAwait = net::use_awaitable;
-auto with(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+auto with(beast::error_code& ec) {
+  return net::redirect_error(net::use_awaitable, ec);
+}
 
 // State of one answer in flight. Backends call in from their own threads;
 // every field is touched only on the connection's strand.
@@ -110,7 +112,9 @@ net::awaitable<void> stop_watching(beast::tcp_stream& stream, Exchange& ex) {
   while (ex.watching) co_await wait_for(ex);
 }
 
-std::string sse(const json& j) { return "data: " + dump(j) + "\n\n"; }
+std::string sse(const json& j) {
+  return "data: " + dump(j) + "\n\n";
+}
 
 std::string_view path_of(const Request& req) {
   std::string_view t(req.target().data(), req.target().size());
@@ -125,18 +129,21 @@ struct Server::Impl {
   net::io_context ioc;
   tcp::acceptor acceptor;
 
-  Impl(const config::Server& o, gateway::Gateway& g) : opts(o), gateway(g), ioc(o.threads), acceptor(ioc) {
+  Impl(const config::Server& o, gateway::Gateway& g)
+      : opts(o), gateway(g), ioc(o.threads), acceptor(ioc) {
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
-    if (ec || results.empty()) throw std::runtime_error("listen: cannot resolve host '" + opts.host + "': " + ec.message());
+    if (ec || results.empty())
+      throw std::runtime_error("listen: cannot resolve host '" + opts.host + "': " + ec.message());
     const tcp::endpoint ep = results.begin()->endpoint();
     acceptor.open(ep.protocol());
     acceptor.set_option(net::socket_base::reuse_address(true));
     acceptor.bind(ep, ec);
     if (ec)
-      throw std::runtime_error("listen: cannot bind " + opts.host + ":" + std::to_string(opts.port) + ": " +
-                               ec.message() + " (is another server using the port? change `listen:`)");
+      throw std::runtime_error("listen: cannot bind " + opts.host + ":" +
+                               std::to_string(opts.port) + ": " + ec.message() +
+                               " (is another server using the port? change `listen:`)");
     acceptor.listen(net::socket_base::max_listen_connections);
   }
 
@@ -162,12 +169,14 @@ struct Server::Impl {
         stream.expires_after(std::chrono::seconds(opts.idle_timeout_s));
         beast::error_code ec;
         co_await bhttp::async_read(stream, buffer, parser, with(ec));
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof ||
-            ec == net::error::connection_reset || ec == net::error::operation_aborted)
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::eof || ec == net::error::connection_reset ||
+            ec == net::error::operation_aborted)
           break;
         if (ec == bhttp::error::body_limit) {
           const Error too_large(413, "invalid_request_error",
-                                "Request body too large: the limit is " + std::to_string(opts.max_body_bytes) +
+                                "Request body too large: the limit is " +
+                                    std::to_string(opts.max_body_bytes) +
                                     " bytes (http.max_body_bytes).",
                                 "", "request_too_large");
           co_await send_error(stream, 11, false, too_large);
@@ -175,8 +184,8 @@ struct Server::Impl {
           break;
         }
         if (ec) {
-          const Error malformed(400, "invalid_request_error", "Malformed HTTP request: " + ec.message(), "",
-                                "bad_request");
+          const Error malformed(400, "invalid_request_error",
+                                "Malformed HTTP request: " + ec.message(), "", "bad_request");
           co_await send_error(stream, 11, false, malformed);
           break;
         }
@@ -199,11 +208,12 @@ struct Server::Impl {
     stream.expires_after(std::chrono::seconds(2));
     std::vector<char> sink(64 * 1024);
     size_t total = 0;
-    while (!ec && total < (256u << 20)) total += co_await stream.async_read_some(net::buffer(sink), with(ec));
+    while (!ec && total < (256u << 20))
+      total += co_await stream.async_read_some(net::buffer(sink), with(ec));
   }
 
-  net::awaitable<bool> send(beast::tcp_stream& stream, unsigned version, bool keep_alive, bhttp::status status,
-                            std::string body, Headers headers = {}) {
+  net::awaitable<bool> send(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+                            bhttp::status status, std::string body, Headers headers = {}) {
     bhttp::response<bhttp::string_body> res{status, version};
     res.set(bhttp::field::server, "perimeter");
     res.set(bhttp::field::content_type, "application/json");
@@ -216,9 +226,11 @@ struct Server::Impl {
     co_return !ec && keep_alive;
   }
 
-  net::awaitable<bool> send_error(beast::tcp_stream& stream, unsigned version, bool keep_alive, const Error& e) {
+  net::awaitable<bool> send_error(beast::tcp_stream& stream, unsigned version, bool keep_alive,
+                                  const Error& e) {
     Reply r = error_reply(e);
-    co_return co_await send(stream, version, keep_alive, r.status, std::move(r.body), std::move(r.headers));
+    co_return co_await send(stream, version, keep_alive, r.status, std::move(r.body),
+                            std::move(r.headers));
   }
 
   struct Reply {
@@ -238,10 +250,11 @@ struct Server::Impl {
   Reply simple_route(const Request& req, std::string_view path) {
     auto only = [&](bhttp::verb verb, const std::string& allow) -> std::optional<Reply> {
       if (req.method() == verb) return std::nullopt;
-      Reply r = error_reply(Error(405, "invalid_request_error",
-                                  "Method " + std::string(req.method_string()) + " is not allowed on " +
-                                      std::string(path) + "; use " + allow + ".",
-                                  "", "method_not_allowed"));
+      Reply r =
+          error_reply(Error(405, "invalid_request_error",
+                            "Method " + std::string(req.method_string()) + " is not allowed on " +
+                                std::string(path) + "; use " + allow + ".",
+                            "", "method_not_allowed"));
       r.headers.emplace_back("Allow", allow);
       return r;
     };
@@ -259,11 +272,12 @@ struct Server::Impl {
       if (auto r = only(bhttp::verb::get, "GET")) return *r;
       json data = json::array();
       for (const auto& m : gateway.models())
-        data.push_back({{"id", m.id},
-                        {"object", "model"},
-                        {"created", 0},
-                        {"owned_by", "perimeter"},
-                        {"perimeter", {{"engine", m.engine}, {"sha256", m.sha256}, {"egress", m.egress}}}});
+        data.push_back(
+            {{"id", m.id},
+             {"object", "model"},
+             {"created", 0},
+             {"owned_by", "perimeter"},
+             {"perimeter", {{"engine", m.engine}, {"sha256", m.sha256}, {"egress", m.egress}}}});
       return {bhttp::status::ok, dump({{"object", "list"}, {"data", data}}), {}};
     }
     if (path == "/healthz") {
@@ -276,12 +290,14 @@ struct Server::Impl {
       return {bhttp::status::service_unavailable, R"({"status":"loading"})", {}};
     }
     return error_reply(Error(404, "invalid_request_error",
-                             "Unknown request URL: " + std::string(req.method_string()) + " " + std::string(path) +
+                             "Unknown request URL: " + std::string(req.method_string()) + " " +
+                                 std::string(path) +
                                  ". See docs/ARCHITECTURE.md for the endpoints.",
                              "", "unknown_url"));
   }
 
-  net::awaitable<bool> dispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
+  net::awaitable<bool> dispatch(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                Request& req) {
     const std::string_view path = path_of(req);
     if (path == "/v1/chat/completions" && req.method() == bhttp::verb::post)
       co_return co_await chat(stream, buffer, req);
@@ -305,7 +321,9 @@ struct Server::Impl {
       backends::Backend& backend = gateway.backend_for(chat_req.model);
       const auto info = backend.info();
       meta = {new_completion_id(),
-              std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count(),
+              std::chrono::duration_cast<std::chrono::seconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count(),
               info.id, "fp_" + info.sha256.substr(0, 12)};
       ex->cancel = backend.start(chat_req, sink_for(ex));
     } catch (const Error& e) {
@@ -330,24 +348,29 @@ struct Server::Impl {
     co_await stop_watching(stream, *ex);
     // A client that hangs up after the whole answer was written is not "gone".
     if (ex->client_gone && !(chat_req.stream && keep_written)) {
-      spdlog::info("POST /v1/chat/completions {} client disconnected; generation cancelled", meta.id);
+      spdlog::info("POST /v1/chat/completions {} client disconnected; generation cancelled",
+                   meta.id);
       co_return false;
     }
     if (!chat_req.stream) {
-      if (ex->done->error) keep = co_await send_error(stream, v, ka, *ex->done->error);
+      if (ex->done->error)
+        keep = co_await send_error(stream, v, ka, *ex->done->error);
       else {
         Headers headers{{"X-Request-Id", meta.id}};
-        keep = co_await send(stream, v, ka, bhttp::status::ok, dump(completion_json(meta, ex->text, *ex->done)),
-                             std::move(headers));
+        keep = co_await send(stream, v, ka, bhttp::status::ok,
+                             dump(completion_json(meta, ex->text, *ex->done)), std::move(headers));
       }
     }
-    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     spdlog::info(
-        "POST /v1/chat/completions {} model={} stream={} intent={} sensitivity={} findings={} finish={} "
+        "POST /v1/chat/completions {} model={} stream={} intent={} sensitivity={} findings={} "
+        "finish={} "
         "prompt_tokens={} completion_tokens={} {:.1f}ms",
         meta.id, meta.model, chat_req.stream, router::intent_name(analysis.intent.intent),
-        detect::sensitivity_name(analysis.detected), analysis.findings.size(), finish_reason_name(ex->done->finish),
-        ex->done->usage.prompt_tokens, ex->done->usage.completion_tokens, ms);
+        detect::sensitivity_name(analysis.detected), analysis.findings.size(),
+        finish_reason_name(ex->done->finish), ex->done->usage.prompt_tokens,
+        ex->done->usage.completion_tokens, ms);
     co_return keep;
   }
 
@@ -365,7 +388,8 @@ struct Server::Impl {
     bhttp::response_serializer<bhttp::empty_body> sr{res};
     beast::error_code ec;
     co_await bhttp::async_write_header(stream, sr, with(ec));
-    std::string out = sse(chunk_json(meta, {{"role", "assistant"}, {"content", ""}}, nullptr, include_usage));
+    std::string out =
+        sse(chunk_json(meta, {{"role", "assistant"}, {"content", ""}}, nullptr, include_usage));
     for (;;) {
       if (!ex.text.empty()) {
         out += sse(chunk_json(meta, {{"content", ex.text}}, nullptr, include_usage));
@@ -376,9 +400,12 @@ struct Server::Impl {
         if (ex.done->error) {
           out += sse(ex.done->error->to_json());
         } else if (ex.done->finish == FinishReason::Cancelled) {
-          out += sse(Error(503, "server_error", "The server is shutting down; the answer was cut short.").to_json());
+          out += sse(
+              Error(503, "server_error", "The server is shutting down; the answer was cut short.")
+                  .to_json());
         } else {
-          out += sse(chunk_json(meta, json::object(), finish_reason_name(ex.done->finish), include_usage));
+          out += sse(
+              chunk_json(meta, json::object(), finish_reason_name(ex.done->finish), include_usage));
           if (include_usage) out += sse(usage_chunk_json(meta, ex.done->usage));
         }
         out += "data: [DONE]\n\n";
@@ -404,7 +431,9 @@ Server::Server(const config::Server& options, gateway::Gateway& gateway)
 
 Server::~Server() = default;
 
-uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+uint16_t Server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void Server::run() {
   net::co_spawn(impl_->ioc, impl_->accept_loop(), net::detached);
