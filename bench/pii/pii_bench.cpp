@@ -1,6 +1,7 @@
 // Detector evaluation and performance figures. Not a test: it prints.
 //   pii_bench eval [--failures]   Presidio / gitleaks / template figures
 //   pii_bench perf                throughput and latency
+//   pii_bench scan TEXT           findings for one text (min_confidence 0), for debugging
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -163,6 +164,17 @@ void perf() {
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "all";
   bool failures = argc > 2 && std::strcmp(argv[2], "--failures") == 0;
+  if (mode == "scan" && argc > 2) {
+    auto opt = detect::default_detector_options();
+    opt.min_confidence = 0;
+    auto d = detect::Detector::create(opt);
+    std::string text = argv[2];
+    for (const auto& f : d->scan({text})) {
+      std::printf("%-18s %-24s %.2f [%zu,%zu) %s\n", f.type.c_str(), f.detector.c_str(),
+                  f.confidence, f.start, f.end, text.substr(f.start, f.end - f.start).c_str());
+    }
+    return 0;
+  }
   if (mode == "eval" || mode == "all") eval(failures);
   if (mode == "perf" || mode == "all") perf();
   return 0;

@@ -185,7 +185,13 @@ GitleaksReport eval_gitleaks(const std::string& path) {
     const std::string text = row["text"];
     const std::string rule = row["rule"];
     bool hit = false;
-    for (const auto& f : det->scan({text})) hit = hit || f.category == detect::Category::SECRET;
+    std::string why;  // detector and value of each SECRET finding, for --failures
+    for (const auto& f : det->scan({text})) {
+      if (f.category != detect::Category::SECRET) continue;
+      hit = true;
+      why += " [" + f.detector + ": " +
+             text.substr(f.start, std::min<size_t>(f.end - f.start, 60)) + "]";
+    }
     Counts& c = rep.per_rule[rule];
     ++c.cases;
     if (row["positive"].get<bool>()) {
@@ -206,7 +212,7 @@ GitleaksReport eval_gitleaks(const std::string& path) {
       if (hit) {
         ++rep.flagged;
         ++c.fp;
-        rep.false_flags.push_back(rule + " | " + text.substr(0, 200));
+        rep.false_flags.push_back(rule + " | " + text.substr(0, 200) + " ->" + why);
       } else {
         ++c.passed;
       }

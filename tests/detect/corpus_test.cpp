@@ -32,6 +32,8 @@ TEST(Corpus, GitleaksCases) {
   auto r = eval_gitleaks(dir + "/gitleaks_cases.jsonl");
   EXPECT_GE(r.recall(), GITLEAKS_RECALL_FLOOR);
   EXPECT_LE(r.flag_rate(), GITLEAKS_FLAG_CEILING);
+  // Negatives that do not carry another rule's valid credential.
+  EXPECT_LE(r.strict_flag_rate(), GITLEAKS_STRICT_FLAG_CEILING);
 }
 
 TEST(Corpus, TemplateSentences) {

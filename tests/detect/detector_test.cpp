@@ -80,6 +80,53 @@ TEST(Detector, Secrets) {
   EXPECT_TRUE(has(pem, "SECRET", pem));
 }
 
+// Negatives a secret scanner must stay quiet on, each next to a positive
+// control of the same shape (so the test fails if either side breaks).
+TEST(Detector, SecretFalsePositiveGuards) {
+  // Hand-typed alphabet runs are documentation fillers.
+  EXPECT_TRUE(has("api_key = \"Qx7-kqmbnrpzstu-93\"", "SECRET"));
+  EXPECT_FALSE(has("api_key = \"Qx7-klmnopqrstu-93\"", "SECRET"));
+  EXPECT_FALSE(has("client_secret = \"Zt0123456789qX\"", "SECRET"));
+  // A value carrying a provider prefix is judged by that provider's rule only.
+  EXPECT_FALSE(has("\"auth_token\": \"xoxp-1234567890\"", "SECRET"));
+  EXPECT_FALSE(has("GH_TOKEN=ghp_9kQ2xL7mN4pR8sT1vW6yZ3", "SECRET"));  // too short for ghp_
+  // Keys naming a provider with one token shape: the value must have it.
+  std::string tg_tail = "A" + std::string("x9fK2mQ7pL0vR8sT3wY6zB1nC5dE4gH2jk");  // 'A' + 34
+  EXPECT_TRUE(has("telegram_bot_token = \"47110815:" + tg_tail + "\"", "SECRET"));
+  EXPECT_FALSE(has("telegram_bot_token = \"4711:" + tg_tail + "\"", "SECRET"));
+  EXPECT_FALSE(has("telegram_bot_token = \"47110815:" + tg_tail + "zz\"", "SECRET"));
+  EXPECT_TRUE(has("meraki_api_key: 9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c", "SECRET"));
+  EXPECT_FALSE(has("meraki_api_key: 9f8e7d6c5b4a39281706F5e4d3c2b1a09f8e7d6c", "SECRET"));
+  // Azure client secrets are 37-40 characters, not a slice of a longer run.
+  std::string azure =
+      "Xk2"
+      "8Q~"
+      "rcBcYjzzOhg1Hnn76Wm3jGgakZiZ.8vMgR";
+  EXPECT_TRUE(has("AZURE_CLIENT_SECRET=" + azure, "SECRET", azure));
+  EXPECT_FALSE(has("Identity=\"USK@aZ0,4~q" + azure.substr(3) + "~yk0,AQACAAE/x\"", "SECRET"));
+  // Slack tokens cut off before their secret part are templates.
+  EXPECT_TRUE(has("xoxb-4817263594206-9381726354019-Kp3mZq8WtX2vNc7Lr5sYh1Jd", "SECRET"));
+  EXPECT_FALSE(has("xoxp-481726359420-938172635401-938172635402-####################", "SECRET"));
+  // Sentry org tokens end in exactly 43 characters of base64 secret.
+  std::string sentry_head =
+      "sntrys_eyJpYXQiOjE3MDAwMDAwMDAsInVybCI6Imh0dHBzOi8vc2VudHJ5LmlvIiwib3JnIjoiYWNtZSJ9_";
+  std::string sentry_secret = "Qm9vTjJ3Zk1hc1R6cFh2WjNrTHFyN1BzV1lOOGJDdEw";  // 43
+  EXPECT_TRUE(has("SENTRY_AUTH_TOKEN=" + sentry_head + sentry_secret, "SECRET"));
+  EXPECT_FALSE(has("SENTRY_AUTH_TOKEN=" + sentry_head + sentry_secret + "x", "SECRET"));
+  // Anthropic keys end in "AA".
+  std::string ant =
+      "sk-ant-api03-" + std::string("Zq8Wm2Xr5Tn1Lp7Kv3Bs9Hd4Fg6Jc0Qa") +
+      "Rt5Yu8Io2Pw4Es7Dz1Xc3Vb6Nm9Lk0Jh5Gf2Ds8Aq4We7Rt1Yu3Io6Pz9Xc2Vb5Nm8Lk1Jh4Gf7Ds0Aq";
+  EXPECT_TRUE(has(ant + "AA", "SECRET"));
+  EXPECT_FALSE(has(ant + "BB", "SECRET"));
+  // SOPS-encrypted values are ciphertext.
+  EXPECT_FALSE(has(
+      "password: ENC[AES256_GCM,data:W3PiZ6lD,iv:2qF98Zkchg=,tag:FzoL+CZHk==,type:str]", "SECRET"));
+  // An escaped newline in an embedded config string ends the value.
+  EXPECT_TRUE(has("{\"cfg\": \"DB_PASSWORD=q8Zr3kP0xVb7Lm2NwT5y\\nDEBUG=true\"}", "SECRET",
+                  "q8Zr3kP0xVb7Lm2NwT5y"));
+}
+
 TEST(Detector, Code) {
   std::string fenced = "Why does this fail?\n```\nint x = 1;\n```\nthanks";
   EXPECT_TRUE(has(fenced, "CODE"));

@@ -17,6 +17,21 @@ bool token_char(unsigned char c) {
   return std::isalnum(c) || c == '_' || c == '-';
 }
 
+// Alphabet or digit runs typed by hand ("klmnopqrstuvwx", "0123456789"):
+// eight ascending letters or ten ascending digits in a row. A random token
+// holds such a run with odds below 1e-9; documentation fillers nearly always do.
+bool sequential_filler(std::string_view v) {
+  size_t run = 1;
+  for (size_t i = 1; i < v.size(); ++i) {
+    unsigned char a = static_cast<unsigned char>(v[i - 1]), b = static_cast<unsigned char>(v[i]);
+    bool letters = std::isalpha(a) && std::isalpha(b) && std::tolower(b) == std::tolower(a) + 1;
+    bool digits = std::isdigit(a) && std::isdigit(b) && b == a + 1;
+    run = letters || digits ? run + 1 : 1;
+    if ((letters && run >= 8) || (digits && run >= 10)) return true;
+  }
+  return false;
+}
+
 // Documentation placeholders and variable references, never credentials.
 bool placeholder(std::string_view v) {
   std::string l(v);
@@ -31,7 +46,7 @@ bool placeholder(std::string_view v) {
   for (const char* s : kStop) {
     if (l.find(s) != std::string::npos) return true;
   }
-  return false;
+  return sequential_filler(v);
 }
 
 // Low-variety values (XXXX..., 0000..., abcabc) fail; random tokens pass.
@@ -95,6 +110,8 @@ bool benign_value(std::string_view v) {
       if (l.find(p) != std::string::npos) return true;
     }
   }
+  // SOPS / Ansible-style encrypted envelopes: ciphertext, not a secret.
+  if (v.substr(0, 4) == "ENC[") return true;
   char f = v.front(), b = v.back();
   if (f == '$' || f == '%' || f == '{' || f == '[' || f == '@' || f == '#' || b == '%' ||
       b == '}') {
@@ -131,6 +148,55 @@ bool benign_value(std::string_view v) {
   bool tld = segs.size() >= 3 && last.size() >= 2 && last.size() <= 6;
   for (char c : last) tld = tld && std::isalpha(static_cast<unsigned char>(c));
   return tld;
+}
+
+// Values that begin with a provider's token prefix are that provider rule's
+// business: if its format check rejected them (`xoxp-1234567890`, a hex
+// token with a `g` in it) they are mangled or made up, and the generic rule
+// must not report them anyway.
+bool provider_prefixed(std::string_view v) {
+  static const char* kPrefixes[] = {"xoxa-", "xoxb-",   "xoxp-",   "xoxo-", "xoxs-",       "xoxr-",
+                                    "xoxe-", "xapp-",   "ghp_",    "gho_",  "ghu_",        "ghs_",
+                                    "ghr_",  "glpat-",  "sk-ant-", "npm_",  "github_pat_", "pypi-",
+                                    "dapi",  "sntrys_", "sntryu_", "AIza",  "hf_"};
+  for (const char* p : kPrefixes) {
+    if (v.substr(0, std::strlen(p)) == p) return true;
+  }
+  return false;
+}
+
+bool all_of_class(std::string_view v, int (*pred)(int)) {
+  for (char c : v) {
+    if (!pred(static_cast<unsigned char>(c))) return false;
+  }
+  return !v.empty();
+}
+
+int lower_hex(int c) {
+  return std::isdigit(c) || (c >= 'a' && c <= 'f');
+}
+int token_class(int c) {
+  return std::isalnum(c) || c == '_' || c == '-';
+}
+
+// A key that names a provider whose tokens have one documented shape: the
+// value must have that shape, or it is not that provider's token (a test
+// value, a truncated paste, another field). Returns false to reject.
+bool provider_shape_ok(const std::string& key, std::string_view v) {
+  bool token_key = key.find("token") != std::string::npos || key.find("key") != std::string::npos;
+  if (!token_key) return true;
+  if (key.find("telegram") != std::string::npos) {
+    // Bot token: bot id (5-16 digits), ':', 'A' and 34 more characters.
+    size_t colon = v.find(':');
+    if (colon == std::string_view::npos || colon < 5 || colon > 16) return false;
+    if (!all_of_class(v.substr(0, colon), [](int c) { return std::isdigit(c); })) return false;
+    std::string_view rest = v.substr(colon + 1);
+    return rest.size() == 35 && rest[0] == 'A' && all_of_class(rest, token_class);
+  }
+  if (key.find("meraki") != std::string::npos) {
+    return v.size() == 40 && all_of_class(v, lower_hex);  // Meraki API keys: 40 lowercase hex
+  }
+  return true;
 }
 
 // `key = "value"` in any common syntax: the rule matches the key word; this
@@ -223,13 +289,16 @@ bool assignment_check(std::string_view t, Hit& h) {
                    c == '<' || c == '>' || c == '}' || c == ']')) {
         break;
       }
+      // An escaped line break inside a quoted config string ends an unquoted value.
+      if (!quote && c == '\\' && i + 1 < limit && (t[i + 1] == 'n' || t[i + 1] == 'r')) break;
       ++i;
     }
     ve = i;
   }
   std::string_view v = t.substr(vs, ve - vs);
   if (v.size() < 10 || v.size() > 1000) return false;
-  if (placeholder(v) || benign_value(v)) return false;
+  if (placeholder(v) || benign_value(v) || provider_prefixed(v)) return false;
+  if (!provider_shape_ok(key, v)) return false;
   bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
   for (unsigned char c : v) {
     if (std::isdigit(c))
@@ -314,7 +383,27 @@ std::vector<Rule> secret_rules() {
   r.push_back(tok("gcp_api_key", R"(\bAIza[\w\-]{35}\b)", 3.5));
   r.push_back(Rule{
       "gcp_service_account", "SECRET", R"("type"\s*:\s*"service_account")", 0, 0.8, nullptr, {}});
-  r.push_back(tok("azure_ad_client_secret", R"([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34})"));
+  r.push_back(Rule{"azure_ad_client_secret",
+                   "SECRET",
+                   R"([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.\-]{31,34})",
+                   0,
+                   0.95,
+                   [](std::string_view t, Hit& h) {
+                     // The secret is 37-40 characters: inside a longer run of the
+                     // same alphabet (a Freenet key, a signed URL) it is not one.
+                     auto in_set = [](unsigned char c) {
+                       return std::isalnum(c) || c == '_' || c == '~' || c == '.' || c == '-';
+                     };
+                     if (h.start > 0 && in_set(static_cast<unsigned char>(t[h.start - 1])))
+                       return false;
+                     size_t e = h.end;
+                     while (e < t.size() && in_set(static_cast<unsigned char>(t[e]))) ++e;
+                     while (e > h.end && t[e - 1] == '.') --e;  // sentence end
+                     if (e - h.start > 40) return false;
+                     h.end = e;
+                     return token_check(3.0)(t, h);
+                   },
+                   {}});
   r.push_back(tok("alibaba_access_key", R"(\bLTAI[a-zA-Z0-9]{20}\b)"));
   r.push_back(tok("digitalocean_token", R"(\bdo[opr]_v1_[a-f0-9]{64}\b)"));
   r.push_back(tok("databricks_token", R"(\bdapi[a-f0-9]{32}(?:-\d)?\b)"));
@@ -373,10 +462,23 @@ std::vector<Rule> secret_rules() {
       "onepassword_key",
       R"(\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b|\bops_eyJ[A-Za-z0-9+/]{250,}={0,3})"));
   // ---- communication and SaaS ---------------------------------------------------------
-  r.push_back(tok(
+  r.push_back(Rule{
       "slack_token",
-      R"(\bxox[abposr]-(?:\d-)?\d{6,}-[A-Za-z0-9\-]{8,}|\bxoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,})",
-      2.5, HS_FLAG_CASELESS));
+      "SECRET",
+      R"(\bxox[abposre]-(?:\d-)?\d{6,}-[A-Za-z0-9\-]{8,}|\bxox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}\b|\bxoxe(?:\.xox[bp])?-\d-[A-Za-z0-9]{100,})",
+      HS_FLAG_CASELESS,
+      0.95,
+      [](std::string_view t, Hit& h) {
+        // The secret part is the last dash-separated segment; a token cut off
+        // before it (`xoxp-1-2-3-####`) or ending in a bare number is a template.
+        std::string_view v = t.substr(h.start, h.end - h.start);
+        size_t dash = v.rfind('-');
+        std::string_view last = v.substr(dash + 1);
+        if (last.size() < 6 || all_of_class(last, [](int c) { return std::isdigit(c); }))
+          return false;
+        return token_check(2.5)(t, h);
+      },
+      {}});
   r.push_back(
       tok("slack_app_token", R"(\bxapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+\b)", 2.5, HS_FLAG_CASELESS));
   r.push_back(tok("slack_webhook",
@@ -388,7 +490,18 @@ std::vector<Rule> secret_rules() {
       2.5, HS_FLAG_CASELESS));
   r.push_back(
       tok("discord_webhook", R"(discord(?:app)?\.com/api/webhooks/\d{17,20}/[\w\-]{60,70})"));
-  r.push_back(tok("telegram_bot_token", R"(\b\d{5,16}:A[\w\-]{34}\b)", 3.0));
+  r.push_back(Rule{"telegram_bot_token",
+                   "SECRET",
+                   R"(\b\d{5,16}:A[\w\-]{34}\b)",
+                   0,
+                   0.95,
+                   [](std::string_view t, Hit& h) {
+                     // `\b` lets a longer run continue with '-': then it is not a token.
+                     if (h.end < t.size() && token_char(static_cast<unsigned char>(t[h.end])))
+                       return false;
+                     return token_check(3.0)(t, h);
+                   },
+                   {}});
   r.push_back(tok("twilio_key", R"(\bSK[0-9a-fA-F]{32}\b)"));
   r.push_back(tok("sendgrid_key", R"(\bSG\.[\w\-=.]{20,100})"));
   r.push_back(
@@ -405,7 +518,21 @@ std::vector<Rule> secret_rules() {
   r.push_back(tok("shopify_token", R"(\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b)"));
   r.push_back(tok("shippo_token", R"(\bshippo_(?:live|test)_[a-fA-F0-9]{40}\b)"));
   r.push_back(tok("settlemint_token", R"(\bsm_(?:aat|pat|sat)_[a-zA-Z0-9]{16}\b)"));
-  r.push_back(tok("sentry_token", R"(\bsntrys_eyJ[\w=+/]{50,}|\bsntryu_[a-f0-9]{64}\b)"));
+  // Org tokens: sntrys_ + base64 JSON payload + '_' + 32 random bytes in
+  // unpadded base64 (43 characters), per Sentry's token generator.
+  r.push_back(Rule{"sentry_token",
+                   "SECRET",
+                   R"(\bsntrys_eyJ[A-Za-z0-9+/=]{30,}_[A-Za-z0-9+/]{43}|\bsntryu_[a-f0-9]{64}\b)",
+                   0,
+                   0.95,
+                   [](std::string_view t, Hit& h) {
+                     if (h.end < t.size()) {
+                       unsigned char c = static_cast<unsigned char>(t[h.end]);
+                       if (std::isalnum(c) || c == '+' || c == '/') return false;
+                     }
+                     return token_check(3.0)(t, h);
+                   },
+                   {}});
   r.push_back(tok(
       "grafana_token",
       R"(\beyJrIjoi[A-Za-z0-9]{70,}={0,2}|\bglc_[A-Za-z0-9+/]{32,}={0,2}|\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b)"));
@@ -431,7 +558,18 @@ std::vector<Rule> secret_rules() {
   r.push_back(tok(
       "openai_key",
       R"(\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}|\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b)"));
-  r.push_back(tok("anthropic_key", R"(\bsk-ant-(?:api|admin)\d\d-[\w\-]{80,})"));
+  // Anthropic keys end in "AA" (the padding of their encoding).
+  r.push_back(Rule{"anthropic_key",
+                   "SECRET",
+                   R"(\bsk-ant-(?:api|admin)\d\d-[\w\-]{80,})",
+                   0,
+                   0.95,
+                   [](std::string_view t, Hit& h) {
+                     // The match runs to the end of the token (longest match).
+                     if (t.substr(h.end - 2, 2) != "AA") return false;
+                     return token_check(3.0)(t, h);
+                   },
+                   {}});
   r.push_back(tok("stripe_key", R"(\b(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,99}\b)"));
   // ---- structural -------------------------------------------------------------------------
   r.push_back(Rule{"private_key",
