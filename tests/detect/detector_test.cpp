@@ -4,6 +4,7 @@
 
 #include <string>
 #include <thread>
+#include <tuple>
 
 namespace perimeter::detect {
 namespace {
@@ -125,6 +126,41 @@ TEST(Detector, SecretFalsePositiveGuards) {
   // An escaped newline in an embedded config string ends the value.
   EXPECT_TRUE(has("{\"cfg\": \"DB_PASSWORD=q8Zr3kP0xVb7Lm2NwT5y\\nDEBUG=true\"}", "SECRET",
                   "q8Zr3kP0xVb7Lm2NwT5y"));
+}
+
+// Phone numbers in international, "00" and trunk-prefixed national form are
+// validated by country; the direct path must agree with libphonenumber.
+TEST(Detector, PhoneForms) {
+  EXPECT_TRUE(has("reach me on +44 20 7946 0321 today", "PHONE_NUMBER", "+44 20 7946 0321"));
+  EXPECT_TRUE(has("reach me on 0044 20 7946 0321 today", "PHONE_NUMBER", "0044 20 7946 0321"));
+  EXPECT_TRUE(has("reach me on 020 7946 0321 today", "PHONE_NUMBER", "020 7946 0321"));
+  EXPECT_TRUE(has("ruf mich an: +49 30 901820", "PHONE_NUMBER", "+49 30 901820"));
+  // Italian numbers keep their leading zero (handled by the Parse fallback).
+  EXPECT_TRUE(has("chiamami al +39 06 6982 1234", "PHONE_NUMBER", "+39 06 6982 1234"));
+  // No country code starts with 0, and +44 has no 11-digit national numbers.
+  EXPECT_FALSE(has("reach me on +0 5151 543675 today", "PHONE_NUMBER"));
+  EXPECT_FALSE(has("reach me on +44 20 7946 03219 today", "PHONE_NUMBER"));
+}
+
+// Findings come back sorted by (message, start, end) without a final sort,
+// overlaps resolved per message.
+TEST(Detector, FindingsSortedAcrossMessages) {
+  std::vector<std::string> msgs = {
+      "mail bob@example.org, card 4111 1111 1111 1111, call (415) 555-0132",
+      "",
+      "AKIAQ3EGRUVW5XKZ7M2P then jane.doe@example.org and 10.1.2.3",
+  };
+  auto f = detector().scan({msgs[0], msgs[1], msgs[2]});
+  ASSERT_GE(f.size(), 6u);
+  for (size_t i = 1; i < f.size(); ++i) {
+    auto key = [](const Finding& x) { return std::make_tuple(x.message, x.start, x.end); };
+    EXPECT_LE(key(f[i - 1]), key(f[i])) << "finding " << i << " out of order";
+    if (f[i - 1].message == f[i].message && f[i - 1].category != Category::CODE &&
+        f[i].category != Category::CODE)
+      EXPECT_LE(f[i - 1].end, f[i].start) << "overlap left after resolution";
+  }
+  EXPECT_EQ(f.front().message, 0);
+  EXPECT_EQ(f.back().message, 2);
 }
 
 TEST(Detector, Code) {

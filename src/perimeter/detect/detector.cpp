@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <tuple>
@@ -190,14 +192,10 @@ class DetectorImpl final : public Detector {
         if (s) d->release(s);
       }
     } release{this, scratch};
+    // Each message's findings come out sorted by (start, end, type) and
+    // messages are scanned in order, so `out` is sorted without a final sort.
     for (size_t m = 0; m < messages.size(); ++m)
       scan_one(messages[m], static_cast<int>(m), scratch, out);
-    std::sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-      if (a.message != b.message) return a.message < b.message;
-      if (a.start != b.start) return a.start < b.start;
-      if (a.end != b.end) return a.end < b.end;
-      return a.type < b.type;
-    });
     return out;
   }
 
@@ -261,6 +259,7 @@ class DetectorImpl final : public Detector {
   void scan_one(std::string_view text, int msg, hs_scratch_t* scratch,
                 std::vector<Finding>& out) const {
     std::vector<Finding> found;
+    found.reserve(16);
     auto add = [&](const internal::Hit& h, const std::string& entity, const std::string& detector) {
       Finding f;
       f.type = entity;
@@ -278,6 +277,7 @@ class DetectorImpl final : public Detector {
       st.last.assign(rules_.size(), -1);
       hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
               0, scratch, on_match, &st);
+      found.reserve(st.raw.size() + 16);
       std::vector<internal::Hit> extra;
       for (const Raw& r : st.raw) {
         const internal::Rule& rule = rules_[r.rule];
@@ -325,29 +325,41 @@ class DetectorImpl final : public Detector {
                               return a.start == b.start && a.end == b.end && a.type == b.type;
                             }),
                 found.end());
-    // Filters: enabled set, thresholds, allow-lists.
-    std::vector<Finding> kept;
-    for (Finding& f : found) {
-      if (!wanted(f.type) || f.confidence < threshold(f.type)) continue;
-      std::string_view value = text.substr(f.start, f.end - f.start);
-      if (!opt_.allow_values.empty() && opt_.allow_values.count(lower(value))) continue;
-      if (!opt_.allow_domains.empty() && (f.type == "EMAIL_ADDRESS" || f.type == "URL") &&
-          domain_allowed(host_of(f.type, value), opt_.allow_domains)) {
-        continue;
-      }
-      kept.push_back(std::move(f));
+    // Filters: enabled set, thresholds, allow-lists. In place: findings are
+    // never copied, and `found` keeps its (start, end, type) order.
+    found.erase(
+        std::remove_if(found.begin(), found.end(),
+                       [&](const Finding& f) {
+                         if (!wanted(f.type) || f.confidence < threshold(f.type)) return true;
+                         std::string_view value = text.substr(f.start, f.end - f.start);
+                         if (!opt_.allow_values.empty() && opt_.allow_values.count(lower(value)))
+                           return true;
+                         return !opt_.allow_domains.empty() &&
+                                (f.type == "EMAIL_ADDRESS" || f.type == "URL") &&
+                                domain_allowed(host_of(f.type, value), opt_.allow_domains);
+                       }),
+        found.end());
+    if (opt_.resolve_overlaps) resolve(found);
+    if (out.empty()) {
+      out = std::move(found);
+    } else {
+      out.insert(out.end(), std::make_move_iterator(found.begin()),
+                 std::make_move_iterator(found.end()));
     }
-    if (opt_.resolve_overlaps) kept = resolve(std::move(kept));
-    for (auto& f : kept) out.push_back(std::move(f));
   }
 
   // Best finding per span: higher confidence, then longer, wins. CODE spans
   // are containers and never suppress what is inside them (a key in code is
-  // still a key).
-  static std::vector<Finding> resolve(std::vector<Finding> v) {
-    std::vector<Finding> code, rest;
-    for (auto& f : v) (f.category == Category::CODE ? code : rest).push_back(std::move(f));
-    std::sort(rest.begin(), rest.end(), [](const Finding& a, const Finding& b) {
+  // still a key). Decides on indices, then compacts `v` in place, so its
+  // order is kept and no finding is copied.
+  static void resolve(std::vector<Finding>& v) {
+    std::vector<uint32_t> order;
+    order.reserve(v.size());
+    for (uint32_t i = 0; i < v.size(); ++i) {
+      if (v[i].category != Category::CODE) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+      const Finding &a = v[x], &b = v[y];
       if (a.confidence != b.confidence) return a.confidence > b.confidence;
       if (a.end - a.start != b.end - b.start) return a.end - a.start > b.end - b.start;
       return a.start < b.start;
@@ -355,9 +367,11 @@ class DetectorImpl final : public Detector {
     // Kept spans are disjoint, so ordered by start they are also ordered by
     // end: a candidate overlaps a kept span iff it overlaps its neighbour
     // (the last one starting before its end). O(n log n) for dense text.
-    std::vector<Finding> kept;
+    std::vector<char> keep(v.size(), 0);
+    for (size_t i = 0; i < v.size(); ++i) keep[i] = v[i].category == Category::CODE;
     std::map<size_t, size_t> spans;  // start -> end of kept findings
-    for (auto& f : rest) {
+    for (uint32_t i : order) {
+      const Finding& f = v[i];
       auto it = spans.lower_bound(f.end);
       bool overlaps = false;
       if (it != spans.begin()) {
@@ -366,11 +380,16 @@ class DetectorImpl final : public Detector {
       }
       if (!overlaps) {
         spans.emplace(f.start, f.end);
-        kept.push_back(std::move(f));
+        keep[i] = 1;
       }
     }
-    for (auto& c : code) kept.push_back(std::move(c));
-    return kept;
+    size_t w = 0;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!keep[i]) continue;
+      if (w != i) v[w] = std::move(v[i]);
+      ++w;
+    }
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(w), v.end());
   }
 
   DetectorOptions opt_;
