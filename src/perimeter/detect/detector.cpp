@@ -414,11 +414,18 @@ bool has_context(std::string_view text, size_t start, size_t end,
                  const std::vector<std::string>& words) {
   size_t a = start > 64 ? start - 64 : 0;
   size_t b = std::min(text.size(), end + 24);
-  std::string before = lower(text.substr(a, start - a));
-  std::string after = lower(text.substr(end, b - end));
-  auto found_in = [](const std::string& hay, const std::string& w) {
+  // Lower-cased copies of the two windows on the stack: no allocation per candidate.
+  char before_buf[64], after_buf[24];
+  auto lower_into = [](std::string_view src, char* dst) {
+    for (size_t i = 0; i < src.size(); ++i)
+      dst[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(src[i])));
+    return std::string_view(dst, src.size());
+  };
+  std::string_view before = lower_into(text.substr(a, start - a), before_buf);
+  std::string_view after = lower_into(text.substr(end, b - end), after_buf);
+  auto found_in = [](std::string_view hay, const std::string& w) {
     size_t pos = 0;
-    while ((pos = hay.find(w, pos)) != std::string::npos) {
+    while ((pos = hay.find(w, pos)) != std::string_view::npos) {
       if (w.size() > 3) return true;
       bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(hay[pos - 1]));
       size_t e = pos + w.size();
