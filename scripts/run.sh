@@ -11,5 +11,9 @@ if [ ! -f "$ROOT/models/demo.gguf" ]; then
   "$BIN" demo-model "$ROOT/models/demo.gguf" --seed 1 --shape tiny
 fi
 args=("$@")
-[[ " ${args[*]-} " == *" -c "* || " ${args[*]-} " == *" --config"* ]] || args=(-c "$ROOT/examples/demo.yaml" "${args[@]}")
+if [[ " ${args[*]-} " != *" -c "* && " ${args[*]-} " != *" --config"* ]]; then
+  args=(-c "$ROOT/examples/demo.yaml" "${args[@]}")
+  # The demo config's audit log is signed with this key (see docs/audit.md).
+  [ -f "$ROOT/var/keys/audit.pem" ] || "$BIN" audit keygen --out "$ROOT/var/keys/audit.pem"
+fi
 exec "$BIN" serve "${args[@]}"

@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "support/demo.h"
 #include "support/http_client.h"
+#include "support/running.h"
 
 namespace perimeter::http {
 namespace {
@@ -22,40 +23,9 @@ namespace {
 using nlohmann::json;
 using testing::http_request;
 using testing::post_chat;
+using testing::Running;
 using testing::sse_content;
 using testing::sse_payloads;
-
-// A running gateway + server; stopped on destruction.
-class Running {
- public:
-  explicit Running(config::Config cfg) : gateway_(cfg) {
-    gateway_.load_models(nullptr);
-    server_ = std::make_unique<Server>(cfg.server, gateway_);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~Running() {
-    server_->stop();
-    thread_.join();
-  }
-  uint16_t port() const { return server_->port(); }
-  engine::EngineStats stats() {
-    return dynamic_cast<backends::EmbeddedBackend&>(gateway_.backend_for("demo")).stats();
-  }
-  // Waits (bounded) until no slot is busy; true if that happened.
-  bool wait_idle() {
-    for (int i = 0; i < 600; ++i) {
-      auto s = stats();
-      if (s.busy == 0 && s.queued == 0) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-  }
-
- private:
-  gateway::Gateway gateway_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-};
 
 json chat(const std::string& text, uint32_t seed, int max_tokens, bool stream = false) {
   json j = {{"model", "demo"},

@@ -85,6 +85,20 @@ AuditOptions parse_audit_options(const YAML::Node& node, const std::string& key_
   return o;
 }
 
+void resolve_paths(AuditOptions& o, const std::filesystem::path& base_dir) {
+  auto abs = [&](const std::string& p) {
+    std::filesystem::path f(p);
+    return f.is_relative() ? (base_dir / f).lexically_normal().string() : p;
+  };
+  if (o.store.rfind("sqlite:", 0) == 0) {
+    std::string path = o.store.substr(7);
+    if (path.rfind("//", 0) == 0) path = path.substr(2);
+    o.store = "sqlite:" + abs(path);
+  }
+  o.signing_key = abs(o.signing_key);
+  o.public_key = abs(o.public_key);
+}
+
 // ---- the log -------------------------------------------------------------------
 
 struct AuditLog::Waiter {

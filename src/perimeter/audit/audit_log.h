@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,10 @@ struct AuditOptions {
 // Reads the `audit:` mapping found at `key_path`. Throws std::runtime_error
 // "<key_path>.<key>: <rule>" for a bad value, a missing signing_key or an unknown key.
 AuditOptions parse_audit_options(const YAML::Node& node, const std::string& key_path);
+
+// Makes a relative sqlite store path and key paths absolute against `base_dir`
+// (the config file's folder), so a config means the same files from any cwd.
+void resolve_paths(AuditOptions& options, const std::filesystem::path& base_dir);
 
 // Where an appended record landed in its chain.
 struct Receipt {

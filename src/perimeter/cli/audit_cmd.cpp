@@ -57,6 +57,8 @@ void resolve(Common& c, bool need_keys) {
     YAML::Node root = load_config(c.config);
     if (root["audit"]) {
       audit::AuditOptions o = audit::parse_audit_options(root["audit"], "audit");
+      // Paths in a config are relative to its folder, as `perimeter serve` reads them.
+      audit::resolve_paths(o, std::filesystem::path(c.config).parent_path());
       if (c.store.empty()) c.store = o.store;
       if (c.public_keys.empty()) c.public_keys.push_back(o.public_key);
     }

@@ -47,6 +47,9 @@ int serve(const std::string& config_path, const std::string& listen_override) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
 
   gateway::Gateway gw(cfg);
+  if (auto* log = gw.audit_log())
+    spdlog::info("audit log: {} chain '{}'{}", cfg.audit->store, log->chain(),
+                 cfg.audit->store_text ? " (store_text: prompts and answers are kept)" : "");
   http::Server server(cfg.server, gw);
   spdlog::info("perimeter listening on http://{}:{} (llama.cpp {}); loading {} model(s)",
                cfg.server.host, server.port(), engine::llama_version(), cfg.models.size());
@@ -77,6 +80,7 @@ int serve(const std::string& config_path, const std::string& listen_override) {
   // Wake the signal thread if the server stopped for another reason.
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
+  gw.close();  // the closing signed checkpoint: a clean shutdown is visible in the chain
   return status;
 }
 

@@ -53,6 +53,13 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
   if (auto v = m.get_int("threads", 0, 256)) model.threads = static_cast<int>(*v);
   if (auto v = m.get_int("context", 16, 1 << 20)) model.context = static_cast<int>(*v);
   if (auto v = m.get_int("queue", 0, 1 << 20)) model.queue = static_cast<int>(*v);
+  if (m.has("price")) {
+    try {
+      model.price = ledger::parse_price(m.child("price"), m.path_of("price"));
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(e.what());
+    }
+  }
   m.reject_unknown();
   return model;
 }
@@ -113,6 +120,12 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
       cfg.detect = detect::parse_detector_options(root.child("detect"), "detect");
     if (root.has("router"))
       cfg.router = router::parse_router_options(root.child("router"), "router");
+    if (root.has("audit")) {
+      cfg.audit = audit::parse_audit_options(root.child("audit"), "audit");
+      audit::resolve_paths(*cfg.audit, base_dir);
+    }
+    if (root.has("ledger"))
+      cfg.ledger = ledger::parse_ledger_options(root.child("ledger"), "ledger");
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& e) {
@@ -125,6 +138,8 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
   } else {
     cfg.default_model = models.keys().front();
   }
+  for (const auto& [id, model] : cfg.models)
+    if (model.price) cfg.ledger.prices.set(id, *model.price);
   root.reject_unknown();
   return cfg;
 }

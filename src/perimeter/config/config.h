@@ -8,8 +8,10 @@
 #include <optional>
 #include <string>
 
+#include "audit/audit_log.h"
 #include "config/yaml_reader.h"
 #include "detect/detector.h"
+#include "ledger/ledger.h"
 #include "router/router.h"
 
 namespace perimeter::config {
@@ -30,10 +32,11 @@ struct Model {
   std::filesystem::path path;
   std::string sha256;  // pinned; loading refuses any other file
   Sampling sampling;
-  int slots = 2;       // sequences decoded together
-  int threads = 0;     // 0 = number of cores
-  int context = 2048;  // tokens per slot
-  int queue = 64;      // requests waiting for a slot before 503
+  int slots = 2;                       // sequences decoded together
+  int threads = 0;                     // 0 = number of cores
+  int context = 2048;                  // tokens per slot
+  int queue = 64;                      // requests waiting for a slot before 503
+  std::optional<ledger::Price> price;  // `price:`; also entered in Config::ledger.prices
 };
 
 struct Server {
@@ -52,6 +55,8 @@ struct Config {
   std::string default_model;  // used when a request names "auto" or no model
   detect::DetectorOptions detect = detect::default_detector_options();  // `detect:`
   router::RouterOptions router;                                         // `router:`
+  std::optional<audit::AuditOptions> audit;  // `audit:`; absent = no audit log (stated at startup)
+  ledger::LedgerOptions ledger;              // `ledger:` plus every model's `price:`
 
   // `p` made absolute against the config file's folder.
   std::filesystem::path resolve(const std::filesystem::path& p) const {

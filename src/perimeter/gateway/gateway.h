@@ -1,9 +1,11 @@
-// The request path behind the HTTP layer: which backend answers a request.
-// Later stages (authentication, analysis, policy, audit) plug in here, so
-// the HTTP layer stays a protocol adapter.
+// The request path behind the HTTP layer: analysis, budget, the audited
+// decision, which backend answers, and the accounting afterwards. Later
+// stages (authentication, policy) plug in here, so the HTTP layer stays a
+// protocol adapter.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,12 +15,35 @@
 #include "analyze/analyzer.h"
 #include "backends/backend.h"
 #include "config/config.h"
+#include "ledger/budget.h"
+#include "metrics/metrics.h"
 
 namespace perimeter::gateway {
 
+// The principal of every request until API keys exist (issue #6): budgets
+// under `ledger.budgets.local` apply to all traffic.
+inline constexpr const char* kLocalPrincipal = "local";
+
+// A chat request that passed analysis, budget and the durable decision
+// record: what the outcome record and the metrics need afterwards.
+struct Admission {
+  std::string request_id;
+  std::string principal;
+  std::string role;
+  std::string route;  // "default" (model auto) or "model:<id>" (named by the client)
+  backends::Backend* backend = nullptr;
+  backends::BackendInfo info;
+  ChatRequest request;  // as dispatched: sampling seed pinned to the recorded one
+  analyze::Analysis analysis;
+  int64_t decision_seq = 0;  // the decision record's sequence number; 0 with no audit log
+  std::chrono::steady_clock::time_point started;     // request received
+  std::chrono::steady_clock::time_point dispatched;  // set by the caller at backend start
+};
+
 class Gateway {
  public:
-  // Builds the analysis stage (detectors, pinned router); throws
+  // Builds the analysis stage (detectors, pinned router), opens the audit log
+  // (refusing a damaged chain) and seeds budgets from it; throws
   // std::runtime_error if it cannot. Models load later, in load_models().
   explicit Gateway(config::Config config);
 
@@ -29,6 +54,39 @@ class Gateway {
 
   // The analysis as the JSON that /v1/perimeter/analyze and `perimeter analyze` print.
   nlohmann::json analysis_json(const analyze::Analysis& a) const { return analyzer_.to_json(a); }
+
+  // Analyzes the request, checks the principal's budget and makes the
+  // decision record durable, blocking for the audit group commit: call it off
+  // the I/O threads. Throws Error: 404 unknown model, 503 still loading or
+  // audit log unavailable, 429 over budget, 400 bad sampling values.
+  Admission admit(std::string request_id, ChatRequest request,
+                  std::chrono::steady_clock::time_point started);
+
+  // Counts the answer's tokens and cost against the principal's budgets and
+  // the token metrics; returns the cost. Cheap: call it before the answer's
+  // last byte reaches the client, so the client's next request sees it.
+  double charge(const Admission& a, const Usage& usage);
+
+  // Appends the outcome record (with `cost` from charge()), blocking for its
+  // group commit, and counts the request in the metrics. Never throws: a
+  // failed outcome write is logged (and counted by the audit metrics).
+  void finish(const Admission& a, const Completion& done, int status, double cost,
+              std::string_view completion_text);
+
+  // Counts a chat request refused before admission (metrics only).
+  void count_refusal(int status);
+
+  // True when the audit log keeps prompt and completion text (`audit.store_text`).
+  bool stores_text() const;
+
+  // Every metric in the Prometheus text format (GET /metrics).
+  std::string metrics_text() const { return registry_.render(); }
+
+  // The audit log, or null when the config has no `audit:` section.
+  audit::AuditLog* audit_log() { return audit_.get(); }
+
+  // Writes the audit log's closing checkpoint; later admissions fail. Idempotent.
+  void close();
 
   // Loads every configured model (hash-checked); reports progress per model.
   // Throws std::runtime_error naming the model that failed.
@@ -54,6 +112,10 @@ class Gateway {
   analyze::Analyzer analyzer_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
   std::atomic<bool> ready_{false};
+  std::unique_ptr<audit::AuditLog> audit_;  // null: no `audit:` section
+  ledger::BudgetTracker budgets_;
+  metrics::Registry registry_;
+  metrics::GatewayMetrics metrics_{registry_};
 };
 
 }  // namespace perimeter::gateway

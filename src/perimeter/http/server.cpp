@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -15,6 +16,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/openai.h"
+#include "metrics/metrics.h"
 
 namespace perimeter::http {
 namespace {
@@ -56,14 +58,25 @@ struct Exchange {
   }
 };
 
-AnswerSink sink_for(const std::shared_ptr<Exchange>& ex) {
-  return {[ex](std::string_view delta) {
+// Called on the backend's thread when an answer ends, before the connection
+// learns of it: accounting does not depend on the connection's fate, and a
+// client's next request sees this one's usage.
+using OnAnswered = std::function<void(const Completion&, std::string transcript)>;
+
+// Relays the backend's events to the connection's strand; keeps the whole
+// answer for `on_answered` only if `keep_transcript` (audit.store_text).
+AnswerSink sink_for(const std::shared_ptr<Exchange>& ex, bool keep_transcript,
+                    OnAnswered on_answered) {
+  auto transcript = std::make_shared<std::string>();
+  return {[ex, transcript, keep_transcript](std::string_view delta) {
+            if (keep_transcript) transcript->append(delta);
             net::post(ex->strand, [ex, s = std::string(delta)] {
               ex->text += s;
               ex->notify();
             });
           },
-          [ex](const Completion& c) {
+          [ex, transcript, on_answered = std::move(on_answered)](const Completion& c) {
+            on_answered(c, std::move(*transcript));
             net::post(ex->strand, [ex, c] {
               ex->done = c;
               ex->notify();
@@ -123,11 +136,16 @@ std::string_view path_of(const Request& req) {
 
 }  // namespace
 
+using Clock = std::chrono::steady_clock;
+
 struct Server::Impl {
   config::Server opts;
   gateway::Gateway& gateway;
   net::io_context ioc;
   tcp::acceptor acceptor;
+  // Work that blocks (the audit group commit, analysis): never on the I/O
+  // threads. Declared after ioc so that it is joined before ioc is destroyed.
+  net::thread_pool blocking{static_cast<size_t>(std::max(16, 8 * opts.threads))};
 
   Impl(const config::Server& o, gateway::Gateway& g)
       : opts(o), gateway(g), ioc(o.threads), acceptor(ioc) {
@@ -145,6 +163,16 @@ struct Server::Impl {
                                std::to_string(opts.port) + ": " + ec.message() +
                                " (is another server using the port? change `listen:`)");
     acceptor.listen(net::socket_base::max_listen_connections);
+  }
+
+  // Runs f() on the blocking pool and resumes the caller on its own executor
+  // with the result (or f's exception).
+  template <class F>
+  net::awaitable<std::invoke_result_t<F&>> offload(F f) {
+    using R = std::invoke_result_t<F&>;
+    auto task = net::co_spawn(
+        blocking, [fn = std::move(f)]() mutable -> net::awaitable<R> { co_return fn(); }, kAwait);
+    co_return co_await std::move(task);
   }
 
   net::awaitable<void> accept_loop() {
@@ -234,7 +262,7 @@ struct Server::Impl {
   }
 
   struct Reply {
-    bhttp::status status;
+    bhttp::status status = bhttp::status::ok;
     std::string body;
     Headers headers;
   };
@@ -280,6 +308,10 @@ struct Server::Impl {
              {"perimeter", {{"engine", m.engine}, {"sha256", m.sha256}, {"egress", m.egress}}}});
       return {bhttp::status::ok, dump({{"object", "list"}, {"data", data}}), {}};
     }
+    if (path == "/metrics") {
+      if (auto r = only(bhttp::verb::get, "GET")) return *r;
+      return {bhttp::status::ok, gateway.metrics_text(), {{"Content-Type", metrics::kContentType}}};
+    }
     if (path == "/healthz") {
       if (auto r = only(bhttp::verb::get, "GET")) return *r;
       return {bhttp::status::ok, R"({"status":"ok"})", {}};
@@ -301,38 +333,101 @@ struct Server::Impl {
     const std::string_view path = path_of(req);
     if (path == "/v1/chat/completions" && req.method() == bhttp::verb::post)
       co_return co_await chat(stream, buffer, req);
-    Reply r = simple_route(req, path);
+    Reply r;
+    if (path == "/v1/perimeter/analyze") {  // analysis may block (an LLM router)
+      auto route = [this, &req, path] { return simple_route(req, path); };
+      auto task = offload(std::move(route));
+      r = co_await std::move(task);
+    } else {
+      r = simple_route(req, path);
+    }
     co_return co_await send(stream, req.version(), req.keep_alive(), r.status, std::move(r.body),
                             std::move(r.headers));
   }
 
+  // Analysis, budget and the durable decision record, on the blocking pool.
+  // Throws Error.
+  net::awaitable<std::shared_ptr<gateway::Admission>> admit(ChatRequest chat_req,
+                                                            Clock::time_point t0) {
+    auto work = [this, r = std::move(chat_req), t0]() mutable {
+      try {
+        return std::make_shared<gateway::Admission>(
+            gateway.admit(new_completion_id(), std::move(r), t0));
+      } catch (const Error&) {
+        throw;
+      } catch (const std::exception& e) {
+        spdlog::error("admission failed: {}", e.what());
+        throw Error(500, "server_error",
+                    "Internal error while admitting the request; see the log.");
+      }
+    };
+    auto task = offload(std::move(work));
+    co_return co_await std::move(task);
+  }
+
+  // Charges the answer to the ledger now and writes its outcome record on the
+  // blocking pool (Server::run drains it before returning). The status
+  // recorded: the error's, 499 for an answer cancelled (client gone or
+  // shutdown), else 200.
+  void answered(const std::shared_ptr<gateway::Admission>& adm, const Completion& done,
+                std::string transcript) {
+    const double cost = gateway.charge(*adm, done.usage);
+    const int status = done.error                               ? done.error->status
+                       : done.finish == FinishReason::Cancelled ? 499
+                                                                : 200;
+    net::post(blocking, [this, adm, done, status, cost, text = std::move(transcript)] {
+      gateway.finish(*adm, done, status, cost, text);
+    });
+  }
+
   net::awaitable<bool> chat(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     const unsigned v = req.version();
     const bool ka = req.keep_alive();
     auto ex = std::make_shared<Exchange>(co_await net::this_coro::executor);
-    ChatRequest chat_req;
     ResponseMeta meta;
     std::optional<Error> refused;
-    analyze::Analysis analysis;
+    std::shared_ptr<gateway::Admission> adm;
+    ChatRequest parsed;
     try {
-      chat_req = parse_chat_request(req.body());
-      analysis = gateway.analyze(chat_req.messages);
-      backends::Backend& backend = gateway.backend_for(chat_req.model);
-      const auto info = backend.info();
-      meta = {new_completion_id(),
+      parsed = parse_chat_request(req.body());
+    } catch (const Error& e) {
+      refused = e;
+    }
+    if (!refused) {
+      try {
+        adm = co_await admit(std::move(parsed), t0);
+      } catch (const Error& e) {
+        refused = e;
+      }
+    }
+    if (adm) {
+      meta = {adm->request_id,
               std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count(),
-              info.id, "fp_" + info.sha256.substr(0, 12)};
-      ex->cancel = backend.start(chat_req, sink_for(ex));
-    } catch (const Error& e) {
-      refused = e;
+              adm->info.id, "fp_" + adm->info.sha256.substr(0, 12)};
+      OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
+        answered(adm, c, std::move(transcript));
+      };
+      adm->dispatched = Clock::now();
+      try {
+        ex->cancel = adm->backend->start(
+            adm->request, sink_for(ex, gateway.stores_text(), std::move(on_answered)));
+      } catch (const Error& e) {
+        refused = e;
+        Completion failed;
+        failed.error = e;
+        answered(adm, failed, "");
+      }
+    } else if (refused) {
+      gateway.count_refusal(refused->status);
     }
     if (refused) {
       spdlog::info("POST /v1/chat/completions {} {}", refused->status, refused->what());
       co_return co_await send_error(stream, v, ka, *refused);
     }
+    const ChatRequest& chat_req = adm->request;
     stream.expires_never();
     ex->watching = true;
     net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
@@ -352,25 +447,25 @@ struct Server::Impl {
                    meta.id);
       co_return false;
     }
+    const Completion& done = *ex->done;
     if (!chat_req.stream) {
-      if (ex->done->error)
-        keep = co_await send_error(stream, v, ka, *ex->done->error);
-      else {
+      if (done.error) {
+        keep = co_await send_error(stream, v, ka, *done.error);
+      } else {
         Headers headers{{"X-Request-Id", meta.id}};
         keep = co_await send(stream, v, ka, bhttp::status::ok,
-                             dump(completion_json(meta, ex->text, *ex->done)), std::move(headers));
+                             dump(completion_json(meta, ex->text, done)), std::move(headers));
       }
     }
-    const auto ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    const auto& analysis = adm->analysis;
     spdlog::info(
         "POST /v1/chat/completions {} model={} stream={} intent={} sensitivity={} findings={} "
-        "finish={} "
-        "prompt_tokens={} completion_tokens={} {:.1f}ms",
+        "finish={} prompt_tokens={} completion_tokens={} audit_seq={} {:.1f}ms",
         meta.id, meta.model, chat_req.stream, router::intent_name(analysis.intent.intent),
         detect::sensitivity_name(analysis.detected), analysis.findings.size(),
-        finish_reason_name(ex->done->finish), ex->done->usage.prompt_tokens,
-        ex->done->usage.completion_tokens, ms);
+        finish_reason_name(done.finish), done.usage.prompt_tokens, done.usage.completion_tokens,
+        adm->decision_seq, ms);
     co_return keep;
   }
 
@@ -441,6 +536,7 @@ void Server::run() {
   for (int i = 1; i < impl_->opts.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+  impl_->blocking.join();  // outcome records still being written
 }
 
 void Server::stop() {
