@@ -5,6 +5,8 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "backends/embedded.h"
@@ -267,6 +269,75 @@ TEST_F(EngineTest, MoreRequestsThanSlotsAllComplete) {
   }
   EXPECT_EQ(engine_->stats().busy, 0);
   EXPECT_EQ(engine_->stats().queued, 0);
+}
+
+TEST_F(EngineTest, GrammarConstrainsSampledOutput) {
+  // The random demo model would babble; the grammar leaves it two answers.
+  // Temperature 1 with no truncation samples widely, so this exercises masking.
+  std::set<std::string> seen;
+  for (uint32_t seed = 1; seed <= 12; ++seed) {
+    Sampling s = sampling(seed, 16);
+    s.temperature = 1.0;
+    s.top_k = 0;
+    s.top_p = 1.0;
+    s.grammar = R"(root ::= "yes" | "no")";
+    Answer a = ask(*engine_, chat("is it raining?"), s);
+    EXPECT_TRUE(a.text == "yes" || a.text == "no") << "seed " << seed << ": '" << a.text << "'";
+    EXPECT_EQ(a.done.finish, FinishReason::Stop) << "a complete match ends the answer";
+    EXPECT_FALSE(a.done.error);
+    seen.insert(a.text);
+  }
+  EXPECT_FALSE(seen.empty());
+}
+
+TEST_F(EngineTest, GrammarWithGreedyAndRulesAndBatching) {
+  // Greedy, a multi-rule grammar and two constrained requests decoded together
+  // with an unconstrained one: each follows its own sampler chain.
+  Sampling g = sampling(1, 32);
+  g.temperature = 0;
+  g.grammar = "root ::= word (\" \" word)?\nword ::= [a-c]+ \".\"";
+  Sampling free = sampling(3, 20);
+  Collector x, y, z;
+  engine_->submit(chat("first"), g, x.sink());
+  engine_->submit(chat("second"), free, y.sink());
+  engine_->submit(chat("third"), g, z.sink());
+  for (Collector* c : {&x, &z}) {
+    Answer a = c->wait();
+    ASSERT_FALSE(a.done.error);
+    ASSERT_FALSE(a.text.empty());
+    if (a.done.finish == FinishReason::Stop)
+      EXPECT_TRUE(std::regex_match(a.text, std::regex(R"([a-c]+\.( [a-c]+\.)?)"))) << a.text;
+    else  // cut mid-match by max_tokens: still a prefix of one
+      EXPECT_TRUE(std::regex_match(a.text, std::regex("[a-c. ]+"))) << a.text;
+  }
+  EXPECT_FALSE(y.wait().done.error);
+}
+
+TEST_F(EngineTest, InvalidGrammarIsA400AndNotACrash) {
+  for (const char* bad : {"root ::= \"unterminated", "start ::= \"x\"", "root ::= undefined-rule",
+                          "root ::= root \"x\"", "::=::="}) {
+    Sampling s = sampling(1);
+    s.grammar = bad;
+    Collector c;
+    try {
+      engine_->submit(chat("x"), s, c.sink());
+      ADD_FAILURE() << "accepted grammar: " << bad;
+      c.wait();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status, 400) << bad;
+      EXPECT_EQ(e.param, "grammar") << bad;
+      EXPECT_EQ(e.code, "invalid_grammar") << bad;
+    }
+  }
+  // The engine still serves afterwards.
+  EXPECT_EQ(ask(*engine_, chat("after"), sampling(2, 4)).done.usage.completion_tokens, 4);
+}
+
+TEST(ResolveSampling, GrammarIsCarriedThrough) {
+  SamplingOverrides o;
+  o.grammar = R"(root ::= "a")";
+  EXPECT_EQ(backends::resolve_sampling({}, o).grammar, o.grammar);
+  EXPECT_TRUE(backends::resolve_sampling({}, {}).grammar.empty());
 }
 
 TEST(EngineQueue, FullQueueIs503AndCancelFreesTheSlot) {

@@ -21,6 +21,7 @@ engine::Sampling resolve_sampling(const config::Sampling& d, const SamplingOverr
   }
   s.stop = req.stop;
   s.logit_bias = req.logit_bias;
+  s.grammar = req.grammar;
   if (s.temperature < 0 || s.temperature > 2)
     throw invalid_request("temperature: must be in [0, 2]", "temperature");
   if (!(s.top_p > 0 && s.top_p <= 1)) throw invalid_request("top_p: must be in (0, 1]", "top_p");

@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "analyze/analyzer.h"
+#include "backends/embedded.h"
 #include "cli/commands.h"
+#include "config/config.h"
 #include "detect/detector.h"
 #include "redact/redact.h"
 
@@ -64,12 +66,35 @@ detect::DetectorOptions load_options(const std::string& config) {
   return detect::parse_detector_options(load_yaml(config)["detect"], "detect");
 }
 
-// The router the config's `router:` section names, or the builtin one.
-std::unique_ptr<router::Classifier> load_classifier(const std::string& config) {
-  if (config.empty()) return analyze::load_router({}, ".");
+// A router, and for `router.kind: llm` the embedded model it asks.
+struct LoadedRouter {
+  std::unique_ptr<backends::Backend> model;  // declared first: outlives the classifier
+  std::unique_ptr<router::Classifier> classifier;
+};
+
+// The router the config's `router:` section names, or the builtin one. The
+// LLM router asks a local model, so for it the whole config is read and that
+// model is loaded here (hash-checked), as `perimeter serve` would.
+LoadedRouter load_classifier(const std::string& config) {
+  LoadedRouter r;
+  if (config.empty()) {
+    r.classifier = analyze::load_router({}, ".");
+    return r;
+  }
+  const auto options = router::parse_router_options(load_yaml(config)["router"], "router");
+  if (options.kind == router::RouterOptions::Kind::Llm) {
+    const config::Config cfg = config::load_config(config);
+    analyze::check_router_model(cfg);
+    std::fprintf(stderr, "perimeter analyze: loading model '%s' for router.kind llm\n",
+                 options.model.c_str());
+    r.model = std::make_unique<backends::EmbeddedBackend>(cfg.models.at(options.model), nullptr);
+    backends::Backend* model = r.model.get();
+    r.classifier = analyze::load_router(cfg, [model](const std::string&) { return model; });
+    return r;
+  }
   const auto base = std::filesystem::path(config).parent_path();
-  return analyze::load_router(router::parse_router_options(load_yaml(config)["router"], "router"),
-                              base.empty() ? "." : base);
+  r.classifier = analyze::load_router(options, base.empty() ? "." : base);
+  return r;
 }
 
 // Findings and sensitivity of `text`, and the intent of it as a user message.
@@ -98,7 +123,8 @@ void run_analyze(const AnalyzeArgs& a) {
   detect::DetectorOptions opt = load_options(a.config);
   if (a.min_confidence >= 0) opt.min_confidence = a.min_confidence;
   auto det = detect::Detector::create(opt);
-  auto cls = load_classifier(a.config);
+  const LoadedRouter loaded = load_classifier(a.config);
+  const router::Classifier* cls = loaded.classifier.get();
   if (a.jsonl.empty()) {
     print(analyze_text(*det, *cls, opt, input_text(a)));
     return;
@@ -154,7 +180,8 @@ void add_input_options(CLI::App* cmd, InputArgs& a) {
       ->each([&a](const std::string&) { a.text_set = true; });
   cmd->add_option("--file", a.file, "Read the text from this file ('-' = stdin)");
   cmd->add_option("--config", a.config,
-                  "YAML config whose `detect:` and `router:` sections set the detector and router");
+                  "YAML config whose `detect:` and `router:` sections set the detector and router "
+                  "(router.kind llm also loads the embedded model it names)");
 }
 
 }  // namespace

@@ -28,6 +28,9 @@ struct SamplingOverrides {
   std::optional<int> max_tokens;
   std::vector<std::string> stop;
   std::vector<std::pair<int32_t, float>> logit_bias;  // token id -> bias
+  // GBNF grammar (start rule `root`) the output must match; empty = none.
+  // Not read from the wire: stages set it (LLM router; JSON schema later).
+  std::string grammar;
 };
 
 struct ChatRequest {

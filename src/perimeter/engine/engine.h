@@ -36,6 +36,10 @@ struct Sampling {
   int max_tokens = 256;
   std::vector<std::string> stop;
   std::vector<std::pair<int32_t, float>> logit_bias;
+  // GBNF grammar (llama.cpp syntax, start rule `root`) the output must match;
+  // empty = unconstrained. Once the grammar is complete only end-of-generation
+  // may follow, so a finished match ends the answer with "stop".
+  std::string grammar;
 };
 
 // Handle on a submitted request; cancel() frees its slot at the next step.
@@ -63,10 +67,11 @@ class Engine {
   static std::unique_ptr<Engine> load(const EngineOptions& options);
   virtual ~Engine() = default;
 
-  // Applies the chat template and tokenizes now, so prompt problems are the
-  // caller's error (Error 400); queues the request, or throws Error 503 with
-  // code "overloaded" when slots and queue are full. The sink is called from
-  // the engine's thread.
+  // Applies the chat template, tokenizes and builds the sampler chain (incl.
+  // the grammar) now, so prompt and grammar problems are the caller's error
+  // (Error 400); queues the request, or throws Error 503 with code
+  // "overloaded" when slots and queue are full. The sink is called from the
+  // engine's thread.
   virtual std::shared_ptr<Ticket> submit(const std::vector<Message>& messages,
                                          const Sampling& sampling, AnswerSink sink) = 0;
 

@@ -51,7 +51,12 @@ std::string prompt_text(const ChatRequest& r) {
 
 Gateway::Gateway(config::Config config)
     : config_(std::move(config)),
-      analyzer_(config_),
+      analyzer_(config_,
+                [this](const std::string& id) -> backends::Backend* {
+                  if (!ready_.load()) return nullptr;  // the LLM router waits for load_models()
+                  auto it = backends_.find(id);
+                  return it == backends_.end() ? nullptr : it->second.get();
+                }),
       audit_(open_audit(config_)),
       budgets_(config_.ledger.budgets, config_.ledger.currency) {
   if (audit_) {

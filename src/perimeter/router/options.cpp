@@ -16,7 +16,9 @@ RouterOptions parse_router_options(const YAML::Node& node, const std::string& ke
   };
   RouterOptions o;
   if (!node || node.IsNull()) return o;
-  if (!node.IsMap()) fail("", "must be a mapping (kind, model, sha256, min_confidence)");
+  if (!node.IsMap())
+    fail("", "must be a mapping (kind, model, sha256, min_confidence, timeout_ms)");
+  bool timeout_set = false;
   auto scalar = [&](const YAML::Node& v, const std::string& key) {
     if (!v.IsScalar()) fail(key, "must be a string");
     return v.Scalar();
@@ -47,8 +49,18 @@ RouterOptions parse_router_options(const YAML::Node& node, const std::string& ke
       }
       if (!std::isfinite(x) || x < 0 || x > 1) fail(key, "must be a number in [0, 1]");
       o.min_confidence = x;
+    } else if (key == "timeout_ms") {
+      long long ms = 0;
+      try {
+        ms = v.as<long long>();
+      } catch (const YAML::Exception&) {
+        fail(key, "must be an integer in [1, 600000]");
+      }
+      if (ms < 1 || ms > 600000) fail(key, "must be an integer in [1, 600000]");
+      o.timeout_ms = static_cast<int>(ms);
+      timeout_set = true;
     } else {
-      fail(key, "unknown key (allowed: kind, model, sha256, min_confidence)");
+      fail(key, "unknown key (allowed: kind, model, sha256, min_confidence, timeout_ms)");
     }
   }
   if (o.kind == RouterOptions::Kind::Linear) {
@@ -59,6 +71,7 @@ RouterOptions parse_router_options(const YAML::Node& node, const std::string& ke
     } else if (o.sha256.empty()) {
       fail("sha256", "is required when model is a file: a router artefact is pinned like a GGUF");
     }
+    if (timeout_set) fail("timeout_ms", "only applies when kind is llm");
   } else {
     if (o.model == "builtin") fail("model", "must name an embedded model when kind is llm");
     if (!o.sha256.empty())

@@ -72,6 +72,7 @@ struct RouterOptions {
   std::string model = "builtin";
   std::string sha256;           // pin of a linear artefact; required unless model is builtin
   double min_confidence = 0.7;  // below this the intent is marked uncertain
+  int timeout_ms = 5000;        // llm: longest wait for the model's label, then uncertain
 };
 
 // Parses `node` (the value under `key_path`, e.g. "router"). Throws
