@@ -60,6 +60,10 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_TRUE(has("Patient: Maria Gonzalez, DOB 03/14/1962", "DATE_OF_BIRTH", "03/14/1962"));
   EXPECT_TRUE(has("They call me Mr. Mayers", "PERSON", "Mayers"));
   EXPECT_TRUE(has("my name is Dan", "PERSON", "Dan"));
+  // Lone given names from the census part of the gazetteer; place names are kept out of it.
+  EXPECT_TRUE(has("I talked to Wilhelmina about the invoice", "PERSON", "Wilhelmina"));
+  EXPECT_TRUE(has("and then Shelba agreed to it", "PERSON", "Shelba"));
+  EXPECT_FALSE(has("We flew to France and then to Kenya.", "PERSON"));
   EXPECT_TRUE(has("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"));
   EXPECT_TRUE(has("NPI 1234567893", "US_NPI"));
   // Clinical facts are PHI next to a patient identifier, not on their own.
