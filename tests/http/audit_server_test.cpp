@@ -10,6 +10,8 @@
 #include <sstream>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "audit/signing.h"
 #include "audit/store.h"
 #include "audit/verify.h"
@@ -216,6 +218,28 @@ TEST(AuditedServer, OverBudgetGets429AndNothingIsDispatched) {
   int decisions = 0;
   for (const auto& row : dir.rows()) decisions += row.type == "decision";
   EXPECT_EQ(decisions, 1) << "the refused request has a decision record";
+}
+
+TEST(AuditedServer, AnUnwritableAuditLogRefusesTheRequestAndSendsNothing) {
+  AuditDir dir;
+  Running server(dir.config());
+  ASSERT_EQ(post_chat(server.port(), chat_body("first", 1)).status, 200);
+  // Another process holds the database's write lock past the store's busy timeout.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto before = server.stats();
+  auto refused = post_chat(server.port(), chat_body("second", 2));
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "audit_unavailable");
+  const auto after = server.stats();
+  EXPECT_EQ(after.completed + after.cancelled, before.completed + before.cancelled)
+      << "a request without a durable decision record reached the engine";
+  // Once the store is writable again the log carries on, and the chain is intact.
+  ASSERT_EQ(post_chat(server.port(), chat_body("third", 3)).status, 200);
+  EXPECT_TRUE(dir.verify().ok) << dir.verify().summary();
 }
 
 TEST(AuditedServer, BudgetsSurviveARestart) {
