@@ -167,6 +167,28 @@ TEST(Detector, FindingsSortedAcrossMessages) {
   EXPECT_EQ(f.back().message, 2);
 }
 
+// Letter-led identifiers are scanned only in windows around digits; matches
+// must be the same as a whole-message scan, including word boundaries at the
+// window edges.
+TEST(Detector, DigitAnchoredWindows) {
+  const std::string id = "passport AB1234567";
+  EXPECT_TRUE(has("my " + id + " please", "UK_PASSPORT", "AB1234567"));
+  // Far apart: separate windows, both found.
+  std::string far = "uk " + id + std::string(600, ' ') + "and NINO: AB 12 34 56 C here";
+  EXPECT_TRUE(has(far, "UK_PASSPORT", "AB1234567"));
+  EXPECT_TRUE(has(far, "UK_NINO", "AB 12 34 56 C"));
+  // A long word glued to the identifier: no word boundary, whatever the window.
+  for (size_t pad : {10u, 60u, 200u, 400u}) {
+    std::string glued = "passport " + std::string(pad, 'x') + "AB1234567";
+    EXPECT_FALSE(has(glued, "UK_PASSPORT")) << pad;
+    EXPECT_FALSE(has("passport AB1234567" + std::string(pad, 'x'), "UK_PASSPORT")) << pad;
+  }
+  // ICD-10 and IBAN (digit-anchored) next to a patient.
+  EXPECT_TRUE(has("Patient Jane Roe, diagnosis E11.9", "ICD10_CODE", "E11.9"));
+  EXPECT_TRUE(has(std::string(500, '.') + " GB82 WEST 1234 5698 7654 32", "IBAN_CODE",
+                  "GB82 WEST 1234 5698 7654 32"));
+}
+
 TEST(Detector, Code) {
   std::string fenced = "Why does this fail?\n```\nint x = 1;\n```\nthanks";
   EXPECT_TRUE(has(fenced, "CODE"));

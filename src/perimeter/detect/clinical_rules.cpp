@@ -339,6 +339,12 @@ std::vector<Rule> clinical_rules() {
                0.3,
                bounded,
                {}});
+  // Letter-led identifiers that always contain a digit: scanned only near digits.
+  for (Rule& x : r) {
+    for (const char* d : {"icd10"}) {
+      if (x.detector == d) x.digit_anchored = true;
+    }
+  }
   return r;
 }
 

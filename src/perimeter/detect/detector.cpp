@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <mutex>
@@ -133,11 +134,31 @@ struct ScanState {
   std::vector<Raw> raw;
   std::vector<int> last;  // per rule: index of its latest raw match
   const std::vector<internal::Rule>* rules;
+  // Window scans of the digit-anchored database: offsets arrive relative to
+  // [win_start, win_end) of `text`.
+  std::string_view text;
+  size_t win_start = 0, win_end = 0;
 };
+
+bool word_byte(unsigned char c) {
+  return std::isalnum(c) || c == '_';
+}
 
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* ctx) {
   auto& st = *static_cast<ScanState*>(ctx);
+  if (st.win_end) {
+    from += st.win_start;
+    to += st.win_start;
+    // At a window edge Vectorscan sees start/end of data where the message
+    // goes on: re-check the word boundaries these rules begin and end with.
+    if (from == st.win_start && from > 0 &&
+        word_byte(static_cast<unsigned char>(st.text[from - 1])))
+      return 0;
+    if (to == st.win_end && to < st.text.size() &&
+        word_byte(static_cast<unsigned char>(st.text[to])))
+      return 0;
+  }
   if (!(*st.rules)[id].som) from = to;  // no start tracked: the check finds it
   int& li = st.last[id];
   if (li >= 0) {
@@ -178,13 +199,14 @@ class DetectorImpl final : public Detector {
     for (hs_scratch_t* s : pool_) hs_free_scratch(s);
     if (proto_) hs_free_scratch(proto_);
     if (db_) hs_free_database(db_);
+    if (digit_db_) hs_free_database(digit_db_);
   }
 
   const DetectorOptions& options() const override { return opt_; }
 
   std::vector<Finding> scan(const std::vector<std::string_view>& messages) const override {
     std::vector<Finding> out;
-    hs_scratch_t* scratch = db_ ? acquire() : nullptr;
+    hs_scratch_t* scratch = proto_ ? acquire() : nullptr;
     struct Release {
       const DetectorImpl* d;
       hs_scratch_t* s;
@@ -200,31 +222,87 @@ class DetectorImpl final : public Detector {
   }
 
  private:
+  // Two databases: the main one, scanned over the whole message, and the
+  // digit-anchored rules (see Rule::digit_anchored), scanned only in windows
+  // of `digit_reach_` bytes around digits. Letter-led patterns keep
+  // Vectorscan from skipping ahead in prose; near digits they cost nothing
+  // extra. One scratch serves both.
   void compile() {
-    std::vector<const char*> exprs;
-    std::vector<unsigned> flags, ids;
+    std::vector<unsigned> main_ids, digit_ids;
     for (size_t i = 0; i < rules_.size(); ++i) {
+      bool digit = false;
+      if (rules_[i].digit_anchored) {
+        hs_expr_info_t* info = nullptr;
+        hs_compile_error_t* err = nullptr;
+        if (hs_expression_info(rules_[i].pattern.c_str(), rules_[i].flags, &info, &err) ==
+                HS_SUCCESS &&
+            info && info->min_width > 0 && info->max_width <= 256) {
+          digit = true;
+          digit_reach_ = std::max<size_t>(digit_reach_, info->max_width);
+        }
+        if (err) hs_free_compile_error(err);
+        free(info);  // allocated by Vectorscan's default allocator (malloc)
+      }
+      (digit ? digit_ids : main_ids).push_back(static_cast<unsigned>(i));
+    }
+    if (!main_ids.empty()) db_ = build(main_ids);
+    if (!digit_ids.empty()) digit_db_ = build(digit_ids);
+    for (hs_database_t* db : {db_, digit_db_}) {
+      if (db && hs_alloc_scratch(db, &proto_) != HS_SUCCESS)
+        throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
+    }
+  }
+
+  hs_database_t* build(const std::vector<unsigned>& ids) const {
+    std::vector<const char*> exprs;
+    std::vector<unsigned> flags;
+    for (unsigned i : ids) {
       exprs.push_back(rules_[i].pattern.c_str());
       flags.push_back(rules_[i].flags | (rules_[i].som ? HS_FLAG_SOM_LEFTMOST : 0u));
-      ids.push_back(static_cast<unsigned>(i));
     }
+    hs_database_t* db = nullptr;
     hs_compile_error_t* err = nullptr;
     if (hs_compile_multi(exprs.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db_,
+                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &db,
                          &err) != HS_SUCCESS) {
       std::string msg = "detect: pattern database failed to compile";
       if (err) {
         if (err->expression >= 0)
-          msg += " at rule " + rules_[static_cast<size_t>(err->expression)].detector;
+          msg += " at rule " + rules_[ids[static_cast<size_t>(err->expression)]].detector;
         msg += ": ";
         msg += err->message;
         hs_free_compile_error(err);
       }
       throw std::runtime_error(msg);
     }
-    if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
-      throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
+    return db;
+  }
+
+  // Runs the digit-anchored database over windows [d - reach, d + reach]
+  // around every digit d, overlapping windows merged: each match of these
+  // rules contains a digit and is at most `reach` long, so it lies inside
+  // one window. Text without digits costs one pass of a byte loop.
+  void scan_digit_windows(std::string_view text, hs_scratch_t* scratch, ScanState& st) const {
+    const size_t n = text.size(), reach = digit_reach_;
+    auto next_digit = [&](size_t i) {
+      while (i<n&& static_cast<unsigned char>(text[i] - '0')> 9) ++i;
+      return i;
+    };
+    st.text = text;
+    size_t d = next_digit(0);
+    while (d < n) {
+      size_t last = d, j = next_digit(d + 1);
+      while (j < n && j - last <= 2 * reach) {
+        last = j;
+        j = next_digit(j + 1);
+      }
+      st.win_start = d > reach ? d - reach : 0;
+      st.win_end = std::min(n, last + reach + 1);
+      hs_scan(digit_db_, text.data() + st.win_start,
+              static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+      d = j;
     }
+    st.win_start = st.win_end = 0;
   }
 
   hs_scratch_t* acquire() const {
@@ -271,12 +349,16 @@ class DetectorImpl final : public Detector {
       f.detector = detector;
       found.push_back(std::move(f));
     };
-    if (db_ && !text.empty()) {
+    if ((db_ || digit_db_) && !text.empty()) {
       ScanState st;
       st.rules = &rules_;
       st.last.assign(rules_.size(), -1);
-      hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
-              0, scratch, on_match, &st);
+      if (db_) {
+        hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
+                0, scratch, on_match, &st);
+      }
+      if (digit_db_)
+        scan_digit_windows(text.substr(0, std::min<size_t>(text.size(), 0xFFFFFFFFu)), scratch, st);
       found.reserve(st.raw.size() + 16);
       std::vector<internal::Hit> extra;
       for (const Raw& r : st.raw) {
@@ -396,6 +478,8 @@ class DetectorImpl final : public Detector {
   std::vector<internal::Rule> rules_;
   bool person_ = false, code_ = false;
   hs_database_t* db_ = nullptr;
+  hs_database_t* digit_db_ = nullptr;
+  size_t digit_reach_ = 0;  // longest match of a digit-anchored rule
   hs_scratch_t* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> pool_;

@@ -831,6 +831,13 @@ std::vector<Rule> pii_rules() {
       x.som = false;  // their checks widen from the trigger's end
     }
   }
+  // Letter-led identifiers that always contain a digit: scanned only near digits.
+  for (Rule& x : r) {
+    for (const char* d : {"iban", "crypto", "us_passport", "us_driver_license", "medical_license",
+                          "uk_nino", "uk_postcode", "uk_passport", "uk_driving_licence"}) {
+      if (x.detector == d) x.digit_anchored = true;
+    }
+  }
   return r;
 }
 

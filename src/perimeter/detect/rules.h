@@ -39,6 +39,11 @@ struct Rule {
   // rules whose check finds the start itself run without it: their raw
   // match arrives as the empty span [end, end).
   bool som = true;
+  // Every match contains a digit, starts and ends at a word boundary, and is
+  // at most a few dozen bytes long. Such rules (mostly letter-led identifiers
+  // like `[A-Za-z]{2}\d{7}`, which Vectorscan cannot skip ahead for in prose)
+  // go into a second database that is scanned only in windows around digits.
+  bool digit_anchored = false;
 };
 
 std::vector<Rule> pii_rules();
