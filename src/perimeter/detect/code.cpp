@@ -1,6 +1,7 @@
 // CODE: fenced blocks, and unfenced runs of lines whose tokens, punctuation
 // and keywords look like a programming language rather than prose.
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -55,14 +56,26 @@ double line_score(std::string_view line) {
               l.find("for ") != std::string_view::npos)) {
     s += 0.35;
   }
+  // Byte classes from a table (a strchr per byte was a tenth of the scan
+  // time on code-heavy text): 1 punctuation, 2 word character, 3 space.
+  // NUL counts as punctuation, as strchr's terminator match did.
+  static const std::array<unsigned char, 256> kClass = [] {
+    std::array<unsigned char, 256> t{};
+    for (int c = 0; c < 256; ++c) {
+      if (std::isalnum(c) || c == '_') t[static_cast<size_t>(c)] = 2;
+    }
+    for (const char* p = "(){}[];=<>&|!*+-/%^~:.\"'`,$#@\\"; *p; ++p)
+      t[static_cast<unsigned char>(*p)] = 1;
+    t[0] = 1;
+    t[' '] = 3;
+    return t;
+  }();
   size_t punct = 0, letters = 0, spaces = 0;
   for (unsigned char c : l) {
-    if (std::strchr("(){}[];=<>&|!*+-/%^~:.\"'`,$#@\\", c) != nullptr)
-      ++punct;
-    else if (std::isalnum(c) || c == '_')
-      ++letters;
-    else if (c == ' ')
-      ++spaces;
+    unsigned char k = kClass[c];
+    punct += k == 1;
+    letters += k == 2;
+    spaces += k == 3;
   }
   double density = static_cast<double>(punct) / static_cast<double>(l.size());
   if (density > 0.12) s += 0.2;
