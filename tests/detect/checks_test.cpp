@@ -13,6 +13,21 @@ TEST(Checks, Luhn) {
   EXPECT_FALSE(credit_card("4012-8888-8888-1882"));
 }
 
+TEST(Checks, NationalIdentifiers) {
+  EXPECT_TRUE(fi_personal_identity_code("170590-1236"));
+  EXPECT_TRUE(fi_personal_identity_code("020503A456T"));
+  EXPECT_FALSE(fi_personal_identity_code("170590-1237"));  // check character
+  EXPECT_FALSE(fi_personal_identity_code("300290-1235"));  // 30 February
+  EXPECT_FALSE(fi_personal_identity_code("170590G1236"));  // no such century sign
+  EXPECT_TRUE(tr_national_id("55807302178"));
+  EXPECT_FALSE(tr_national_id("55807302179"));  // second check digit
+  EXPECT_FALSE(tr_national_id("05580730217"));  // leading zero
+  EXPECT_TRUE(pl_pesel("90051701234"));
+  EXPECT_TRUE(pl_pesel("03310204573"));   // born 2003: month + 20
+  EXPECT_FALSE(pl_pesel("90051701235"));  // check digit
+  EXPECT_FALSE(pl_pesel("90133101234"));  // month 13
+}
+
 TEST(Checks, Iban) {
   EXPECT_TRUE(iban("GB82 WEST 1234 5698 7654 32"));
   EXPECT_TRUE(iban("DE89370400440532013000"));

@@ -189,6 +189,17 @@ TEST(Detector, DigitAnchoredWindows) {
                   "GB82 WEST 1234 5698 7654 32"));
 }
 
+TEST(Detector, NationalIdentifiers) {
+  EXPECT_TRUE(has("hetu: 170590-1236.", "FI_PERSONAL_IDENTITY_CODE", "170590-1236"));
+  EXPECT_TRUE(has("identity code is170590-1236", "FI_PERSONAL_IDENTITY_CODE", "170590-1236"));
+  EXPECT_FALSE(has("ref 3170590-1236", "FI_PERSONAL_IDENTITY_CODE"));
+  // 11-digit numbers need their context under the default threshold.
+  EXPECT_TRUE(has("TC Kimlik No: 55807302178", "TR_NATIONAL_ID", "55807302178"));
+  EXPECT_FALSE(has("order 55807302178 shipped", "TR_NATIONAL_ID"));
+  EXPECT_TRUE(has("numer PESEL 90051701234", "PL_PESEL", "90051701234"));
+  EXPECT_FALSE(has("PESEL 90051701235", "PL_PESEL"));
+}
+
 TEST(Detector, Code) {
   std::string fenced = "Why does this fail?\n```\nint x = 1;\n```\nthanks";
   EXPECT_TRUE(has(fenced, "CODE"));

@@ -338,4 +338,88 @@ double shannon_entropy(std::string_view s) {
   return h;
 }
 
+namespace {
+
+bool all_digits(std::string_view s) {
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+int num(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+bool date_exists(int y, int m, int d) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m < 1 || m > 12 || d < 1) return false;
+  int max = kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
+  return d <= max;
+}
+
+}  // namespace
+
+bool fi_personal_identity_code(std::string_view s) {
+  if (s.size() != 11 || !all_digits(s.substr(0, 6)) || !all_digits(s.substr(7, 3))) return false;
+  int century;
+  switch (s[6]) {
+    case '+':
+      century = 1800;
+      break;
+    case '-':
+    case 'Y':
+    case 'X':
+    case 'W':
+    case 'V':
+    case 'U':
+      century = 1900;
+      break;
+    case 'A':
+    case 'B':
+    case 'C':
+    case 'D':
+    case 'E':
+    case 'F':
+      century = 2000;
+      break;
+    default:
+      return false;
+  }
+  if (!date_exists(century + num(s.substr(4, 2)), num(s.substr(2, 2)), num(s.substr(0, 2))))
+    return false;
+  static const char kCheck[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
+  long long v = static_cast<long long>(num(s.substr(0, 6))) * 1000 + num(s.substr(7, 3));
+  return s[10] == kCheck[v % 31];
+}
+
+bool tr_national_id(std::string_view s) {
+  if (s.size() != 11 || !all_digits(s) || s[0] == '0') return false;
+  int d[11];
+  for (int i = 0; i < 11; ++i) d[i] = s[static_cast<size_t>(i)] - '0';
+  int odd = d[0] + d[2] + d[4] + d[6] + d[8], even = d[1] + d[3] + d[5] + d[7];
+  if (((odd * 7 - even) % 10 + 10) % 10 != d[9]) return false;
+  int sum = 0;
+  for (int i = 0; i < 10; ++i) sum += d[i];
+  return sum % 10 == d[10];
+}
+
+bool pl_pesel(std::string_view s) {
+  if (s.size() != 11 || !all_digits(s)) return false;
+  int yy = num(s.substr(0, 2)), mm = num(s.substr(2, 2)), dd = num(s.substr(4, 2));
+  static const int kCentury[] = {1900, 2000, 2100, 2200, 1800};  // month / 20
+  if (mm < 1 || mm > 92 || mm % 20 == 0 || mm % 20 > 12) return false;
+  if (!date_exists(kCentury[mm / 20] + yy, mm % 20, dd)) return false;
+  static const int kW[] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+  int sum = 0;
+  for (int i = 0; i < 10; ++i) sum += kW[i] * (s[static_cast<size_t>(i)] - '0');
+  return (10 - sum % 10) % 10 == s[10] - '0';
+}
+
 }  // namespace perimeter::detect::checks

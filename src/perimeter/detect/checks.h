@@ -51,6 +51,18 @@ bool ipv4(std::string_view s);
 // IPv6 in any RFC 4291 text form (inet_pton).
 bool ipv6(std::string_view s);
 
+// Finnish henkilötunnus: DDMMYY, century sign (+ 1800s; - Y X W V U 1900s;
+// A-F 2000s), a 3-digit individual number, a mod-31 check character; the date
+// must exist.
+bool fi_personal_identity_code(std::string_view s);
+
+// Turkish T.C. Kimlik No: 11 digits, not starting with 0, two check digits.
+bool tr_national_id(std::string_view s);
+
+// Polish PESEL: 11 digits, YYMMDD with the century in the month (+80 1800s,
+// +0 1900s, +20 2000s, +40 2100s, +60 2200s), weighted check digit.
+bool pl_pesel(std::string_view s);
+
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view s);
 

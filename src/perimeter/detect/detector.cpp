@@ -50,6 +50,9 @@ const std::map<std::string, EntityInfo>& registry() {
       {"UK_PASSPORT", {Category::PII, "confidential"}},
       {"UK_DRIVING_LICENCE", {Category::PII, "confidential"}},
       {"UK_POSTCODE", {Category::PII, nullptr}},
+      {"FI_PERSONAL_IDENTITY_CODE", {Category::PII, "confidential"}},
+      {"TR_NATIONAL_ID", {Category::PII, "confidential"}},
+      {"PL_PESEL", {Category::PII, "confidential"}},
       // health
       {"UK_NHS", {Category::PHI, nullptr}},
       {"MEDICAL_RECORD_NUMBER", {Category::PHI, nullptr}},

@@ -831,6 +831,26 @@ std::vector<Rule> pii_rules() {
       x.som = false;  // their checks widen from the trigger's end
     }
   }
+  // ---- more national identifiers (Presidio's FI/TR/PL recognizers) -------------
+  // Finnish henkilötunnus: date, century sign, individual number, mod-31 check.
+  // Often glued to a preceding word in forms ("id code is030594W903B"), so only
+  // a digit before it disqualifies.
+  r.push_back(
+      {"fi_hetu", "FI_PERSONAL_IDENTITY_CODE", R"(\d{6}[+\-A-FU-Y]\d{3}[0-9A-Y])", 0, 0.7,
+       [](std::string_view t, Hit& h) {
+         if (h.start > 0 && std::isdigit(static_cast<unsigned char>(t[h.start - 1]))) return false;
+         if (word_after(t, h.end)) return false;
+         return checks::fi_personal_identity_code(t.substr(h.start, h.end - h.start));
+       },
+       words({"henkilötunnus", "hetu", "personal identity", "finnish id", "identity code"})});
+  // Turkish T.C. Kimlik No and Polish PESEL: 11 digits with check digits. A
+  // bare 11-digit number passes either check by chance (1 in 100 / 1 in 10 with
+  // a valid date), so both stay below the default threshold without context.
+  r.push_back({"tr_kimlik", "TR_NATIONAL_ID", R"(\b[1-9]\d{10}\b)", 0, 0.4,
+               digits_check(checks::tr_national_id, 0),
+               words({"kimlik", "tckn", "t.c.", "tc no", "turkish id", "türk", "national id"})});
+  r.push_back({"pl_pesel", "PL_PESEL", R"(\b\d{11}\b)", 0, 0.4, digits_check(checks::pl_pesel, 0),
+               words({"pesel", "polish id", "numer ewidencyjny"})});
   // Letter-led identifiers that always contain a digit: scanned only near digits.
   for (Rule& x : r) {
     for (const char* d : {"iban", "crypto", "us_passport", "us_driver_license", "medical_license",
