@@ -62,7 +62,7 @@ void eval(bool show_failures) {
     std::printf("%-20s %6d %6d %6d %9.3f %9.3f\n", e.c_str(), c.tp, c.fp, c.fn, c.precision(),
                 c.recall());
   }
-  std::printf("total: precision %.3f recall %.3f F2 %.3f\n", t.total.precision(), t.total.recall(),
+  std::printf("total: precision %.4f recall %.4f F2 %.4f\n", t.total.precision(), t.total.recall(),
               t.f2());
   if (show_failures)
     for (auto& e : t.errors) std::printf("  %s\n", e.c_str());

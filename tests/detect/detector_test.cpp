@@ -64,6 +64,12 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_TRUE(has("I talked to Wilhelmina about the invoice", "PERSON", "Wilhelmina"));
   EXPECT_TRUE(has("and then Shelba agreed to it", "PERSON", "Shelba"));
   EXPECT_FALSE(has("We flew to France and then to Kenya.", "PERSON"));
+  // A given name before a street suffix names the street; company suffixes in
+  // the possessive do not start a name.
+  EXPECT_TRUE(has("please meet Wilhelmina at noon", "PERSON", "Wilhelmina"));
+  EXPECT_FALSE(has("please meet on Wilhelmina Avenue at noon", "PERSON"));
+  EXPECT_TRUE(has("and Initech Corp's Wilhelmina Okafor signed", "PERSON", "Wilhelmina Okafor"));
+  EXPECT_TRUE(has("and Initech LLC's Wilhelmina Okafor signed", "PERSON", "Wilhelmina Okafor"));
   EXPECT_TRUE(has("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"));
   EXPECT_TRUE(has("NPI 1234567893", "US_NPI"));
   // Clinical facts are PHI next to a patient identifier, not on their own.

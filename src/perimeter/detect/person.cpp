@@ -121,6 +121,12 @@ bool all_caps(std::string_view w) {
   return true;
 }
 
+// "Corp's" -> "Corp": organisation and street words keep their meaning in the possessive.
+std::string_view strip_possessive(std::string_view w) {
+  if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) w.remove_suffix(2);
+  return w;
+}
+
 bool equals_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -225,7 +231,11 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       continue;
     }
     std::string_view w = text.substr(s, e - s);
-    if (all_caps(w)) {
+    // Acronyms and company suffixes, possessive or not ("LLC's", "Corp's"), are
+    // never the start of a name.
+    static const std::unordered_set<std::string_view> kCompany = {"Corp",  "Inc",     "Ltd", "Co",
+                                                                  "Group", "Company", "Plc"};
+    if (all_caps(w) || all_caps(strip_possessive(w)) || kCompany.count(strip_possessive(w))) {
       i = e;
       continue;
     }
@@ -301,7 +311,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           "Centre",     "Street",     "Avenue",    "Road",    "Square"};
       bool place = !prev.empty() && gap == " " && kPlacePrefix.count(prev);
       if (!place && e + 1 < n && text[e] == ' ' && is_cap_start(e + 1)) {
-        place = kOrgNext.count(text.substr(e + 1, word_end(e + 1) - e - 1)) > 0;
+        place = kOrgNext.count(strip_possessive(text.substr(e + 1, word_end(e + 1) - e - 1))) > 0;
       }
       if (place) {
         i = e;
@@ -335,7 +345,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           size_t qe = word_end(q);
           std::string_view x = text.substr(q, qe - q);
           known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
-          not_name = not_name || kNotName.count(x) > 0;
+          not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
         }
         if (!not_name && (own_line || (!sentence_start && !known) || (sentence_start && known))) {
@@ -379,6 +389,12 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         if (common) score -= 0.15;
         out.push_back(Hit{s, end, score, ""});
         i = end;
+        continue;
+      }
+      // A given name before a street suffix names the street: "on Donny Boulevard".
+      if (e + 1 < n && text[e] == ' ' && is_cap_start(e + 1) &&
+          street_word(text.substr(e + 1, word_end(e + 1) - e - 1))) {
+        i = e;
         continue;
       }
       // A lone given name: a name, unless it is also a common word or opens a sentence.
