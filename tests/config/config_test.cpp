@@ -156,3 +156,99 @@ TEST(Config, LoadConfigNamesTheFile) {
 
 }  // namespace
 }  // namespace perimeter::config
+
+namespace perimeter::config {
+namespace {
+
+std::string http_yaml(const std::string& extra = "",
+                      const std::string& url = "    url: https://api.example.com/v1\n") {
+  return "models:\n  cloud:\n    engine: http\n" + url +
+         "    upstream_model: mini-2026-01-01\n    egress: cloud\n" + extra;
+}
+
+TEST(Config, HttpModelGetsDefaults) {
+  Config c = parse_config(http_yaml(), "/base");
+  const Model& m = c.models.at("cloud");
+  EXPECT_EQ(m.engine, "http");
+  EXPECT_EQ(m.egress, "cloud");
+  EXPECT_EQ(m.upstream.urls, std::vector<std::string>{"https://api.example.com/v1"});
+  EXPECT_EQ(m.upstream.model, "mini-2026-01-01");
+  EXPECT_EQ(m.upstream.flavour, "openai");
+  EXPECT_EQ(m.upstream.retries, 2);
+  EXPECT_TRUE(m.upstream.tls_verify);
+  EXPECT_FALSE(m.sampling_set);
+}
+
+TEST(Config, HttpModelFull) {
+  Config c = parse_config(
+      http_yaml(
+          "    flavour: vllm\n    api_key_env: GPU_KEY\n"
+          "    timeouts: {connect_s: 1, first_byte_s: 20, idle_s: 5}\n"
+          "    max_inflight: 8\n    retries: 0\n    retry_backoff_ms: 50\n"
+          "    health: {eject_after: 5, cooldown_s: 2.5}\n"
+          "    tls: {verify: false, ca_file: ca.pem}\n"
+          "    sampling: {temperature: 0}\n    price: {input_per_mtok: 1, output_per_mtok: 2}\n",
+          "    urls: [http://a:8000/v1, http://b:8000/v1]\n"),
+      "/base");
+  const Model& m = c.models.at("cloud");
+  EXPECT_EQ(m.upstream.urls.size(), 2u);
+  EXPECT_EQ(m.upstream.flavour, "vllm");
+  EXPECT_EQ(m.upstream.api_key_env, "GPU_KEY");
+  EXPECT_EQ(m.upstream.connect_timeout_s, 1);
+  EXPECT_EQ(m.upstream.first_byte_timeout_s, 20);
+  EXPECT_EQ(m.upstream.idle_timeout_s, 5);
+  EXPECT_EQ(m.upstream.max_inflight, 8);
+  EXPECT_EQ(m.upstream.retries, 0);
+  EXPECT_EQ(m.upstream.retry_backoff_ms, 50);
+  EXPECT_EQ(m.upstream.eject_after, 5);
+  EXPECT_EQ(m.upstream.eject_s, 2.5);
+  EXPECT_FALSE(m.upstream.tls_verify);
+  EXPECT_EQ(m.upstream.ca_file, std::filesystem::path("/base/ca.pem"));
+  EXPECT_TRUE(m.sampling_set);
+  EXPECT_TRUE(m.price.has_value());
+}
+
+TEST(Config, HttpModelRulesNameKeyPath) {
+  auto err = [](const std::string& yaml) { return error_of(yaml); };
+  EXPECT_NE(err(http_yaml("", "")).find("models.cloud.url: is required for engine: http"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("", "    url: ftp://x/v1\n"))
+                .find("models.cloud.url: must start with http:// or https://"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("", "    url: http:///v1\n")).find("models.cloud.url: names no host"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("", "    urls: []\n")).find("models.cloud.urls: must list at least"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    urls: [http://b/v1]\n")).find("models.cloud.urls: give either"),
+            std::string::npos);
+  EXPECT_NE(err("models:\n  c:\n    engine: http\n    url: http://a/v1\n    egress: cloud\n")
+                .find("models.c.upstream_model: is required"),
+            std::string::npos);
+  EXPECT_NE(err("models:\n  c:\n    engine: http\n    url: http://a/v1\n    upstream_model: m\n")
+                .find("models.c.egress: is required"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    flavour: kobold\n")).find("models.cloud.flavour: must be one of"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    api_key_env: \"sk-abc def\"\n"))
+                .find("models.cloud.api_key_env: must name an environment variable"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    timeouts: {first_byte_s: 0}\n"))
+                .find("models.cloud.timeouts.first_byte_s: must be in (0, 86400]"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    timeouts: {total_s: 3}\n"))
+                .find("models.cloud.timeouts.total_s: unknown key"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    retries: 11\n")).find("models.cloud.retries: must be in [0, 10]"),
+            std::string::npos);
+  EXPECT_NE(err(http_yaml("    health: {eject_after: 0}\n"))
+                .find("models.cloud.health.eject_after: must be in [1,"),
+            std::string::npos);
+  // Keys of the other engine are not silently accepted.
+  EXPECT_NE(err(http_yaml("    slots: 4\n")).find("models.cloud.slots: unknown key"),
+            std::string::npos);
+  EXPECT_NE(err(model_yaml("    egress: cloud\n")).find("models.extractor.egress: unknown key"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace perimeter::config

@@ -29,13 +29,105 @@ void parse_sampling(MapReader m, Sampling& s) {
   m.reject_unknown();
 }
 
+Model parse_common(MapReader& m, Model& model);
+
+// The keys of an `engine: http` model (everything but sampling and price).
+void parse_upstream(MapReader& m, Model& model, const std::filesystem::path& base_dir) {
+  Upstream& u = model.upstream;
+  const bool one = m.has("url"), many = m.has("urls");
+  if (one && many) m.fail("urls", "give either url or urls, not both");
+  if (one) {
+    auto url = m.get_string("url");
+    u.urls = {url.value_or("")};
+  } else if (many) {
+    u.urls = m.get_string_list("urls").value_or(std::vector<std::string>{});
+    if (u.urls.empty()) m.fail("urls", "must list at least one url");
+  } else {
+    m.fail("url", "is required for engine: http (the API base, e.g. http://gpu-box:8000/v1)");
+  }
+  const std::string url_key = one ? "url" : "urls";
+  for (const auto& url : u.urls) {
+    const bool http = url.rfind("http://", 0) == 0, https = url.rfind("https://", 0) == 0;
+    if (!http && !https) m.fail(url_key, "must start with http:// or https:// (got '" + url + "')");
+    const std::string rest = url.substr(http ? 7 : 8);
+    if (rest.empty() || rest[0] == '/' || rest[0] == ':')
+      m.fail(url_key, "names no host: '" + url + "'");
+    if (url.find_first_of("?# ") != std::string::npos)
+      m.fail(url_key, "must be a plain base URL without query, fragment or spaces: '" + url + "'");
+  }
+
+  auto name = m.get_string("upstream_model");
+  if (!name || name->empty())
+    m.fail("upstream_model",
+           "is required: the model name the upstream serves (a dated snapshot "
+           "for a cloud API)");
+  u.model = *name;
+
+  auto egress = m.get_string("egress");
+  if (!egress)
+    m.fail("egress", "is required for engine: http: local (stays on hosts you control) or cloud");
+  if (*egress != "local" && *egress != "cloud")
+    m.fail("egress", "must be one of: local, cloud (got '" + *egress + "')");
+  model.egress = *egress;
+
+  if (auto v = m.get_string("flavour")) {
+    if (*v != "openai" && *v != "vllm" && *v != "llamacpp" && *v != "ollama" && *v != "tgi")
+      m.fail("flavour", "must be one of: openai, vllm, llamacpp, ollama, tgi (got '" + *v + "')");
+    u.flavour = *v;
+  }
+  if (auto v = m.get_string("api_key_env")) {
+    if (v->empty() || v->find_first_of("= ") != std::string::npos)
+      m.fail("api_key_env", "must name an environment variable (the key itself never goes here)");
+    u.api_key_env = *v;
+  }
+  if (m.has("timeouts")) {
+    MapReader t(m.child("timeouts"), m.path_of("timeouts"));
+    auto seconds = [&t](const char* key, double& out) {
+      if (auto v = t.get_double(key)) {
+        if (!(*v > 0 && *v <= 86400)) t.fail(key, "must be in (0, 86400] seconds");
+        out = *v;
+      }
+    };
+    seconds("connect_s", u.connect_timeout_s);
+    seconds("first_byte_s", u.first_byte_timeout_s);
+    seconds("idle_s", u.idle_timeout_s);
+    t.reject_unknown();
+  }
+  if (auto v = m.get_int("max_inflight", 1, 1 << 20)) u.max_inflight = static_cast<int>(*v);
+  if (auto v = m.get_int("retries", 0, 10)) u.retries = static_cast<int>(*v);
+  if (auto v = m.get_int("retry_backoff_ms", 0, 60000)) u.retry_backoff_ms = static_cast<int>(*v);
+  if (m.has("health")) {
+    MapReader h(m.child("health"), m.path_of("health"));
+    if (auto v = h.get_int("eject_after", 1, 1000)) u.eject_after = static_cast<int>(*v);
+    if (auto v = h.get_double("cooldown_s")) {
+      if (!(*v > 0 && *v <= 86400)) h.fail("cooldown_s", "must be in (0, 86400] seconds");
+      u.eject_s = *v;
+    }
+    h.reject_unknown();
+  }
+  if (m.has("tls")) {
+    MapReader t(m.child("tls"), m.path_of("tls"));
+    if (auto v = t.get_bool("verify")) u.tls_verify = *v;
+    if (auto v = t.get_string("ca_file")) {
+      u.ca_file = *v;
+      if (u.ca_file.is_relative()) u.ca_file = base_dir / u.ca_file;
+    }
+    t.reject_unknown();
+  }
+}
+
 Model parse_model(MapReader m, const std::string& id, const std::filesystem::path& base_dir) {
   Model model;
   model.id = id;
   auto engine = m.get_string("engine");
-  if (!engine) m.fail("engine", "is required (embedded)");
-  if (*engine != "embedded") m.fail("engine", "must be one of: embedded (got '" + *engine + "')");
+  if (!engine) m.fail("engine", "is required (embedded or http)");
+  if (*engine != "embedded" && *engine != "http")
+    m.fail("engine", "must be one of: embedded, http (got '" + *engine + "')");
   model.engine = *engine;
+  if (model.engine == "http") {
+    parse_upstream(m, model, base_dir);
+    return parse_common(m, model);
+  }
 
   auto path = m.get_string("path");
   if (!path || path->empty()) m.fail("path", "is required: the GGUF file to load");
@@ -47,12 +139,19 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
   if (!is_sha256_hex(*sha)) m.fail("sha256", "must be 64 lowercase hex digits");
   model.sha256 = *sha;
 
-  if (m.has("sampling"))
-    parse_sampling(MapReader(m.child("sampling"), m.path_of("sampling")), model.sampling);
   if (auto v = m.get_int("slots", 1, 64)) model.slots = static_cast<int>(*v);
   if (auto v = m.get_int("threads", 0, 256)) model.threads = static_cast<int>(*v);
   if (auto v = m.get_int("context", 16, 1 << 20)) model.context = static_cast<int>(*v);
   if (auto v = m.get_int("queue", 0, 1 << 20)) model.queue = static_cast<int>(*v);
+  return parse_common(m, model);
+}
+
+// Keys every engine has: sampling defaults and price.
+Model parse_common(MapReader& m, Model& model) {
+  if (m.has("sampling")) {
+    parse_sampling(MapReader(m.child("sampling"), m.path_of("sampling")), model.sampling);
+    model.sampling_set = true;
+  }
   if (m.has("price")) {
     try {
       model.price = ledger::parse_price(m.child("price"), m.path_of("price"));

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit/audit_log.h"
 #include "config/yaml_reader.h"
@@ -26,9 +27,33 @@ struct Sampling {
   int max_tokens = 256;
 };
 
+// `engine: http`: an OpenAI-compatible upstream (vLLM, llama.cpp server,
+// Ollama, TGI, a cloud API).
+struct Upstream {
+  // API bases as in the OpenAI SDK's base_url (usually ending in /v1);
+  // requests go to <url>/chat/completions. Several = load-balanced.
+  std::vector<std::string> urls;
+  std::string model;                 // `upstream_model`: the name sent upstream (its snapshot)
+  std::string api_key_env;           // environment variable holding the bearer key; empty = none
+  std::string flavour = "openai";    // openai | vllm | llamacpp | ollama | tgi
+  double connect_timeout_s = 5;      // TCP connect + TLS handshake
+  double first_byte_timeout_s = 60;  // request sent -> first response byte
+  double idle_timeout_s = 30;        // longest silence inside a response
+  int max_inflight = 64;             // requests in flight before 503 overloaded
+  int retries = 2;             // extra attempts (connect errors, 429, 502/503/504), before any byte
+  int retry_backoff_ms = 200;  // base of the jittered exponential backoff
+  int eject_after = 3;         // consecutive failures that take a url out of rotation
+  double eject_s = 10;         // cool-down before an ejected url is probed again
+  bool tls_verify = true;      // verify the server certificate and host name (https)
+  std::filesystem::path ca_file;  // extra trusted CAs (PEM); empty = the system store only
+};
+
 struct Model {
   std::string id;
-  std::string engine;  // "embedded"
+  std::string engine;            // "embedded" | "http"
+  std::string egress = "local";  // "local" | "cloud": whether data sent there leaves the host
+  Upstream upstream;             // engine: http only
+  bool sampling_set = false;     // `sampling:` present (http models send only what is set)
   std::filesystem::path path;
   std::string sha256;  // pinned; loading refuses any other file
   Sampling sampling;

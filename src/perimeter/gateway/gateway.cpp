@@ -4,6 +4,7 @@
 
 #include "audit/record.h"
 #include "backends/embedded.h"
+#include "backends/http_upstream.h"
 
 namespace perimeter::gateway {
 namespace {
@@ -131,6 +132,15 @@ void Gateway::load_models(const std::function<void(const std::string&, float)>& 
     auto progress = [&on_progress, id = id](float p) {
       if (on_progress) on_progress(id, p);
     };
+    if (model.engine == "http") {
+      auto backend = std::make_unique<backends::HttpBackend>(model);
+      const backends::HttpBackend* h = backend.get();
+      metrics_.slots.with({id}).bind([h] { return double(h->stats().max_inflight); });
+      metrics_.slots_in_use.with({id}).bind([h] { return double(h->stats().inflight); });
+      backends_[id] = std::move(backend);
+      progress(1.0f);
+      continue;
+    }
     auto backend = std::make_unique<backends::EmbeddedBackend>(model, progress);
     const backends::EmbeddedBackend* b = backend.get();
     metrics_.slots.with({id}).bind([b] { return double(b->stats().slots); });
@@ -161,7 +171,8 @@ backends::Backend& Gateway::backend_for(const std::string& model) {
 
 std::vector<backends::BackendInfo> Gateway::models() const {
   std::vector<backends::BackendInfo> out;
-  for (const auto& [id, m] : config_.models) out.push_back({id, m.engine, m.sha256, "local"});
+  for (const auto& [id, m] : config_.models)
+    out.push_back({id, m.engine, m.engine == "http" ? m.upstream.model : m.sha256, m.egress});
   return out;
 }
 

@@ -1,0 +1,145 @@
+// The llamacpp flavour against a real llama.cpp `llama-server` (built by
+// scripts/setup.sh) serving the tiny demo model on a loopback port.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio.hpp>
+
+#include "backends/http_upstream.h"
+#include "support/demo.h"
+#include "support/http_client.h"
+
+namespace perimeter::backends {
+namespace {
+
+using namespace std::chrono_literals;
+
+uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+class LlamaServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string bin = PERIMETER_LLAMA_SERVER;
+    if (!std::filesystem::exists(bin)) GTEST_SKIP() << "no llama-server at " << bin;
+    port_ = free_port();
+    const std::string model = testing::tiny_model().string();
+    const std::string port = std::to_string(port_);
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::freopen("/dev/null", "w", stdout);
+      std::freopen("/dev/null", "w", stderr);
+      execl(bin.c_str(), bin.c_str(), "-m", model.c_str(), "--host", "127.0.0.1", "--port",
+            port.c_str(), "-t", "1", "-c", "1024", "-np", "2", "--no-webui", "--cache-ram", "0",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 600; ++i) {
+      try {
+        if (testing::http_request(port_, "GET", "/health").status == 200) return;
+      } catch (const std::exception&) {
+      }
+      int status;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        FAIL() << "llama-server exited during startup";
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "llama-server did not become healthy";
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status;
+      waitpid(pid_, &status, 0);
+    }
+  }
+
+  config::Model model() const {
+    config::Model m;
+    m.id = "reasoner";
+    m.engine = "http";
+    m.egress = "local";
+    m.upstream.urls = {"http://127.0.0.1:" + std::to_string(port_) + "/v1"};
+    m.upstream.model = "tiny";
+    m.upstream.flavour = "llamacpp";
+    return m;
+  }
+
+  struct Answer {
+    std::string text;
+    int deltas = 0;
+    Completion done;
+  };
+
+  Answer ask(HttpBackend& b, bool stream, const std::string& grammar = "") {
+    ChatRequest r;
+    r.model = "reasoner";
+    r.messages = {{"system", "Answer briefly."}, {"user", "Name a colour."}};
+    r.sampling.temperature = 0;
+    r.sampling.seed = 7;
+    r.sampling.max_tokens = 12;
+    r.sampling.grammar = grammar;
+    r.stream = stream;
+    std::mutex mu;
+    std::condition_variable cv;
+    Answer a;
+    bool done = false;
+    b.start(r, {[&](std::string_view d) {
+                  std::lock_guard lock(mu);
+                  a.text += d;
+                  ++a.deltas;
+                },
+                [&](const Completion& c) {
+                  std::lock_guard lock(mu);
+                  a.done = c;
+                  done = true;
+                  cv.notify_all();
+                }});
+    std::unique_lock lock(mu);
+    EXPECT_TRUE(cv.wait_for(lock, 60s, [&] { return done; }));
+    return a;
+  }
+
+  uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+TEST_F(LlamaServer, StreamedAndJsonAnswersAgreeWithUsage) {
+  HttpBackend b(model());
+  const Answer streamed = ask(b, true);
+  ASSERT_FALSE(streamed.done.error) << streamed.done.error->what();
+  EXPECT_FALSE(streamed.text.empty());
+  EXPECT_GT(streamed.deltas, 1);  // relayed as it was generated, not at the end
+  EXPECT_GT(streamed.done.usage.prompt_tokens, 0);
+  EXPECT_EQ(streamed.done.usage.completion_tokens, 12);
+  EXPECT_EQ(streamed.done.finish, FinishReason::Length);
+
+  const Answer whole = ask(b, false);
+  ASSERT_FALSE(whole.done.error) << whole.done.error->what();
+  EXPECT_EQ(whole.text, streamed.text);  // greedy: the same tokens either way
+  EXPECT_EQ(whole.done.usage.completion_tokens, 12);
+  EXPECT_EQ(whole.done.usage.prompt_tokens, streamed.done.usage.prompt_tokens);
+}
+
+TEST_F(LlamaServer, GrammarReachesTheServer) {
+  HttpBackend b(model());
+  const Answer a = ask(b, true, "root ::= (\"yes\" | \"no\")");
+  ASSERT_FALSE(a.done.error) << a.done.error->what();
+  EXPECT_TRUE(a.text == "yes" || a.text == "no") << a.text;
+}
+
+}  // namespace
+}  // namespace perimeter::backends
