@@ -224,9 +224,14 @@ TEST(AuditedServer, AnUnwritableAuditLogRefusesTheRequestAndSendsNothing) {
   AuditDir dir;
   Running server(dir.config());
   ASSERT_EQ(post_chat(server.port(), chat_body("first", 1)).status, 200);
+  // The first request's outcome record is written after its answer; let it land
+  // so that the lock below only stands in the second request's way.
+  for (int i = 0; i < 500 && dir.rows().size() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   // Another process holds the database's write lock past the store's busy timeout.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);  // the server's WAL checkpointer may hold it for a moment
   ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
   const auto before = server.stats();
   auto refused = post_chat(server.port(), chat_body("second", 2));
