@@ -55,7 +55,7 @@ void run_round(Mode& m, int writers, int per_writer, int round) {
         const auto t0 = Clock::now();
         auto a = m.gw->admit(m.name + "-" + std::to_string(round) + "-" + std::to_string(w) + "-" +
                                  std::to_string(i),
-                             std::move(r), t0);
+                             auth::Principal{auth::kLocalPrincipal}, std::move(r), t0);
         lat[w].push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
       }
     });

@@ -225,6 +225,7 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
     }
     if (root.has("ledger"))
       cfg.ledger = ledger::parse_ledger_options(root.child("ledger"), "ledger");
+    if (root.has("auth")) cfg.auth = auth::parse_auth_options(root.child("auth"), "auth");
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& e) {
@@ -239,6 +240,11 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
   }
   for (const auto& [id, model] : cfg.models)
     if (model.price) cfg.ledger.prices.set(id, *model.price);
+  for (const auto& [name, role] : cfg.auth.roles)
+    for (const auto& m : role.models)
+      if (!cfg.models.count(m))
+        throw ConfigError("auth.roles." + name + ".models: names no model under models: '" + m +
+                          "'");
   root.reject_unknown();
   return cfg;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "auth/auth.h"
 #include "config/yaml_reader.h"
 #include "detect/detector.h"
 #include "ledger/ledger.h"
@@ -80,6 +81,7 @@ struct Config {
   std::string default_model;  // used when a request names "auto" or no model
   detect::DetectorOptions detect = detect::default_detector_options();  // `detect:`
   router::RouterOptions router;                                         // `router:`
+  auth::AuthOptions auth;                    // `auth:`; no keys = local single-user mode
   std::optional<audit::AuditOptions> audit;  // `audit:`; absent = no audit log (stated at startup)
   ledger::LedgerOptions ledger;              // `ledger:` plus every model's `price:`
 

@@ -39,6 +39,10 @@ struct ChatRequest {
   SamplingOverrides sampling;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // Sensitivity the caller declares (X-Perimeter-Sensitivity or
+  // metadata.sensitivity), a level name; empty = none. It can only raise
+  // the effective level, never lower it.
+  std::string declared_sensitivity;
 };
 
 struct Usage {

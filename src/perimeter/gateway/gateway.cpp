@@ -52,6 +52,7 @@ std::string prompt_text(const ChatRequest& r) {
 
 Gateway::Gateway(config::Config config)
     : config_(std::move(config)),
+      auth_(config_.auth),
       analyzer_(config_,
                 [this](const std::string& id) -> backends::Backend* {
                   if (!ready_.load()) return nullptr;  // the LLM router waits for load_models()
@@ -60,6 +61,10 @@ Gateway::Gateway(config::Config config)
                 }),
       audit_(open_audit(config_)),
       budgets_(config_.ledger.budgets, config_.ledger.currency) {
+  if (!auth_.enabled())
+    spdlog::warn(
+        "AUTH DISABLED: no `auth.keys` configured, so this is single-user local mode: every "
+        "request is principal 'local' with no role. Configure keys before exposing the port.");
   if (audit_) {
     budgets_.load(audit_->store(), audit::now_ms());
     audit::AuditLog* log = audit_.get();
@@ -70,18 +75,27 @@ Gateway::Gateway(config::Config config)
   }
 }
 
-Admission Gateway::admit(std::string request_id, ChatRequest request, Clock::time_point started) {
+Admission Gateway::admit(std::string request_id, const auth::Principal& who, ChatRequest request,
+                         Clock::time_point started) {
   Admission a;
   a.request_id = std::move(request_id);
-  a.principal = kLocalPrincipal;
+  a.principal = who.id;
+  a.role = who.role_name();
   a.started = started;
   a.route = request.model.empty() || request.model == "auto" ? std::string("default")
                                                              : "model:" + request.model;
   a.backend = &backend_for(request.model);
   a.info = a.backend->info();
+  auth_.check_model(who, a.info.id);
 
   a.analysis = analyzer_.analyze(request.messages);
   metrics_.observe_stage("analyze", a.analysis.micros / 1e6);
+  // Declarations and the role's floor can raise the level, never lower it.
+  a.effective = a.analysis.detected;
+  if (!request.declared_sensitivity.empty())
+    a.effective = std::max(a.effective, detect::parse_sensitivity(request.declared_sensitivity));
+  if (who.role && who.role->sensitivity_floor)
+    a.effective = std::max(a.effective, *who.role->sensitivity_floor);
   for (const auto& f : a.analysis.findings) metrics_.findings.with({f.type}).inc();
 
   const auto decide_start = Clock::now();
@@ -101,8 +115,9 @@ Admission Gateway::admit(std::string request_id, ChatRequest request, Clock::tim
     d.request_id = a.request_id;
     d.principal = a.principal;
     d.role = a.role;
-    d.declared_sensitivity = "none";
-    d.effective_sensitivity = detect::sensitivity_name(a.analysis.detected);
+    d.declared_sensitivity =
+        a.request.declared_sensitivity.empty() ? "none" : a.request.declared_sensitivity;
+    d.effective_sensitivity = detect::sensitivity_name(a.effective);
     d.intent = router::intent_name(a.analysis.intent.intent);
     d.intent_confidence = a.analysis.intent.confidence;
     for (const auto& f : a.analysis.findings) ++d.findings[f.type];

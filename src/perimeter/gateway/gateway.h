@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analyze/analyzer.h"
+#include "auth/auth.h"
 #include "backends/backend.h"
 #include "config/config.h"
 #include "ledger/budget.h"
@@ -20,16 +21,14 @@
 
 namespace perimeter::gateway {
 
-// The principal of every request until API keys exist (issue #6): budgets
-// under `ledger.budgets.local` apply to all traffic.
-inline constexpr const char* kLocalPrincipal = "local";
-
 // A chat request that passed analysis, budget and the durable decision
 // record: what the outcome record and the metrics need afterwards.
 struct Admission {
   std::string request_id;
   std::string principal;
   std::string role;
+  detect::Sensitivity effective =
+      detect::Sensitivity::Restricted;  // max(detected, declared, floor)
   std::string route;  // "default" (model auto) or "model:<id>" (named by the client)
   backends::Backend* backend = nullptr;
   backends::BackendInfo info;
@@ -55,11 +54,18 @@ class Gateway {
   // The analysis as the JSON that /v1/perimeter/analyze and `perimeter analyze` print.
   nlohmann::json analysis_json(const analyze::Analysis& a) const { return analyzer_.to_json(a); }
 
-  // Analyzes the request, checks the principal's budget and makes the
-  // decision record durable, blocking for the audit group commit: call it off
-  // the I/O threads. Throws Error: 404 unknown model, 503 still loading or
-  // audit log unavailable, 429 over budget, 400 bad sampling values.
-  Admission admit(std::string request_id, ChatRequest request,
+  // The caller named by an `Authorization` header value; kLocalPrincipal
+  // when no keys are configured. Throws Error 401.
+  auth::Principal authenticate(std::string_view authorization) const {
+    return auth_.authenticate(authorization);
+  }
+
+  // Analyzes the request, checks the principal's role and budget and makes
+  // the decision record durable, blocking for the audit group commit: call
+  // it off the I/O threads. Throws Error: 404 unknown model, 403 model not
+  // allowed for the role, 503 still loading or audit log unavailable, 429
+  // over budget, 400 bad sampling values.
+  Admission admit(std::string request_id, const auth::Principal& who, ChatRequest request,
                   std::chrono::steady_clock::time_point started);
 
   // Counts the answer's tokens and cost against the principal's budgets and
@@ -109,6 +115,7 @@ class Gateway {
 
  private:
   config::Config config_;
+  auth::Authenticator auth_;
   analyze::Analyzer analyzer_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
   std::atomic<bool> ready_{false};

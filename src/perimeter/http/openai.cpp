@@ -3,6 +3,8 @@
 #include <random>
 #include <set>
 
+#include "detect/detector.h"
+
 namespace perimeter::http {
 namespace {
 
@@ -231,9 +233,32 @@ ChatRequest parse_chat_request(std::string_view body_text, bool require_model) {
       req.include_usage = so["include_usage"].get<bool>();
     }
   }
-  if (present("metadata") && !body["metadata"].is_object()) bad("metadata", "expected an object.");
+  if (present("metadata")) {
+    const json& md = body["metadata"];
+    if (!md.is_object()) bad("metadata", "expected an object.");
+    if (md.contains("sensitivity")) {
+      if (!md["sensitivity"].is_string()) bad("metadata.sensitivity", "expected a string.");
+      declare_sensitivity(req, md["sensitivity"].get<std::string>(), "metadata.sensitivity");
+    }
+  }
   if (present("user") && !body["user"].is_string()) bad("user", "expected a string.");
   return req;
+}
+
+void declare_sensitivity(ChatRequest& req, std::string_view value, const std::string& param) {
+  detect::Sensitivity level;
+  try {
+    level = detect::parse_sensitivity(value);
+  } catch (const std::invalid_argument&) {
+    throw invalid_request(param + ": '" + std::string(value) +
+                              "' is not a sensitivity level; use public, internal, confidential "
+                              "or restricted.",
+                          param);
+  }
+  if (!req.declared_sensitivity.empty() &&
+      detect::parse_sensitivity(req.declared_sensitivity) >= level)
+    return;
+  req.declared_sensitivity = detect::sensitivity_name(level);
 }
 
 std::string new_completion_id() {

@@ -16,6 +16,10 @@ namespace perimeter::http {
 // `require_model` false lets the analyze endpoint take a body without one.
 ChatRequest parse_chat_request(std::string_view body, bool require_model = true);
 
+// Raises req.declared_sensitivity to the level `value` names (case-insensitive;
+// the higher of the two wins). Throws Error 400 naming `param` for an unknown level.
+void declare_sensitivity(ChatRequest& req, std::string_view value, const std::string& param);
+
 // Identity of one response, shared by all its chunks.
 struct ResponseMeta {
   std::string id;     // "chatcmpl-..."

@@ -129,6 +129,12 @@ std::string sse(const json& j) {
   return "data: " + dump(j) + "\n\n";
 }
 
+std::string_view header(const Request& req, std::string_view name) {
+  auto it = req.find(beast::string_view(name.data(), name.size()));
+  return it == req.end() ? std::string_view{}
+                         : std::string_view(it->value().data(), it->value().size());
+}
+
 std::string_view path_of(const Request& req) {
   std::string_view t(req.target().data(), req.target().size());
   return t.substr(0, t.find('?'));
@@ -137,6 +143,9 @@ std::string_view path_of(const Request& req) {
 }  // namespace
 
 using Clock = std::chrono::steady_clock;
+
+// A caller's declared sensitivity; like metadata.sensitivity it can only raise the level.
+constexpr const char* kSensitivityHeader = "X-Perimeter-Sensitivity";
 
 struct Server::Impl {
   config::Server opts;
@@ -290,6 +299,7 @@ struct Server::Impl {
     if (path == "/v1/perimeter/analyze") {
       if (auto r = only(bhttp::verb::post, "POST")) return *r;
       try {
+        gateway.authenticate(header(req, "Authorization"));
         const ChatRequest chat = parse_chat_request(req.body(), /*require_model=*/false);
         return {bhttp::status::ok, dump(gateway.analysis_json(gateway.analyze(chat.messages))), {}};
       } catch (const Error& e) {
@@ -298,6 +308,11 @@ struct Server::Impl {
     }
     if (path == "/v1/models") {
       if (auto r = only(bhttp::verb::get, "GET")) return *r;
+      try {
+        gateway.authenticate(header(req, "Authorization"));
+      } catch (const Error& e) {
+        return error_reply(e);
+      }
       json data = json::array();
       for (const auto& m : gateway.models())
         data.push_back(
@@ -348,11 +363,12 @@ struct Server::Impl {
   // Analysis, budget and the durable decision record, on the blocking pool.
   // Throws Error.
   net::awaitable<std::shared_ptr<gateway::Admission>> admit(ChatRequest chat_req,
+                                                            auth::Principal who,
                                                             Clock::time_point t0) {
-    auto work = [this, r = std::move(chat_req), t0]() mutable {
+    auto work = [this, r = std::move(chat_req), who = std::move(who), t0]() mutable {
       try {
         return std::make_shared<gateway::Admission>(
-            gateway.admit(new_completion_id(), std::move(r), t0));
+            gateway.admit(new_completion_id(), who, std::move(r), t0));
       } catch (const Error&) {
         throw;
       } catch (const std::exception& e) {
@@ -389,14 +405,18 @@ struct Server::Impl {
     std::optional<Error> refused;
     std::shared_ptr<gateway::Admission> adm;
     ChatRequest parsed;
+    auth::Principal who;
     try {
+      who = gateway.authenticate(header(req, "Authorization"));
       parsed = parse_chat_request(req.body());
+      const std::string_view declared = header(req, kSensitivityHeader);
+      if (!declared.empty()) declare_sensitivity(parsed, declared, kSensitivityHeader);
     } catch (const Error& e) {
       refused = e;
     }
     if (!refused) {
       try {
-        adm = co_await admit(std::move(parsed), t0);
+        adm = co_await admit(std::move(parsed), std::move(who), t0);
       } catch (const Error& e) {
         refused = e;
       }
