@@ -33,6 +33,9 @@ Role parse_role(const YAML::Node& node, const std::string& name, const std::stri
     if (key == "models") {
       if (!kv.second.IsSequence()) fail(p, "must be a list of model ids");
       for (const auto& m : kv.second) r.models.push_back(scalar(m, p));
+    } else if (key == "routes") {
+      if (!kv.second.IsSequence()) fail(p, "must be a list of route names");
+      for (const auto& m : kv.second) r.routes.push_back(scalar(m, p));
     } else if (key == "sensitivity_floor") {
       try {
         r.sensitivity_floor = detect::parse_sensitivity(scalar(kv.second, p));
@@ -40,7 +43,7 @@ Role parse_role(const YAML::Node& node, const std::string& name, const std::stri
         fail(p, "must be one of public, internal, confidential, restricted");
       }
     } else {
-      fail(p, "unknown key (expected models, sensitivity_floor)");
+      fail(p, "unknown key (expected models, routes, sensitivity_floor)");
     }
   }
   return r;

@@ -24,6 +24,7 @@ inline constexpr const char* kLocalPrincipal = "local";
 struct Role {
   std::string name;
   std::vector<std::string> models;                       // models it may use; empty = all
+  std::vector<std::string> routes;                       // policy routes it may use; empty = all
   std::optional<detect::Sensitivity> sensitivity_floor;  // every request is at least this
 };
 
