@@ -2,6 +2,8 @@
 // `app`; the command's callback runs it and exits with its status.
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
 
 namespace perimeter::cli {
@@ -11,5 +13,9 @@ void add_demo_model_command(CLI::App& app);  // demo-model
 void add_analyze_commands(CLI::App& app);    // analyze, redact
 void add_router_commands(CLI::App& app);     // router train|eval
 void add_audit_commands(CLI::App& app);      // audit verify|tail|export, report
+void add_lock_commands(CLI::App& app);       // lock, verify
+
+// The command that re-locks `config` (into `lock_file`, if not the default).
+std::string relock_command(const std::string& config, const std::string& lock_file);
 
 }  // namespace perimeter::cli

@@ -1,7 +1,10 @@
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -11,6 +14,7 @@
 #include "engine/engine.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "lock/lock.h"
 
 namespace perimeter::cli {
 namespace {
@@ -31,7 +35,34 @@ void show_progress(const std::string& id, float p) {
   }
 }
 
-int serve(const std::string& config_path, const std::string& listen_override) {
+// --locked: the config and every file it names must match the lock before
+// anything is loaded. Returns false (having said why) on drift or a bad lock.
+bool check_locked(const std::string& config_path, const std::string& lock_path) {
+  const std::filesystem::path file =
+      lock_path.empty() ? lock::default_lock_path(config_path) : std::filesystem::path(lock_path);
+  std::vector<lock::Drift> drifts;
+  try {
+    drifts = lock::verify(config_path, file);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "perimeter serve: --locked: %s\n", e.what());
+    return false;
+  }
+  if (drifts.empty()) {
+    spdlog::info("--locked: {} matches {}", config_path, file.string());
+    return true;
+  }
+  // stderr, like every refusal to start: this is why the service is down.
+  std::fprintf(stderr, "perimeter serve: --locked: refusing to start, %zu drift(s) from %s:\n",
+               drifts.size(), file.c_str());
+  for (const auto& d : drifts) std::fprintf(stderr, "  %s\n", lock::to_string(d).c_str());
+  std::fprintf(stderr, "if the changes are intended, re-lock with: %s\n",
+               relock_command(config_path, lock_path).c_str());
+  return false;
+}
+
+int serve(const std::string& config_path, const std::string& listen_override, bool locked,
+          const std::string& lock_path) {
+  if (locked && !check_locked(config_path, lock_path)) return 1;
   config::Config cfg = config::load_config(config_path);
   if (!listen_override.empty()) {
     auto colon = listen_override.rfind(':');
@@ -90,9 +121,19 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Serve the OpenAI-compatible API");
   auto config_path = std::make_shared<std::string>("perimeter.yaml");
   auto listen = std::make_shared<std::string>();
+  auto locked = std::make_shared<bool>(false);
+  auto lock_path = std::make_shared<std::string>();
   cmd->add_option("-c,--config", *config_path, "YAML configuration file")->capture_default_str();
   cmd->add_option("--listen", *listen, "HOST:PORT, overrides `listen:` (port 0 = any free port)");
-  cmd->callback([config_path, listen] { std::exit(serve(*config_path, *listen)); });
+  cmd->add_flag("--locked", *locked,
+                "Refuse to start unless the config and its files match perimeter.lock "
+                "(see perimeter verify)");
+  cmd->add_option(
+      "--lock", *lock_path,
+      "Lock file for --locked, which it implies (default: perimeter.lock beside the config)");
+  cmd->callback([config_path, listen, locked, lock_path] {
+    std::exit(serve(*config_path, *listen, *locked || !lock_path->empty(), *lock_path));
+  });
 }
 
 }  // namespace perimeter::cli
