@@ -245,6 +245,20 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
       if (!cfg.models.count(m))
         throw ConfigError("auth.roles." + name + ".models: names no model under models: '" + m +
                           "'");
+  try {
+    std::map<std::string, policy::ModelFacts> facts;
+    for (const auto& [id, model] : cfg.models) facts[id].cloud = model.egress == "cloud";
+    const YAML::Node node = root.has("policy") ? root.child("policy") : YAML::Node();
+    cfg.policy = policy::parse_policy_options(root.has("policy") ? &node : nullptr, "policy",
+                                              facts, cfg.default_model);
+  } catch (const std::exception& e) {
+    throw ConfigError(e.what());
+  }
+  for (const auto& [name, role] : cfg.auth.roles)
+    for (const auto& r : role.routes)
+      if (!cfg.policy.routes.count(r))
+        throw ConfigError("auth.roles." + name + ".routes: names no route under policy.routes: '" +
+                          r + "'");
   root.reject_unknown();
   return cfg;
 }

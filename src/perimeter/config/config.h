@@ -14,6 +14,7 @@
 #include "config/yaml_reader.h"
 #include "detect/detector.h"
 #include "ledger/ledger.h"
+#include "policy/policy.h"
 #include "router/router.h"
 
 namespace perimeter::config {
@@ -84,6 +85,7 @@ struct Config {
   auth::AuthOptions auth;                    // `auth:`; no keys = local single-user mode
   std::optional<audit::AuditOptions> audit;  // `audit:`; absent = no audit log (stated at startup)
   ledger::LedgerOptions ledger;              // `ledger:` plus every model's `price:`
+  policy::PolicyOptions policy;              // `policy:`; absent = one route to default_model
 
   // `p` made absolute against the config file's folder.
   std::filesystem::path resolve(const std::filesystem::path& p) const {
