@@ -7,6 +7,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -17,7 +18,9 @@
 #include "backends/embedded.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "core/error.h"
 #include "detect/detector.h"
+#include "policy/policy.h"
 #include "redact/redact.h"
 
 namespace perimeter::cli {
@@ -97,13 +100,39 @@ LoadedRouter load_classifier(const std::string& config) {
   return r;
 }
 
-// Findings and sensitivity of `text`, and the intent of it as a user message.
+// The config's policy, when the config defines models (a config holding only
+// `detect:` or `router:` still works for findings and intent).
+std::optional<policy::Policy> load_policy(const std::string& config) {
+  if (config.empty() || !load_yaml(config)["models"]) return std::nullopt;
+  const config::Config cfg = config::load_config(config);
+  std::map<std::string, policy::ModelFacts> facts;
+  for (const auto& [id, model] : cfg.models) facts[id].cloud = model.egress == "cloud";
+  return policy::Policy(cfg.policy, facts, cfg.default_model);
+}
+
+// Findings and sensitivity of `text`, the intent of it as a user message and,
+// with a policy, the Plan a request carrying it would get (no principal, the
+// router choosing the model, effective level = detected level).
 nlohmann::json analyze_text(const detect::Detector& det, const router::Classifier& cls,
-                            const detect::DetectorOptions& opt, const std::string& text) {
+                            const detect::DetectorOptions& opt, const policy::Policy* pol,
+                            const std::string& text) {
   auto findings = det.scan({text});
-  nlohmann::json out = detect::to_json(findings, detect::sensitivity_of(findings, opt));
+  const detect::Sensitivity level = detect::sensitivity_of(findings, opt);
+  nlohmann::json out = detect::to_json(findings, level);
   const router::Turn turn{"user", text};
-  out["intent"] = analyze::intent_json(cls.classify({&turn, 1}));
+  const router::Classification intent = cls.classify({&turn, 1});
+  out["intent"] = analyze::intent_json(intent);
+  if (pol) {
+    policy::Request req;
+    req.intent = intent;
+    req.effective = level;
+    req.findings = &findings;
+    try {
+      out["plan"] = policy::plan_json(pol->decide(req));
+    } catch (const Error& e) {
+      out["plan"] = e.to_json();  // e.g. egress_blocked: what the server would answer
+    }
+  }
   return out;
 }
 
@@ -125,8 +154,10 @@ void run_analyze(const AnalyzeArgs& a) {
   auto det = detect::Detector::create(opt);
   const LoadedRouter loaded = load_classifier(a.config);
   const router::Classifier* cls = loaded.classifier.get();
+  const std::optional<policy::Policy> pol = load_policy(a.config);
+  const policy::Policy* pp = pol ? &*pol : nullptr;
   if (a.jsonl.empty()) {
-    print(analyze_text(*det, *cls, opt, input_text(a)));
+    print(analyze_text(*det, *cls, opt, pp, input_text(a)));
     return;
   }
   // One JSON object per line in, one result per line out, in order.
@@ -153,7 +184,7 @@ void run_analyze(const AnalyzeArgs& a) {
       throw std::runtime_error(a.jsonl + ":" + std::to_string(lineno) +
                                ": each line must be an object with a string \"text\"");
     }
-    nlohmann::json out = analyze_text(*det, *cls, opt, row["text"].get<std::string>());
+    nlohmann::json out = analyze_text(*det, *cls, opt, pp, row["text"].get<std::string>());
     out["id"] = row.contains("id") ? row["id"] : nlohmann::json(lineno);
     print(out);
   }
@@ -179,9 +210,10 @@ void add_input_options(CLI::App* cmd, InputArgs& a) {
   cmd->add_option("--text", a.text, "Text to analyze (default: stdin)")
       ->each([&a](const std::string&) { a.text_set = true; });
   cmd->add_option("--file", a.file, "Read the text from this file ('-' = stdin)");
-  cmd->add_option("--config", a.config,
+  cmd->add_option("-c,--config", a.config,
                   "YAML config whose `detect:` and `router:` sections set the detector and router "
-                  "(router.kind llm also loads the embedded model it names)");
+                  "(router.kind llm also loads the embedded model it names); with `models:`, "
+                  "analyze also prints the policy's plan");
 }
 
 }  // namespace

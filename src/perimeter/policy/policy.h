@@ -103,9 +103,9 @@ class Policy {
          std::string default_model);
 
   // The Plan for `r`. Throws Error: 404 model_not_found (unknown model or
-  // route), 403 model_not_allowed (the role may use none of the candidates,
-  // or names a forbidden model under on_forbidden: refuse), 403
-  // egress_blocked (a `pii: block` rule matched and only cloud targets remain).
+  // route), 403 model_not_allowed (the role may not use the route or any of
+  // the candidates), 403 egress_blocked (rules removed every candidate, or a
+  // forbidden cloud model was named under on_forbidden: refuse).
   Plan decide(const Request& r) const;
 
  private:
