@@ -16,6 +16,7 @@
 #include "audit/store.h"
 #include "audit/verify.h"
 #include "ledger/report.h"
+#include "support/audit_dir.h"
 #include "support/demo.h"
 #include "support/http_client.h"
 #include "support/running.h"
@@ -26,57 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::post_chat;
+using testing::AuditDir;
 using testing::Running;
-
-// A fresh directory with an audit signing key, removed afterwards.
-class AuditDir {
- public:
-  AuditDir() {
-    std::string tmpl = (fs::temp_directory_path() / "perimeter-audit-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-    audit::SigningKey::generate().write_files(dir_ / "audit.pem", dir_ / "audit.pub.pem");
-  }
-  ~AuditDir() { fs::remove_all(dir_); }
-  const fs::path& path() const { return dir_; }
-  fs::path db() const { return dir_ / "audit.db"; }
-
-  // The demo config with an audit log here; `extra_yaml` adds top-level sections.
-  config::Config config(bool store_text = false, const std::string& extra_yaml = "") const {
-    const auto base = testing::demo_config(2, 16);
-    std::string yaml = "listen: 127.0.0.1:0\nmodels:\n  demo:\n    engine: embedded\n    path: " +
-                       base.models.at("demo").path.string() +
-                       "\n    sha256: " + base.models.at("demo").sha256 +
-                       "\n    slots: 2\n    queue: 16\n    threads: 1\n    context: 512\n"
-                       "    price: {input_per_mtok: 1.5, output_per_mtok: 4}\n"
-                       "audit:\n  store: sqlite:audit.db\n  signing_key: audit.pem\n"
-                       "  store_text: " +
-                       std::string(store_text ? "true" : "false") + "\n" + extra_yaml;
-    return config::parse_config(yaml, dir_);
-  }
-
-  std::unique_ptr<audit::Store> open_store() const {
-    return audit::open_store("sqlite:" + db().string());
-  }
-
-  // Every row of the main chain, in order.
-  std::vector<audit::Row> rows() const {
-    auto store = open_store();
-    std::vector<audit::Row> out;
-    store->scan("main", 1, [&](const audit::Row& r) {
-      out.push_back(r);
-      return true;
-    });
-    return out;
-  }
-
-  audit::VerifyReport verify() const {
-    auto store = open_store();
-    return audit::verify(*store, {audit::PublicKey::load(dir_ / "audit.pub.pem")});
-  }
-
- private:
-  fs::path dir_;
-};
 
 json chat_body(const std::string& text, uint32_t seed, bool stream = false) {
   json j = {{"model", "demo"},

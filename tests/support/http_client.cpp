@@ -11,13 +11,15 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,
-                          const std::string& body, const std::string& content_type) {
+                          const std::string& body, const std::string& content_type,
+                          const std::map<std::string, std::string>& headers) {
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
   req.set(bhttp::field::host, "127.0.0.1");
   if (!body.empty()) req.set(bhttp::field::content_type, content_type);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   bhttp::write(stream, req);
@@ -39,8 +41,10 @@ HttpResponse http_request(uint16_t port, const std::string& method, const std::s
   return out;
 }
 
-HttpResponse post_chat(uint16_t port, const nlohmann::json& body) {
-  return http_request(port, "POST", "/v1/chat/completions", body.dump());
+HttpResponse post_chat(uint16_t port, const nlohmann::json& body,
+                       const std::map<std::string, std::string>& headers) {
+  return http_request(port, "POST", "/v1/chat/completions", body.dump(), "application/json",
+                      headers);
 }
 
 std::vector<std::string> sse_payloads(const std::string& body) {

@@ -22,10 +22,12 @@ struct HttpResponse {
 // Sends one request on a fresh connection and reads the whole response.
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body = "",
-                          const std::string& content_type = "application/json");
+                          const std::string& content_type = "application/json",
+                          const std::map<std::string, std::string>& headers = {});
 
 // POSTs a JSON body to /v1/chat/completions.
-HttpResponse post_chat(uint16_t port, const nlohmann::json& body);
+HttpResponse post_chat(uint16_t port, const nlohmann::json& body,
+                       const std::map<std::string, std::string>& headers = {});
 
 // Splits an SSE body into the payloads of its "data:" lines.
 std::vector<std::string> sse_payloads(const std::string& body);

@@ -13,6 +13,7 @@ void add_demo_model_command(CLI::App& app);  // demo-model
 void add_analyze_commands(CLI::App& app);    // analyze, redact
 void add_router_commands(CLI::App& app);     // router train|eval
 void add_audit_commands(CLI::App& app);      // audit verify|tail|export, report
+void add_auth_commands(CLI::App& app);       // auth new-key
 void add_lock_commands(CLI::App& app);       // lock, verify
 
 // The command that re-locks `config` (into `lock_file`, if not the default).

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   perimeter::cli::add_analyze_commands(app);
   perimeter::cli::add_router_commands(app);
   perimeter::cli::add_audit_commands(app);
+  perimeter::cli::add_auth_commands(app);
   perimeter::cli::add_lock_commands(app);
   try {
     app.parse(argc, argv);
