@@ -400,12 +400,12 @@ TEST(HttpBackend, MissingKeyVariableFailsAtStartNamingIt) {
   }
 }
 
-TEST(HttpBackend, MaxInflightRefusesWith503) {
+TEST(HttpBackend, MaxInflightWithoutAQueueRefusesSaturatedAndSendsNothing) {
   FakeOpenAI fake;
   FakeBehaviour slow;
   slow.first_byte_delay = 500ms;
   fake.push(slow);
-  HttpBackend b(http_model({fake.url()}, "    max_inflight: 1\n"));
+  HttpBackend b(http_model({fake.url()}, "    max_inflight: 1\n"));  // queue_wait_ms 0 for http
   Collector c;
   b.start(ask(false), c.sink());
   try {
@@ -414,10 +414,160 @@ TEST(HttpBackend, MaxInflightRefusesWith503) {
     FAIL() << "the second request should be refused";
   } catch (const Error& e) {
     EXPECT_EQ(e.status, 503);
-    EXPECT_EQ(e.code, "overloaded");
+    EXPECT_EQ(e.code, "upstream_saturated");
+    EXPECT_NE(std::string(e.what()).find("'cloud'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not sent"), std::string::npos) << e.what();
   }
+  EXPECT_TRUE(b.stats().saturated);
   ASSERT_TRUE(c.wait());
   EXPECT_FALSE(c.done().error);
+  EXPECT_EQ(fake.request_count(), 1u);
+  EXPECT_FALSE(b.stats().saturated);
+}
+
+TEST(HttpBackend, QueueWaitExpiresSaturatedWithoutReachingTheUpstream) {
+  FakeOpenAI fake;
+  FakeBehaviour hold;
+  hold.first_byte_delay = 3s;
+  fake.push(hold);
+  HttpBackend b(
+      http_model({fake.url()}, "    max_inflight: 1\n    queue: 4\n    queue_wait_ms: 100\n"));
+  Collector held;
+  auto cancel_held = b.start(ask(true), held.sink());
+  ASSERT_TRUE(fake.wait_until([&] { return fake.request_count() == 1; }));
+  Collector queued;
+  b.start(ask(true), queued.sink());  // waits, not refused
+  ASSERT_TRUE(queued.wait());
+  ASSERT_TRUE(queued.done().error);
+  EXPECT_EQ(queued.done().error->status, 503);
+  EXPECT_EQ(queued.done().error->code, "upstream_saturated");
+  EXPECT_NE(std::string(queued.done().error->what()).find("queue_wait_ms"), std::string::npos);
+  EXPECT_EQ(queued.delta_count(), 0u);
+  EXPECT_EQ(queued.done_calls(), 1);
+  EXPECT_EQ(fake.request_count(), 1u) << "the expired request reached the upstream";
+  EXPECT_EQ(b.stats().queued, 0);
+  cancel_held();
+  ASSERT_TRUE(held.wait());
+}
+
+TEST(HttpBackend, QueuedRequestProceedsWhenAPlaceFrees) {
+  FakeOpenAI fake;
+  FakeBehaviour slow;
+  slow.first_byte_delay = 300ms;
+  fake.push(slow);
+  HttpBackend b(http_model({fake.url()}, "    max_inflight: 1\n    queue_wait_ms: 20000\n"));
+  Collector first, second;
+  b.start(ask(false), first.sink());
+  b.start(ask(true), second.sink());
+  const auto s = b.stats();
+  EXPECT_EQ(s.inflight, 1);
+  EXPECT_EQ(s.queued, 1);
+  ASSERT_TRUE(first.wait());
+  ASSERT_TRUE(second.wait());
+  EXPECT_FALSE(first.done().error);
+  ASSERT_FALSE(second.done().error) << second.done().error->what();
+  EXPECT_EQ(second.text(), "Hello, world!");
+  EXPECT_EQ(fake.request_count(), 2u);
+  EXPECT_EQ(b.stats().inflight, 0);
+}
+
+TEST(HttpBackend, CancelWhileQueuedEndsItWithoutSendingIt) {
+  FakeOpenAI fake;
+  FakeBehaviour hold;
+  hold.first_byte_delay = 3s;
+  fake.push(hold);
+  HttpBackend b(
+      http_model({fake.url()}, "    max_inflight: 1\n    queue: 1\n    queue_wait_ms: 20000\n"));
+  Collector held, queued;
+  auto cancel_held = b.start(ask(false), held.sink());
+  ASSERT_TRUE(fake.wait_until([&] { return fake.request_count() == 1; }));
+  auto cancel_queued = b.start(ask(false), queued.sink());
+  // The queue (1) is full now: a third is refused at once.
+  Collector third;
+  EXPECT_THROW(b.start(ask(false), third.sink()), Error);
+  cancel_queued();
+  ASSERT_TRUE(queued.wait(2s)) << "a cancelled queued request did not end";
+  EXPECT_FALSE(queued.done().error);
+  EXPECT_EQ(queued.done().finish, FinishReason::Cancelled);
+  EXPECT_EQ(b.stats().queued, 0);
+  cancel_held();
+  ASSERT_TRUE(held.wait());
+  EXPECT_EQ(fake.request_count(), 1u);
+}
+
+TEST(HttpBackend, BusyUrlHandsTheRequestToTheNextUrlWithoutARetry) {
+  FakeOpenAI busy, idle;
+  FakeBehaviour limited;
+  limited.status = 429;
+  busy.push(limited);
+  HttpBackend b(http_model({busy.url(), idle.url()}, "    retries: 0\n"));
+  Collector c;
+  b.start(ask(false), c.sink());
+  ASSERT_TRUE(c.wait());
+  ASSERT_FALSE(c.done().error) << c.done().error->what();
+  EXPECT_EQ(busy.request_count(), 1u);
+  EXPECT_EQ(idle.request_count(), 1u);
+}
+
+std::string vllm_metrics(double waiting) {
+  return "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.\n"
+         "# TYPE vllm:num_requests_waiting gauge\n"
+         "vllm:num_requests_running{model_name=\"m\"} 8.0\n"
+         "vllm:num_requests_waiting{model_name=\"m\"} " +
+         std::to_string(waiting) + "\n";
+}
+
+TEST(HttpBackend, VllmMetricsProbeMarksSaturatedAndRecovers) {
+  FakeOpenAI fake;
+  fake.set_get("/metrics", vllm_metrics(3), 200, "text/plain; version=0.0.4");
+  HttpBackend b(http_model(
+      {fake.url()}, "    saturation: {probe: vllm_metrics, interval_ms: 50, max_waiting: 2}\n"));
+  ASSERT_TRUE(fake.wait_until([&] { return b.stats().urls[0].saturated; }));
+  EXPECT_TRUE(b.stats().saturated);
+  Collector c;
+  try {
+    b.start(ask(false), c.sink());
+    FAIL() << "a saturated upstream took the request";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code, "upstream_saturated");
+    EXPECT_NE(std::string(e.what()).find("vllm_metrics"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fake.request_count(), 0u);
+
+  fake.set_get("/metrics", vllm_metrics(2), 200, "text/plain");  // at the threshold: not above
+  ASSERT_TRUE(fake.wait_until([&] { return !b.stats().urls[0].saturated; }));
+  Collector ok;
+  b.start(ask(false), ok.sink());
+  ASSERT_TRUE(ok.wait());
+  EXPECT_FALSE(ok.done().error);
+  EXPECT_EQ(fake.request_count(), 1u);
+}
+
+TEST(HttpBackend, SlotsProbeSkipsTheBusyUrlAndFailedProbesCountAsUnknown) {
+  FakeOpenAI busy, idle;
+  busy.set_get("/slots", R"([{"id":0,"is_processing":true},{"id":1,"is_processing":true}])");
+  idle.set_get("/slots", R"([{"id":0,"is_processing":true},{"id":1,"is_processing":false}])");
+  HttpBackend b(http_model({busy.url(), idle.url()},
+                           "    saturation: {probe: llamacpp_slots, interval_ms: 50}\n"));
+  ASSERT_TRUE(busy.wait_until([&] { return b.stats().urls[0].saturated; }));
+  ASSERT_TRUE(idle.wait_until([&] { return idle.get_count() > 0; }));
+  EXPECT_FALSE(b.stats().urls[1].saturated);
+  for (int i = 0; i < 4; ++i) {
+    Collector c;
+    b.start(ask(false), c.sink());
+    ASSERT_TRUE(c.wait());
+    EXPECT_FALSE(c.done().error);
+  }
+  EXPECT_EQ(busy.request_count(), 0u);
+  EXPECT_EQ(idle.request_count(), 4u);
+
+  // A url whose probe fails (no /slots here: 404) is not taken as saturated.
+  FakeOpenAI bare;
+  HttpBackend c(
+      http_model({bare.url()}, "    saturation: {probe: llamacpp_slots, interval_ms: 50}\n"));
+  ASSERT_TRUE(bare.wait_until([&] { return c.stats().urls[0].probe_failures >= 2; }));
+  EXPECT_FALSE(c.stats().urls[0].saturated);
+  EXPECT_FALSE(c.stats().saturated);
 }
 
 TEST(HttpBackend, HttpsToAPlainServerFailsCleanly) {

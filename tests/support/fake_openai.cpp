@@ -111,6 +111,12 @@ std::vector<json> FakeOpenAI::bodies() const {
   return out;
 }
 
+void FakeOpenAI::set_get(const std::string& target, std::string body, int status,
+                         std::string content_type) {
+  std::lock_guard lock(mutex_);
+  get_answers_[target] = {status, std::move(body), std::move(content_type)};
+}
+
 FakeBehaviour FakeOpenAI::next_behaviour() {
   std::lock_guard lock(mutex_);
   if (script_.empty()) return default_;
@@ -169,6 +175,20 @@ void FakeOpenAI::serve(int fd) {
       }
     }
     if (ec || !parser.is_done()) break;
+    if (parser.get().method() == bhttp::verb::get) {
+      ++gets_;
+      Canned c{404, R"({"error":{"message":"not found"}})", "application/json"};
+      {
+        std::lock_guard lock(mutex_);
+        auto it = get_answers_.find(std::string(parser.get().target()));
+        if (it != get_answers_.end()) c = it->second;
+      }
+      if (!write("HTTP/1.1 " + std::to_string(c.status) +
+                 " Fake\r\nContent-Type: " + c.content_type +
+                 "\r\nContent-Length: " + std::to_string(c.body.size()) + "\r\n\r\n" + c.body))
+        break;
+      continue;
+    }
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(raw);

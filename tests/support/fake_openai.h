@@ -1,7 +1,8 @@
 // A fake OpenAI-compatible upstream ("the fake cloud") for tests: an
 // in-process HTTP/1.1 server on an ephemeral loopback port that answers
 // POST .../chat/completions as JSON or SSE (with the usage chunk when asked),
-// records every raw byte it receives, and can be scripted to fail.
+// records every raw byte it receives, and can be scripted to fail (or to
+// hold requests open: first_byte_delay). GETs answer canned load reports.
 #pragma once
 
 #include <atomic>
@@ -51,6 +52,12 @@ class FakeOpenAI {
   void push(FakeBehaviour b);
   void set_default(FakeBehaviour b);
 
+  // GET `target` (e.g. /slots, /metrics) answers `body` as `content_type`
+  // with `status` from now on; other GETs get 404. GETs are not requests().
+  void set_get(const std::string& target, std::string body, int status = 200,
+               std::string content_type = "application/json");
+  size_t get_count() const { return gets_.load(); }
+
   // Raw bytes received on every connection (headers and bodies), in order.
   std::string received() const;
   // The complete requests received so far: each one's raw bytes.
@@ -91,6 +98,12 @@ class FakeOpenAI {
   std::atomic<size_t> accepted_{0};
   std::atomic<int> open_{0};
   std::atomic<int> aborted_{0};
+  std::atomic<size_t> gets_{0};
+  struct Canned {
+    int status;
+    std::string body, content_type;
+  };
+  std::map<std::string, Canned> get_answers_;
 };
 
 }  // namespace perimeter::testing

@@ -24,6 +24,16 @@ class Backend {
   // with exactly one on_done. Throws Error if the request is refused now
   // (bad sampling values, context too long, saturated). Returns a function
   // that cancels the answer and frees its resources.
+  //
+  // Failure contract the dispatcher relies on to try the Plan's next
+  // candidate:
+  //  - saturated (no capacity now: queue full, queue wait expired, upstream
+  //    429/503, load probe says busy) = Error 503, code "upstream_saturated",
+  //    either thrown from start() or as on_done's error BEFORE any content
+  //    delta reached the sink; the request was then not answered upstream;
+  //  - timeout = Error 504 "upstream_timeout";
+  //  - any other upstream failure = Error 502 "upstream_error".
+  // An error after a delta was delivered ends a partial answer: no fallback.
   virtual std::function<void()> start(const ChatRequest& request, AnswerSink sink) = 0;
 
   // Static facts about the backend.

@@ -6,11 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <deque>
 #include <limits>
 #include <list>
 #include <mutex>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -88,6 +90,7 @@ struct Url {
   std::string host;    // without brackets
   std::string port;    // numeric or service name
   std::string target;  // path of .../chat/completions
+  std::string root;    // the path before /v1: where /slots and /metrics live
 };
 
 Url parse_url(const std::string& s) {
@@ -114,6 +117,9 @@ Url parse_url(const std::string& s) {
   }
   while (!path.empty() && path.back() == '/') path.pop_back();
   u.target = path + "/chat/completions";
+  u.root = path.size() >= 3 && path.compare(path.size() - 3, 3, "/v1") == 0
+               ? path.substr(0, path.size() - 3)
+               : path;
   return u;
 }
 
@@ -135,7 +141,11 @@ struct Endpoint {
   int inflight = 0;
   int failures = 0;  // consecutive
   Clock::time_point ejected_until{};
-  bool probing = false;  // an ejected url's single probe request is in flight
+  bool probing = false;    // an ejected url's single probe request is in flight
+  bool saturated = false;  // the last load probe said busy
+  int probe_failures = 0;  // consecutive load probes without a usable answer
+  std::unique_ptr<net::steady_timer> probe_timer;  // I/O thread only
+  beast::tcp_stream* probe_stream = nullptr;       // closed on shutdown
 
   bool ejected(Clock::time_point now) const { return ejected_until > now; }
 };
@@ -179,6 +189,8 @@ struct HttpBackend::Impl {
     bool cancelled = false;
     bool sent = false;      // a delta went to the sink: no more retries
     bool finished = false;  // on_done was called
+    bool queued = false;    // waited for a place among max_inflight
+    bool admitted = false;  // holds one of the max_inflight places (under admit_mutex)
     Completion done;
   };
 
@@ -189,7 +201,9 @@ struct HttpBackend::Impl {
   ssl::context tls_ctx{ssl::context::tls_client};
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   std::list<std::shared_ptr<Call>> active;  // I/O thread only
-  std::atomic<int> inflight{0};
+  std::mutex admit_mutex;                   // running, waiting, Call::admitted
+  int running = 0;                          // admitted calls not yet finished
+  std::deque<std::shared_ptr<Call>> waiting;
   std::atomic<bool> stopping{false};
   size_t round_robin = 0;
   std::mt19937_64 rng{std::random_device{}()};
@@ -226,6 +240,11 @@ struct HttpBackend::Impl {
       tls_ctx.set_verify_mode(ssl::verify_none);
       spdlog::warn("model {}: TLS certificate verification is OFF (tls.verify: false)", model.id);
     }
+    if (u.probe != "none")
+      for (auto& e : endpoints) {
+        e->probe_timer = std::make_unique<net::steady_timer>(*ioc);
+        net::co_spawn(*ioc, probe_loop(*e), net::detached);
+      }
     thread = std::thread([this] { ioc->run(); });
   }
 
@@ -233,6 +252,10 @@ struct HttpBackend::Impl {
     stopping = true;
     net::post(*ioc, [this] {
       for (auto& c : active) cancel(*c);
+      for (auto& e : endpoints) {
+        if (e->probe_timer) e->probe_timer->cancel();
+        if (e->probe_stream) e->probe_stream->close();
+      }
     });
     work.reset();
     thread.join();
@@ -267,8 +290,47 @@ struct HttpBackend::Impl {
     c->finished = true;
     active.remove(c);
     c->done.model_sha256 = model.upstream.model;
-    --inflight;
+    {
+      std::lock_guard lock(admit_mutex);
+      if (c->admitted) {
+        --running;
+        // The freed place goes to the oldest waiting call, woken by its timer.
+        if (!waiting.empty()) {
+          auto next = std::move(waiting.front());
+          waiting.pop_front();
+          next->admitted = true;
+          ++running;
+          next->timer.cancel();
+        }
+      }
+    }
     if (c->sink.on_done) c->sink.on_done(c->done);
+  }
+
+  // ---- capacity ----
+
+  // Why a request is refused as saturated: which model, its limits, and that
+  // nothing was sent.
+  Error saturated(const std::string& why) const {
+    return Error(503, "server_error",
+                 "Model '" + model.id + "' is saturated: " + why +
+                     ". The request was not sent upstream; retry later or use another model.",
+                 "", "upstream_saturated");
+  }
+
+  std::string limits() const {
+    return std::to_string(model.upstream.max_inflight) + " requests in flight (max_inflight) and " +
+           std::to_string(model.queue) + " may wait up to " + std::to_string(model.queue_wait_ms) +
+           " ms (queue, queue_wait_ms)";
+  }
+
+  // True when every url's load probe says busy.
+  bool all_saturated() const {
+    if (model.upstream.probe == "none") return false;
+    std::lock_guard lock(mutex);
+    for (const auto& e : endpoints)
+      if (!e->saturated) return false;
+    return true;
   }
 
   // ---- balancing and health ----
@@ -287,6 +349,7 @@ struct HttpBackend::Impl {
         if (skip_tried && std::find(tried.begin(), tried.end(), e) != tried.end()) continue;
         const bool sick = e->failures >= model.upstream.eject_after;
         if (skip_ejected && sick && (e->ejected(now) || e->probing)) continue;
+        if (skip_ejected && e->saturated) continue;
         if (!best || e->inflight < best->inflight) best = e;
       }
       return best;
@@ -319,6 +382,19 @@ struct HttpBackend::Impl {
       spdlog::warn("model {}: upstream {} ejected for {}s after {} consecutive failures", model.id,
                    e.url.text, model.upstream.eject_s, e.failures);
     }
+  }
+
+  // Whether a url other than `e` and those in `tried` is neither ejected nor
+  // probed saturated.
+  bool untried_url(const std::vector<Endpoint*>& tried, const Endpoint* e) {
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex);
+    for (const auto& x : endpoints) {
+      if (x.get() == e || std::find(tried.begin(), tried.end(), x.get()) != tried.end()) continue;
+      const bool sick = x->failures >= model.upstream.eject_after && x->ejected(now);
+      if (!sick && !x->saturated) return true;
+    }
+    return false;
   }
 
   std::chrono::milliseconds backoff(int attempt, const Outcome& o) {
@@ -374,6 +450,36 @@ struct HttpBackend::Impl {
 
   net::awaitable<void> run(std::shared_ptr<Call> call) {
     active.push_back(call);
+    if (call->queued) {
+      // Woken early (timer cancelled) when finish() hands this call a place.
+      // finish() and cancel() run on this thread too, so once checked here
+      // neither can slip in before the wait starts.
+      bool early;
+      {
+        std::lock_guard lock(admit_mutex);
+        early = call->admitted;
+      }
+      if (!early && !call->cancelled) {
+        call->timer.expires_after(std::chrono::milliseconds(model.queue_wait_ms));
+        beast::error_code ec;
+        co_await call->timer.async_wait(with(ec));
+      }
+      bool admitted;
+      {
+        std::lock_guard lock(admit_mutex);
+        admitted = call->admitted;
+        if (!admitted) waiting.erase(std::find(waiting.begin(), waiting.end(), call));
+      }
+      if (!admitted) {
+        if (call->cancelled)
+          call->done.finish = FinishReason::Cancelled;
+        else
+          call->done.error = saturated("it waited " + std::to_string(model.queue_wait_ms) +
+                                       " ms without a free place; " + limits());
+        finish(call);
+        co_return;
+      }
+    }
     std::vector<Endpoint*> tried;
     Outcome last;
     for (int attempt = 0;; ++attempt) {
@@ -384,6 +490,17 @@ struct HttpBackend::Impl {
       release(*e, last);
       call->conn = nullptr;
       if (last.kind == Outcome::Done || call->cancelled) break;
+      // An upstream that says it is busy: another url may not be, so try it
+      // at once, without spending a retry or waiting a backoff.
+      const bool busy = last.kind == Outcome::Status && (last.status == 429 || last.status == 503);
+      const bool other_url = busy && !call->sent && untried_url(tried, e);
+      if (other_url) {
+        spdlog::info("model {}: upstream {} is saturated (HTTP {}); trying another url", model.id,
+                     e->url.text, last.status);
+        tried.push_back(e);
+        --attempt;
+        continue;
+      }
       const bool again = !call->sent && attempt < model.upstream.retries && retryable(last);
       spdlog::warn("model {}: upstream {} attempt {} failed: {}{}", model.id, e->url.text,
                    attempt + 1, scrub(error_of(last).what()), again ? "; retrying" : "");
@@ -613,6 +730,144 @@ struct HttpBackend::Impl {
     co_return read_json_answer(call, raw);
   }
 
+  // ---- load probes ----
+
+  // Every interval, asks `e` how loaded it is; a probe that fails leaves the
+  // url usable (unknown is not busy) and is logged once per failure streak.
+  net::awaitable<void> probe_loop(Endpoint& e) {
+    const auto interval = std::chrono::milliseconds(model.upstream.probe_interval_ms);
+    const std::string target =
+        e.url.root + (model.upstream.probe == "llamacpp_slots" ? "/slots" : "/metrics");
+    while (!stopping) {
+      std::string body, error;
+      int status = 0;
+      {
+        auto t = probe_get(e, target, status, body, error);
+        co_await std::move(t);
+      }
+      if (stopping) break;
+      std::optional<bool> busy;
+      if (error.empty() && status == 200)
+        busy = model.upstream.probe == "llamacpp_slots" ? slots_busy(body, error)
+                                                        : vllm_busy(body, error);
+      else if (error.empty())
+        error = "HTTP " + std::to_string(status) +
+                (status == 501 || status == 404 ? " (is the endpoint enabled?)" : "");
+      {
+        std::lock_guard lock(mutex);
+        if (busy) {
+          if (*busy != e.saturated)
+            spdlog::info("model {}: upstream {} is {} (load probe {})", model.id, e.url.text,
+                         *busy ? "saturated; skipped until it is not" : "no longer saturated",
+                         model.upstream.probe);
+          e.saturated = *busy;
+          e.probe_failures = 0;
+        } else {
+          if (e.probe_failures++ == 0)
+            spdlog::warn(
+                "model {}: load probe {} of {} failed: {}; treating its load as unknown "
+                "(not saturated) until a probe succeeds",
+                model.id, target, e.url.text, scrub(error));
+          e.saturated = false;
+        }
+      }
+      e.probe_timer->expires_after(interval);
+      beast::error_code ec;
+      co_await e.probe_timer->async_wait(with(ec));
+    }
+  }
+
+  // GET `target` on a fresh connection to `e`, bounded by the connect timeout.
+  net::awaitable<void> probe_get(Endpoint& e, const std::string& target, int& status,
+                                 std::string& body, std::string& error) {
+    beast::error_code ec;
+    tcp::resolver resolver(*ioc);
+    auto results = co_await resolver.async_resolve(e.url.host, e.url.port, with(ec));
+    if (ec) {
+      error = "cannot resolve the host: " + ec.message();
+      co_return;
+    }
+    bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
+    req.set(bhttp::field::host, e.url.host);
+    req.set(bhttp::field::user_agent, "perimeter");
+    if (!api_key.empty()) req.set(bhttp::field::authorization, "Bearer " + api_key);
+    req.keep_alive(false);
+    bhttp::response_parser<bhttp::string_body> p;
+    p.body_limit(4u << 20);
+    beast::flat_buffer buf;
+    std::optional<beast::tcp_stream> plain;
+    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    if (e.url.tls) {
+      tls.emplace(*ioc, tls_ctx);
+      SSL_set_tlsext_host_name(tls->native_handle(), e.url.host.c_str());
+      if (model.upstream.tls_verify)
+        tls->set_verify_callback(ssl::host_name_verification(e.url.host));
+    } else {
+      plain.emplace(*ioc);
+    }
+    beast::tcp_stream& low = tls ? beast::get_lowest_layer(*tls) : *plain;
+    e.probe_stream = &low;
+    low.expires_after(ms_of(model.upstream.connect_timeout_s));
+    co_await low.async_connect(results, with(ec));
+    if (!ec && tls) co_await tls->async_handshake(ssl::stream_base::client, with(ec));
+    if (!ec && tls) co_await bhttp::async_write(*tls, req, with(ec));
+    if (!ec && plain) co_await bhttp::async_write(*plain, req, with(ec));
+    if (!ec && tls) co_await bhttp::async_read(*tls, buf, p, with(ec));
+    if (!ec && plain) co_await bhttp::async_read(*plain, buf, p, with(ec));
+    e.probe_stream = nullptr;
+    if (ec) {
+      error = ec == beast::error::timeout ? std::string("timed out") : ec.message();
+      co_return;
+    }
+    status = static_cast<int>(p.get().result_int());
+    body = std::move(p.get().body());
+  }
+
+  // llama-server's /slots: busy when every slot is processing.
+  static std::optional<bool> slots_busy(const std::string& body, std::string& error) {
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_array() || j.empty()) {
+      error = "/slots did not answer a JSON array of slots";
+      return std::nullopt;
+    }
+    for (const auto& slot : j) {
+      if (!slot.is_object()) continue;
+      // Older servers report `state` (0 idle, 1 processing) instead.
+      const bool processing = slot.contains("is_processing") ? slot["is_processing"].is_boolean() &&
+                                                                   slot["is_processing"].get<bool>()
+                                                             : slot.value("state", 0) != 0;
+      if (!processing) return false;
+    }
+    return true;
+  }
+
+  // vLLM's Prometheus text: busy when vllm:num_requests_waiting (summed over
+  // its label sets) is above max_waiting.
+  std::optional<bool> vllm_busy(const std::string& body, std::string& error) const {
+    static const std::string name = "vllm:num_requests_waiting";
+    std::istringstream in(body);
+    std::string line;
+    bool found = false;
+    double waiting = 0;
+    while (std::getline(in, line)) {
+      if (line.compare(0, name.size(), name) != 0) continue;
+      if (line.size() > name.size() && line[name.size()] != '{' && line[name.size()] != ' ')
+        continue;
+      size_t at = line.find('}');
+      at = at == std::string::npos ? name.size() : at + 1;
+      std::istringstream value(line.substr(at));
+      double v;
+      if (!(value >> v)) continue;
+      waiting += v;
+      found = true;
+    }
+    if (!found) {
+      error = "/metrics has no " + name + " sample";
+      return std::nullopt;
+    }
+    return waiting > model.upstream.probe_max_waiting;
+  }
+
   // ---- reading answers ----
 
   struct StreamState {
@@ -731,18 +986,26 @@ std::function<void()> HttpBackend::start(const ChatRequest& request, AnswerSink 
   json body = upstream_body(im.model, request);
   if (im.stopping)
     throw Error(503, "server_error", "The server is shutting down.", "", "overloaded");
-  if (++im.inflight > im.model.upstream.max_inflight) {
-    --im.inflight;
-    throw Error(503, "server_error",
-                "Model '" + im.model.id + "' has " +
-                    std::to_string(im.model.upstream.max_inflight) +
-                    " requests in flight (max_inflight); retry shortly.",
-                "", "overloaded");
-  }
+  if (im.all_saturated())
+    throw im.saturated("every url's load probe (" + im.model.upstream.probe + ") reports it busy");
   auto call = std::make_shared<Impl::Call>(im.ioc);
   call->body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   call->stream = request.stream;
   call->sink = std::move(sink);
+  {
+    std::lock_guard lock(im.admit_mutex);
+    if (im.running < im.model.upstream.max_inflight && im.waiting.empty()) {
+      call->admitted = true;
+      ++im.running;
+    } else if (im.model.queue_wait_ms > 0 && static_cast<int>(im.waiting.size()) < im.model.queue) {
+      call->queued = true;
+      im.waiting.push_back(call);
+    } else {
+      throw im.saturated(std::to_string(im.running) + " requests are in flight and " +
+                         std::to_string(im.waiting.size()) + " waiting; its limits are " +
+                         im.limits());
+    }
+  }
   net::co_spawn(*im.ioc, im.run(call), net::detached);
   return [call] {
     if (call->ioc->stopped()) return;
@@ -756,13 +1019,28 @@ BackendInfo HttpBackend::info() const {
 
 UpstreamStats HttpBackend::stats() const {
   UpstreamStats s;
-  s.inflight = impl_->inflight.load();
-  s.max_inflight = impl_->model.upstream.max_inflight;
+  const Impl& im = *impl_;
+  s.max_inflight = im.model.upstream.max_inflight;
+  s.queue = im.model.queue;
+  s.queue_wait_ms = im.model.queue_wait_ms;
+  {
+    std::lock_guard lock(impl_->admit_mutex);
+    s.inflight = im.running;
+    s.queued = static_cast<int>(im.waiting.size());
+  }
   const auto now = Clock::now();
-  std::lock_guard lock(impl_->mutex);
-  for (const auto& e : impl_->endpoints)
-    s.urls.push_back({e->url.text, e->inflight, e->failures,
-                      e->failures >= impl_->model.upstream.eject_after && e->ejected(now)});
+  bool all_busy = im.model.upstream.probe != "none";
+  {
+    std::lock_guard lock(im.mutex);
+    for (const auto& e : im.endpoints) {
+      s.urls.push_back({e->url.text, e->inflight, e->failures,
+                        e->failures >= im.model.upstream.eject_after && e->ejected(now),
+                        e->saturated, e->probe_failures});
+      all_busy = all_busy && e->saturated;
+    }
+  }
+  s.saturated =
+      all_busy || (s.inflight >= s.max_inflight && (s.queue_wait_ms == 0 || s.queued >= s.queue));
   return s;
 }
 

@@ -94,6 +94,20 @@ void parse_upstream(MapReader& m, Model& model, const std::filesystem::path& bas
     t.reject_unknown();
   }
   if (auto v = m.get_int("max_inflight", 1, 1 << 20)) u.max_inflight = static_cast<int>(*v);
+  model.queue_wait_ms = 0;  // a remote upstream: refuse at once so the next candidate answers
+  if (auto v = m.get_int("queue", 0, 1 << 20)) model.queue = static_cast<int>(*v);
+  if (auto v = m.get_int("queue_wait_ms", 0, 600000)) model.queue_wait_ms = static_cast<int>(*v);
+  if (m.has("saturation")) {
+    MapReader s(m.child("saturation"), m.path_of("saturation"));
+    if (auto v = s.get_string("probe")) {
+      if (*v != "none" && *v != "llamacpp_slots" && *v != "vllm_metrics")
+        s.fail("probe", "must be one of: none, llamacpp_slots, vllm_metrics (got '" + *v + "')");
+      u.probe = *v;
+    }
+    if (auto v = s.get_int("interval_ms", 50, 3600000)) u.probe_interval_ms = static_cast<int>(*v);
+    if (auto v = s.get_int("max_waiting", 0, 1 << 20)) u.probe_max_waiting = static_cast<int>(*v);
+    s.reject_unknown();
+  }
   if (auto v = m.get_int("retries", 0, 10)) u.retries = static_cast<int>(*v);
   if (auto v = m.get_int("retry_backoff_ms", 0, 60000)) u.retry_backoff_ms = static_cast<int>(*v);
   if (m.has("health")) {
@@ -143,6 +157,7 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
   if (auto v = m.get_int("threads", 0, 256)) model.threads = static_cast<int>(*v);
   if (auto v = m.get_int("context", 16, 1 << 20)) model.context = static_cast<int>(*v);
   if (auto v = m.get_int("queue", 0, 1 << 20)) model.queue = static_cast<int>(*v);
+  if (auto v = m.get_int("queue_wait_ms", 0, 600000)) model.queue_wait_ms = static_cast<int>(*v);
   return parse_common(m, model);
 }
 

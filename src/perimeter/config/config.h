@@ -41,13 +41,17 @@ struct Upstream {
   double connect_timeout_s = 5;      // TCP connect + TLS handshake
   double first_byte_timeout_s = 60;  // request sent -> first response byte
   double idle_timeout_s = 30;        // longest silence inside a response
-  int max_inflight = 64;             // requests in flight before 503 overloaded
+  int max_inflight = 64;             // requests in flight; more wait in the model's queue
   int retries = 2;             // extra attempts (connect errors, 429, 502/503/504), before any byte
   int retry_backoff_ms = 200;  // base of the jittered exponential backoff
   int eject_after = 3;         // consecutive failures that take a url out of rotation
   double eject_s = 10;         // cool-down before an ejected url is probed again
   bool tls_verify = true;      // verify the server certificate and host name (https)
   std::filesystem::path ca_file;  // extra trusted CAs (PEM); empty = the system store only
+  // `saturation:`: a periodic load probe per url; a saturated url is skipped.
+  std::string probe = "none";  // none | llamacpp_slots | vllm_metrics
+  int probe_interval_ms = 1000;
+  int probe_max_waiting = 0;  // vllm_metrics: vllm:num_requests_waiting above it = saturated
 };
 
 struct Model {
@@ -63,6 +67,7 @@ struct Model {
   int threads = 0;                     // 0 = number of cores
   int context = 2048;                  // tokens per slot
   int queue = 64;                      // requests waiting for a slot before 503
+  int queue_wait_ms = 30000;           // longest wait for a slot (http: 0) before 503 saturated
   std::optional<ledger::Price> price;  // `price:`; also entered in Config::ledger.prices
 };
 
