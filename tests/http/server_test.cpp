@@ -312,7 +312,7 @@ TEST(ServerCapacity, FullQueueIs503WithRetryAfterAndDisconnectFreesTheSlot) {
   auto refused = post_chat(server.port(), chat("second", 2, 4));
   EXPECT_EQ(refused.status, 503);
   EXPECT_EQ(refused.headers["retry-after"], "1");
-  EXPECT_EQ(refused.json()["error"]["code"], "overloaded");
+  EXPECT_EQ(refused.json()["error"]["code"], "upstream_saturated");
 
   s.close();  // client disconnects mid-stream
   EXPECT_TRUE(server.wait_idle()) << "the slot was not freed after the client left";

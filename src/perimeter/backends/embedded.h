@@ -15,9 +15,15 @@ engine::Sampling resolve_sampling(const config::Sampling& defaults, const Sampli
 
 class EmbeddedBackend final : public Backend {
  public:
-  // Loads (hash-checked) the model described by `model`.
+  // Loads (hash-checked) the model described by `model`; starts the thread
+  // that times queue waits.
   EmbeddedBackend(const config::Model& model, std::function<void(float)> on_progress);
+  ~EmbeddedBackend() override;
 
+  // Throws Error 503 `upstream_saturated` when every slot is busy and the
+  // queue is full. A queued request that has produced no token after
+  // `queue_wait_ms` while others still wait for a slot ends with that error
+  // (it is cancelled in the engine; nothing of it reached the sink).
   std::function<void()> start(const ChatRequest& request, AnswerSink sink) override;
   BackendInfo info() const override;
 
@@ -25,8 +31,11 @@ class EmbeddedBackend final : public Backend {
   engine::EngineStats stats() const { return engine_->stats(); }
 
  private:
+  struct Waits;
+  void watch();  // the deadline thread: ends queued requests that waited too long
   config::Model model_;
   std::unique_ptr<engine::Engine> engine_;
+  std::unique_ptr<Waits> waits_;
 };
 
 }  // namespace perimeter::backends
