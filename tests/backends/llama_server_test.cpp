@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -41,8 +42,8 @@ class LlamaServer : public ::testing::Test {
       std::freopen("/dev/null", "w", stdout);
       std::freopen("/dev/null", "w", stderr);
       execl(bin.c_str(), bin.c_str(), "-m", model.c_str(), "--host", "127.0.0.1", "--port",
-            port.c_str(), "-t", "1", "-c", "1024", "-np", "2", "--no-webui", "--cache-ram", "0",
-            static_cast<char*>(nullptr));
+            port.c_str(), "-t", "1", "-c", context_.c_str(), "-np", slots_.c_str(), "--no-webui",
+            "--cache-ram", "0", static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 600; ++i) {
@@ -115,7 +116,72 @@ class LlamaServer : public ::testing::Test {
 
   uint16_t port_ = 0;
   pid_t pid_ = -1;
+  std::string slots_ = "2", context_ = "1024";
 };
+
+// One slot, room for one long answer: the "local large model" saturated.
+class OneSlotLlamaServer : public LlamaServer {
+ protected:
+  OneSlotLlamaServer() {
+    slots_ = "1";
+    context_ = "8192";
+  }
+};
+
+TEST_F(OneSlotLlamaServer, SlotsProbeRefusesWhileTheOnlySlotIsBusyAndRecovers) {
+  // The holder uses its own backend (own I/O thread), as another client would.
+  HttpBackend holder_backend(model());
+  ChatRequest longest;
+  longest.model = "reasoner";
+  longest.messages = {{"user", "Write x forever."}};
+  longest.sampling.max_tokens = 2000;
+  longest.sampling.grammar = "root ::= a{10}\na ::= \"x\"{200}";  // no early end of generation
+  longest.stream = true;
+  std::atomic<int> held_deltas{0};
+  std::atomic<bool> held_done{false};
+  std::string held_error;
+  auto cancel_holder = holder_backend.start(longest, {[&](std::string_view) { ++held_deltas; },
+                                                      [&](const Completion& c) {
+                                                        if (c.error) held_error = c.error->what();
+                                                        held_done = true;
+                                                      }});
+  for (int i = 0; i < 600 && held_deltas == 0 && !held_done; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_GT(held_deltas.load(), 0) << "the long generation did not start: " << held_error;
+
+  config::Model m = model();
+  m.upstream.probe = "llamacpp_slots";
+  m.upstream.probe_interval_ms = 50;
+  HttpBackend b(m);
+  bool saw_busy = false;
+  for (int i = 0; i < 400 && !saw_busy && !held_done; ++i) {
+    saw_busy = b.stats().urls[0].saturated;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(saw_busy) << "the /slots probe never saw the only slot busy";
+  ChatRequest r;
+  r.model = "reasoner";
+  r.messages = {{"user", "Name a colour."}};
+  r.sampling.max_tokens = 4;
+  try {
+    b.start(r, {});
+    FAIL() << "a saturated llama-server took the request";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status, 503);
+    EXPECT_EQ(e.code, "upstream_saturated");  // thrown by start(): nothing was sent
+  }
+  EXPECT_EQ(b.stats().inflight, 0);
+
+  cancel_holder();
+  bool free_again = false;
+  for (int i = 0; i < 1000 && !free_again; ++i) {
+    free_again = !b.stats().urls[0].saturated;
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(free_again) << "the probe did not see the slot freed";
+  const Answer a = ask(b, false);
+  EXPECT_FALSE(a.done.error);
+  EXPECT_EQ(b.stats().urls[0].probe_failures, 0);
+}
 
 TEST_F(LlamaServer, StreamedAndJsonAnswersAgreeWithUsage) {
   HttpBackend b(model());
