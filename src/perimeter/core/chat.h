@@ -29,7 +29,7 @@ struct SamplingOverrides {
   std::vector<std::string> stop;
   std::vector<std::pair<int32_t, float>> logit_bias;  // token id -> bias
   // GBNF grammar (start rule `root`) the output must match; empty = none.
-  // Not read from the wire: stages set it (LLM router; JSON schema later).
+  // Not read from the wire: stages set it (LLM router, response_format).
   std::string grammar;
 };
 
@@ -43,6 +43,9 @@ struct ChatRequest {
   // metadata.sensitivity), a level name; empty = none. It can only raise
   // the effective level, never lower it.
   std::string declared_sensitivity;
+  // response_format json_schema: the schema (JSON text) the answer must
+  // validate against; empty = none. Its grammar is in sampling.grammar.
+  std::string response_schema;
 };
 
 struct Usage {

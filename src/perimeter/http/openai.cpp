@@ -4,6 +4,7 @@
 #include <set>
 
 #include "detect/detector.h"
+#include "grammar/grammar.h"
 
 namespace perimeter::http {
 namespace {
@@ -137,13 +138,50 @@ void refuse_unsupported(const json& body) {
   if (non_default("logprobs", false)) bad("logprobs", "is not supported yet.");
   if (body.contains("tools") && !body["tools"].is_null() && !body["tools"].empty())
     bad("tools", "tool calling is not supported yet.");
-  if (body.contains("response_format") && !body["response_format"].is_null()) {
-    const json& rf = body["response_format"];
-    if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
-      bad("response_format", "expected an object with a 'type'.");
-    if (rf["type"] != "text")
-      bad("response_format.type", "only 'text' is supported yet; structured output is coming.");
+}
+
+// response_format: text (nothing), json_object (any JSON object) or
+// json_schema (output constrained to the schema and validated afterwards).
+void parse_response_format(const json& rf, ChatRequest& req) {
+  if (!rf.is_object() || !rf.contains("type") || !rf["type"].is_string())
+    bad("response_format",
+        "expected an object with a string 'type' (text, json_object or "
+        "json_schema).");
+  const std::string type = rf["type"].get<std::string>();
+  for (const auto& [k, v] : rf.items())
+    if (k != "type" && !(k == "json_schema" && type == "json_schema"))
+      bad("response_format." + k, "is not a field of a '" + type + "' response_format.");
+  if (type == "text") return;
+  if (type == "json_object") {
+    req.sampling.grammar = grammar::json_object_gbnf();
+    return;
   }
+  if (type != "json_schema")
+    bad("response_format.type",
+        "expected 'text', 'json_object' or 'json_schema', got '" + type + "'.");
+  if (!rf.contains("json_schema") || !rf["json_schema"].is_object())
+    bad("response_format.json_schema",
+        "expected an object with 'name' and 'schema' when type is 'json_schema'.");
+  const json& js = rf["json_schema"];
+  for (const auto& [k, v] : js.items())
+    if (k != "name" && k != "schema" && k != "strict" && k != "description")
+      bad("response_format.json_schema." + k,
+          "is not a field of json_schema (name, description, schema, strict).");
+  if (!js.contains("name") || !js["name"].is_string() || js["name"].get<std::string>().empty())
+    bad("response_format.json_schema.name", "expected a non-empty string.");
+  if (js.contains("description") && !js["description"].is_string())
+    bad("response_format.json_schema.description", "expected a string.");
+  bool strict = false;
+  if (js.contains("strict") && !js["strict"].is_null()) {
+    if (!js["strict"].is_boolean())
+      bad("response_format.json_schema.strict",
+          std::string("expected a boolean, got ") + type_name(js["strict"]) + ".");
+    strict = js["strict"].get<bool>();
+  }
+  if (!js.contains("schema") || !(js["schema"].is_object() || js["schema"].is_boolean()))
+    bad("response_format.json_schema.schema", "expected a JSON Schema object.");
+  req.sampling.grammar = *grammar::compile_cached(js["schema"], strict);
+  req.response_schema = js["schema"].dump();
 }
 
 }  // namespace
@@ -202,6 +240,8 @@ ChatRequest parse_chat_request(std::string_view body_text, bool require_model) {
   req.model = body["model"].get<std::string>();
   parse_messages(body, req);
   refuse_unsupported(body);
+  if (body.contains("response_format") && !body["response_format"].is_null())
+    parse_response_format(body["response_format"], req);
 
   auto& s = req.sampling;
   auto present = [&](const char* k) { return body.contains(k) && !body[k].is_null(); };

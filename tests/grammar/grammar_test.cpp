@@ -1,0 +1,194 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "engine/demo_model.h"
+#include "engine/grammar_check.h"
+#include "grammar/grammar.h"
+#include "http/openai.h"
+
+namespace perimeter::grammar {
+namespace {
+
+using nlohmann::json;
+
+const engine::GrammarChecker& checker() {
+  static engine::GrammarChecker c(engine::default_vocab_file());
+  return c;
+}
+
+// Every instance is accepted by the schema's grammar iff `accept` says so, and
+// whatever the grammar accepts also passes the validator.
+void expect(const json& schema, bool strict, const std::vector<std::string>& accept,
+            const std::vector<std::string>& reject) {
+  const std::string g = schema_to_gbnf(schema, strict);
+  for (const auto& text : accept) {
+    EXPECT_TRUE(checker().accepts(g, text)) << schema.dump() << " should accept " << text << "\n"
+                                            << g;
+    EXPECT_TRUE(validate(schema, text).ok) << text << ": " << validate(schema, text).error;
+  }
+  for (const auto& text : reject)
+    EXPECT_FALSE(checker().accepts(g, text)) << schema.dump() << " should reject " << text;
+}
+
+const json kPerson = json::parse(R"({"type":"object",
+  "properties":{"name":{"type":"string","maxLength":8},"age":{"type":"integer"}},
+  "required":["name","age"],"additionalProperties":false})");
+
+TEST(JsonObject, AcceptsObjectsOnly) {
+  const auto& g = json_object_gbnf();
+  EXPECT_TRUE(checker().accepts(g, R"({"a": [1, 2.5, true, null, {"b": "c\n"}]})"));
+  EXPECT_TRUE(checker().accepts(g, "{}"));
+  EXPECT_FALSE(checker().accepts(g, "[1]"));
+  EXPECT_FALSE(checker().accepts(g, R"("x")"));
+  EXPECT_FALSE(checker().accepts(g, R"({"a": 1} trailing)"));
+  EXPECT_FALSE(checker().accepts(g, R"({"a": 1)"));  // unfinished: no end of generation yet
+  EXPECT_FALSE(checker().accepts(g, R"({'a': 1})"));
+}
+
+TEST(Schema, RequiredFieldsTypesAndNoExtras) {
+  // Properties come in the schema's (sorted) key order.
+  expect(kPerson, false, {R"({"age": 41, "name": "Ada"})", R"({"age":-3,"name":""})"},
+         {R"({"name": "Ada", "age": 41})", R"({"age": 41})", R"({"age": "41", "name": "Ada"})",
+          R"({"age": 4.5, "name": "Ada"})", R"({"age": 41, "name": "Adalberta"})",
+          R"({"age": 41, "name": "Ada", "x": 1})"});
+}
+
+TEST(Schema, AdditionalPropertiesDefaultTrueButNeverRedeclareAKey) {
+  json s = kPerson;
+  s.erase("additionalProperties");
+  expect(s, false,
+         {R"({"age": 1, "name": "a", "nick": [1]})", R"({"age": 1, "name": "a", "ag": 2})",
+          R"({"age": 1, "name": "a", "names": 2})"},
+         {R"({"age": 1, "name": "a", "age": "x"})", R"({"age": 1, "name": "a", "name": 5})"});
+  // strict: true closes the object.
+  expect(s, true, {R"({"age": 1, "name": "a"})"}, {R"({"age": 1, "name": "a", "nick": 1})"});
+}
+
+TEST(Schema, OptionalPropertiesInAnyCombination) {
+  const json s = json::parse(R"({"type":"object","additionalProperties":false,
+    "properties":{"a":{"type":"boolean"},"b":{"type":"null"},"c":{"type":"number"}}})");
+  expect(s, false,
+         {"{}", R"({"a": true})", R"({"b": null})", R"({"c": 1.5})", R"({"a": false, "c": 0})",
+          R"({"a": true, "b": null, "c": -2})"},
+         {R"({"b": null, "a": true})", R"({"a": 1})", R"({"d": 1})", R"({,"a": true})"});
+}
+
+TEST(Schema, ArraysWithBoundsEnumsConstAnyOfAndRefs) {
+  expect(json::parse(R"({"type":"array","items":{"type":"integer"},"minItems":1,"maxItems":3})"),
+         false, {"[1]", "[1, 2, 3]"}, {"[]", "[1, 2, 3, 4]", R"(["1"])"});
+  expect(json::parse(R"({"type":"array","maxItems":0})"), false, {"[]"}, {"[1]"});
+  expect(json::parse(R"({"enum":["red","green",3,null]})"), false,
+         {R"("red")", R"("green")", "3", "null"}, {R"("blue")", "4"});
+  // enum values that break a sibling keyword are not offered.
+  expect(json::parse(R"({"type":"string","enum":["a",1]})"), false, {R"("a")"}, {"1"});
+  expect(json::parse(R"({"const":{"k":[1,"x"]}})"), false, {R"({"k":[1,"x"]})"}, {R"({"k":[1]})"});
+  expect(json::parse(R"({"anyOf":[{"type":"integer"},{"type":"string","maxLength":2}]})"), false,
+         {"12", R"("ab")"}, {R"("abc")", "true"});
+  expect(json::parse(R"({"type":["integer","null"]})"), false, {"5", "null"}, {"true"});
+  const json tree = json::parse(R"({"$ref":"#/$defs/node","$defs":{"node":{"type":"object",
+    "properties":{"kids":{"type":"array","items":{"$ref":"#/$defs/node"}}},
+    "required":["kids"],"additionalProperties":false}}})");
+  expect(tree, false, {R"({"kids": []})", R"({"kids": [{"kids": []}, {"kids": [{"kids": []}]}]})"},
+         {R"({"kids": [{}]})", R"({})"});
+}
+
+TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
+  for (const auto& [schema, keyword] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"type":"string","pattern":"^a+$"})", "pattern"},
+           {R"({"type":"string","format":"email"})", "format"},
+           {R"({"type":"integer","minimum":0})", "minimum"},
+           {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":2}}})",
+            "multipleOf"},
+           {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
+           {R"({"allOf":[{"type":"string"}]})", "allOf"},
+           {R"({"$ref":"https://example.org/s.json"})", "$ref"},
+           {R"({"type":"array","maxItems":100000})", "maxItems"}}) {
+    try {
+      schema_to_gbnf(json::parse(schema), false);
+      ADD_FAILURE() << "compiled " << schema;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status, 400);
+      EXPECT_EQ(e.code, "unsupported_schema");
+      EXPECT_EQ(e.param, "response_format.json_schema.schema");
+      EXPECT_NE(std::string(e.what()).find(keyword), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Cache, SameSchemaSameGrammarAndBounded) {
+  const auto a = compile_cached(kPerson, false);
+  EXPECT_EQ(a.get(), compile_cached(kPerson, false).get());
+  json open = kPerson;
+  open.erase("additionalProperties");
+  EXPECT_NE(*compile_cached(open, false), *compile_cached(open, true));  // strict is in the key
+  for (int i = 0; i < 300; ++i) compile_cached(json{{"const", i}}, false);
+  EXPECT_EQ(cache_entries(), kCacheSize);
+  EXPECT_NE(a.get(), compile_cached(kPerson, false).get());  // evicted, compiled again
+  EXPECT_EQ(*a, *compile_cached(kPerson, false));
+}
+
+TEST(Validate, ReportsTheFirstViolation) {
+  EXPECT_TRUE(validate(kPerson, R"({"age": 4, "name": "x"})").ok);
+  const auto missing = validate(kPerson, R"({"age": 4})");
+  EXPECT_FALSE(missing.ok);
+  EXPECT_NE(missing.error.find("name"), std::string::npos) << missing.error;
+  const auto not_json = validate(kPerson, R"({"age": 4,)");
+  EXPECT_FALSE(not_json.ok);
+  EXPECT_NE(not_json.error.find("not JSON"), std::string::npos) << not_json.error;
+  EXPECT_FALSE(validate(json::parse(R"({"type":"string","maxLength":2})"), R"("abc")").ok);
+}
+
+TEST(ResponseFormat, ParsedIntoGrammarAndSchema) {
+  auto body = [](const json& rf) {
+    return json{{"model", "demo"},
+                {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                {"response_format", rf}}
+        .dump();
+  };
+  const auto text = http::parse_chat_request(body({{"type", "text"}}));
+  EXPECT_TRUE(text.sampling.grammar.empty());
+  EXPECT_TRUE(text.response_schema.empty());
+  const auto obj = http::parse_chat_request(body({{"type", "json_object"}}));
+  EXPECT_EQ(obj.sampling.grammar, json_object_gbnf());
+  const auto sch = http::parse_chat_request(
+      body({{"type", "json_schema"},
+            {"json_schema", {{"name", "person"}, {"schema", kPerson}, {"strict", true}}}}));
+  EXPECT_EQ(sch.sampling.grammar, schema_to_gbnf(kPerson, true));
+  EXPECT_EQ(json::parse(sch.response_schema), kPerson);
+}
+
+TEST(ResponseFormat, BadShapesAre400sNamingTheField) {
+  const json person = kPerson;
+  for (const auto& [rf, param] : std::vector<std::pair<json, std::string>>{
+           {json("json_object"), "response_format"},
+           {json{{"type", "xml"}}, "response_format.type"},
+           {json{{"type", "json_schema"}}, "response_format.json_schema"},
+           {json{{"type", "json_schema"}, {"json_schema", {{"schema", person}}}},
+            "response_format.json_schema.name"},
+           {json{{"type", "json_schema"}, {"json_schema", {{"name", "p"}}}},
+            "response_format.json_schema.schema"},
+           {json{{"type", "json_schema"},
+                 {"json_schema", {{"name", "p"}, {"schema", person}, {"strict", "yes"}}}},
+            "response_format.json_schema.strict"},
+           {json{{"type", "json_schema"},
+                 {"json_schema",
+                  {{"name", "p"}, {"schema", {{"type", "string"}, {"pattern", "a"}}}}}},
+            "response_format.json_schema.schema"},
+           {json{{"type", "json_object"}, {"json_schema", {}}}, "response_format.json_schema"}}) {
+    const json body = {{"model", "demo"},
+                       {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+                       {"response_format", rf}};
+    try {
+      http::parse_chat_request(body.dump());
+      ADD_FAILURE() << "accepted " << rf.dump();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.status, 400);
+      EXPECT_EQ(e.param, param) << rf.dump() << ": " << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perimeter::grammar
