@@ -74,7 +74,7 @@ TEST(ParseChat, ErrorsNameTheField) {
       "stream_options");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"logit_bias":{"x":1}})").param, "logit_bias");
   EXPECT_EQ(
-      error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"json_object"}})").param,
+      error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"xml"}})").param,
       "response_format.type");
   Error unknown = error_of(R"({"model":"m",)" + kMsgs + R"(,"temprature":1})");
   EXPECT_EQ(unknown.param, "temprature");
