@@ -73,9 +73,8 @@ TEST(ParseChat, ErrorsNameTheField) {
       error_of(R"({"model":"m",)" + kMsgs + R"(,"stream_options":{"include_usage":true}})").param,
       "stream_options");
   EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"logit_bias":{"x":1}})").param, "logit_bias");
-  EXPECT_EQ(
-      error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"xml"}})").param,
-      "response_format.type");
+  EXPECT_EQ(error_of(R"({"model":"m",)" + kMsgs + R"(,"response_format":{"type":"xml"}})").param,
+            "response_format.type");
   Error unknown = error_of(R"({"model":"m",)" + kMsgs + R"(,"temprature":1})");
   EXPECT_EQ(unknown.param, "temprature");
   EXPECT_EQ(unknown.code, "unknown_parameter");
