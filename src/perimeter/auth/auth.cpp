@@ -152,18 +152,6 @@ Principal Authenticator::authenticate(std::string_view authorization) const {
   return {match->id, role == options_.roles.end() ? nullptr : &role->second};
 }
 
-void Authenticator::check_model(const Principal& p, const std::string& model) const {
-  if (!p.role || p.role->models.empty()) return;
-  for (const auto& m : p.role->models)
-    if (m == model) return;
-  std::string allowed;
-  for (const auto& m : p.role->models) allowed += (allowed.empty() ? "" : ", ") + m;
-  throw Error(403, "invalid_request_error",
-              "Role '" + p.role->name + "' of API key '" + p.id + "' may not use model '" + model +
-                  "'; it may use: " + allowed + ".",
-              "model", "model_not_allowed");
-}
-
 std::string new_api_key() {
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) throw std::runtime_error("RAND_bytes failed");

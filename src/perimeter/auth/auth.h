@@ -64,9 +64,6 @@ class Authenticator {
   // missing, malformed or unknown key.
   Principal authenticate(std::string_view authorization) const;
 
-  // Throws Error 403 (model_not_allowed) unless `p`'s role may use `model`.
-  void check_model(const Principal& p, const std::string& model) const;
-
  private:
   AuthOptions options_;
 };

@@ -48,6 +48,31 @@ std::string prompt_text(const ChatRequest& r) {
   return messages.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// Declarations and the role's floor can raise the level, never lower it.
+detect::Sensitivity effective_level(detect::Sensitivity detected, const ChatRequest& request,
+                                    const auth::Principal& who) {
+  detect::Sensitivity level = detected;
+  if (!request.declared_sensitivity.empty())
+    level = std::max(level, detect::parse_sensitivity(request.declared_sensitivity));
+  if (who.role && who.role->sensitivity_floor)
+    level = std::max(level, *who.role->sensitivity_floor);
+  return level;
+}
+
+std::map<std::string, policy::ModelFacts> model_facts(const config::Config& c) {
+  std::map<std::string, policy::ModelFacts> out;
+  for (const auto& [id, m] : c.models) out[id].cloud = m.egress == "cloud";
+  return out;
+}
+
+// What a failure before any byte reached the client counts as, in the
+// vocabulary of a route's `fallback_when`.
+std::string failure_kind(const Error& e) {
+  if (e.code == "upstream_saturated" || e.code == "overloaded") return "saturated";
+  if (e.code == "upstream_timeout") return "timeout";
+  return "error";
+}
+
 }  // namespace
 
 Gateway::Gateway(config::Config config)
@@ -59,6 +84,7 @@ Gateway::Gateway(config::Config config)
                   auto it = backends_.find(id);
                   return it == backends_.end() ? nullptr : it->second.get();
                 }),
+      policy_(config_.policy, model_facts(config_), config_.default_model),
       audit_(open_audit(config_)),
       budgets_(config_.ledger.budgets, config_.ledger.currency) {
   if (!auth_.enabled())
@@ -82,32 +108,30 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
   a.principal = who.id;
   a.role = who.role_name();
   a.started = started;
-  a.route = request.model.empty() || request.model == "auto" ? std::string("default")
-                                                             : "model:" + request.model;
-  a.backend = &backend_for(request.model);
-  a.info = a.backend->info();
-  auth_.check_model(who, a.info.id);
+  if (!ready_.load())
+    throw Error(503, "server_error",
+                "The models are still loading; retry shortly (GET /readyz reports readiness).", "",
+                "not_ready");
 
   a.analysis = analyzer_.analyze(request.messages);
   metrics_.observe_stage("analyze", a.analysis.micros / 1e6);
-  // Declarations and the role's floor can raise the level, never lower it.
-  a.effective = a.analysis.detected;
-  if (!request.declared_sensitivity.empty())
-    a.effective = std::max(a.effective, detect::parse_sensitivity(request.declared_sensitivity));
-  if (who.role && who.role->sensitivity_floor)
-    a.effective = std::max(a.effective, *who.role->sensitivity_floor);
+  a.effective = effective_level(a.analysis.detected, request, who);
   for (const auto& f : a.analysis.findings) metrics_.findings.with({f.type}).inc();
 
   const auto decide_start = Clock::now();
+  a.plan = policy_.decide(
+      {a.analysis.intent, a.effective, &a.analysis.findings, request.model, who.role});
+  a.route = a.plan.route;
   if (auto over = budgets_.check(a.principal, audit::now_ms())) {
     metrics_.budget_rejections.with({over->key, over->budget}).inc();
     throw ledger::budget_error(*over);
   }
   // Pin the seed now so that the record names the one the backend will use.
-  const engine::Sampling sampling =
-      backends::resolve_sampling(config_.models.at(a.info.id).sampling, request.sampling);
+  const engine::Sampling sampling = backends::resolve_sampling(
+      config_.models.at(a.plan.candidates.front().model).sampling, request.sampling);
   request.sampling.seed = sampling.seed;
-  a.request = std::move(request);
+  a.original = std::move(request);
+  select(a, 0);
   metrics_.observe_stage("decide", seconds_since(decide_start));
 
   if (audit_) {
@@ -124,7 +148,7 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     d.route = a.route;
     d.backend = a.info.id;
     d.egress = a.info.egress;
-    d.transform = "none";
+    d.transform = policy::transform_name(a.plan.candidates[a.candidate].transform);
     d.model = {a.info.id, a.info.sha256, ""};
     d.sampling = sampling_record(sampling);
     const auto audit_start = Clock::now();
@@ -140,6 +164,98 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     metrics_.observe_stage("audit", seconds_since(audit_start));
   }
   return a;
+}
+
+void Gateway::select(Admission& a, size_t index) {
+  const policy::Candidate& c = a.plan.candidates.at(index);
+  a.candidate = index;
+  a.backend = &backend_for(c.model);
+  a.info = a.backend->info();
+  a.request = a.original;
+  a.request.model = c.model;
+  a.placeholders.clear();
+  if (!c.cloud || c.transform == policy::Transform::None) return;
+  redact::RedactOptions options;
+  options.mode =
+      c.transform == policy::Transform::Mask ? redact::Mode::Mask : redact::Mode::Pseudonymize;
+  redact::Pseudonymizer pseudonymizer(options);
+  std::vector<std::string_view> texts;
+  for (const auto& m : a.original.messages) texts.emplace_back(m.content);
+  std::vector<std::string> sent = pseudonymizer.apply(texts, a.analysis.findings);
+  for (size_t i = 0; i < sent.size(); ++i) a.request.messages[i].content = std::move(sent[i]);
+  if (options.mode == redact::Mode::Pseudonymize) a.placeholders = pseudonymizer.mapping();
+}
+
+bool Gateway::fall_back(Admission& a, const Error& failure) {
+  // Only failures of the upstream itself move on: a request it found invalid
+  // would be invalid anywhere.
+  if (failure.status < 500 && failure.status != 429) return false;
+  const std::string kind = failure_kind(failure);
+  size_t next = a.candidate + 1;
+  while (next < a.plan.candidates.size() && a.plan.candidates[next].fallback &&
+         !a.plan.candidates[next].when.count(kind))
+    ++next;
+  if (next >= a.plan.candidates.size()) return false;
+  const std::string from = a.info.id;
+  Admission moved = a;
+  select(moved, next);
+  if (audit_) {
+    audit::Fallback f;
+    f.request_id = moved.request_id;
+    f.principal = moved.principal;
+    f.route = moved.route;
+    f.from_backend = from;
+    f.to_backend = moved.info.id;
+    f.egress = moved.info.egress;
+    f.reason = kind;
+    std::set<std::string> categories;
+    for (const auto& finding : moved.analysis.findings)
+      categories.insert(detect::category_name(finding.category));
+    f.categories.assign(categories.begin(), categories.end());
+    f.transform = policy::transform_name(moved.plan.candidates[next].transform);
+    f.model = {moved.info.id, moved.info.sha256, ""};
+    try {
+      audit_->append_fallback(f);
+    } catch (const std::exception& e) {
+      spdlog::error("audit: fallback record for {} not durable: {}", a.request_id, e.what());
+      throw Error(503, "server_error",
+                  "'" + from +
+                      "' could not take the request and the audit log could not record "
+                      "the fallback to '" +
+                      moved.info.id + "', so nothing was sent there.",
+                  "", "audit_unavailable");
+    }
+  }
+  metrics_.fallbacks.with({moved.route, from, moved.info.id}).inc();
+  spdlog::warn("{}: {} failed ({}: {}); falling back to {} ({}, transform {})", a.request_id, from,
+               kind, failure.what(), moved.info.id, moved.info.egress,
+               policy::transform_name(moved.plan.candidates[next].transform));
+  a = std::move(moved);
+  return true;
+}
+
+AnswerSink Gateway::reidentifying(const Admission& a, AnswerSink sink) const {
+  if (a.placeholders.empty()) return sink;
+  auto restore = std::make_shared<redact::Reidentifier>(a.placeholders);
+  return {[restore, on_delta = sink.on_delta](std::string_view delta) {
+            const std::string out = restore->feed(delta);
+            if (!out.empty()) on_delta(out);
+          },
+          [restore, on_delta = sink.on_delta, on_done = sink.on_done](const Completion& c) {
+            const std::string rest = restore->finish();
+            if (!rest.empty()) on_delta(rest);
+            on_done(c);
+          }};
+}
+
+nlohmann::json Gateway::explain(const auth::Principal& who, const ChatRequest& request) const {
+  const analyze::Analysis analysis = analyzer_.analyze(request.messages);
+  nlohmann::json out = analyzer_.to_json(analysis);
+  const detect::Sensitivity effective = effective_level(analysis.detected, request, who);
+  out["effective_sensitivity"] = detect::sensitivity_name(effective);
+  out["plan"] = policy::plan_json(
+      policy_.decide({analysis.intent, effective, &analysis.findings, request.model, who.role}));
+  return out;
 }
 
 void Gateway::load_models(const std::function<void(const std::string&, float)>& on_progress) {

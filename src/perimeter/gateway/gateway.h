@@ -18,6 +18,8 @@
 #include "config/config.h"
 #include "ledger/budget.h"
 #include "metrics/metrics.h"
+#include "policy/policy.h"
+#include "redact/redact.h"
 
 namespace perimeter::gateway {
 
@@ -29,10 +31,16 @@ struct Admission {
   std::string role;
   detect::Sensitivity effective =
       detect::Sensitivity::Restricted;  // max(detected, declared, floor)
-  std::string route;  // "default" (model auto) or "model:<id>" (named by the client)
+  std::string route;                    // the policy route, or "model:<id>" (named by the client)
+  policy::Plan plan;                    // candidates in the order the dispatcher tries them
+  size_t candidate = 0;                 // index into plan.candidates of the backend below
   backends::Backend* backend = nullptr;
   backends::BackendInfo info;
-  ChatRequest request;  // as dispatched: sampling seed pinned to the recorded one
+  ChatRequest original;  // as the client sent it (sampling seed pinned)
+  ChatRequest request;   // as dispatched to `backend`: transformed for a cloud candidate
+  // Placeholder -> original value when `request` was pseudonymized; the
+  // answer is re-identified with it. Empty otherwise.
+  std::map<std::string, std::string> placeholders;
   analyze::Analysis analysis;
   int64_t decision_seq = 0;  // the decision record's sequence number; 0 with no audit log
   std::chrono::steady_clock::time_point started;     // request received
@@ -67,6 +75,22 @@ class Gateway {
   // over budget, 400 bad sampling values.
   Admission admit(std::string request_id, const auth::Principal& who, ChatRequest request,
                   std::chrono::steady_clock::time_point started);
+
+  // Moves `a` to the next candidate of its Plan that may answer after
+  // `failure` (an Error thrown by or ended with by the current backend before
+  // any byte reached the client), applying that candidate's egress transform.
+  // A move to a cloud target is written to the audit log (a flagged fallback
+  // record) and durable before this returns: call it off the I/O threads.
+  // False, leaving `a` unchanged, when no candidate may take over.
+  bool fall_back(Admission& a, const Error& failure);
+
+  // `sink` with the answer's placeholders put back (stream-safe) when `a`
+  // was pseudonymized; `sink` itself otherwise.
+  AnswerSink reidentifying(const Admission& a, AnswerSink sink) const;
+
+  // The analysis and the Plan policy would follow for `request` from `who`,
+  // as /v1/perimeter/analyze prints it; sends nothing. Throws Error.
+  nlohmann::json explain(const auth::Principal& who, const ChatRequest& request) const;
 
   // Counts the answer's tokens and cost against the principal's budgets and
   // the token metrics; returns the cost. Cheap: call it before the answer's
@@ -114,9 +138,14 @@ class Gateway {
   const config::Config& config() const { return config_; }
 
  private:
+  // Points `a` at plan candidate `index`: backend, info and the request as
+  // that candidate may receive it.
+  void select(Admission& a, size_t index);
+
   config::Config config_;
   auth::Authenticator auth_;
   analyze::Analyzer analyzer_;
+  policy::Policy policy_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
   std::atomic<bool> ready_{false};
   std::unique_ptr<audit::AuditLog> audit_;  // null: no `audit:` section

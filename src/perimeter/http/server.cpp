@@ -299,9 +299,11 @@ struct Server::Impl {
     if (path == "/v1/perimeter/analyze") {
       if (auto r = only(bhttp::verb::post, "POST")) return *r;
       try {
-        gateway.authenticate(header(req, "Authorization"));
-        const ChatRequest chat = parse_chat_request(req.body(), /*require_model=*/false);
-        return {bhttp::status::ok, dump(gateway.analysis_json(gateway.analyze(chat.messages))), {}};
+        const auth::Principal who = gateway.authenticate(header(req, "Authorization"));
+        ChatRequest chat = parse_chat_request(req.body(), /*require_model=*/false);
+        const std::string_view declared = header(req, kSensitivityHeader);
+        if (!declared.empty()) declare_sensitivity(chat, declared, kSensitivityHeader);
+        return {bhttp::status::ok, dump(gateway.explain(who, chat)), {}};
       } catch (const Error& e) {
         return error_reply(e);
       }
@@ -381,6 +383,13 @@ struct Server::Impl {
     co_return co_await std::move(task);
   }
 
+  // Gateway::fall_back on the blocking pool (it may wait for the audit log).
+  net::awaitable<bool> fall_back(std::shared_ptr<gateway::Admission> adm, Error failure) {
+    auto work = [this, adm, failure] { return gateway.fall_back(*adm, failure); };
+    auto task = offload(std::move(work));
+    co_return co_await std::move(task);
+  }
+
   // Charges the answer to the ledger now and writes its outcome record on the
   // blocking pool (Server::run drains it before returning). The status
   // recorded: the error's, 499 for an answer cancelled (client gone or
@@ -422,24 +431,53 @@ struct Server::Impl {
       }
     }
     if (adm) {
+      OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
+        answered(adm, c, std::move(transcript));
+      };
+      // Plan order: a candidate that cannot take the request now hands it to
+      // the next one the route allows (nothing has reached the client yet).
+      for (;;) {
+        std::optional<Error> failed;
+        adm->dispatched = Clock::now();
+        try {
+          ex->cancel = adm->backend->start(
+              adm->request,
+              gateway.reidentifying(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
+        } catch (const Error& e) {
+          failed = e;
+        }
+        if (!failed) break;
+        bool moved = false;
+        try {
+          auto task = fall_back(adm, *failed);
+          moved = co_await std::move(task);
+        } catch (const Error& e) {
+          failed = e;
+        }
+        if (moved) continue;
+        if (!adm->plan.blocked.empty() && failed->status >= 500) {
+          std::set<std::string> why = adm->plan.blocked;
+          for (const auto& f : adm->analysis.findings)
+            why.insert(detect::category_name(f.category));
+          std::string kept;
+          for (const auto& b : why) kept += (kept.empty() ? "" : ", ") + b;
+          failed =
+              Error(failed->status, failed->type,
+                    std::string(failed->what()) +
+                        " No cloud fallback: policy keeps this request on the host (" + kept + ").",
+                    failed->param, failed->code);
+        }
+        refused = failed;
+        Completion failure;
+        failure.error = *failed;
+        answered(adm, failure, "");
+        break;
+      }
       meta = {adm->request_id,
               std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count(),
               adm->info.id, "fp_" + adm->info.sha256.substr(0, 12)};
-      OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
-        answered(adm, c, std::move(transcript));
-      };
-      adm->dispatched = Clock::now();
-      try {
-        ex->cancel = adm->backend->start(
-            adm->request, sink_for(ex, gateway.stores_text(), std::move(on_answered)));
-      } catch (const Error& e) {
-        refused = e;
-        Completion failed;
-        failed.error = e;
-        answered(adm, failed, "");
-      }
     } else if (refused) {
       gateway.count_refusal(refused->status);
     }
@@ -480,12 +518,13 @@ struct Server::Impl {
     const auto ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     const auto& analysis = adm->analysis;
     spdlog::info(
-        "POST /v1/chat/completions {} model={} stream={} intent={} sensitivity={} findings={} "
-        "finish={} prompt_tokens={} completion_tokens={} audit_seq={} {:.1f}ms",
-        meta.id, meta.model, chat_req.stream, router::intent_name(analysis.intent.intent),
-        detect::sensitivity_name(analysis.detected), analysis.findings.size(),
-        finish_reason_name(done.finish), done.usage.prompt_tokens, done.usage.completion_tokens,
-        adm->decision_seq, ms);
+        "POST /v1/chat/completions {} route={} model={} egress={} stream={} intent={} "
+        "sensitivity={} findings={} finish={} prompt_tokens={} completion_tokens={} audit_seq={} "
+        "{:.1f}ms",
+        meta.id, adm->route, meta.model, adm->info.egress, chat_req.stream,
+        router::intent_name(analysis.intent.intent), detect::sensitivity_name(adm->effective),
+        analysis.findings.size(), finish_reason_name(done.finish), done.usage.prompt_tokens,
+        done.usage.completion_tokens, adm->decision_seq, ms);
     co_return keep;
   }
 

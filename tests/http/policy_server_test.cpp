@@ -1,0 +1,155 @@
+// The blueprint end to end through the real server: policy picks the route,
+// personal data is pseudonymized before the fake cloud sees it and restored in
+// the answer, sensitive work stays on the host, and a saturated local model
+// spills to the cloud only when the data allows it, after a fallback record.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "support/audit_dir.h"
+#include "support/fake_openai.h"
+#include "support/http_client.h"
+#include "support/running.h"
+
+namespace perimeter::http {
+namespace {
+
+using nlohmann::json;
+using testing::AuditDir;
+using testing::FakeOpenAI;
+using testing::post_chat;
+using testing::Running;
+
+const std::string kEmail = "jane.doe@example.org";
+const std::string kPhone = "+1 650 253 0000";
+const std::string kPublic =
+    "What is the boiling point of water? Email me at " + kEmail + " or call " + kPhone + ".";
+const std::string kSsn = "Extract the SSN from this W-2: John Smith, SSN 536-22-8726.";
+const std::string kPhi =
+    "Patient Maria Lopez, MRN 4482913, diagnosed with E11.9 type 2 diabetes, takes metformin "
+    "500 mg twice daily. Plan a three-step treatment review.";
+
+// demo (embedded, local), cloud-mini and cloud-large (the fake cloud), and a
+// reasoner (a second fake, local) that takes one request at a time.
+class Blueprint : public ::testing::Test {
+ protected:
+  std::string http_model(const std::string& id, const std::string& url, const std::string& egress,
+                         const std::string& extra = "") {
+    return "  " + id + ":\n    engine: http\n    urls: [" + url + "]\n    upstream_model: " + id +
+           "-2026-01-01\n    egress: " + egress + "\n    retries: 0\n" + extra;
+  }
+  config::Config config() {
+    return dir.config(
+        false,
+        "policy:\n  routes:\n"
+        "    cheap: {targets: [cloud-mini, demo]}\n"
+        "    private: {targets: [demo]}\n"
+        "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: [saturated]}\n"
+        "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: deep, "
+        "uncertain: private}\n",
+        http_model("cloud-mini", cloud.url(), "cloud") +
+            http_model("cloud-large", cloud.url(), "cloud") +
+            http_model("reasoner", reasoner.url(), "local", "    max_inflight: 1\n"));
+  }
+
+  json body(const std::string& model, const std::string& text, bool stream = false) {
+    json j = {{"model", model},
+              {"messages", {{{"role", "user"}, {"content", text}}}},
+              {"max_tokens", 8},
+              {"seed", 5}};
+    if (stream) j["stream"] = true;
+    return j;
+  }
+
+  std::vector<json> rows_of(const std::string& type) {
+    std::vector<json> out;
+    for (const auto& r : dir.rows())
+      if (r.type == type) out.push_back(json::parse(r.body)["body"]);
+    return out;
+  }
+
+  AuditDir dir;
+  FakeOpenAI cloud;
+  FakeOpenAI reasoner;
+};
+
+TEST_F(Blueprint, PublicFactReachesTheCloudPseudonymizedAndTheAnswerIsRestored) {
+  // The fake answers with the placeholders it received, split mid-placeholder.
+  cloud.set_answer({"I will write to <EMAIL_ADD", "RESS_1> and call <PHONE_NUMBER_1>."});
+  Running server(config());
+  for (bool stream : {false, true}) {
+    auto r = post_chat(server.port(), body("cheap", kPublic, stream));
+    ASSERT_EQ(r.status, 200) << r.body;
+    const std::string text = stream
+                                 ? testing::sse_content(r.body)
+                                 : r.json()["choices"][0]["message"]["content"].get<std::string>();
+    EXPECT_EQ(text, "I will write to " + kEmail + " and call " + kPhone + ".");
+  }
+  ASSERT_EQ(cloud.request_count(), 2u);
+  const std::string sent = cloud.received();
+  EXPECT_EQ(sent.find(kEmail), std::string::npos) << sent;
+  EXPECT_EQ(sent.find("253 0000"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("<EMAIL_ADDRESS_1>"), std::string::npos) << sent;
+  const auto decisions = rows_of("decision");
+  ASSERT_EQ(decisions.size(), 2u);
+  EXPECT_EQ(decisions[0]["backend"], "cloud-mini");
+  EXPECT_EQ(decisions[0]["egress"], "cloud");
+  EXPECT_EQ(decisions[0]["transform"], "pseudonymize");
+}
+
+TEST_F(Blueprint, SensitiveWorkStaysLocalEvenWhenTheClientNamesTheCloud) {
+  Running server(config());
+  for (const std::string model : {"cheap", "cloud-mini", "auto"}) {
+    auto r = post_chat(server.port(), body(model, kSsn));
+    ASSERT_EQ(r.status, 200) << model << ": " << r.body;
+    EXPECT_EQ(r.json()["model"], "demo") << model;
+  }
+  EXPECT_EQ(cloud.request_count(), 0u) << cloud.received();
+  for (const auto& d : rows_of("decision")) {
+    EXPECT_EQ(d["backend"], "demo");
+    EXPECT_EQ(d["egress"], "local");
+  }
+}
+
+TEST_F(Blueprint, ASaturatedReasonerSpillsToTheCloudOnlyAfterAFallbackRecord) {
+  Running server(config());
+  testing::FakeBehaviour slow;
+  slow.first_byte_delay = std::chrono::milliseconds(3000);
+  reasoner.push(slow);
+  const std::string plan = "Plan a three-step migration of our build system to a new compiler.";
+  auto busy =
+      std::async(std::launch::async, [&] { return post_chat(server.port(), body("deep", plan)); });
+  ASSERT_TRUE(reasoner.wait_until([&] { return reasoner.request_count() == 1; }));
+
+  auto spilled = post_chat(server.port(), body("deep", plan));
+  ASSERT_EQ(spilled.status, 200) << spilled.body;
+  EXPECT_EQ(spilled.json()["model"], "cloud-large");
+  ASSERT_EQ(cloud.request_count(), 1u);
+  const auto fallbacks = rows_of("fallback");
+  ASSERT_EQ(fallbacks.size(), 1u);
+  EXPECT_EQ(fallbacks[0]["from_backend"], "reasoner");
+  EXPECT_EQ(fallbacks[0]["to_backend"], "cloud-large");
+  EXPECT_EQ(fallbacks[0]["reason"], "saturated");
+
+  // With PHI in the prompt the cloud is not an option: a clear 503, nothing sent.
+  auto refused = post_chat(server.port(), body("deep", kPhi));
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("PHI"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(cloud.request_count(), 1u) << "the PHI request reached the cloud";
+  EXPECT_EQ(busy.get().status, 200);
+}
+
+TEST_F(Blueprint, AnalyzeShowsThePlanWithItsReasons) {
+  Running server(config());
+  auto r = testing::http_request(server.port(), "POST", "/v1/perimeter/analyze",
+                                 body("cloud-mini", kSsn).dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json plan = r.json()["plan"];
+  EXPECT_EQ(plan["candidates"][0]["model"], "demo") << plan.dump();
+  EXPECT_FALSE(plan["reasons"].empty());
+  EXPECT_EQ(r.json()["effective_sensitivity"], "confidential");
+}
+
+}  // namespace
+}  // namespace perimeter::http
