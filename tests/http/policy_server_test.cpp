@@ -151,5 +151,24 @@ TEST_F(Blueprint, AnalyzeShowsThePlanWithItsReasons) {
   EXPECT_EQ(r.json()["effective_sensitivity"], "confidential");
 }
 
+TEST_F(Blueprint, AFailingCloudEndsWithACleanErrorNeverAHang) {
+  Running server(config());
+  for (int status : {400, 500}) {
+    testing::FakeBehaviour fail;
+    fail.status = status;
+    cloud.push(fail);
+    auto r = post_chat(server.port(), body("cloud-mini", "What is the capital of Peru?"));
+    EXPECT_GE(r.status, 400) << r.body;
+    EXPECT_TRUE(r.json().contains("error")) << r.body;
+  }
+  testing::FakeBehaviour reset;
+  reset.reset_after_events = 1;
+  cloud.push(reset);
+  auto r = post_chat(server.port(), body("cloud-mini", "What is the capital of Peru?", true));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos) << "the stream ends well-formed";
+}
+
 }  // namespace
 }  // namespace perimeter::http
