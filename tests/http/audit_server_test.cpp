@@ -26,8 +26,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using testing::post_chat;
 using testing::AuditDir;
+using testing::file_bytes;
+using testing::post_chat;
 using testing::Running;
 
 json chat_body(const std::string& text, uint32_t seed, bool stream = false) {
@@ -48,13 +49,6 @@ json usage_of(const testing::HttpResponse& r) {
     if (j.contains("usage") && !j["usage"].is_null()) return j["usage"];
   }
   return nullptr;
-}
-
-std::string file_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 TEST(AuditedServer, DecisionBeforeOutcomeForEveryRequestAndTheChainVerifies) {

@@ -23,14 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::append_byte;
+using testing::file_bytes;
 using testing::LockTopology;
-
-std::string read(const fs::path& f) {
-  std::ifstream in(f, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // `perimeter args...` as a child with stdout and stderr in files under `dir`.
 class Child {
@@ -72,8 +66,8 @@ class Child {
     kill(pid_, SIGTERM);
     return wait();
   }
-  std::string out() const { return read(out_); }
-  std::string err() const { return read(err_); }
+  std::string out() const { return file_bytes(out_); }
+  std::string err() const { return file_bytes(err_); }
 
  private:
   fs::path out_, err_;

@@ -20,14 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::append_byte;
+using testing::file_bytes;
 using testing::LockTopology;
-
-std::string read(const fs::path& f) {
-  std::ifstream in(f, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The drift named `what`, or a failure listing what was found instead.
 const Drift* find(const std::vector<Drift>& drifts, const std::string& what) {
@@ -45,7 +39,7 @@ std::string all(const std::vector<Drift>& drifts) {
 TEST(Lock, RecordsEveryPinnedInputAndVerifiesClean) {
   LockTopology t;
   write_lock(lock_config(t.config()), t.lock());
-  const json j = json::parse(read(t.lock()));
+  const json j = json::parse(file_bytes(t.lock()));
   EXPECT_EQ(j["version"], kFormatVersion);
   EXPECT_EQ(j["config"]["sha256"], sha256_file(t.config()));
   EXPECT_EQ(j["llama_cpp"], engine::llama_version());
@@ -70,9 +64,9 @@ TEST(Lock, RecordsEveryPinnedInputAndVerifiesClean) {
 
   EXPECT_TRUE(verify(t.config(), t.lock()).empty()) << all(verify(t.config(), t.lock()));
   // Stable: locking the same state again writes the same bytes.
-  const std::string first = read(t.lock());
+  const std::string first = file_bytes(t.lock());
   write_lock(lock_config(t.config()), t.lock());
-  EXPECT_EQ(read(t.lock()), first);
+  EXPECT_EQ(file_bytes(t.lock()), first);
   EXPECT_EQ(first.back(), '\n');
 }
 

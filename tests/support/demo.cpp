@@ -1,6 +1,8 @@
 #include "support/demo.h"
 
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include "core/sha256.h"
 #include "engine/demo_model.h"
@@ -43,6 +45,13 @@ config::Config demo_config(int slots, int queue, const std::string& extra_model_
                      "\n    queue: " + std::to_string(queue) +
                      "\n    threads: 1\n    context: 512\n" + extra_model_yaml;
   return config::parse_config(yaml, ".");
+}
+
+std::string file_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace perimeter::testing

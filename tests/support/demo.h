@@ -18,4 +18,7 @@ const std::string& tiny_model_sha256();
 // loopback port; `extra_model_yaml` is appended inside the model's mapping.
 config::Config demo_config(int slots = 2, int queue = 8, const std::string& extra_model_yaml = "");
 
+// The whole content of `file` ("" if it cannot be read).
+std::string file_bytes(const std::filesystem::path& file);
+
 }  // namespace perimeter::testing
