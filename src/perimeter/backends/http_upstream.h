@@ -11,19 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/backend.h"
+#include "backends/upstream_body.h"
 #include "config/config.h"
 
 namespace perimeter::backends {
-
-// The JSON body sent upstream for `request`. Built field by field from the
-// parsed request (an allowlist), so nothing that identifies the caller —
-// `user`, `metadata`, client headers — can pass through, and no conversation
-// state is kept. The openai flavour gets `store: false`. Streams ask for the
-// usage chunk (`stream_options.include_usage`). Sampling knobs the flavour
-// does not know are left out; a `logit_bias` or grammar it cannot carry is a
-// 400. Structured output (`response_format` and each engine's dialect) plugs
-// in at `apply_structured_output` in the .cpp (issue #7).
-nlohmann::json upstream_body(const config::Model& model, const ChatRequest& request);
 
 // What HttpBackend::stats() reports.
 struct UpstreamStats {
