@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "core/sha256.h"
 #include "support/audit_dir.h"
 #include "support/fake_openai.h"
 #include "support/http_client.h"
@@ -38,16 +39,20 @@ class Blueprint : public ::testing::Test {
     return "  " + id + ":\n    engine: http\n    urls: [" + url + "]\n    upstream_model: " + id +
            "-2026-01-01\n    egress: " + egress + "\n    retries: 0\n" + extra;
   }
-  config::Config config() {
+  // `when`: the deep route's fallback_when; `extra`: more top-level YAML.
+  config::Config config(const std::string& when = "[saturated]", const std::string& extra = "") {
     return dir.config(
         false,
         "policy:\n  routes:\n"
         "    cheap: {targets: [cloud-mini, demo]}\n"
         "    private: {targets: [demo]}\n"
-        "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: [saturated]}\n"
-        "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: deep, "
-        "uncertain: private}\n",
-        http_model("cloud-mini", cloud.url(), "cloud") +
+        "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: " +
+            when +
+            "}\n"
+            "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: "
+            "deep, uncertain: private}\n" +
+            extra,
+        http_model("cloud-mini", cloud.url(), "cloud", "    timeouts: {first_byte_s: 1}\n") +
             http_model("cloud-large", cloud.url(), "cloud") +
             http_model("reasoner", reasoner.url(), "local", "    max_inflight: 1\n"));
   }
@@ -168,6 +173,112 @@ TEST_F(Blueprint, AFailingCloudEndsWithACleanErrorNeverAHang) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"error\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos) << "the stream ends well-formed";
+}
+
+TEST_F(Blueprint, AnUpstreamThatSaysItIsBusySpillsAfterAFallbackRecord) {
+  // No queue here: the reasoner itself answers 503 (after Perimeter sent the
+  // request), the way a loaded vLLM or llama-server does.
+  Running server(config());
+  testing::FakeBehaviour busy;
+  busy.status = 503;
+  reasoner.push(busy);
+  const std::string plan = "Plan a three-step migration of our build system to a new compiler.";
+  for (bool stream : {false, true}) {
+    if (stream) reasoner.push(busy);
+    auto r = post_chat(server.port(), body("deep", plan, stream));
+    ASSERT_EQ(r.status, 200) << r.body;
+    if (stream) {
+      EXPECT_EQ(testing::sse_content(r.body), "Hello, world!");
+      EXPECT_EQ(r.body.find("\"error\""), std::string::npos) << r.body;
+    } else {
+      EXPECT_EQ(r.json()["model"], "cloud-large");
+    }
+  }
+  EXPECT_EQ(reasoner.request_count(), 2u);
+  EXPECT_EQ(cloud.request_count(), 2u);
+  const auto fallbacks = rows_of("fallback");
+  ASSERT_EQ(fallbacks.size(), 2u);
+  EXPECT_EQ(fallbacks[0]["reason"], "saturated");
+  // One outcome per request, for the backend that answered.
+  const auto outcomes = rows_of("outcome");
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0]["status"], 200);
+}
+
+TEST_F(Blueprint, AFailingCandidateHandsOverOnlyWhenTheRouteSaysSo) {
+  const std::string plan = "Plan a three-step migration of our build system to a new compiler.";
+  testing::FakeBehaviour broken;
+  broken.status = 500;
+  {
+    // fallback_when: [saturated] -- an error is not a reason to leave the host.
+    Running server(config("[saturated]"));
+    reasoner.push(broken);
+    auto r = post_chat(server.port(), body("deep", plan));
+    ASSERT_EQ(r.status, 502) << r.body;
+    EXPECT_EQ(r.json()["error"]["code"], "upstream_error");
+    EXPECT_EQ(cloud.request_count(), 0u);
+  }
+  {
+    Running server(config("[saturated, error]"));
+    reasoner.push(broken);
+    auto r = post_chat(server.port(), body("deep", plan));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json()["model"], "cloud-large");
+    EXPECT_EQ(rows_of("fallback").back()["reason"], "error");
+  }
+}
+
+TEST_F(Blueprint, ACloudThatFailsOrTimesOutHandsOverToTheNextTarget) {
+  // cheap = [cloud-mini, demo]: both are targets, so any upstream failure
+  // moves on; the client sees demo's answer, not the failure.
+  Running server(config());
+  testing::FakeBehaviour broken;
+  broken.status = 500;
+  testing::FakeBehaviour silent;  // cloud-mini times out after 1 s
+  silent.first_byte_delay = std::chrono::milliseconds(2500);
+  const std::string question = "What is the capital of Peru?";
+  for (const auto& failure : {broken, silent}) {
+    for (bool stream : {false, true}) {
+      cloud.push(failure);
+      auto r = post_chat(server.port(), body("cheap", question, stream));
+      ASSERT_EQ(r.status, 200) << r.body;
+      if (stream) {
+        EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos) << r.body;
+        EXPECT_EQ(r.body.find("\"error\""), std::string::npos) << r.body;
+      } else {
+        EXPECT_EQ(r.json()["model"], "demo") << r.body;
+      }
+    }
+  }
+  const auto fallbacks = rows_of("fallback");
+  ASSERT_EQ(fallbacks.size(), 4u);
+  EXPECT_EQ(fallbacks[0]["reason"], "error");
+  EXPECT_EQ(fallbacks[2]["reason"], "timeout");
+  for (const auto& f : fallbacks) EXPECT_EQ(f["to_backend"], "demo");
+}
+
+TEST_F(Blueprint, ARoleWithoutTheRouteIs403AndNothingIsSent) {
+  const std::string key = "pk-support-test-key-0123456789";
+  Running server(
+      config("[saturated]", "auth:\n  keys:\n    - {id: helpdesk, sha256: " + sha256_hex(key) +
+                                ", role: support}\n"
+                                "  roles:\n    support: {routes: [cheap]}\n"));
+  const std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
+  const std::string plan = "Plan a three-step migration of our build system to a new compiler.";
+  // Named, and chosen by the router for a reasoning task: both refused.
+  for (const std::string model : {"deep", "auto"}) {
+    auto r = post_chat(server.port(), body(model, plan), auth);
+    ASSERT_EQ(r.status, 403) << model << ": " << r.body;
+    EXPECT_NE(r.json()["error"]["message"].get<std::string>().find("cheap"), std::string::npos)
+        << "the error names what the role may use: " << r.body;
+  }
+  EXPECT_EQ(reasoner.request_count(), 0u);
+  EXPECT_EQ(cloud.request_count(), 0u);
+  EXPECT_TRUE(rows_of("decision").empty());
+  // The route it has works.
+  EXPECT_EQ(post_chat(server.port(), body("cheap", "What is the capital of Peru?"), auth).status,
+            200);
+  EXPECT_EQ(post_chat(server.port(), body("cheap", "What is the capital of Peru?")).status, 401);
 }
 
 }  // namespace

@@ -234,6 +234,18 @@ bool Gateway::fall_back(Admission& a, const Error& failure) {
   return true;
 }
 
+Error Gateway::final_error(const Admission& a, const Error& failure) const {
+  if (a.plan.blocked.empty() || failure.status < 500) return failure;
+  std::set<std::string> why = a.plan.blocked;
+  for (const auto& f : a.analysis.findings) why.insert(detect::category_name(f.category));
+  std::string kept;
+  for (const auto& b : why) kept += (kept.empty() ? "" : ", ") + b;
+  return Error(failure.status, failure.type,
+               std::string(failure.what()) +
+                   " No cloud fallback: policy keeps this request on the host (" + kept + ").",
+               failure.param, failure.code);
+}
+
 AnswerSink Gateway::reidentifying(const Admission& a, AnswerSink sink) const {
   if (a.placeholders.empty()) return sink;
   auto restore = std::make_shared<redact::Reidentifier>(a.placeholders);

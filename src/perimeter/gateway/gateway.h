@@ -84,6 +84,11 @@ class Gateway {
   // False, leaving `a` unchanged, when no candidate may take over.
   bool fall_back(Admission& a, const Error& failure);
 
+  // The error the client gets when no candidate of `a`'s Plan could answer
+  // after `failure`: `failure`, saying which data kept the request on the
+  // host when policy ruled out a cloud candidate.
+  Error final_error(const Admission& a, const Error& failure) const;
+
   // `sink` with the answer's placeholders put back (stream-safe) when `a`
   // was pseudonymized; `sink` itself otherwise.
   AnswerSink reidentifying(const Admission& a, AnswerSink sink) const;

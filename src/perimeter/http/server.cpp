@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -44,6 +45,9 @@ struct Exchange {
   net::steady_timer wake;  // cancelled to wake the connection coroutine
   std::string text;        // answer text not yet written
   std::optional<Completion> done;
+  // The answer failed before any content: nothing reached the client, so
+  // the dispatcher may hand the request to the Plan's next candidate.
+  std::optional<Error> failed_early;
   bool client_gone = false;
   bool watching = false;       // watch_client is running
   bool stop_watching = false;  // watch_client must not (or no longer) read
@@ -64,19 +68,33 @@ struct Exchange {
 using OnAnswered = std::function<void(const Completion&, std::string transcript)>;
 
 // Relays the backend's events to the connection's strand; keeps the whole
-// answer for `on_answered` only if `keep_transcript` (audit.store_text).
+// answer for `on_answered` only if `keep_transcript` (audit.store_text). An
+// error before any content is not an answer yet: it goes to
+// `ex->failed_early` for the dispatcher, and `on_answered` is not called.
 AnswerSink sink_for(const std::shared_ptr<Exchange>& ex, bool keep_transcript,
                     OnAnswered on_answered) {
-  auto transcript = std::make_shared<std::string>();
-  return {[ex, transcript, keep_transcript](std::string_view delta) {
-            if (keep_transcript) transcript->append(delta);
+  struct State {
+    std::string transcript;
+    bool delivered = false;  // a content delta was relayed
+  };
+  auto state = std::make_shared<State>();
+  return {[ex, state, keep_transcript](std::string_view delta) {
+            state->delivered = true;
+            if (keep_transcript) state->transcript.append(delta);
             net::post(ex->strand, [ex, s = std::string(delta)] {
               ex->text += s;
               ex->notify();
             });
           },
-          [ex, transcript, on_answered = std::move(on_answered)](const Completion& c) {
-            on_answered(c, std::move(*transcript));
+          [ex, state, on_answered = std::move(on_answered)](const Completion& c) {
+            if (c.error && !state->delivered) {
+              net::post(ex->strand, [ex, e = *c.error] {
+                ex->failed_early = e;
+                ex->notify();
+              });
+              return;
+            }
+            on_answered(c, std::move(state->transcript));
             net::post(ex->strand, [ex, c] {
               ex->done = c;
               ex->notify();
@@ -431,11 +449,15 @@ struct Server::Impl {
       }
     }
     if (adm) {
+      stream.expires_never();
+      ex->watching = true;
+      net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
       OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
         answered(adm, c, std::move(transcript));
       };
-      // Plan order: a candidate that cannot take the request now hands it to
-      // the next one the route allows (nothing has reached the client yet).
+      // Plan order: a candidate that refuses the request, or fails before
+      // any content, hands it to the next one the route allows (nothing has
+      // reached the client yet: the response header waits for the first event).
       for (;;) {
         std::optional<Error> failed;
         adm->dispatched = Clock::now();
@@ -443,31 +465,24 @@ struct Server::Impl {
           ex->cancel = adm->backend->start(
               adm->request,
               gateway.reidentifying(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
+          while (!ex->done && !ex->failed_early && ex->text.empty() && !ex->client_gone)
+            co_await wait_for(*ex);
+          failed = std::exchange(ex->failed_early, std::nullopt);
         } catch (const Error& e) {
           failed = e;
         }
         if (!failed) break;
         bool moved = false;
-        try {
-          auto task = fall_back(adm, *failed);
-          moved = co_await std::move(task);
-        } catch (const Error& e) {
-          failed = e;
+        if (!ex->client_gone) {
+          try {
+            auto task = fall_back(adm, *failed);
+            moved = co_await std::move(task);
+          } catch (const Error& e) {
+            failed = e;
+          }
         }
         if (moved) continue;
-        if (!adm->plan.blocked.empty() && failed->status >= 500) {
-          std::set<std::string> why = adm->plan.blocked;
-          for (const auto& f : adm->analysis.findings)
-            why.insert(detect::category_name(f.category));
-          std::string kept;
-          for (const auto& b : why) kept += (kept.empty() ? "" : ", ") + b;
-          failed =
-              Error(failed->status, failed->type,
-                    std::string(failed->what()) +
-                        " No cloud fallback: policy keeps this request on the host (" + kept + ").",
-                    failed->param, failed->code);
-        }
-        refused = failed;
+        refused = gateway.final_error(*adm, *failed);
         Completion failure;
         failure.error = *failed;
         answered(adm, failure, "");
@@ -482,13 +497,12 @@ struct Server::Impl {
       gateway.count_refusal(refused->status);
     }
     if (refused) {
+      if (ex->watching) co_await stop_watching(stream, *ex);
       spdlog::info("POST /v1/chat/completions {} {}", refused->status, refused->what());
+      if (ex->client_gone) co_return false;
       co_return co_await send_error(stream, v, ka, *refused);
     }
     const ChatRequest& chat_req = adm->request;
-    stream.expires_never();
-    ex->watching = true;
-    net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
 
     bool keep = ka;
     bool keep_written = false;  // the whole stream reached the socket
