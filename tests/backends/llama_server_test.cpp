@@ -2,70 +2,29 @@
 // scripts/setup.sh) serving the tiny demo model on a loopback port.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <thread>
-
-#include <boost/asio.hpp>
 
 #include "backends/http_upstream.h"
 #include "support/demo.h"
 #include "support/http_client.h"
+#include "support/llama_server.h"
 
 namespace perimeter::backends {
 namespace {
 
 using namespace std::chrono_literals;
 
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
-
 class LlamaServer : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string bin = PERIMETER_LLAMA_SERVER;
-    if (!std::filesystem::exists(bin)) GTEST_SKIP() << "no llama-server at " << bin;
-    port_ = free_port();
-    const std::string model = testing::tiny_model().string();
-    const std::string port = std::to_string(port_);
-    pid_ = fork();
-    if (pid_ == 0) {
-      std::freopen("/dev/null", "w", stdout);
-      std::freopen("/dev/null", "w", stderr);
-      execl(bin.c_str(), bin.c_str(), "-m", model.c_str(), "--host", "127.0.0.1", "--port",
-            port.c_str(), "-t", "1", "-c", context_.c_str(), "-np", slots_.c_str(), "--no-webui",
-            "--cache-ram", "0", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 600; ++i) {
-      try {
-        if (testing::http_request(port_, "GET", "/health").status == 200) return;
-      } catch (const std::exception&) {
-      }
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        FAIL() << "llama-server exited during startup";
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "llama-server did not become healthy";
-  }
-  void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status;
-      waitpid(pid_, &status, 0);
-    }
+    ASSERT_TRUE(testing::LlamaServerProcess::available())
+        << "no llama-server at " << testing::LlamaServerProcess::binary()
+        << ": run scripts/setup.sh";
+    server_ = std::make_unique<testing::LlamaServerProcess>(slots_, context_);
   }
 
   config::Model model() const {
@@ -73,7 +32,7 @@ class LlamaServer : public ::testing::Test {
     m.id = "reasoner";
     m.engine = "http";
     m.egress = "local";
-    m.upstream.urls = {"http://127.0.0.1:" + std::to_string(port_) + "/v1"};
+    m.upstream.urls = {server_->url()};
     m.upstream.model = "tiny";
     m.upstream.flavour = "llamacpp";
     return m;
@@ -114,17 +73,16 @@ class LlamaServer : public ::testing::Test {
     return a;
   }
 
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
-  std::string slots_ = "2", context_ = "1024";
+  std::unique_ptr<testing::LlamaServerProcess> server_;
+  int slots_ = 2, context_ = 1024;
 };
 
 // One slot, room for one long answer: the "local large model" saturated.
 class OneSlotLlamaServer : public LlamaServer {
  protected:
   OneSlotLlamaServer() {
-    slots_ = "1";
-    context_ = "8192";
+    slots_ = 1;
+    context_ = 8192;
   }
 };
 

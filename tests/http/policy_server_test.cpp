@@ -10,6 +10,7 @@
 #include "support/audit_dir.h"
 #include "support/fake_openai.h"
 #include "support/http_client.h"
+#include "support/llama_server.h"
 #include "support/running.h"
 
 namespace perimeter::http {
@@ -279,6 +280,89 @@ TEST_F(Blueprint, ARoleWithoutTheRouteIs403AndNothingIsSent) {
   EXPECT_EQ(post_chat(server.port(), body("cheap", "What is the capital of Peru?"), auth).status,
             200);
   EXPECT_EQ(post_chat(server.port(), body("cheap", "What is the capital of Peru?")).status, 401);
+}
+
+// The blueprint's local large model is a real llama-server with one slot; a
+// client of its own holds that slot, so its /slots probe reports it busy.
+class BlueprintWithLlamaServer : public Blueprint {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(testing::LlamaServerProcess::available())
+        << "no llama-server at " << testing::LlamaServerProcess::binary()
+        << ": run scripts/setup.sh";
+    llama = std::make_unique<testing::LlamaServerProcess>(1, 8192);
+  }
+  config::Config config() {
+    return dir.config(
+        false,
+        "policy:\n  routes:\n"
+        "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: [saturated]}\n"
+        "  intents: {public_fact: deep, sensitive_extraction: deep, complex_reasoning: deep, "
+        "uncertain: deep}\n",
+        http_model("cloud-large", cloud.url(), "cloud") +
+            http_model("reasoner", llama->url(), "local",
+                       "    flavour: llamacpp\n"
+                       "    saturation: {probe: llamacpp_slots, interval_ms: 50}\n"));
+  }
+  // Starts a long generation straight on llama-server (not through
+  // Perimeter); returns once its first token arrived.
+  std::future<testing::HttpResponse> hold_the_slot() {
+    json hold = {{"messages", {{{"role", "user"}, {"content", "Write x forever."}}}},
+                 {"max_tokens", 1500},
+                 {"ignore_eos", true},  // a few seconds of work on the demo model
+                 {"stream", true}};
+    auto held = std::async(std::launch::async, [this, hold] {
+      return testing::http_request(llama->port(), "POST", "/v1/chat/completions", hold.dump());
+    });
+    return held;
+  }
+  bool slot_busy() {
+    const auto r = testing::http_request(llama->port(), "GET", "/slots");
+    return r.status == 200 && r.json().size() == 1 && r.json()[0].value("is_processing", false);
+  }
+  std::unique_ptr<testing::LlamaServerProcess> llama;
+};
+
+TEST_F(BlueprintWithLlamaServer, SaturatedLocalModelSpillsToTheCloudAfterTheFallbackRecord) {
+  Running server(config());
+  const std::string plan = "Plan a three-step migration of our build system to a new compiler.";
+  // Free: the local model answers, the cloud hears nothing.
+  auto local = post_chat(server.port(), body("deep", plan));
+  ASSERT_EQ(local.status, 200) << local.body;
+  EXPECT_EQ(local.json()["model"], "reasoner");
+  EXPECT_EQ(cloud.request_count(), 0u);
+
+  // What the audit log held when the cloud received the request.
+  std::vector<json> fallbacks_at_receipt;
+  cloud.on_request([&](const std::string&) { fallbacks_at_receipt = rows_of("fallback"); });
+  auto held = hold_the_slot();
+  bool busy = false;
+  for (int i = 0; i < 500 && !busy; ++i) {
+    busy = slot_busy();
+    if (!busy) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(busy) << "the holder never occupied llama-server's slot";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // 4 probe intervals
+
+  auto spilled = post_chat(server.port(), body("deep", plan));
+  ASSERT_EQ(spilled.status, 200) << spilled.body;
+  EXPECT_EQ(spilled.json()["model"], "cloud-large");
+  ASSERT_EQ(cloud.request_count(), 1u);
+  ASSERT_EQ(fallbacks_at_receipt.size(), 1u) << "the cloud received the request before the "
+                                                "fallback record was durable";
+  EXPECT_EQ(fallbacks_at_receipt[0]["from_backend"], "reasoner");
+  EXPECT_EQ(fallbacks_at_receipt[0]["to_backend"], "cloud-large");
+  EXPECT_EQ(fallbacks_at_receipt[0]["reason"], "saturated");
+
+  // PHI while saturated: 503 naming why, nothing sent.
+  auto refused = post_chat(server.port(), body("deep", kPhi));
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("PHI"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(cloud.request_count(), 1u) << "the PHI request reached the cloud";
+  EXPECT_EQ(rows_of("fallback").size(), 1u);
+  // Let the holder finish: llama-server ends its stream cleanly.
+  EXPECT_EQ(held.get().status, 200);
 }
 
 }  // namespace

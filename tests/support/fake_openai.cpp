@@ -82,6 +82,11 @@ void FakeOpenAI::push(FakeBehaviour b) {
   script_.push_back(std::move(b));
 }
 
+void FakeOpenAI::on_request(std::function<void(const std::string&)> hook) {
+  std::lock_guard lock(mutex_);
+  on_request_ = std::move(hook);
+}
+
 void FakeOpenAI::set_default(FakeBehaviour b) {
   std::lock_guard lock(mutex_);
   default_ = std::move(b);
@@ -189,10 +194,13 @@ void FakeOpenAI::serve(int fd) {
         break;
       continue;
     }
+    std::function<void(const std::string&)> hook;
     {
       std::lock_guard lock(mutex_);
       requests_.push_back(raw);
+      hook = on_request_;
     }
+    if (hook) hook(raw);
     const auto& req = parser.get();
     const FakeBehaviour b = next_behaviour();
     nap(b.first_byte_delay, impl_->stopping);

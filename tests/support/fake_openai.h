@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -58,6 +59,10 @@ class FakeOpenAI {
                std::string content_type = "application/json");
   size_t get_count() const { return gets_.load(); }
 
+  // Called with each chat request's raw bytes once received, before the
+  // fake answers it (on the fake's connection thread).
+  void on_request(std::function<void(const std::string& raw)> hook);
+
   // Raw bytes received on every connection (headers and bodies), in order.
   std::string received() const;
   // The complete requests received so far: each one's raw bytes.
@@ -92,6 +97,7 @@ class FakeOpenAI {
   std::string received_;
   std::vector<std::string> requests_;
   std::deque<FakeBehaviour> script_;
+  std::function<void(const std::string&)> on_request_;
   FakeBehaviour default_;
   std::vector<std::string> pieces_{"Hello", ", ", "world", "!"};
   int prompt_tokens_ = 7, completion_tokens_ = 3;
