@@ -1,0 +1,1257 @@
+// Issue #6, blueprint test (f): the leak sweep. 10,000 generated requests, each
+// carrying several random values of the entity types the detector supports
+// (checksums valid, phone numbers valid for their country), go through a route
+// whose policy pseudonymizes instead of keeping anything on the host, so every
+// one of them travels to the fake cloud. Not one original value may appear in
+// the bytes the fake cloud recorded, and the answers come back with the
+// originals restored. The generator is seeded; the seed is printed, and
+// PERIMETER_LEAK_SEED=<n> replays another sweep.
+#include <openssl/sha.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "support/audit_dir.h"
+#include "support/fake_openai.h"
+#include "support/http_client.h"
+#include "support/http_session.h"
+#include "support/running.h"
+
+namespace perimeter::http {
+namespace {
+
+using nlohmann::json;
+using testing::AuditDir;
+using testing::FakeOpenAI;
+using testing::Running;
+
+constexpr uint64_t kDefaultSeed = 20260601;
+constexpr int kRequests = 10000;
+constexpr int kSequentialSample = 200;  // sent one by one: answer mapping checked exactly
+constexpr int kClients = 4;             // keep-alive connections for the rest
+
+// One generated value: the entity type the detector should report, a variant
+// (format or country) for the report, and the strings that must never reach
+// the cloud: the value, its digits-only form, and for names and addresses
+// their parts.
+struct Value {
+  std::string type;
+  std::string variant;
+  std::string text;
+  std::vector<std::string> forms;
+};
+
+struct Generated {
+  json messages;  // the chat messages as sent
+  std::string all_text;
+  std::vector<Value> values;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool luhn_ok(std::string_view d) {
+  int sum = 0;
+  bool dbl = false;
+  for (size_t i = d.size(); i-- > 0;) {
+    int v = d[i] - '0';
+    if (dbl) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+    sum += v;
+    dbl = !dbl;
+  }
+  return sum % 10 == 0;
+}
+
+// The digit that completes `payload` to a valid Luhn number.
+char luhn_digit(const std::string& payload) {
+  for (char c = '0'; c <= '9'; ++c)
+    if (luhn_ok(payload + c)) return c;
+  return '0';
+}
+
+int mod97(const std::string& s) {
+  int rem = 0;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      rem = (rem * 10 + (c - '0')) % 97;
+    } else {
+      rem = (rem * 100 + (c - 'A' + 10)) % 97;
+    }
+  }
+  return rem;
+}
+
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+int days_in(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
+}
+
+std::string two(int v) {
+  char b[8];
+  std::snprintf(b, sizeof b, "%02d", v);
+  return b;
+}
+
+// bech32 (BIP 173) checksum over hrp + data.
+uint32_t bech32_polymod(const std::vector<int>& v) {
+  static constexpr uint32_t G[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+  uint32_t chk = 1;
+  for (int x : v) {
+    uint32_t top = chk >> 25;
+    chk = ((chk & 0x1ffffff) << 5) ^ static_cast<uint32_t>(x);
+    for (int i = 0; i < 5; ++i)
+      if ((top >> i) & 1) chk ^= G[i];
+  }
+  return chk;
+}
+
+class PiiGenerator {
+ public:
+  explicit PiiGenerator(uint64_t seed) : rng_(seed) {}
+
+  // The types, each with a generator of a value and the sentence around it.
+  // Every sentence carries the context a person would write with the value.
+  using Make = std::pair<Value, std::string> (PiiGenerator::*)();
+  static const std::vector<std::pair<std::string, Make>>& kinds() {
+    static const std::vector<std::pair<std::string, Make>> k = {
+        {"EMAIL_ADDRESS", &PiiGenerator::email},
+        {"PHONE_NUMBER", &PiiGenerator::phone},
+        {"CREDIT_CARD", &PiiGenerator::credit_card},
+        {"IBAN_CODE", &PiiGenerator::iban},
+        {"US_SSN", &PiiGenerator::ssn},
+        {"US_ITIN", &PiiGenerator::itin},
+        {"US_PASSPORT", &PiiGenerator::us_passport},
+        {"US_DRIVER_LICENSE", &PiiGenerator::us_driver_license},
+        {"ABA_ROUTING_NUMBER", &PiiGenerator::aba},
+        {"US_BANK_NUMBER", &PiiGenerator::us_bank},
+        {"CRYPTO", &PiiGenerator::crypto},
+        {"UK_NINO", &PiiGenerator::nino},
+        {"UK_NHS", &PiiGenerator::nhs},
+        {"UK_PASSPORT", &PiiGenerator::uk_passport},
+        {"UK_DRIVING_LICENCE", &PiiGenerator::uk_driving_licence},
+        {"UK_POSTCODE", &PiiGenerator::uk_postcode},
+        {"IP_ADDRESS", &PiiGenerator::ip},
+        {"MAC_ADDRESS", &PiiGenerator::mac},
+        {"URL_CREDENTIALS", &PiiGenerator::url_credentials},
+        {"DATE_OF_BIRTH", &PiiGenerator::date_of_birth},
+        {"PERSON", &PiiGenerator::person},
+        {"STREET_ADDRESS", &PiiGenerator::street_address},
+        {"MEDICAL_RECORD_NUMBER", &PiiGenerator::mrn},
+        {"US_NPI", &PiiGenerator::npi},
+        {"US_MBI", &PiiGenerator::mbi},
+        {"MEDICAL_LICENSE", &PiiGenerator::dea},
+        {"FI_PERSONAL_IDENTITY_CODE", &PiiGenerator::fi_hetu},
+        {"TR_NATIONAL_ID", &PiiGenerator::tr_kimlik},
+        {"PL_PESEL", &PiiGenerator::pl_pesel},
+        {"ICD10_CODE", &PiiGenerator::icd10},
+        {"MEDICATION", &PiiGenerator::medication},
+        {"MEDICAL_CONDITION", &PiiGenerator::condition},
+        {"SECRET", &PiiGenerator::secret},
+    };
+    return k;
+  }
+
+  // One request: 3 to 6 values (types dealt from a shuffled deck, so every
+  // type is drawn equally often), a filler sentence or two, in one user
+  // message, after a system message, or split over two user turns.
+  Generated request(const std::string& tag) {
+    Generated g;
+    const int n = uniform(3, 6);
+    std::vector<std::string> sentences;
+    for (int i = 0; i < n; ++i) {
+      if (deck_pos_ >= deck_.size()) {
+        deck_.clear();
+        for (size_t k = 0; k < kinds().size(); ++k) deck_.push_back(k);
+        std::shuffle(deck_.begin(), deck_.end(), rng_);
+        deck_pos_ = 0;
+      }
+      auto [value, sentence] = (this->*kinds()[deck_[deck_pos_++]].second)();
+      if (value.forms.empty()) value.forms.push_back(value.text);
+      // Numbers also without their separators ("4111111111111111" for
+      // "4111 1111 1111 1111"), in case something normalised them.
+      static const std::set<std::string> kNumbers = {
+          "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",        "US_ITIN",
+          "UK_NHS",       "UK_NINO",     "US_MBI",    "DATE_OF_BIRTH", "UK_POSTCODE"};
+      if (kNumbers.count(value.type) &&
+          value.text.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -./()+") ==
+              std::string::npos) {
+        std::string bare;
+        for (char c : value.text)
+          if (std::isalnum(static_cast<unsigned char>(c))) bare += c;
+        if (bare != value.text) value.forms.push_back(bare);
+      }
+      sentences.push_back(sentence);
+      g.values.push_back(std::move(value));
+    }
+    static const std::vector<std::string> kFiller = {"Thanks in advance.",
+                                                     "Can you summarise this for the team?",
+                                                     "Please draft a short, polite reply.",
+                                                     "Keep the answer under fifty words.",
+                                                     "Let me know if anything is missing.",
+                                                     "This is for the quarterly review."};
+    for (int i = uniform(0, 2); i > 0; --i) sentences.push_back(pick(kFiller));
+    std::shuffle(sentences.begin(), sentences.end(), rng_);
+    sentences.push_back("(case " + tag + ")");
+    auto join = [](const std::vector<std::string>& v, size_t a, size_t b) {
+      std::string s;
+      for (size_t i = a; i < b; ++i) s += (s.empty() ? "" : " ") + v[i];
+      return s;
+    };
+    const int shape = uniform(0, 9);
+    if (shape < 7) {
+      g.messages =
+          json::array({{{"role", "user"}, {"content", join(sentences, 0, sentences.size())}}});
+    } else if (shape < 9) {
+      g.messages =
+          json::array({{{"role", "system"}, {"content", join(sentences, 0, 1)}},
+                       {{"role", "user"}, {"content", join(sentences, 1, sentences.size())}}});
+    } else {
+      const size_t half = sentences.size() / 2;
+      g.messages =
+          json::array({{{"role", "user"}, {"content", join(sentences, 0, half)}},
+                       {{"role", "assistant"}, {"content", "Noted. What else?"}},
+                       {{"role", "user"}, {"content", join(sentences, half, sentences.size())}}});
+    }
+    for (const auto& m : g.messages) g.all_text += m["content"].get<std::string>() + "\n";
+    return g;
+  }
+
+  int uniform(int a, int b) { return std::uniform_int_distribution<int>(a, b)(rng_); }
+
+ private:
+  template <class T>
+  const T& pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
+  }
+  std::string digits(int n, bool nonzero_first = false) {
+    std::string s;
+    for (int i = 0; i < n; ++i) s += static_cast<char>('0' + uniform(i == 0 && nonzero_first, 9));
+    return s;
+  }
+  std::string from(const char* alphabet, int n) {
+    const int len = static_cast<int>(std::char_traits<char>::length(alphabet));
+    std::string s;
+    for (int i = 0; i < n; ++i) s += alphabet[uniform(0, len - 1)];
+    return s;
+  }
+  std::string letters(int n) { return from("ABCDEFGHIJKLMNOPQRSTUVWXYZ", n); }
+  // Fills a template: "{v}" is the value.
+  std::string fill(const std::vector<std::string>& templates, const std::string& v) {
+    std::string t = pick(templates);
+    return t.replace(t.find("{v}"), 3, v);
+  }
+  std::pair<Value, std::string> make(const std::string& type, const std::string& variant,
+                                     const std::string& v,
+                                     const std::vector<std::string>& templates) {
+    return {Value{type, variant, v, {}}, fill(templates, v)};
+  }
+
+  // Common US given names and surnames (census lists), none shorter than 5
+  // letters, none also an everyday English word.
+  const std::vector<std::string> kGiven = {
+      "Maria",     "James",     "Robert",   "Linda",   "Michael",  "Jennifer", "David",
+      "Elizabeth", "William",   "Barbara",  "Richard", "Susan",    "Joseph",   "Jessica",
+      "Thomas",    "Sarah",     "Charles",  "Karen",   "Daniel",   "Nancy",    "Matthew",
+      "Anthony",   "Margaret",  "Donald",   "Sandra",  "Steven",   "Ashley",   "Andrew",
+      "Kimberly",  "Joshua",    "Emily",    "Kenneth", "Donna",    "Michelle", "Dorothy",
+      "George",    "Edward",    "Amanda",   "Ronald",  "Melissa",  "Timothy",  "Deborah",
+      "Jason",     "Stephanie", "Jeffrey",  "Rebecca", "Laura",    "Jacob",    "Sharon",
+      "Cynthia",   "Nicholas",  "Kathleen", "Helen",   "Jonathan", "Priya",    "Ahmed",
+      "Sofia",     "Mateo",     "Fatima",   "Carlos"};
+  const std::vector<std::string> kSurname = {
+      "Johnson",   "Williams", "Jones",    "Garcia",    "Davis",    "Rodriguez",  "Martinez",
+      "Hernandez", "Lopez",    "Gonzalez", "Wilson",    "Anderson", "Taylor",     "Moore",
+      "Jackson",   "Thompson", "Harris",   "Sanchez",   "Clark",    "Ramirez",    "Lewis",
+      "Robinson",  "Perez",    "Nguyen",   "Patel",     "Kowalski", "Schmidt",    "Murphy",
+      "Rivera",    "Campbell", "Mitchell", "Roberts",   "Phillips", "Evans",      "Edwards",
+      "Collins",   "Stewart",  "Morris",   "Rogers",    "Cooper",   "Richardson", "Howard",
+      "Peterson",  "Ramos",    "Torres",   "James",     "Watson",   "Brooks",     "Kelly",
+      "Sanders",   "Bennett",  "Barnes",   "Henderson", "Coleman",  "Jenkins"};
+
+  std::pair<Value, std::string> email() {
+    static const std::vector<std::string> kTld = {"com", "net", "org", "io", "de", "co.uk"};
+    std::string local = lower(pick(kGiven));
+    switch (uniform(0, 2)) {
+      case 0:
+        local += "." + lower(pick(kSurname));
+        break;
+      case 1:
+        local += "_" + lower(pick(kSurname)) + digits(2);
+        break;
+      default:
+        local = local.substr(0, 1) + lower(pick(kSurname)) + digits(uniform(1, 4));
+        break;
+    }
+    const std::string v = local + "@" + lower(letters(uniform(5, 9))) + "." + pick(kTld);
+    return make("EMAIL_ADDRESS", "email", v,
+                {"Please reply to {v} before Friday.", "My email is {v}.", "Contact: {v}",
+                 "cc {v} on the thread, please.", "Send the invoice to {v} today."});
+  }
+
+  // Formats libphonenumber accepts as valid for the country (every pattern
+  // below checked against it), international, "00" and national forms.
+  std::pair<Value, std::string> phone() {
+    std::string v, variant;
+    switch (uniform(0, 14)) {
+      case 0:
+      case 1:
+      case 2: {  // North America: area and exchange not N11, no 555 area
+        auto three = [&] {
+          std::string s;
+          do s = std::to_string(uniform(2, 9)) + digits(2);
+          while (s[1] == '1' && s[2] == '1');
+          return s;
+        };
+        std::string a;
+        do a = three();
+        while (a == "555");
+        const std::string e = three(), x = digits(4);
+        static const std::vector<std::string> kFmt = {"+1 (A) E-X", "(A) E-X",  "A-E-X",
+                                                      "A.E.X",      "+1 A E X", "1-A-E-X"};
+        v = pick(kFmt);
+        v.replace(v.find('A'), 1, a);
+        v.replace(v.find('E'), 1, e);
+        v.replace(v.find('X'), 1, x);
+        variant = "US";
+        break;
+      }
+      case 3:
+        v = "+44 20 7" + digits(3) + " " + digits(4);
+        variant = "GB intl";
+        break;
+      case 4:
+        v = "020 7" + digits(3) + " " + digits(4);
+        variant = "GB national";
+        break;
+      case 5:
+        v = "+44 78" + digits(2) + " " + digits(6);
+        variant = "GB mobile";
+        break;
+      case 6:
+        v = "0044 20 7" + digits(3) + " " + digits(4);
+        variant = "GB 00-prefix";
+        break;
+      case 7:
+        v = "+49 17" + digits(1) + " " + digits(7);
+        variant = "DE mobile";
+        break;
+      case 8:
+        v = "030 " + digits(8);
+        variant = "DE national";
+        break;
+      case 9:
+        v = "+33 1 " + digits(2) + " " + digits(2) + " " + digits(2) + " " + digits(2);
+        variant = "FR intl";
+        break;
+      case 10:
+        v = "+61 41" + digits(1) + " " + digits(3) + " " + digits(3);
+        variant = "AU mobile";
+        break;
+      case 11:
+        v = "+91 98" + digits(3) + " " + digits(5);
+        variant = "IN mobile";
+        break;
+      case 12:
+        v = "+972 52-" + digits(3) + "-" + digits(4);
+        variant = "IL mobile";
+        break;
+      case 13:
+        v = "+55 11 9" + digits(4) + "-" + digits(4);
+        variant = "BR mobile";
+        break;
+      default:
+        v = "+86 138 " + digits(4) + " " + digits(4);
+        variant = "CN mobile";
+        break;
+    }
+    return make("PHONE_NUMBER", variant, v,
+                {"Call me at {v} after lunch.", "My phone number is {v}.", "Mobile: {v}",
+                 "You can reach the office on {v} during the week.", "Fax it to {v}, please."});
+  }
+
+  std::pair<Value, std::string> credit_card() {
+    std::string payload, variant;
+    switch (uniform(0, 3)) {
+      case 0:
+        payload = "4" + digits(14);
+        variant = "Visa";
+        break;
+      case 1:
+        payload = "5" + std::to_string(uniform(1, 5)) + digits(13);
+        variant = "Mastercard";
+        break;
+      case 2:
+        payload = (uniform(0, 1) ? "34" : "37") + digits(12);
+        variant = "Amex";
+        break;
+      default:
+        payload = "6011" + digits(11);
+        variant = "Discover";
+        break;
+    }
+    const std::string d = payload + luhn_digit(payload);
+    std::string v;
+    const int fmt = uniform(0, 2);
+    if (fmt == 0) {
+      v = d;
+    } else {
+      const char sep = fmt == 1 ? ' ' : '-';
+      if (d.size() == 15) {
+        v = d.substr(0, 4) + sep + d.substr(4, 6) + sep + d.substr(10);
+      } else {
+        for (size_t i = 0; i < d.size(); i += 4)
+          v += (i ? std::string(1, sep) : "") + d.substr(i, 4);
+      }
+    }
+    return make("CREDIT_CARD", variant, v,
+                {"Charge my card {v} for the renewal.", "Card number: {v}",
+                 "Please refund the payment to credit card {v}."});
+  }
+
+  std::pair<Value, std::string> iban() {
+    // Country, BBAN shape: 'a' an upper-case letter, 'n' a digit.
+    static const std::vector<std::pair<std::string, std::string>> kCountries = {
+        {"DE", "nnnnnnnnnnnnnnnnnn"},       {"GB", "aaaannnnnnnnnnnnnn"},
+        {"FR", "nnnnnnnnnnnnnnnnnnnnnnn"},  {"ES", "nnnnnnnnnnnnnnnnnnnn"},
+        {"NL", "aaaannnnnnnnnn"},           {"IT", "annnnnnnnnnnnnnnnnnnnnn"},
+        {"CH", "nnnnnnnnnnnnnnnnn"},        {"BE", "nnnnnnnnnnnn"},
+        {"PL", "nnnnnnnnnnnnnnnnnnnnnnnn"}, {"AT", "nnnnnnnnnnnnnnnn"},
+        {"SE", "nnnnnnnnnnnnnnnnnnnn"},     {"NO", "nnnnnnnnnnn"},
+        {"IE", "aaaannnnnnnnnnnnnn"}};
+    const auto& [cc, shape] = pick(kCountries);
+    std::string bban;
+    for (char c : shape) bban += c == 'a' ? letters(1) : digits(1);
+    const int check = 98 - mod97(bban + cc + "00");
+    const std::string compact = cc + two(check) + bban;
+    std::string v = compact;
+    if (uniform(0, 1)) {
+      v.clear();
+      for (size_t i = 0; i < compact.size(); i += 4) v += (i ? " " : "") + compact.substr(i, 4);
+    }
+    return make("IBAN_CODE", cc, v,
+                {"Please wire the deposit to IBAN {v}.", "My bank account is {v}, in my name.",
+                 "Transfer the refund to {v}."});
+  }
+
+  std::pair<Value, std::string> ssn() {
+    std::string area;
+    do area = two(uniform(0, 8)) + digits(1);  // 000-899
+    while (area == "000" || area == "666");
+    const std::string group = two(uniform(1, 99));
+    std::string serial;
+    do serial = digits(4);
+    while (serial == "0000");
+    const char sep = uniform(0, 3) == 0 ? ' ' : '-';
+    const std::string v = area + sep + group + sep + serial;
+    return make("US_SSN", sep == ' ' ? "spaced" : "dashed", v,
+                {"My SSN is {v}.", "Social Security number: {v}",
+                 "The employee's social security number is {v}."});
+  }
+
+  std::pair<Value, std::string> itin() {
+    static const std::vector<int> kGroups = [] {
+      std::vector<int> g;
+      for (int i = 50; i <= 65; ++i) g.push_back(i);
+      for (int i = 70; i <= 88; ++i) g.push_back(i);
+      for (int i : {90, 91, 92, 94, 95, 96, 97, 98, 99}) g.push_back(i);
+      return g;
+    }();
+    const char sep = uniform(0, 3) == 0 ? ' ' : '-';
+    const std::string v = "9" + digits(2) + sep + two(pick(kGroups)) + sep + digits(4);
+    return make("US_ITIN", "ITIN", v,
+                {"My ITIN is {v}.", "Individual taxpayer identification number (ITIN): {v}",
+                 "File it under taxpayer ITIN {v}."});
+  }
+
+  std::pair<Value, std::string> us_passport() {
+    const bool letter = uniform(0, 1);
+    const std::string v = letter ? letters(1) + digits(8) : digits(9, true);
+    return make("US_PASSPORT", letter ? "letter+8" : "9 digits", v,
+                {"My US passport number is {v}.", "Passport: {v}",
+                 "Travel document (passport) {v} expires next year."});
+  }
+
+  std::pair<Value, std::string> us_driver_license() {
+    const std::string v = letters(1) + digits(7);
+    return make("US_DRIVER_LICENSE", "letter+7", v,
+                {"My driver license number is {v}.", "Driver's license: {v}",
+                 "California DL {v}, issued 2019."});
+  }
+
+  std::pair<Value, std::string> aba() {
+    static const std::vector<int> kPrefixes = [] {
+      std::vector<int> p;
+      for (int i = 1; i <= 12; ++i) p.push_back(i);
+      for (int i = 21; i <= 32; ++i) p.push_back(i);
+      for (int i = 61; i <= 72; ++i) p.push_back(i);
+      p.push_back(80);
+      return p;
+    }();
+    std::string d = two(pick(kPrefixes)) + digits(6);
+    static constexpr int w[8] = {3, 7, 1, 3, 7, 1, 3, 7};
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) sum += w[i] * (d[static_cast<size_t>(i)] - '0');
+    d += static_cast<char>('0' + (10 - sum % 10) % 10);
+    return make("ABA_ROUTING_NUMBER", "ABA", d,
+                {"The ABA routing number is {v}.", "Routing number: {v}",
+                 "Use bank routing {v} for the direct deposit."});
+  }
+
+  std::pair<Value, std::string> us_bank() {
+    const std::string v = digits(uniform(10, 12), true);
+    return make("US_BANK_NUMBER", "account", v,
+                {"My checking account number is {v}.", "Bank account: {v}",
+                 "Deposit it into savings account {v}."});
+  }
+
+  std::pair<Value, std::string> crypto() {
+    std::string v, variant;
+    switch (uniform(0, 2)) {
+      case 0: {  // P2PKH / P2SH, base58check
+        std::array<unsigned char, 25> raw{};
+        raw[0] = uniform(0, 1) ? 0x00 : 0x05;
+        for (int i = 1; i <= 20; ++i)
+          raw[static_cast<size_t>(i)] = static_cast<unsigned char>(uniform(0, 255));
+        unsigned char h1[32], h2[32];
+        SHA256(raw.data(), 21, h1);
+        SHA256(h1, 32, h2);
+        std::copy(h2, h2 + 4, raw.begin() + 21);
+        static const char* kB58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        std::vector<unsigned char> num(raw.begin(), raw.end());
+        std::string out;
+        while (std::any_of(num.begin(), num.end(), [](unsigned char c) { return c != 0; })) {
+          int rem = 0;
+          for (auto& c : num) {
+            const int cur = rem * 256 + c;
+            c = static_cast<unsigned char>(cur / 58);
+            rem = cur % 58;
+          }
+          out += kB58[rem];
+        }
+        for (unsigned char c : raw) {
+          if (c != 0) break;
+          out += '1';
+        }
+        v.assign(out.rbegin(), out.rend());
+        variant = raw[0] == 0 ? "BTC P2PKH" : "BTC P2SH";
+        break;
+      }
+      case 1: {  // segwit v0, bech32
+        static const char* kCharset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+        std::vector<int> data = {0};
+        int acc = 0, bits = 0;
+        for (int i = 0; i < 20; ++i) {
+          acc = (acc << 8) | uniform(0, 255);
+          bits += 8;
+          while (bits >= 5) {
+            bits -= 5;
+            data.push_back((acc >> bits) & 31);
+          }
+        }
+        std::vector<int> chk = {3, 3, 0, 2, 3};  // "bc" expanded
+        chk.insert(chk.end(), data.begin(), data.end());
+        chk.insert(chk.end(), 6, 0);
+        const uint32_t mod = bech32_polymod(chk) ^ 1;
+        v = "bc1";
+        for (int x : data) v += kCharset[x];
+        for (int i = 0; i < 6; ++i) v += kCharset[(mod >> (5 * (5 - i))) & 31];
+        variant = "BTC bech32";
+        break;
+      }
+      default:
+        v = "0x" + from("0123456789abcdef", 40);
+        variant = "ETH";
+        break;
+    }
+    return make("CRYPTO", variant, v,
+                {"Send the payout to my bitcoin wallet {v} tonight.", "Wallet: {v}",
+                 "My crypto wallet address is {v}."});
+  }
+
+  std::pair<Value, std::string> nino() {
+    std::string prefix;
+    static const std::set<std::string> kNever = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"};
+    do prefix = from("ABCEGHJKLMNOPRSTWXYZ", 1) + from("ABCEGHJKLMNPRSTWXYZ", 1);
+    while (kNever.count(prefix));
+    const std::string d = digits(6), suffix = from("ABCD", 1);
+    const bool spaced = uniform(0, 1);
+    const std::string v = spaced ? prefix + " " + d.substr(0, 2) + " " + d.substr(2, 2) + " " +
+                                       d.substr(4, 2) + " " + suffix
+                                 : prefix + d + suffix;
+    return make(
+        "UK_NINO", spaced ? "spaced" : "compact", v,
+        {"My National Insurance number is {v}.", "NINO: {v}", "NI number {v} is on the payslip."});
+  }
+
+  std::pair<Value, std::string> nhs() {
+    std::string d;
+    int check;
+    do {
+      d = std::to_string(uniform(4, 9)) + digits(8);
+      int sum = 0;
+      for (int i = 0; i < 9; ++i) sum += (d[static_cast<size_t>(i)] - '0') * (10 - i);
+      check = 11 - sum % 11;
+      if (check == 11) check = 0;
+    } while (check == 10);
+    d += static_cast<char>('0' + check);
+    std::string v = d;
+    const int fmt = uniform(0, 2);
+    if (fmt > 0) {
+      const char sep = fmt == 1 ? ' ' : '-';
+      v = d.substr(0, 3) + sep + d.substr(3, 3) + sep + d.substr(6);
+    }
+    return make(
+        "UK_NHS", fmt == 0 ? "compact" : "grouped", v,
+        {"My NHS number is {v}.", "NHS No: {v}", "The hospital has her under NHS number {v}."});
+  }
+
+  std::pair<Value, std::string> uk_passport() {
+    const std::string v = letters(2) + digits(7);
+    return make(
+        "UK_PASSPORT", "2 letters+7", v,
+        {"My UK passport number is {v}.", "Passport no. {v}", "Travel document: passport {v}."});
+  }
+
+  std::pair<Value, std::string> uk_driving_licence() {
+    std::string surname = upper(pick(kSurname)).substr(0, 5);
+    while (surname.size() < 5) surname += '9';
+    const int year = uniform(1950, 2004), month = uniform(1, 12);
+    const int day = uniform(1, days_in(year, month));
+    const std::string v =
+        surname + std::to_string(year / 10 % 10) + two(month + (uniform(0, 1) ? 50 : 0)) +
+        two(day) + std::to_string(year % 10) + letters(1) + (uniform(0, 3) ? letters(1) : "9") +
+        "9" + from("ABCDEFGHJKLMNPRSTUVWXYZ0123456789", 2);
+    return make("UK_DRIVING_LICENCE", "DVLA", v,
+                {"My driving licence number is {v}.", "DVLA licence: {v}",
+                 "Driving licence {v} was checked at the desk."});
+  }
+
+  std::pair<Value, std::string> uk_postcode() {
+    const std::string area1 = from("ABCDEFGHIJKLMNOPRSTUWYZ", 1);
+    const std::string area2 = from("ABCDEFGHKLMNOPQRSTUVWXY", 1);
+    std::string outward;
+    switch (uniform(0, 5)) {
+      case 0:
+        outward = area1 + digits(1, true);
+        break;
+      case 1:
+        outward = area1 + digits(1, true) + digits(1);
+        break;
+      case 2:
+        outward = area1 + area2 + digits(1, true);
+        break;
+      case 3:
+        outward = area1 + area2 + digits(1, true) + digits(1);
+        break;
+      case 4:
+        outward = area1 + digits(1, true) + from("ABCDEFGHJKPSTUW", 1);
+        break;
+      default:
+        outward = area1 + area2 + digits(1, true) + from("ABEHMNPRVWXY", 1);
+        break;
+    }
+    const std::string v = outward + " " + digits(1) + from("ABDEFGHJLNPQRSTUWXYZ", 2);
+    return make("UK_POSTCODE", "postcode", v,
+                {"The postcode is {v}.", "Post code: {v}", "Deliver to the flat at postcode {v}."});
+  }
+
+  std::pair<Value, std::string> ip() {
+    if (uniform(0, 2) > 0) {
+      const std::string v = std::to_string(uniform(11, 223)) + "." +
+                            std::to_string(uniform(0, 255)) + "." +
+                            std::to_string(uniform(0, 255)) + "." + std::to_string(uniform(1, 254));
+      return make("IP_ADDRESS", "IPv4", v,
+                  {"The server at {v} refused the connection.", "Login from IP {v} was blocked.",
+                   "Whitelist host {v} in the firewall."});
+    }
+    auto group = [&] {
+      std::string g = from("0123456789abcdef", uniform(1, 4));
+      while (g.size() > 1 && g[0] == '0') g.erase(0, 1);
+      return g;
+    };
+    std::string v;
+    if (uniform(0, 1)) {
+      for (int i = 0; i < 8; ++i) v += (i ? ":" : "") + group();
+    } else {
+      v = "2001:db8:" + group() + "::" + group() + ":" + group();
+    }
+    return make(
+        "IP_ADDRESS", "IPv6", v,
+        {"The server at {v} refused the connection.", "Login from IPv6 address {v} was blocked.",
+         "Whitelist host {v} in the firewall."});
+  }
+
+  std::pair<Value, std::string> mac() {
+    std::string v, variant;
+    std::string hex = from("0123456789abcdef", 12);
+    hex[1] = from("02468ace", 1)[0];  // unicast
+    switch (uniform(0, 2)) {
+      case 0:
+        for (int i = 0; i < 6; ++i) v += (i ? ":" : "") + hex.substr(static_cast<size_t>(i) * 2, 2);
+        variant = "colon";
+        break;
+      case 1:
+        for (int i = 0; i < 6; ++i)
+          v += (i ? "-" : "") + upper(hex.substr(static_cast<size_t>(i) * 2, 2));
+        variant = "dash";
+        break;
+      default:
+        v = hex.substr(0, 4) + "." + hex.substr(4, 4) + "." + hex.substr(8, 4);
+        variant = "cisco";
+        break;
+    }
+    return make("MAC_ADDRESS", variant, v,
+                {"The device MAC address is {v}.", "MAC: {v}",
+                 "Block hardware address {v} on the switch."});
+  }
+
+  std::pair<Value, std::string> url_credentials() {
+    static const std::vector<std::string> kScheme = {"https", "postgres", "mysql", "redis", "ftp"};
+    const std::string scheme = pick(kScheme);
+    const std::string user = lower(pick(kGiven)) + digits(uniform(0, 2));
+    const std::string pass = from("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789", 8) +
+                             digits(2) + from("!*-_", 1) + from("abcdefghijkmnpqrstuvwxyz", 2);
+    const std::string host =
+        lower(letters(uniform(4, 8))) + ".internal." + lower(letters(5)) + ".com";
+    const std::string v = scheme + "://" + user + ":" + pass + "@" + host + "/" + lower(letters(4));
+    return make("URL_CREDENTIALS", scheme, v,
+                {"Connect with {v} and run the migration.", "The backup job uses {v} nightly.",
+                 "Our connection string is {v} in production."});
+  }
+
+  std::pair<Value, std::string> date_of_birth() {
+    static const std::vector<std::string> kMonth = {
+        "January", "February", "March",     "April",   "May",      "June",
+        "July",    "August",   "September", "October", "November", "December"};
+    const int y = uniform(1940, 2005), m = uniform(1, 12), d = uniform(1, days_in(y, m));
+    std::string v, variant;
+    switch (uniform(0, 3)) {
+      case 0:
+        v = two(m) + "/" + two(d) + "/" + std::to_string(y);
+        variant = "MM/DD/YYYY";
+        break;
+      case 1:
+        v = std::to_string(y) + "-" + two(m) + "-" + two(d);
+        variant = "ISO";
+        break;
+      case 2:
+        v = std::to_string(d) + " " + kMonth[static_cast<size_t>(m - 1)] + " " + std::to_string(y);
+        variant = "D Month YYYY";
+        break;
+      default:
+        v = kMonth[static_cast<size_t>(m - 1)] + " " + std::to_string(d) + ", " + std::to_string(y);
+        variant = "Month D, YYYY";
+        break;
+    }
+    return make("DATE_OF_BIRTH", variant, v,
+                {"My date of birth is {v}.", "DOB: {v}", "I was born on {v} in Ohio."});
+  }
+
+  // Labelled and titled names; the given name and the surname must not reach
+  // the cloud either.
+  std::pair<Value, std::string> person() {
+    const std::string given = pick(kGiven), sur = pick(kSurname);
+    const std::string v = given + " " + sur;
+    auto r = make("PERSON", "labelled", v,
+                  {"Name: {v}", "My name is {v}.", "Dear {v}, thank you for your letter.",
+                   "Dr. {v} will review the results.", "Patient: {v}", "Ms. {v} called earlier.",
+                   "Regards, {v}"});
+    r.first.forms = {v, given, sur};
+    return r;
+  }
+
+  std::pair<Value, std::string> street_address() {
+    static const std::vector<std::string> kName = {
+        "Maple",    "Cedar",     "Willow",      "Sunset",   "Highland", "Lakeview", "Chestnut",
+        "Magnolia", "Hillcrest", "Meadowbrook", "Sycamore", "Juniper",  "Orchard"};
+    static const std::vector<std::string> kSuffix = {
+        "Street", "Avenue", "Road",    "Lane", "Drive", "Boulevard", "Court",
+        "Way",    "Place",  "Terrace", "St.",  "Ave",   "Rd."};
+    static const std::vector<std::string> kCity = {
+        "Springfield", "Riverside", "Fairview", "Greenville", "Oakland",
+        "Denver",      "Phoenix",   "Seattle",  "Columbus",   "Richmond"};
+    static const std::vector<std::string> kState = {"IL", "CA", "TX", "NY", "OH", "WA", "CO", "VA"};
+    const std::string street =
+        std::to_string(uniform(1, 9999)) + " " + pick(kName) + " " + pick(kSuffix);
+    std::string v = street;
+    const int shape = uniform(0, 2);
+    if (shape >= 1) v += ", " + pick(kCity) + ", " + pick(kState) + " " + digits(5, true);
+    if (shape == 2)
+      v = street + ", Apt " + std::to_string(uniform(1, 40)) + letters(1) + v.substr(street.size());
+    auto r = make("STREET_ADDRESS", shape == 0 ? "street" : "with city and ZIP", v,
+                  {"I live at {v}.", "Please ship it to {v} by Monday.",
+                   "Our office is located at {v} on the second floor."});
+    r.first.forms = {v, street};
+    return r;
+  }
+
+  std::pair<Value, std::string> mrn() {
+    const std::string v = uniform(0, 2) ? digits(uniform(7, 8), true) : "MR" + digits(7);
+    return make("MEDICAL_RECORD_NUMBER", v[0] == 'M' ? "MR prefix" : "digits", v,
+                {"MRN: {v}", "Medical Record Number {v} for the admission.", "Patient ID: {v}",
+                 "Chart number {v} needs updating."});
+  }
+
+  std::pair<Value, std::string> npi() {
+    const std::string payload = std::to_string(uniform(1, 2)) + digits(8);
+    std::string d = payload;
+    for (char c = '0'; c <= '9'; ++c)
+      if (luhn_ok("80840" + payload + c)) {
+        d += c;
+        break;
+      }
+    return make("US_NPI", "NPI", d,
+                {"The prescriber's NPI is {v}.", "Provider NPI: {v}",
+                 "Bill it under national provider identifier (NPI) {v}."});
+  }
+
+  std::pair<Value, std::string> mbi() {
+    const char* L = "ACDEFGHJKMNPQRTUVWXY";
+    const char* A = "ACDEFGHJKMNPQRTUVWXY0123456789";
+    const std::string v1 = std::to_string(uniform(1, 9)) + from(L, 1) + from(A, 1) + digits(1);
+    const std::string v2 = from(L, 1) + from(A, 1) + digits(1);
+    const std::string v3 = from(L, 2) + digits(2);
+    const bool dashed = uniform(0, 1);
+    const std::string v = dashed ? v1 + "-" + v2 + "-" + v3 : v1 + v2 + v3;
+    return make("US_MBI", dashed ? "dashed" : "compact", v,
+                {"My Medicare number (MBI) is {v}.", "Medicare beneficiary identifier: {v}",
+                 "The MBI on the card reads {v}."});
+  }
+
+  std::pair<Value, std::string> dea() {
+    std::string d = digits(6);
+    const int sum = (d[0] - '0') + (d[2] - '0') + (d[4] - '0') +
+                    2 * ((d[1] - '0') + (d[3] - '0') + (d[5] - '0'));
+    d += static_cast<char>('0' + sum % 10);
+    const std::string v = from("ABFGMPRX", 1) + pick(kSurname).substr(0, 1) + d;
+    return make("MEDICAL_LICENSE", "DEA", v,
+                {"The prescriber's DEA number is {v}.", "DEA registration: {v}",
+                 "Medical license (DEA) {v} is on file."});
+  }
+
+  std::pair<Value, std::string> fi_hetu() {
+    const int y = uniform(1930, 2009), m = uniform(1, 12), d = uniform(1, days_in(y, m));
+    const int n = uniform(2, 899);
+    const std::string date = two(d) + two(m) + two(y % 100);
+    char num[8];
+    std::snprintf(num, sizeof num, "%03d", n);
+    static const char kCheck[] = "0123456789ABCDEFHJKLMNPRSTUVWXY";
+    const long long key = std::stoll(date) * 1000 + n;
+    const std::string v = date + (y >= 2000 ? "A" : "-") + num + kCheck[key % 31];
+    return make("FI_PERSONAL_IDENTITY_CODE", "hetu", v,
+                {"My Finnish personal identity code is {v}.", "Henkilotunnus (hetu): {v}",
+                 "The identity code {v} is on her Kela card."});
+  }
+
+  std::pair<Value, std::string> tr_kimlik() {
+    int d[11];
+    d[0] = uniform(1, 9);
+    for (int i = 1; i < 9; ++i) d[i] = uniform(0, 9);
+    const int odd = d[0] + d[2] + d[4] + d[6] + d[8], even = d[1] + d[3] + d[5] + d[7];
+    d[9] = ((odd * 7 - even) % 10 + 10) % 10;
+    int sum = 0;
+    for (int i = 0; i < 10; ++i) sum += d[i];
+    d[10] = sum % 10;
+    std::string v;
+    for (int x : d) v += static_cast<char>('0' + x);
+    return make("TR_NATIONAL_ID", "TCKN", v,
+                {"T.C. Kimlik No: {v}", "My Turkish ID (TCKN) is {v}.",
+                 "Kimlik numarasi {v} on the form."});
+  }
+
+  std::pair<Value, std::string> pl_pesel() {
+    const int y = uniform(1940, 2015), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    std::string s = two(y % 100) + two(m + (y >= 2000 ? 20 : 0)) + two(dd) + digits(4);
+    static const int kW[] = {1, 3, 7, 9, 1, 3, 7, 9, 1, 3};
+    int sum = 0;
+    for (int i = 0; i < 10; ++i) sum += kW[i] * (s[static_cast<size_t>(i)] - '0');
+    s += static_cast<char>('0' + (10 - sum % 10) % 10);
+    return make(
+        "PL_PESEL", "PESEL", s,
+        {"My PESEL is {v}.", "Numer PESEL: {v}", "The Polish ID (PESEL) {v} is on the contract."});
+  }
+
+  std::pair<Value, std::string> icd10() {
+    static const std::vector<std::string> kCodes = {"E11.9",   "E11.65",  "J45.909", "I25.10",
+                                                    "F32.1",   "M54.5",   "K21.9",   "N18.3",
+                                                    "C50.911", "G43.909", "E78.5",   "F41.1"};
+    return make("ICD10_CODE", "ICD-10", pick(kCodes),
+                {"The patient's diagnosis code is {v}.", "Patient was coded {v} at discharge.",
+                 "For this patient, ICD-10 {v} applies."});
+  }
+
+  std::pair<Value, std::string> medication() {
+    static const std::vector<std::string> kDrugs = {
+        "metformin",  "lisinopril",    "losartan",   "amlodipine", "metoprolol", "atorvastatin",
+        "sertraline", "levothyroxine", "omeprazole", "warfarin",   "furosemide", "prednisone"};
+    static const std::vector<std::string> kDose = {"5 mg",  "10 mg", "20 mg",  "25 mg",
+                                                   "40 mg", "50 mg", "100 mg", "500 mg"};
+    const std::string v = pick(kDrugs) + " " + pick(kDose);
+    return make("MEDICATION", "drug+dose", v,
+                {"The patient takes {v} twice daily.", "Patient is on {v} since March.",
+                 "Start the patient on {v} at night."});
+  }
+
+  std::pair<Value, std::string> condition() {
+    static const std::vector<std::string> kConditions = {"type 2 diabetes",
+                                                         "hypertension",
+                                                         "hepatitis c",
+                                                         "leukemia",
+                                                         "lymphoma",
+                                                         "melanoma",
+                                                         "major depressive disorder",
+                                                         "carcinoma"};
+    return make("MEDICAL_CONDITION", "condition", pick(kConditions),
+                {"The patient was diagnosed with {v} last year.", "Patient has a history of {v}.",
+                 "Our patient is being treated for {v}."});
+  }
+
+  std::pair<Value, std::string> secret() {
+    const char* kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    switch (uniform(0, 4)) {
+      case 0:
+        return make("SECRET", "AWS access key",
+                    "AKIA" + from("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+                    {"aws_access_key_id = {v}", "The AWS key {v} was committed by mistake."});
+      case 1:
+        return make("SECRET", "GitHub token", "ghp_" + from(kAlnum, 36),
+                    {"export GITHUB_TOKEN={v}", "Revoke the GitHub token {v} today."});
+      case 2:
+        return make("SECRET", "Stripe key", "sk_live_" + from(kAlnum, 24),
+                    {"Our Stripe key is {v} for now.", "STRIPE_SECRET_KEY={v}"});
+      case 3:
+        return make("SECRET", "Hugging Face token",
+                    "hf_" + from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 34),
+                    {"HF_TOKEN={v}", "Use the Hugging Face token {v} to pull the model."});
+      default:
+        return make(
+            "SECRET", "password assignment",
+            from(kAlnum, 6) + from("!#%*-_", 1) + from(kAlnum, 5) + digits(2) + from(kAlnum, 3),
+            {"db password = {v}", "The admin password is: {v}", "password: {v}"});
+    }
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<size_t> deck_;
+  size_t deck_pos_ = 0;
+};
+
+// The fake cloud answers with the first placeholder of every type, separated
+// by " | " and split into small pieces (placeholders cut mid-way when streamed).
+std::vector<std::string> answer_types() {
+  std::vector<std::string> t;
+  for (const auto& [type, make] : PiiGenerator::kinds()) t.push_back(type);
+  return t;
+}
+std::string placeholder(const std::string& type) {
+  return "<" + type + "_1>";
+}
+std::vector<std::string> split_answer(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size(); i += 7) out.push_back(text.substr(i, 7));
+  return out;
+}
+std::vector<std::string> slots_of(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  for (;;) {
+    const size_t bar = text.find(" | ", pos);
+    out.push_back(text.substr(pos, bar == std::string::npos ? std::string::npos : bar - pos));
+    if (bar == std::string::npos) return out;
+    pos = bar + 3;
+  }
+}
+
+std::string tag_of(int i) {
+  // Letters only (no detector reports a lower-case word), scrambled.
+  uint64_t x = static_cast<uint64_t>(i) * 2654435761u % 308915776u;  // 26^6
+  std::string s;
+  for (int k = 0; k < 6; ++k) {
+    s += static_cast<char>('a' + x % 26);
+    x /= 26;
+  }
+  return s;
+}
+
+class LeakSweep : public ::testing::Test {
+ protected:
+  config::Config config() {
+    // Policy for the sweep: no rule keeps anything on the host; every finding
+    // of any category is pseudonymized before a cloud target sees it.
+    return dir.config(
+        false,
+        "policy:\n  routes:\n"
+        "    cheap: {targets: [cloud-mini, demo]}\n"
+        "    private: {targets: [demo]}\n"
+        "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: cheap, "
+        "uncertain: private}\n"
+        "  rules:\n"
+        "    - {when: {categories: [PII, PHI, SECRET, CODE]}, pii: pseudonymize}\n",
+        "  cloud-mini:\n    engine: http\n    urls: [" + cloud.url() +
+            "]\n    upstream_model: cloud-mini-2026-01-01\n    egress: cloud\n    retries: 0\n");
+  }
+
+  json body(const Generated& g, bool stream) {
+    json j = {{"model", "cheap"}, {"messages", g.messages}, {"max_tokens", 64}, {"seed", 5}};
+    if (stream) j["stream"] = true;
+    return j;
+  }
+
+  AuditDir dir;
+  FakeOpenAI cloud;
+};
+
+TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
+  uint64_t seed = kDefaultSeed;
+  if (const char* s = std::getenv("PERIMETER_LEAK_SEED")) seed = std::strtoull(s, nullptr, 10);
+  std::cout << "[ leak sweep ] seed " << seed << " (PERIMETER_LEAK_SEED=" << seed
+            << " replays it), " << kRequests << " requests" << std::endl;
+  RecordProperty("seed", std::to_string(seed));
+
+  // 10,000 access-log lines would dominate the run time and the output.
+  const auto log_level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::warn);
+  struct RestoreLevel {
+    spdlog::level::level_enum level;
+    ~RestoreLevel() { spdlog::set_level(level); }
+  } restore_level{log_level};
+
+  const auto t0 = std::chrono::steady_clock::now();
+  PiiGenerator gen(seed);
+  std::vector<Generated> reqs;
+  reqs.reserve(kRequests);
+  for (int i = 0; i < kRequests; ++i) reqs.push_back(gen.request(tag_of(i)));
+
+  const std::vector<std::string> types = answer_types();
+  std::string answer;
+  for (const auto& t : types) answer += (answer.empty() ? "" : " | ") + placeholder(t);
+  cloud.set_answer(split_answer(answer));
+  Running server(config());
+
+  // Every tenth request streams; the answer text is what the client reads.
+  std::vector<int> status(kRequests, 0);
+  std::vector<std::string> texts(kRequests);
+  auto send = [&](testing::HttpSession& session, int i) {
+    const bool stream = i % 10 == 3;
+    try {
+      const auto r = session.post_chat(body(reqs[static_cast<size_t>(i)], stream));
+      status[static_cast<size_t>(i)] = r.status;
+      if (r.status != 200) {
+        texts[static_cast<size_t>(i)] = r.body;
+      } else {
+        texts[static_cast<size_t>(i)] =
+            stream ? testing::sse_content(r.body)
+                   : r.json()["choices"][0]["message"]["content"].get<std::string>();
+      }
+    } catch (const std::exception& e) {
+      status[static_cast<size_t>(i)] = -1;
+      texts[static_cast<size_t>(i)] = e.what();
+    }
+  };
+
+  // 1. A sequential sample: each answer is checked against the placeholders
+  //    that request really sent (the fake's last recorded request).
+  {
+    testing::HttpSession session(server.port());
+    int checked = 0;
+    for (int i = 0; i < kSequentialSample; ++i) {
+      send(session, i);
+      const auto& g = reqs[static_cast<size_t>(i)];
+      ASSERT_EQ(status[static_cast<size_t>(i)], 200)
+          << "request " << i << ": " << texts[static_cast<size_t>(i)];
+      ASSERT_EQ(cloud.request_count(), static_cast<size_t>(i + 1))
+          << "request " << i << " did not reach the cloud: " << g.messages.dump();
+      const std::string sent = cloud.requests().back();
+      const auto slots = slots_of(texts[static_cast<size_t>(i)]);
+      ASSERT_EQ(slots.size(), types.size()) << texts[static_cast<size_t>(i)];
+      for (size_t k = 0; k < types.size(); ++k) {
+        const std::string ph = placeholder(types[k]);
+        if (sent.find(ph) == std::string::npos) {
+          EXPECT_EQ(slots[k], ph) << "request " << i << ": an unknown placeholder was replaced";
+          continue;
+        }
+        ++checked;
+        EXPECT_NE(slots[k], ph) << "request " << i << ": " << ph
+                                << " was sent but not restored in the answer";
+        EXPECT_TRUE(!slots[k].empty() && g.all_text.find(slots[k]) != std::string::npos)
+            << "request " << i << ": " << ph << " restored to '" << slots[k]
+            << "', which is not in the request: " << g.messages.dump();
+      }
+    }
+    EXPECT_GT(checked, kSequentialSample) << "the sample restored too few placeholders";
+    std::cout << "[ leak sweep ] sample: " << kSequentialSample << " requests, " << checked
+              << " placeholders restored and checked" << std::endl;
+  }
+
+  // 2. The rest, concurrently over a few keep-alive connections.
+  const auto t_send = std::chrono::steady_clock::now();
+  std::atomic<int> next{kSequentialSample};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      testing::HttpSession session(server.port());
+      for (int i = next++; i < kRequests; i = next++) send(session, i);
+    });
+  }
+  for (auto& t : clients) t.join();
+  const double send_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_send).count();
+
+  int not_ok = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    if (status[static_cast<size_t>(i)] == 200) continue;
+    if (++not_ok <= 5)
+      ADD_FAILURE() << "request " << i << " answered " << status[static_cast<size_t>(i)] << ": "
+                    << texts[static_cast<size_t>(i)];
+  }
+  ASSERT_EQ(not_ok, 0) << "requests not answered 200";
+  ASSERT_EQ(cloud.request_count(), static_cast<size_t>(kRequests))
+      << "every request must reach the cloud";
+
+  // Every answer slot is its placeholder (nothing of that type was sent) or
+  // a value from the request's own text: never another request's value.
+  int foreign = 0;
+  for (int i = kSequentialSample; i < kRequests; ++i) {
+    const auto slots = slots_of(texts[static_cast<size_t>(i)]);
+    const auto& g = reqs[static_cast<size_t>(i)];
+    if (slots.size() != types.size()) {
+      if (++foreign <= 5)
+        ADD_FAILURE() << "request " << i << " answer: " << texts[static_cast<size_t>(i)];
+      continue;
+    }
+    for (size_t k = 0; k < types.size(); ++k) {
+      if (slots[k] == placeholder(types[k]) ||
+          (!slots[k].empty() && g.all_text.find(slots[k]) != std::string::npos))
+        continue;
+      if (++foreign <= 5)
+        ADD_FAILURE() << "request " << i << ": " << placeholder(types[k]) << " restored to '"
+                      << slots[k] << "', not in the request: " << g.messages.dump();
+    }
+  }
+  EXPECT_EQ(foreign, 0) << "answers restored with values that are not the request's own";
+
+  // 3. The leak check. Map each recorded upstream request to ours by its tag.
+  const auto t_check = std::chrono::steady_clock::now();
+  const std::vector<std::string> upstream = cloud.requests();
+  std::unordered_map<std::string, int> by_tag;
+  for (int i = 0; i < kRequests; ++i) by_tag[tag_of(i)] = i;
+  ASSERT_EQ(by_tag.size(), static_cast<size_t>(kRequests)) << "tags must be unique";
+  std::vector<int> upstream_of(kRequests, -1);
+  for (size_t u = 0; u < upstream.size(); ++u) {
+    const size_t p = upstream[u].find("(case ");
+    ASSERT_NE(p, std::string::npos) << "an upstream request without its tag: " << upstream[u];
+    const auto it = by_tag.find(upstream[u].substr(p + 6, 6));
+    ASSERT_NE(it, by_tag.end()) << upstream[u];
+    ASSERT_EQ(upstream_of[static_cast<size_t>(it->second)], -1)
+        << "request " << it->second << " reached the cloud twice";
+    upstream_of[static_cast<size_t>(it->second)] = static_cast<int>(u);
+  }
+
+  struct Tally {
+    int generated = 0, leaked = 0;
+    std::string example;
+  };
+  std::map<std::string, Tally> tally;  // "TYPE (variant)"
+  std::set<std::string> leaked_forms;
+  // Three leaks per type and variant are shown; PERIMETER_LEAK_REPORT_ALL=1 shows every one.
+  const int shown = std::getenv("PERIMETER_LEAK_REPORT_ALL") ? INT32_MAX : 3;
+  auto report = [&](int i, const Value& v, const std::string& form, const std::string& where) {
+    Tally& t = tally[v.type + " (" + v.variant + ")"];
+    if (++t.leaked == 1) t.example = v.text;
+    leaked_forms.insert(form);
+    if (t.leaked <= shown)
+      ADD_FAILURE() << "LEAK: " << v.type << " (" << v.variant << ") value '" << v.text << "'"
+                    << (form != v.text ? " as '" + form + "'" : std::string())
+                    << " reached the cloud.\n  request " << i << ": "
+                    << reqs[static_cast<size_t>(i)].messages.dump() << "\n  " << where;
+  };
+  size_t values = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string& sent = upstream[static_cast<size_t>(upstream_of[static_cast<size_t>(i)])];
+    const size_t h = sent.find("\r\n\r\n");
+    for (const auto& v : reqs[static_cast<size_t>(i)].values) {
+      ++values;
+      ++tally[v.type + " (" + v.variant + ")"].generated;
+      for (const auto& f : v.forms) {
+        if (sent.find(f) == std::string::npos) continue;
+        report(i, v, f, "sent upstream: " + (h == std::string::npos ? sent : sent.substr(h + 4)));
+        break;
+      }
+    }
+  }
+
+  // Any value in any recorded byte (headers, other requests, partial reads):
+  // one pass over everything the fake received, looking up the first K bytes
+  // at each offset among the values' first K bytes.
+  const std::string all = cloud.received();
+  size_t k = SIZE_MAX;
+  for (const auto& g : reqs)
+    for (const auto& v : g.values)
+      for (const auto& f : v.forms) k = std::min(k, f.size());
+  ASSERT_GE(k, 5u) << "a value shorter than 5 bytes cannot be told from ordinary text";
+  std::unordered_map<std::string_view, std::vector<std::pair<int, const Value*>>> by_prefix;
+  for (int i = 0; i < kRequests; ++i)
+    for (const auto& v : reqs[static_cast<size_t>(i)].values)
+      for (const auto& f : v.forms) by_prefix[std::string_view(f).substr(0, k)].push_back({i, &v});
+  size_t hits = 0;
+  for (size_t p = 0; p + k <= all.size(); ++p) {
+    const auto it = by_prefix.find(std::string_view(all).substr(p, k));
+    if (it == by_prefix.end()) continue;
+    for (const auto& [i, v] : it->second) {
+      for (const auto& f : v->forms) {
+        if (all.compare(p, f.size(), f) != 0 || leaked_forms.count(f)) continue;
+        ++hits;
+        report(i, *v, f,
+               "found in the recorded bytes at offset " + std::to_string(p) + ": ..." +
+                   all.substr(p >= 80 ? p - 80 : 0, 200) + "...");
+      }
+    }
+  }
+  const double check_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_check).count();
+
+  int leaks = 0;
+  std::cout << "[ leak sweep ] " << values << " values in " << kRequests << " requests, "
+            << all.size() << " bytes recorded by the fake cloud\n";
+  for (const auto& [name, t] : tally) {
+    leaks += t.leaked;
+    std::cout << "  " << name << ": " << t.generated << " generated, " << t.leaked << " leaked"
+              << (t.leaked ? " (e.g. '" + t.example + "')" : std::string()) << "\n";
+  }
+  std::cout << "[ leak sweep ] concurrent part " << send_s << " s, check " << check_s
+            << " s, total "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s"
+            << std::endl;
+  EXPECT_EQ(leaks, 0) << "original values reached the cloud (seed " << seed << ")";
+}
+
+}  // namespace
+}  // namespace perimeter::http
