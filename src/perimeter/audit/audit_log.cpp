@@ -233,25 +233,31 @@ void AuditLog::await_resync_locked(std::unique_lock<std::mutex>& lk) {
 }
 
 Receipt AuditLog::append(std::string_view type, const std::string& request_id, std::string payload,
-                         std::string_view text, const char* text_kind) {
+                         std::string_view text, const char* text_kind,
+                         std::chrono::microseconds linger) {
   Waiter w;
   Receipt r;
+  const Clock::time_point lead_after = linger.count() > 0 ? Clock::now() + linger
+                                                          : Clock::time_point{};
   std::unique_lock lk(mu_);
   if (closed_) throw std::runtime_error("audit log is closed");
   await_resync_locked(lk);
   enqueue_locked(type, request_id, payload, text, text_kind, &w, &r);
   if (++since_checkpoint_ >= checkpoint_every_)
     enqueue_checkpoint_locked("interval", nullptr, nullptr);
-  wait_durable(lk, w);
+  wait_durable(lk, w, lead_after);
   return r;
 }
 
-void AuditLog::wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w) {
+void AuditLog::wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w,
+                            Clock::time_point lead_after) {
   while (!w.done) {
-    if (!committing_ && !queue_.empty())
+    if (committing_ || queue_.empty())
+      cv_.wait(lk);
+    else if (Clock::now() >= lead_after)
       commit_batch(lk);  // become the leader for everything queued so far
     else
-      cv_.wait(lk);
+      cv_.wait_until(lk, lead_after);  // a leader arriving meanwhile commits us too
   }
   if (w.error) std::rethrow_exception(w.error);
 }
@@ -332,7 +338,8 @@ Receipt AuditLog::append_decision(const Decision& d, std::string_view prompt_tex
 }
 
 Receipt AuditLog::append_outcome(const Outcome& o, std::string_view completion_text) {
-  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion");
+  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion",
+                kOutcomeLinger);
 }
 
 Receipt AuditLog::append_fallback(const Fallback& f) {

@@ -6,6 +6,7 @@
 // tail is detectable.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -62,6 +63,13 @@ class AuditLog {
   // crash are not yet pinned: cutting exactly those is not detectable.
   static constexpr int64_t kHeadSignIntervalMs = 50;
 
+  // How long an outcome record waits for another record to share its commit
+  // before committing alone. Nobody waits for an outcome on a request's path,
+  // but the next decision does wait for a commit in progress: at one request
+  // at a time that decision arrives within this and commits both records in
+  // one transaction, instead of queueing behind the outcome's own commit.
+  static constexpr std::chrono::microseconds kOutcomeLinger{2000};
+
   // Opens the store and key named by `options`; throws std::runtime_error.
   static std::unique_ptr<AuditLog> open(const AuditOptions& options);
 
@@ -84,7 +92,8 @@ class AuditLog {
   // must then not dispatch. Thread-safe.
   Receipt append_decision(const Decision& d, std::string_view prompt_text = {});
 
-  // Appends an outcome record; returns once it is durable. Thread-safe.
+  // Appends an outcome record; returns once it is durable, which may be up
+  // to kOutcomeLinger later than for a decision. Thread-safe.
   Receipt append_outcome(const Outcome& o, std::string_view completion_text = {});
 
   // Appends a flagged saturation-fallback record; returns once it is durable.
@@ -112,13 +121,17 @@ class AuditLog {
   struct Waiter;
   struct Pending;
 
+  using Clock = std::chrono::steady_clock;
+
   Receipt append(std::string_view type, const std::string& request_id, std::string payload,
-                 std::string_view text, const char* text_kind);
+                 std::string_view text, const char* text_kind,
+                 std::chrono::microseconds linger = {});
   void enqueue_locked(std::string_view type, const std::string& request_id,
                       const std::string& payload, std::string_view text, const char* text_kind,
                       Waiter* waiter, Receipt* receipt);
   void enqueue_checkpoint_locked(const std::string& reason, Waiter* waiter, Receipt* receipt);
-  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w);
+  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w,
+                    Clock::time_point lead_after = {});
   void commit_batch(std::unique_lock<std::mutex>& lk);
   void resync_locked();
   void await_resync_locked(std::unique_lock<std::mutex>& lk);
