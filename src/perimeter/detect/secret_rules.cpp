@@ -258,8 +258,24 @@ bool assignment_check(std::string_view t, Hit& h) {
     static const char* kOps[] = {
         ":::=", "::=", ":=", "?=", "=>", "+=", ".=", "||=", "==", "=", ":", ","};
     bool op = false;
+    // Prose: "the admin password is: X", "my token was X". The value gates
+    // below (length, character mix, entropy) keep "the token is expired" out.
+    bool prose = false;
+    for (const char* verb : {"is", "was", "are"}) {
+      const size_t len = std::strlen(verb);
+      if (i + len < limit && lower(t.substr(i, len)) == verb &&
+          (t[i + len] == ' ' || t[i + len] == ':')) {
+        i += len;
+        if (t[i] == ':') ++i;
+        skip_ws();
+        if (i < limit && t[i] == ':') ++i;
+        op = prose = true;
+        break;
+      }
+    }
     for (const char* o : kOps) {
       size_t len = std::strlen(o);
+      if (op) break;
       if (t.substr(i, len) == o) {
         if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
         if (std::strcmp(o, ",") == 0 && !quoted_key)
@@ -294,6 +310,8 @@ bool assignment_check(std::string_view t, Hit& h) {
       ++i;
     }
     ve = i;
+    // A sentence's full stop is not part of the value.
+    if (prose && ve > vs && (t[ve - 1] == '.' || t[ve - 1] == '!' || t[ve - 1] == '?')) --ve;
   }
   std::string_view v = t.substr(vs, ve - vs);
   if (v.size() < 10 || v.size() > 1000) return false;
