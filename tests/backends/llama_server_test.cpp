@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "backends/http_upstream.h"
+#include "grammar/grammar.h"
+#include "http/openai.h"
 #include "support/demo.h"
 #include "support/http_client.h"
 #include "support/llama_server.h"
@@ -53,6 +55,11 @@ class LlamaServer : public ::testing::Test {
     r.sampling.max_tokens = 12;
     r.sampling.grammar = grammar;
     r.stream = stream;
+    return ask_with(b, r);
+  }
+
+  // Sends `r` and waits (bounded) for the whole answer.
+  Answer ask_with(HttpBackend& b, const ChatRequest& r) {
     std::mutex mu;
     std::condition_variable cv;
     Answer a;
@@ -163,6 +170,33 @@ TEST_F(LlamaServer, GrammarReachesTheServer) {
   const Answer a = ask(b, true, "root ::= (\"yes\" | \"no\")");
   ASSERT_FALSE(a.done.error) << a.done.error->what();
   EXPECT_TRUE(a.text == "yes" || a.text == "no") << a.text;
+}
+
+TEST_F(LlamaServer, ResponseFormatSchemaIsEnforcedByTheServer) {
+  HttpBackend b(model());
+  const nlohmann::json schema = {
+      {"type", "object"},
+      {"properties", {{"ok", {{"type", "boolean"}}}, {"level", {{"enum", {"low", "high"}}}}}},
+      {"required", {"ok", "level"}},
+      {"additionalProperties", false}};
+  const nlohmann::json chat = {
+      {"model", "reasoner"},
+      {"messages", {{{"role", "user"}, {"content", "Is it fine?"}}}},
+      {"max_tokens", 60},
+      {"temperature", 0},
+      {"response_format",
+       {{"type", "json_schema"}, {"json_schema", {{"name", "check"}, {"schema", schema}}}}}};
+  for (bool stream : {false, true}) {
+    ChatRequest r = http::parse_chat_request(chat.dump());
+    r.stream = stream;
+    const Answer a = ask_with(b, r);
+    ASSERT_FALSE(a.done.error) << a.done.error->what();
+    // The demo model's text is noise; only the server's json_schema
+    // constraint can make it a valid instance.
+    ASSERT_EQ(a.done.finish, FinishReason::Stop) << a.text;
+    const grammar::Validation v = grammar::validate(schema, a.text);
+    EXPECT_TRUE(v.ok) << v.error << ": " << a.text;
+  }
 }
 
 }  // namespace

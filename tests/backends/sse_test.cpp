@@ -2,6 +2,7 @@
 
 #include "backends/http_upstream.h"
 #include "backends/sse.h"
+#include "http/openai.h"
 
 namespace perimeter::backends {
 namespace {
@@ -99,6 +100,33 @@ TEST(UpstreamBody, OpenAiFlavourIsAnAllowlistWithStoreFalse) {
                                    "max_completion_tokens", "stream", "stream_options", "store"}));
 }
 
+TEST(UpstreamBody, ResponseFormatIsSentInEachEnginesDialect) {
+  const json schema = {
+      {"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}, {"required", {"name"}}};
+  const json rf = {{"type", "json_schema"},
+                   {"json_schema", {{"name", "person"}, {"schema", schema}, {"strict", true}}}};
+  const json chat = {{"model", "m"},
+                     {"messages", {{{"role", "user"}, {"content", "Who?"}}}},
+                     {"response_format", rf}};
+  const ChatRequest r = http::parse_chat_request(chat.dump());
+  EXPECT_EQ(upstream_body(model("openai"), r)["response_format"], rf);
+  EXPECT_EQ(upstream_body(model("ollama"), r)["response_format"], rf);
+  EXPECT_EQ(upstream_body(model("vllm"), r)["structured_outputs"], json({{"json", schema}}));
+  EXPECT_EQ(upstream_body(model("llamacpp"), r)["json_schema"], schema);
+  EXPECT_EQ(upstream_body(model("tgi"), r)["response_format"],
+            json({{"type", "json"}, {"value", schema}}));
+  // Our own GBNF is not sent where the engine takes the schema itself.
+  EXPECT_FALSE(upstream_body(model("llamacpp"), r).contains("grammar"));
+
+  json object_chat = chat;
+  object_chat["response_format"] = {{"type", "json_object"}};
+  const ChatRequest o = http::parse_chat_request(object_chat.dump());
+  EXPECT_EQ(upstream_body(model("openai"), o)["response_format"], json({{"type", "json_object"}}));
+  EXPECT_EQ(upstream_body(model("vllm"), o)["structured_outputs"], json({{"json_object", true}}));
+  EXPECT_EQ(upstream_body(model("llamacpp"), o)["json_schema"], json({{"type", "object"}}));
+  EXPECT_EQ(upstream_body(model("tgi"), o)["response_format"]["value"], json({{"type", "object"}}));
+}
+
 TEST(UpstreamBody, LocalEnginesGetTheirDialect) {
   const json v = upstream_body(model("vllm"), request());
   EXPECT_EQ(v["max_tokens"], 9);
@@ -109,7 +137,7 @@ TEST(UpstreamBody, LocalEnginesGetTheirDialect) {
   ChatRequest r = request();
   r.sampling.grammar = "root ::= \"x\"";
   EXPECT_EQ(upstream_body(model("llamacpp"), r)["grammar"], r.sampling.grammar);
-  EXPECT_EQ(upstream_body(model("vllm"), r)["guided_grammar"], r.sampling.grammar);
+  EXPECT_EQ(upstream_body(model("vllm"), r)["structured_outputs"]["grammar"], r.sampling.grammar);
   try {
     upstream_body(model("ollama"), r);
     FAIL() << "ollama cannot carry a GBNF grammar";

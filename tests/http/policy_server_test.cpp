@@ -365,5 +365,35 @@ TEST_F(BlueprintWithLlamaServer, SaturatedLocalModelSpillsToTheCloudAfterTheFall
   EXPECT_EQ(held.get().status, 200);
 }
 
+TEST_F(Blueprint, StructuredOutputIsForwardedToTheCloudAndItsAnswerValidated) {
+  Running server(config());
+  const json schema = {{"type", "object"},
+                       {"properties", {{"capital", {{"type", "string"}}}}},
+                       {"required", {"capital"}},
+                       {"additionalProperties", false}};
+  json req = body("cloud-mini", "What is the capital of Peru? Answer in JSON.");
+  req["response_format"] = {{"type", "json_schema"},
+                            {"json_schema", {{"name", "capital"}, {"schema", schema}}}};
+  cloud.set_answer({"{\"capital\":", " \"Lima\"}"});
+  auto ok = post_chat(server.port(), req);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.json()["choices"][0]["message"]["content"].get<std::string>()),
+            json({{"capital", "Lima"}}));
+  EXPECT_EQ(cloud.bodies().back()["response_format"], req["response_format"]);
+
+  // An upstream that ignores the schema: the answer is not passed off as valid.
+  cloud.set_answer({"{\"capital\": 42", "}"});
+  auto bad = post_chat(server.port(), req);
+  ASSERT_EQ(bad.status, 502) << bad.body;
+  EXPECT_EQ(bad.json()["error"]["code"], "invalid_structured_output");
+  EXPECT_NE(bad.json()["error"]["message"].get<std::string>().find("capital"), std::string::npos)
+      << "the error says where the answer broke the schema: " << bad.body;
+  req["stream"] = true;
+  auto streamed = post_chat(server.port(), req);
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_NE(streamed.body.find("invalid_structured_output"), std::string::npos) << streamed.body;
+  EXPECT_NE(streamed.body.find("data: [DONE]"), std::string::npos) << streamed.body;
+}
+
 }  // namespace
 }  // namespace perimeter::http

@@ -14,16 +14,31 @@ bool flavour_has_logit_bias(const std::string& f) {
   return f == "openai" || f == "vllm" || f == "llamacpp";
 }
 
-// Structured output for the flavour. Today: the GBNF grammar stages set
-// (the LLM router). Issue #7 adds `response_format` / JSON schema here, per
-// engine: openai `response_format`, vLLM `structured_outputs`/`guided_json`,
-// llama.cpp server `json_schema`, Ollama `format`, TGI `grammar`.
+// Structured output in the flavour's dialect: the client's response_format
+// (its schema already compiled and checked by us, so every flavour enforces
+// the same schema), else a stage's GBNF grammar (the LLM router).
 void apply_structured_output(const std::string& flavour, const ChatRequest& r, json& body) {
+  if (!r.response_format.empty()) {
+    const json rf = json::parse(r.response_format);
+    const json schema = json::parse(r.response_schema);
+    const bool any_object = rf["type"] == "json_object";
+    if (flavour == "openai" || flavour == "ollama") {
+      body["response_format"] = rf;  // Ollama's OpenAI endpoint maps it to its `format`
+    } else if (flavour == "vllm") {
+      body["structured_outputs"] =
+          any_object ? json{{"json_object", true}} : json{{"json", schema}};
+    } else if (flavour == "llamacpp") {
+      body["json_schema"] = schema;
+    } else if (flavour == "tgi") {
+      body["response_format"] = {{"type", "json"}, {"value", schema}};
+    }
+    return;
+  }
   if (r.sampling.grammar.empty()) return;
   if (flavour == "llamacpp") {
     body["grammar"] = r.sampling.grammar;
   } else if (flavour == "vllm") {
-    body["guided_grammar"] = r.sampling.grammar;
+    body["structured_outputs"] = {{"grammar", r.sampling.grammar}};
   } else {
     throw invalid_request("A GBNF grammar cannot be passed to this model's upstream (flavour " +
                               flavour + "); use a local model for grammar-constrained output.",

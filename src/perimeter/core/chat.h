@@ -43,8 +43,12 @@ struct ChatRequest {
   // metadata.sensitivity), a level name; empty = none. It can only raise
   // the effective level, never lower it.
   std::string declared_sensitivity;
-  // response_format json_schema: the schema (JSON text) the answer must
-  // validate against; empty = none. Its grammar is in sampling.grammar.
+  // response_format as the client sent it (validated JSON text), for the
+  // upstreams that enforce it themselves; empty = plain text.
+  std::string response_format;
+  // The schema (JSON text) the answer must validate against: json_schema's,
+  // or {"type":"object"} for json_object; empty = none. Its grammar is in
+  // sampling.grammar.
   std::string response_schema;
 };
 

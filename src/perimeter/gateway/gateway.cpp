@@ -5,6 +5,7 @@
 #include "audit/record.h"
 #include "backends/embedded.h"
 #include "backends/http_upstream.h"
+#include "grammar/grammar.h"
 
 namespace perimeter::gateway {
 namespace {
@@ -246,9 +247,35 @@ Error Gateway::final_error(const Admission& a, const Error& failure) const {
                failure.param, failure.code);
 }
 
-AnswerSink Gateway::reidentifying(const Admission& a, AnswerSink sink) const {
-  if (a.placeholders.empty()) return sink;
-  auto restore = std::make_shared<redact::Reidentifier>(a.placeholders);
+namespace {
+
+// `sink` with the whole answer checked against `schema` when it ends with stop.
+AnswerSink validating(const std::string& schema_text, AnswerSink sink) {
+  auto schema = std::make_shared<const nlohmann::json>(nlohmann::json::parse(schema_text));
+  auto text = std::make_shared<std::string>();
+  return {[text, on_delta = sink.on_delta](std::string_view delta) {
+            text->append(delta);
+            on_delta(delta);
+          },
+          [text, schema, on_done = sink.on_done](const Completion& c) {
+            if (c.error || c.finish != FinishReason::Stop) return on_done(c);
+            const grammar::Validation v = grammar::validate(*schema, *text);
+            if (v.ok) return on_done(c);
+            spdlog::error("structured output failed validation: {}", v.error);
+            Completion invalid = c;
+            invalid.error =
+                Error(502, "server_error",
+                      "The model's answer does not match the response_format schema (" + v.error +
+                          "), although it was generated under it; the answer is not "
+                          "valid. Report this with the request id.",
+                      "", "invalid_structured_output");
+            on_done(invalid);
+          }};
+}
+
+// `sink` with the answer's placeholders put back (stream-safe).
+AnswerSink reidentifying(const std::map<std::string, std::string>& placeholders, AnswerSink sink) {
+  auto restore = std::make_shared<redact::Reidentifier>(placeholders);
   return {[restore, on_delta = sink.on_delta](std::string_view delta) {
             const std::string out = restore->feed(delta);
             if (!out.empty()) on_delta(out);
@@ -258,6 +285,15 @@ AnswerSink Gateway::reidentifying(const Admission& a, AnswerSink sink) const {
             if (!rest.empty()) on_delta(rest);
             on_done(c);
           }};
+}
+
+}  // namespace
+
+AnswerSink Gateway::relay(const Admission& a, AnswerSink sink) const {
+  if (!a.original.response_schema.empty())
+    sink = validating(a.original.response_schema, std::move(sink));
+  if (!a.placeholders.empty()) sink = reidentifying(a.placeholders, std::move(sink));
+  return sink;
 }
 
 nlohmann::json Gateway::explain(const auth::Principal& who, const ChatRequest& request) const {

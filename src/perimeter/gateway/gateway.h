@@ -89,9 +89,12 @@ class Gateway {
   // host when policy ruled out a cloud candidate.
   Error final_error(const Admission& a, const Error& failure) const;
 
-  // `sink` with the answer's placeholders put back (stream-safe) when `a`
-  // was pseudonymized; `sink` itself otherwise.
-  AnswerSink reidentifying(const Admission& a, AnswerSink sink) const;
+  // The sink `a`'s backend answers into, relaying to `sink`: placeholders put
+  // back (stream-safe) when `a` was pseudonymized; with a response_format,
+  // an answer that finishes with `stop` is validated against its schema and
+  // ends with Error 502 invalid_structured_output if it does not match (a
+  // `length` answer is passed on unvalidated: it claims nothing).
+  AnswerSink relay(const Admission& a, AnswerSink sink) const;
 
   // The analysis and the Plan policy would follow for `request` from `who`,
   // as /v1/perimeter/analyze prints it; sends nothing. Throws Error.

@@ -154,6 +154,8 @@ void parse_response_format(const json& rf, ChatRequest& req) {
   if (type == "text") return;
   if (type == "json_object") {
     req.sampling.grammar = grammar::json_object_gbnf();
+    req.response_format = rf.dump();
+    req.response_schema = R"({"type":"object"})";
     return;
   }
   if (type != "json_schema")
@@ -182,6 +184,7 @@ void parse_response_format(const json& rf, ChatRequest& req) {
     bad("response_format.json_schema.schema", "expected a JSON Schema object.");
   req.sampling.grammar = *grammar::compile_cached(js["schema"], strict);
   req.response_schema = js["schema"].dump();
+  req.response_format = rf.dump();
 }
 
 }  // namespace

@@ -464,7 +464,7 @@ struct Server::Impl {
         try {
           ex->cancel = adm->backend->start(
               adm->request,
-              gateway.reidentifying(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
+              gateway.relay(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
           while (!ex->done && !ex->failed_early && ex->text.empty() && !ex->client_gone)
             co_await wait_for(*ex);
           failed = std::exchange(ex->failed_early, std::nullopt);
