@@ -409,6 +409,13 @@ bool Gateway::stores_text() const {
   return config_.audit && config_.audit->store_text;
 }
 
+bool Gateway::admits_quickly() const {
+  if (config_.router.kind != router::RouterOptions::Kind::Linear) return false;
+  if (!config_.audit) return true;
+  return config_.audit->sync == audit::SyncMode::Normal &&
+         config_.audit->store.rfind("sqlite:", 0) == 0;
+}
+
 void Gateway::close() {
   if (!audit_) return;
   try {

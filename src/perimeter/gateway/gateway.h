@@ -117,6 +117,12 @@ class Gateway {
   // True when the audit log keeps prompt and completion text (`audit.store_text`).
   bool stores_text() const;
 
+  // True when admit() never waits on a model or a disk flush: the linear
+  // router, and no audit log or one on SQLite with `sync: normal` (its commit
+  // writes the WAL without fsync). The server then admits on the
+  // connection's own thread, saving two thread hand-offs per request.
+  bool admits_quickly() const;
+
   // Every metric in the Prometheus text format (GET /metrics).
   std::string metrics_text() const { return registry_.render(); }
 

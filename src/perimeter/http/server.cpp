@@ -170,12 +170,15 @@ struct Server::Impl {
   gateway::Gateway& gateway;
   net::io_context ioc;
   tcp::acceptor acceptor;
-  // Work that blocks (the audit group commit, analysis): never on the I/O
-  // threads. Declared after ioc so that it is joined before ioc is destroyed.
+  // Work that may block for long (an fsync'ing audit commit, an LLM router,
+  // outcome records): never on the I/O threads. Declared after ioc so that
+  // it is joined before ioc is destroyed.
   net::thread_pool blocking{static_cast<size_t>(std::max(16, 8 * opts.threads))};
+  // Admission runs on the I/O thread: it cannot block for long.
+  const bool admit_inline;
 
   Impl(const config::Server& o, gateway::Gateway& g)
-      : opts(o), gateway(g), ioc(o.threads), acceptor(ioc) {
+      : opts(o), gateway(g), ioc(o.threads), acceptor(ioc), admit_inline(g.admits_quickly()) {
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
@@ -380,14 +383,38 @@ struct Server::Impl {
                             std::move(r.headers));
   }
 
-  // Analysis, budget and the durable decision record, on the blocking pool.
-  // Throws Error.
-  net::awaitable<std::shared_ptr<gateway::Admission>> admit(ChatRequest chat_req,
-                                                            auth::Principal who,
-                                                            Clock::time_point t0) {
-    auto work = [this, r = std::move(chat_req), who = std::move(who), t0]() mutable {
+  // Dispatches the admission's current candidate; its answer reaches `ex`.
+  // Thread-safe (touches `ex` only through its strand). Returns the cancel
+  // function; throws what Backend::start throws.
+  std::function<void()> start(const std::shared_ptr<gateway::Admission>& adm,
+                              const std::shared_ptr<Exchange>& ex) {
+    OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
+      answered(adm, c, std::move(transcript));
+    };
+    adm->dispatched = Clock::now();
+    return adm->backend->start(
+        adm->request, gateway.relay(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
+  }
+
+  // An admitted request and how the start of its first candidate went.
+  struct Admitted {
+    std::shared_ptr<gateway::Admission> adm;
+    std::function<void()> cancel;    // the first candidate's, if it started
+    std::exception_ptr start_error;  // what its start() threw, for the dispatcher
+  };
+
+  // Analysis, budget and the durable decision record, then the first
+  // candidate started from that same thread: on the blocking pool, or on the
+  // connection's thread when admission cannot wait long (see
+  // Gateway::admits_quickly). Each hand-off between threads costs a wake-up,
+  // tens of microseconds on every request. Throws Error if the request is
+  // refused; nothing was dispatched then.
+  net::awaitable<Admitted> admit(ChatRequest chat_req, auth::Principal who, Clock::time_point t0,
+                                 std::shared_ptr<Exchange> ex) {
+    auto work = [this, r = std::move(chat_req), who = std::move(who), t0, ex]() mutable {
+      Admitted out;
       try {
-        return std::make_shared<gateway::Admission>(
+        out.adm = std::make_shared<gateway::Admission>(
             gateway.admit(new_completion_id(), who, std::move(r), t0));
       } catch (const Error&) {
         throw;
@@ -396,7 +423,14 @@ struct Server::Impl {
         throw Error(500, "server_error",
                     "Internal error while admitting the request; see the log.");
       }
+      try {
+        out.cancel = start(out.adm, ex);  // the decision record is durable: dispatch
+      } catch (...) {
+        out.start_error = std::current_exception();
+      }
+      return out;
     };
+    if (admit_inline) co_return work();
     auto task = offload(std::move(work));
     co_return co_await std::move(task);
   }
@@ -441,30 +475,31 @@ struct Server::Impl {
     } catch (const Error& e) {
       refused = e;
     }
+    Admitted admitted;
     if (!refused) {
       try {
-        adm = co_await admit(std::move(parsed), std::move(who), t0);
+        admitted = co_await admit(std::move(parsed), std::move(who), t0, ex);
+        adm = admitted.adm;
       } catch (const Error& e) {
         refused = e;
       }
     }
     if (adm) {
       stream.expires_never();
+      ex->cancel = std::move(admitted.cancel);
       ex->watching = true;
       net::co_spawn(ex->strand, watch_client(stream, buffer, ex), net::detached);
-      OnAnswered on_answered = [this, adm](const Completion& c, std::string transcript) {
-        answered(adm, c, std::move(transcript));
-      };
       // Plan order: a candidate that refuses the request, or fails before
       // any content, hands it to the next one the route allows (nothing has
       // reached the client yet: the response header waits for the first event).
-      for (;;) {
+      // admit() started the first candidate already.
+      for (bool first = true;; first = false) {
         std::optional<Error> failed;
-        adm->dispatched = Clock::now();
         try {
-          ex->cancel = adm->backend->start(
-              adm->request,
-              gateway.relay(*adm, sink_for(ex, gateway.stores_text(), on_answered)));
+          if (!first)
+            ex->cancel = start(adm, ex);
+          else if (admitted.start_error)
+            std::rethrow_exception(admitted.start_error);
           while (!ex->done && !ex->failed_early && ex->text.empty() && !ex->client_gone)
             co_await wait_for(*ex);
           failed = std::exchange(ex->failed_early, std::nullopt);
