@@ -101,6 +101,13 @@ TEST_F(Blueprint, PublicFactReachesTheCloudPseudonymizedAndTheAnswerIsRestored) 
   EXPECT_EQ(decisions[0]["backend"], "cloud-mini");
   EXPECT_EQ(decisions[0]["egress"], "cloud");
   EXPECT_EQ(decisions[0]["transform"], "pseudonymize");
+  // The record states the sampling actually sent: the cloud model has no
+  // `sampling:` in the config, so only the client's values and the pinned seed.
+  const json sampling = decisions[0]["sampling"];
+  EXPECT_EQ(sampling["seed"], 5) << sampling.dump();
+  EXPECT_EQ(sampling["max_tokens"], 8) << sampling.dump();
+  EXPECT_TRUE(sampling.value("temperature", json()).is_null()) << sampling.dump();
+  EXPECT_TRUE(sampling.value("top_k", json()).is_null()) << sampling.dump();
 }
 
 TEST_F(Blueprint, SensitiveWorkStaysLocalEvenWhenTheClientNamesTheCloud) {

@@ -16,14 +16,33 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-audit::SamplingRecord sampling_record(const engine::Sampling& s) {
+// Sampling as the decision record states it: the values `model` decodes
+// with — the resolved ones for the embedded engine, the fields actually sent
+// for an HTTP upstream (what is left out there, the upstream decides).
+audit::SamplingRecord sampling_record(const config::Model& model, const ChatRequest& sent,
+                                      const engine::Sampling& resolved) {
   audit::SamplingRecord r;
-  r.temperature = s.temperature;
-  r.top_p = s.top_p;
-  r.min_p = s.min_p;
-  r.top_k = s.top_k;
-  r.seed = s.seed;
-  r.max_tokens = s.max_tokens;
+  if (model.engine != "http") {
+    r.temperature = resolved.temperature;
+    r.top_p = resolved.top_p;
+    r.min_p = resolved.min_p;
+    r.top_k = resolved.top_k;
+    r.seed = resolved.seed;
+    r.max_tokens = resolved.max_tokens;
+    return r;
+  }
+  const nlohmann::json body = backends::upstream_body(model, sent);
+  auto number = [&](const char* key) -> std::optional<double> {
+    if (!body.contains(key)) return std::nullopt;
+    return body[key].get<double>();
+  };
+  r.temperature = number("temperature");
+  r.top_p = number("top_p");
+  r.min_p = number("min_p");
+  if (body.contains("top_k")) r.top_k = body["top_k"].get<int>();
+  if (body.contains("seed")) r.seed = body["seed"].get<uint64_t>();
+  for (const char* key : {"max_tokens", "max_completion_tokens"})
+    if (body.contains(key)) r.max_tokens = body[key].get<int>();
   return r;
 }
 
@@ -151,7 +170,7 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     d.egress = a.info.egress;
     d.transform = policy::transform_name(a.plan.candidates[a.candidate].transform);
     d.model = {a.info.id, a.info.sha256, ""};
-    d.sampling = sampling_record(sampling);
+    d.sampling = sampling_record(config_.models.at(a.info.id), a.request, sampling);
     const auto audit_start = Clock::now();
     try {
       a.decision_seq = audit_->append_decision(d, stores_text() ? prompt_text(a.request) : "").seq;
