@@ -253,9 +253,10 @@ GatewayMetrics::GatewayMetrics(Registry& r)
                        "(prompt|completion).",
                        {"model", "kind"})),
       cost(r.counter("perimeter_cost_total", "Cost in the ledger currency, by model.", {"model"})),
-      fallbacks(r.counter("perimeter_fallbacks_total",
-                          "Saturation fallbacks, by route, saturated backend and target.",
-                          {"route", "from", "to"})),
+      fallbacks(r.counter(
+          "perimeter_fallbacks_total",
+          "Requests moved to the Plan's next candidate, by route, failed backend and target.",
+          {"route", "from", "to"})),
       findings(
           r.counter("perimeter_findings_total", "Sensitive-data findings, by type.", {"type"})),
       budget_rejections(r.counter("perimeter_budget_rejections_total",
