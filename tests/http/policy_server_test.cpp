@@ -4,7 +4,9 @@
 // spills to the cloud only when the data allows it, after a fallback record.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <thread>
 
 #include "core/sha256.h"
 #include "support/audit_dir.h"
@@ -207,8 +209,13 @@ TEST_F(Blueprint, AnUpstreamThatSaysItIsBusySpillsAfterAFallbackRecord) {
   const auto fallbacks = rows_of("fallback");
   ASSERT_EQ(fallbacks.size(), 2u);
   EXPECT_EQ(fallbacks[0]["reason"], "saturated");
-  // One outcome per request, for the backend that answered.
-  const auto outcomes = rows_of("outcome");
+  // One outcome per request, for the backend that answered. Outcome records
+  // are written after the answer, asynchronously: let them land.
+  auto outcomes = rows_of("outcome");
+  for (int i = 0; i < 500 && outcomes.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    outcomes = rows_of("outcome");
+  }
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[0]["status"], 200);
 }
