@@ -13,6 +13,7 @@
 #include "backends/embedded.h"
 #include "gateway/gateway.h"
 #include "http/server.h"
+#include "lock/lock.h"
 #include "support/demo.h"
 #include "support/http_client.h"
 #include "support/running.h"
@@ -78,7 +79,9 @@ TEST_F(ServerTest, NonStreamingShape) {
   EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
   EXPECT_EQ(j["usage"]["completion_tokens"], 9);
   EXPECT_EQ(j["usage"]["total_tokens"], j["usage"]["prompt_tokens"].get<int>() + 9);
-  EXPECT_EQ(j["system_fingerprint"], "fp_" + testing::tiny_model_sha256().substr(0, 12));
+  // Derived like the lockfile's: model hash, sampling defaults, llama.cpp build.
+  EXPECT_EQ(j["system_fingerprint"],
+            lock::model_fingerprint(testing::demo_config(2, 16).models.at("demo")));
 }
 
 TEST_F(ServerTest, AutoAndOmittedModelUseTheDefault) {

@@ -197,6 +197,25 @@ TEST(Lock, DefaultLockLivesBesideTheConfig) {
   EXPECT_EQ(default_lock_path("gw.yaml"), fs::path("perimeter.lock"));
 }
 
+TEST(Fingerprint, OfOneModelChangesWithItsOwnInputsOnly) {
+  LockTopology t;
+  const config::Config cfg = config::load_config(t.config());
+  config::Model demo = cfg.models.at("demo");
+  const std::string fp = model_fingerprint(demo);
+  EXPECT_TRUE(std::regex_match(fp, std::regex("fp_[0-9a-f]{12}"))) << fp;
+  EXPECT_NE(model_fingerprint(cfg.models.at("cloud")), fp);
+  config::Model m = demo;
+  m.sampling.temperature += 0.25;
+  EXPECT_NE(model_fingerprint(m), fp);
+  m = demo;
+  m.sha256 = std::string(64, 'a');
+  EXPECT_NE(model_fingerprint(m), fp);
+  m = demo;
+  m.slots += 3;  // capacity, not output
+  m.upstream.urls = {"http://elsewhere/v1"};
+  EXPECT_EQ(model_fingerprint(m), fp);
+}
+
 TEST(Fingerprint, ChangesWithWhatDecidesTheOutputOnly) {
   LockTopology t;
   const Lock base = lock_config(t.config());

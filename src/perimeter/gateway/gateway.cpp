@@ -6,6 +6,7 @@
 #include "backends/embedded.h"
 #include "backends/http_upstream.h"
 #include "grammar/grammar.h"
+#include "lock/lock.h"
 
 namespace perimeter::gateway {
 namespace {
@@ -111,6 +112,7 @@ Gateway::Gateway(config::Config config)
     spdlog::warn(
         "AUTH DISABLED: no `auth.keys` configured, so this is single-user local mode: every "
         "request is principal 'local' with no role. Configure keys before exposing the port.");
+  for (const auto& [id, m] : config_.models) fingerprints_[id] = lock::model_fingerprint(m);
   if (audit_) {
     budgets_.load(audit_->store(), audit::now_ms());
     audit::AuditLog* log = audit_.get();
@@ -191,6 +193,7 @@ void Gateway::select(Admission& a, size_t index) {
   a.candidate = index;
   a.backend = &backend_for(c.model);
   a.info = a.backend->info();
+  a.fingerprint = fingerprints_.at(c.model);
   a.request = a.original;
   a.request.model = c.model;
   a.placeholders.clear();

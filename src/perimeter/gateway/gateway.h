@@ -36,8 +36,9 @@ struct Admission {
   size_t candidate = 0;                 // index into plan.candidates of the backend below
   backends::Backend* backend = nullptr;
   backends::BackendInfo info;
-  ChatRequest original;  // as the client sent it (sampling seed pinned)
-  ChatRequest request;   // as dispatched to `backend`: transformed for a cloud candidate
+  std::string fingerprint;  // system_fingerprint of `backend`'s answers (lock::model_fingerprint)
+  ChatRequest original;     // as the client sent it (sampling seed pinned)
+  ChatRequest request;      // as dispatched to `backend`: transformed for a cloud candidate
   // Placeholder -> original value when `request` was pseudonymized; the
   // answer is re-identified with it. Empty otherwise.
   std::map<std::string, std::string> placeholders;
@@ -161,6 +162,7 @@ class Gateway {
   analyze::Analyzer analyzer_;
   policy::Policy policy_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
+  std::map<std::string, std::string> fingerprints_;  // model id -> lock::model_fingerprint
   std::atomic<bool> ready_{false};
   std::unique_ptr<audit::AuditLog> audit_;  // null: no `audit:` section
   ledger::BudgetTracker budgets_;

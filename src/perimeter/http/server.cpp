@@ -527,7 +527,7 @@ struct Server::Impl {
               std::chrono::duration_cast<std::chrono::seconds>(
                   std::chrono::system_clock::now().time_since_epoch())
                   .count(),
-              adm->info.id, "fp_" + adm->info.sha256.substr(0, 12)};
+              adm->info.id, adm->fingerprint};
     } else if (refused) {
       gateway.count_refusal(refused->status);
     }

@@ -282,23 +282,46 @@ std::string to_string(const Drift& d) {
   return d.what + ": locked " + d.locked + ", current " + d.current;
 }
 
+namespace {
+
+// What of a locked model decides its output bytes.
+json output_inputs(const LockedModel& m) {
+  json j = json::object();
+  if (m.engine == "embedded") {
+    j["sha256"] = m.sha256;
+    json adapters = json::array();
+    for (const auto& a : m.adapters) adapters.push_back({a.sha256, a.scale});
+    j["adapters"] = adapters;
+  } else {
+    j["upstream_model"] = m.upstream_model;
+  }
+  if (m.sampling) j["sampling"] = sampling_json(*m.sampling);
+  return j;
+}
+
+std::string short_hash(const json& in) {
+  return "fp_" + sha256_hex(in.dump()).substr(0, 12);
+}
+
+}  // namespace
+
 std::string fingerprint(const Lock& lock) {
   json models = json::object();
-  for (const auto& [id, m] : lock.models) {
-    json j = json::object();
-    if (m.engine == "embedded") {
-      j["sha256"] = m.sha256;
-      json adapters = json::array();
-      for (const auto& a : m.adapters) adapters.push_back({a.sha256, a.scale});
-      j["adapters"] = adapters;
-    } else {
-      j["upstream_model"] = m.upstream_model;
-    }
-    if (m.sampling) j["sampling"] = sampling_json(*m.sampling);
-    models[id] = j;
+  for (const auto& [id, m] : lock.models) models[id] = output_inputs(m);
+  return short_hash({{"llama_cpp", lock.llama_cpp}, {"models", models}});
+}
+
+std::string model_fingerprint(const config::Model& m) {
+  LockedModel l;
+  l.engine = m.engine;
+  if (m.engine == "embedded") {
+    l.sha256 = m.sha256;  // the engine refuses to load any other file
+    l.sampling = m.sampling;
+  } else {
+    l.upstream_model = m.upstream.model;
+    if (m.sampling_set) l.sampling = m.sampling;
   }
-  const json in = {{"llama_cpp", lock.llama_cpp}, {"models", models}};
-  return "fp_" + sha256_hex(in.dump()).substr(0, 12);
+  return short_hash({{"llama_cpp", engine::llama_version()}, {"model", output_inputs(l)}});
 }
 
 }  // namespace perimeter::lock

@@ -111,4 +111,9 @@ std::string to_string(const Drift& d);
 // llama.cpp build: "fp_" + 12 lowercase hex digits. For system_fingerprint.
 std::string fingerprint(const Lock& lock);
 
+// The same for one model as configured (its pinned sha256 or snapshot name,
+// sampling defaults, the linked llama.cpp build): the `system_fingerprint`
+// of its answers, so that changing another model does not change it.
+std::string model_fingerprint(const config::Model& model);
+
 }  // namespace perimeter::lock
