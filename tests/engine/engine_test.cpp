@@ -198,6 +198,29 @@ TEST_F(EngineTest, SeededOutputDoesNotDependOnConcurrentRequests) {
   z.wait();
 }
 
+// Issue #7 item 5: the slot count changes how sequences are batched, never
+// what a seeded request decodes to — with or without a grammar, and while
+// other requests share the batch.
+TEST(EngineDeterminism, SameBytesWhateverTheSlotCount) {
+  auto one = Engine::load(options(1, 8));
+  auto four = Engine::load(options(4, 8));
+  Sampling constrained = sampling(11, 24);
+  constrained.grammar = R"(root ::= "{\"ok\": " ("true" | "false") ", \"n\": " [0-9]{1,4} "}")";
+  for (const Sampling& s : {sampling(3, 40), sampling(4, 40), constrained}) {
+    const Answer a = ask(*one, chat("replay me"), s);
+    Collector busy1, busy2, same;
+    four->submit(chat("a neighbour in the batch"), sampling(8, 48), busy1.sink());
+    four->submit(chat("replay me"), s, same.sink());
+    four->submit(chat("and another one"), sampling(9, 30), busy2.sink());
+    const Answer b = same.wait();
+    busy1.wait();
+    busy2.wait();
+    ASSERT_FALSE(a.done.error);
+    EXPECT_FALSE(a.text.empty());
+    EXPECT_EQ(a.text, b.text) << "seed " << s.seed << (s.grammar.empty() ? "" : " with a grammar");
+  }
+}
+
 TEST_F(EngineTest, GreedyIgnoresSeed) {
   Sampling g = sampling(1);
   g.temperature = 0;
