@@ -136,6 +136,32 @@ TEST(Detector, SecretFalsePositiveGuards) {
   // An escaped newline in an embedded config string ends the value.
   EXPECT_TRUE(has("{\"cfg\": \"DB_PASSWORD=q8Zr3kP0xVb7Lm2NwT5y\\nDEBUG=true\"}", "SECRET",
                   "q8Zr3kP0xVb7Lm2NwT5y"));
+  // Names made of words (resources, services, headers) are names; a password
+  // may be any string, and a random token does not read like words.
+  EXPECT_FALSE(has("keyVaultName: kv-prod-weu-001", "SECRET"));
+  EXPECT_FALSE(has("api_key_header: X-Api-Key-2024", "SECRET"));
+  EXPECT_FALSE(has("auth_token = \"test_token_12345\"", "SECRET"));
+  EXPECT_TRUE(has("password: summer-2024-x", "SECRET"));
+  EXPECT_TRUE(has("license_key: QBCD-EFGH-1234-IJKL", "SECRET"));
+  EXPECT_TRUE(has("HEROKU_API_KEY=3f2b9c1e-8a4d-4f6b-9e2a-7c5d1b0a9e8f", "SECRET"));
+  // Metadata keys: where a secret lives, its digest, its policy.
+  EXPECT_FALSE(has("token_hash: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                   "SECRET"));
+  EXPECT_FALSE(has("tokenEndpoint: /oauth/v2/token1", "SECRET"));
+  EXPECT_TRUE(
+      has("token: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "SECRET"));
+  // References: ARNs, digests with their algorithm, word paths, qualified type names.
+  EXPECT_FALSE(has(
+      "secret_arn = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbC1x2\"", "SECRET"));
+  EXPECT_FALSE(
+      has("secret = \"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"",
+          "SECRET"));
+  EXPECT_FALSE(has("secret_version = \"projects/123/secrets/db/versions/4\"", "SECRET"));
+  EXPECT_FALSE(has("token: \"ns84837:AgencyIdentificationCodeContentType\"", "SECRET"));
+  EXPECT_TRUE(has("auth = \"admin:S3cr3tPw!x\"", "SECRET"));
+  EXPECT_TRUE(has("secret: \"kPq7/Zr2Xv9LmB3/wT5yNc8d\"", "SECRET"));
+  // A scope operator is not an assignment.
+  EXPECT_FALSE(has("void f(const auth::Principal& who, const Token::Kind& k2);", "SECRET"));
 }
 
 // Phone numbers in international, "00" and trunk-prefixed national form are

@@ -150,6 +150,133 @@ bool benign_value(std::string_view v) {
   return tld;
 }
 
+// The last word of an identifier (`secretArn` -> "arn", `token_hash` ->
+// "hash", `X.apiKeyVersion` -> "version"), lower case: the head noun says
+// what the key holds.
+std::string last_word(std::string_view id) {
+  size_t e = id.size();
+  while (e > 0 && !std::isalnum(static_cast<unsigned char>(id[e - 1]))) --e;
+  size_t b = e;
+  while (b > 0 && std::isalnum(static_cast<unsigned char>(id[b - 1]))) {
+    unsigned char c = static_cast<unsigned char>(id[b - 1]);
+    --b;
+    // camelCase boundary: an upper-case letter after a lower-case one.
+    if (std::isupper(c) && b > 0 && std::islower(static_cast<unsigned char>(id[b - 1]))) break;
+  }
+  return lower(id.substr(b, e - b));
+}
+
+// Keys whose head noun is metadata about a secret rather than the secret:
+// where it lives (`secretArn`, `tokenUrl`, `key_endpoint`), a digest of it
+// (`token_hash`, `password_sha1`), its policy, version or lifetime.
+bool metadata_key(std::string_view id) {
+  static const char* kHeads[] = {"arn",     "url",      "uri",      "endpoint",    "hash",
+                                 "hashed",  "digest",   "checksum", "fingerprint", "thumbprint",
+                                 "md5",     "sha1",     "sha256",   "sha512",      "policy",
+                                 "version", "ttl",      "expiry",   "expires",     "rotation",
+                                 "ref",     "location", "region",   "provider"};
+  std::string w = last_word(id);
+  for (const char* h : kHeads) {
+    if (w == h) return true;
+  }
+  return false;
+}
+
+// Resource names and references rather than random material: an ARN/URN,
+// a digest with its algorithm (`sha256:9f86…`), a path of word segments
+// (`projects/123/secrets/db/versions/4`), or a namespace-qualified type name
+// (`xs:AgencyCodeType`) whose part after the colon is only letters: in a
+// `user:password` or `id:token` pair that part is the secret, and a secret
+// of letters alone fails the character-mix gate anyway.
+bool reference_value(std::string_view v) {
+  std::string l = lower(v);
+  if (l.rfind("arn:", 0) == 0 || l.rfind("urn:", 0) == 0) return true;
+  for (const char* algo : {"md5:", "sha1:", "sha256:", "sha384:", "sha512:"}) {
+    if (l.rfind(algo, 0) == 0) return true;
+  }
+  std::string_view named = v;
+  while (!named.empty() && named.back() == ':') named.remove_suffix(1);  // `bm:trivia:` + id
+  size_t colon = named.rfind(':');
+  if (colon != std::string_view::npos && colon + 1 < named.size()) {
+    bool letters = true;
+    for (char c : named.substr(colon + 1))
+      letters = letters && std::isalpha(static_cast<unsigned char>(c));
+    if (letters) return true;
+  }
+  if (std::count(v.begin(), v.end(), '/') >= 2) {
+    bool words = true;
+    size_t a = 0;
+    while (words && a <= v.size()) {
+      size_t slash = v.find('/', a);
+      if (slash == std::string_view::npos) slash = v.size();
+      std::string_view seg = v.substr(a, slash - a);
+      bool lowers = true, digits = true;
+      for (char c : seg) {
+        unsigned char u = static_cast<unsigned char>(c);
+        lowers = lowers && (std::islower(u) || c == '-' || c == '_');
+        digits = digits && std::isdigit(u);
+      }
+      words = lowers || digits;
+      a = slash + 1;
+    }
+    if (words) return true;
+  }
+  return false;
+}
+
+// A name built from words, like a resource, service or header name
+// (`my-service-01`, `kv-prod-weu-001`, `X-Api-Key-2024`, `min-length-12`):
+// segments split at '-', '_' or '.' that are words (letters only, one case
+// or Capitalised, with a vowel when longer than three), plain numbers, and at
+// most one short code of letters and digits (`cmp2`, `v2`). A random token
+// mixes case and digits inside its segments, so it does not read like this.
+bool slug_value(std::string_view v) {
+  int words = 0, codes = 0, segments = 0;
+  bool long_word = false;
+  size_t a = 0;
+  while (a <= v.size()) {
+    size_t e = v.find_first_of("-_.", a);
+    if (e == std::string_view::npos) e = v.size();
+    std::string_view seg = v.substr(a, e - a);
+    a = e + 1;
+    if (seg.empty()) continue;
+    ++segments;
+    int up = 0, low = 0, dig = 0, consonants = 0, longest_consonants = 0;
+    bool vowel = false;
+    for (char c : seg) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (std::isupper(u))
+        ++up;
+      else if (std::islower(u))
+        ++low;
+      else if (std::isdigit(u))
+        ++dig;
+      else
+        return false;
+      bool v = std::strchr("aeiouyAEIOUY", c) != nullptr;
+      vowel = vowel || v;
+      consonants = std::isalpha(u) && !v ? consonants + 1 : 0;
+      longest_consonants = std::max(longest_consonants, consonants);
+    }
+    if (dig == static_cast<int>(seg.size())) continue;  // a number
+    if (dig == 0) {
+      // Pronounceable: a vowel, and no more than four consonants in a row
+      // ("length" has four; a random "kqmbnrpzstu" has ten).
+      bool capitalised = up == 1 && std::isupper(static_cast<unsigned char>(seg[0]));
+      if ((up > 0 && low > 0 && !capitalised) || seg.size() > 14 ||
+          (seg.size() > 3 && (!vowel || longest_consonants > 4))) {
+        return false;
+      }
+      ++words;
+      // Upper-case blocks (`ABCD-EFGH-…`) are how licence keys are written.
+      long_word = long_word || (seg.size() >= 3 && low > 0);
+      continue;
+    }
+    if (seg.size() > 4 || ++codes > 1) return false;
+  }
+  return segments >= 2 && words >= 1 && long_word;
+}
+
 // Values that begin with a provider's token prefix are that provider rule's
 // business: if its format check rejected them (`xoxp-1234567890`, a hex
 // token with a `g` in it) they are mangled or made up, and the generic rule
@@ -223,7 +350,12 @@ bool assignment_check(std::string_view t, Hit& h) {
     ++id_len;
   }
   std::string key = lower(t.substr(id_start, i - id_start));
-  if (benign_key(key)) return false;
+  if (benign_key(key) || metadata_key(t.substr(id_start, i - id_start))) return false;
+  // A segment of a colon-separated name (`arn:aws:secretsmanager:…`), not a key.
+  if (id_start > 1 && t[id_start - 1] == ':' &&
+      std::isalnum(static_cast<unsigned char>(t[id_start - 2]))) {
+    return false;
+  }
   bool quoted_key = false;
   if (i < limit && (t[i] == '"' || t[i] == '\'' || t[i] == ']' || t[i] == '`')) {
     ++i;
@@ -278,6 +410,8 @@ bool assignment_check(std::string_view t, Hit& h) {
       if (op) break;
       if (t.substr(i, len) == o) {
         if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
+        // `auth::Principal`, `Token::new`: a scope operator, not an assignment.
+        if (std::strcmp(o, ":") == 0 && i + 1 < limit && t[i + 1] == ':') return false;
         if (std::strcmp(o, ",") == 0 && !quoted_key)
           return false;  // argument lists need "key", value
         i += len;
@@ -317,6 +451,11 @@ bool assignment_check(std::string_view t, Hit& h) {
   if (v.size() < 10 || v.size() > 1000) return false;
   if (placeholder(v) || benign_value(v) || provider_prefixed(v)) return false;
   if (!provider_shape_ok(key, v)) return false;
+  if (reference_value(v)) return false;
+  // A password may be any string a person chose; other keys holding a name
+  // made of words hold a name.
+  bool password_key = key.find("pass") != std::string::npos || key.find("pwd") != std::string::npos;
+  if (!password_key && slug_value(v)) return false;
   bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
   for (unsigned char c : v) {
     if (std::isdigit(c))
@@ -369,6 +508,8 @@ bool curl_user_check(std::string_view t, Hit& h) {
   size_t line = t.rfind('\n', h.start);
   line = line == std::string_view::npos ? 0 : line + 1;
   if (t.substr(line, h.start - line).find("curl") == std::string_view::npos) return false;
+  // Markup or punctuation closing the argument in prose (`curl -u user:password`,).
+  while (h.end > h.start && std::strchr("`,.;)", t[h.end - 1]) != nullptr) --h.end;
   std::string_view v = t.substr(h.start, h.end - h.start);
   size_t colon = v.find(':');
   if (colon == std::string_view::npos || v.size() - colon < 4) return false;
