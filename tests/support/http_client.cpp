@@ -10,6 +10,24 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
+HttpResponse read_response(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                           bool* keep_alive) {
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(1ull << 30);
+  bhttp::read(stream, buffer, parser);
+  auto res = parser.release();
+  HttpResponse out;
+  out.status = static_cast<int>(res.result_int());
+  for (const auto& f : res) {
+    std::string name(f.name_string());
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out.headers[name] = std::string(f.value());
+  }
+  out.body = std::move(res.body());
+  if (keep_alive) *keep_alive = res.keep_alive();
+  return out;
+}
+
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,
                           const std::string& body, const std::string& content_type,
                           const std::map<std::string, std::string>& headers) {
@@ -24,18 +42,7 @@ HttpResponse http_request(uint16_t port, const std::string& method, const std::s
   req.prepare_payload();
   bhttp::write(stream, req);
   beast::flat_buffer buf;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(1ull << 30);
-  bhttp::read(stream, buf, parser);
-  auto res = parser.release();
-  HttpResponse out;
-  out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
-  }
-  out.body = res.body();
+  HttpResponse out = read_response(stream, buf);
   beast::error_code ec;
   stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ec);
   return out;

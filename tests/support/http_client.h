@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/beast/core.hpp>
 #include <nlohmann/json.hpp>
 
 namespace perimeter::testing {
@@ -18,6 +19,11 @@ struct HttpResponse {
   // The body parsed as JSON (throws if it is not JSON).
   nlohmann::json json() const { return nlohmann::json::parse(body); }
 };
+
+// Reads one whole response from `stream` (bodies up to 1 GiB); sets
+// `*keep_alive` to whether the server keeps the connection open.
+HttpResponse read_response(boost::beast::tcp_stream& stream, boost::beast::flat_buffer& buffer,
+                           bool* keep_alive = nullptr);
 
 // Sends one request on a fresh connection and reads the whole response.
 HttpResponse http_request(uint16_t port, const std::string& method, const std::string& target,

@@ -4,7 +4,6 @@
 // connection. Header-only; not thread-safe (one per thread).
 #pragma once
 
-#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,19 +35,9 @@ class HttpSession {
       try {
         if (!stream_) connect();
         bhttp::write(*stream_, req);
-        bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(1ull << 30);
-        bhttp::read(*stream_, buffer_, parser);
-        auto res = parser.release();
-        HttpResponse out;
-        out.status = static_cast<int>(res.result_int());
-        for (const auto& f : res) {
-          std::string name(f.name_string());
-          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          out.headers[name] = std::string(f.value());
-        }
-        out.body = res.body();
-        if (!res.keep_alive()) stream_.reset();
+        bool keep_alive = false;
+        HttpResponse out = read_response(*stream_, buffer_, &keep_alive);
+        if (!keep_alive) stream_.reset();
         return out;
       } catch (const boost::system::system_error&) {
         stream_.reset();
