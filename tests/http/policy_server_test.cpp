@@ -7,6 +7,9 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <utility>
+
+#include <boost/asio.hpp>
 
 #include "core/sha256.h"
 #include "support/audit_dir.h"
@@ -407,6 +410,63 @@ TEST_F(Blueprint, StructuredOutputIsForwardedToTheCloudAndItsAnswerValidated) {
   ASSERT_EQ(streamed.status, 200) << streamed.body;
   EXPECT_NE(streamed.body.find("invalid_structured_output"), std::string::npos) << streamed.body;
   EXPECT_NE(streamed.body.find("data: [DONE]"), std::string::npos) << streamed.body;
+}
+
+TEST_F(Blueprint, PersonalDataInTheSchemaIsPseudonymizedLikeTheMessages) {
+  Running server(config());
+  const json schema = {{"type", "object"},
+                       {"description", "Who answers the mail sent to " + kEmail},
+                       {"properties", {{"contact", {{"enum", {kEmail, "desk@example.com"}}}}}},
+                       {"required", {"contact"}}};
+  json req = body("cheap", kPublic);
+  req["response_format"] = {{"type", "json_schema"},
+                            {"json_schema", {{"name", "contact"}, {"schema", schema}}}};
+  cloud.set_answer({"{\"contact\": \"<EMAIL_ADD", "RESS_1>\"}"});
+  auto r = post_chat(server.port(), req);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.json()["choices"][0]["message"]["content"].get<std::string>()),
+            json({{"contact", kEmail}}));
+  ASSERT_EQ(cloud.request_count(), 1u);
+  const std::string sent = cloud.received();
+  EXPECT_EQ(sent.find(kEmail), std::string::npos) << sent;
+  // A value only the schema holds is replaced too; the same value gets the same placeholder.
+  EXPECT_EQ(sent.find("desk@example.com"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("\"enum\":[\"<EMAIL_ADDRESS_1>\",\"<EMAIL_ADDRESS_2>\"]"), std::string::npos)
+      << sent;
+}
+
+TEST_F(Blueprint, AClientThatLeavesBeforeTheFirstByteStopsTheRequestWithOneOutcome) {
+  Running server(config("[saturated, error]"));
+  testing::FakeBehaviour slow_failure;  // would fall back to the cloud if anyone still waited
+  slow_failure.first_byte_delay = std::chrono::milliseconds(1500);
+  slow_failure.status = 500;
+  reasoner.push(slow_failure);
+  {
+    namespace net = boost::asio;
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.connect({net::ip::make_address("127.0.0.1"), server.port()});
+    const std::string payload =
+        body("deep", "Plan a three-step migration of our build system to a new compiler.", true)
+            .dump();
+    const std::string request =
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(payload.size()) + "\r\n\r\n" + payload;
+    net::write(socket, net::buffer(request));
+    ASSERT_TRUE(reasoner.wait_until([&] { return reasoner.request_count() == 1; }));
+  }  // the client hangs up before any byte of the answer
+  auto outcomes = rows_of("outcome");
+  for (int i = 0; i < 500 && outcomes.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    outcomes = rows_of("outcome");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // past the upstream's answer
+  outcomes = rows_of("outcome");
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0]["status"], 499);
+  EXPECT_TRUE(rows_of("fallback").empty());
+  EXPECT_EQ(cloud.request_count(), 0u);
 }
 
 }  // namespace

@@ -393,7 +393,14 @@ bool assignment_check(std::string_view t, Hit& h) {
     // Prose: "the admin password is: X", "my token was X". The value gates
     // below (length, character mix, entropy) keep "the token is expired" out.
     bool prose = false;
+    // Only for key words that name a secret outright ("boarding pass is
+    // BA2490-LHR" is not one).
+    const bool secret_word =
+        key.find("passw") != std::string::npos || key.find("pwd") != std::string::npos ||
+        key.find("secret") != std::string::npos || key.find("token") != std::string::npos ||
+        key.find("key") != std::string::npos;
     for (const char* verb : {"is", "was", "are"}) {
+      if (!secret_word) break;
       const size_t len = std::strlen(verb);
       if (i + len < limit && lower(t.substr(i, len)) == verb &&
           (t[i + len] == ' ' || t[i + len] == ':')) {

@@ -135,7 +135,16 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
                 "The models are still loading; retry shortly (GET /readyz reports readiness).", "",
                 "not_ready");
 
-  a.analysis = analyzer_.analyze(request.messages);
+  if (request.response_format.empty()) {
+    a.analysis = analyzer_.analyze(request.messages);
+  } else {
+    // The schema's descriptions, enums and defaults travel with the request
+    // too: scan them as one more text (index messages.size()). The router
+    // reads the last user turn, so this does not change the intent.
+    std::vector<Message> texts = request.messages;
+    texts.push_back({"response_format", request.response_format});
+    a.analysis = analyzer_.analyze(texts);
+  }
   metrics_.observe_stage("analyze", a.analysis.micros / 1e6);
   a.effective = effective_level(a.analysis.detected, request, who);
   for (const auto& f : a.analysis.findings) metrics_.findings.with({f.type}).inc();
@@ -204,8 +213,24 @@ void Gateway::select(Admission& a, size_t index) {
   redact::Pseudonymizer pseudonymizer(options);
   std::vector<std::string_view> texts;
   for (const auto& m : a.original.messages) texts.emplace_back(m.content);
+  const size_t n = texts.size();
+  if (!a.original.response_format.empty()) texts.emplace_back(a.original.response_format);
   std::vector<std::string> sent = pseudonymizer.apply(texts, a.analysis.findings);
-  for (size_t i = 0; i < sent.size(); ++i) a.request.messages[i].content = std::move(sent[i]);
+  for (size_t i = 0; i < n; ++i) a.request.messages[i].content = std::move(sent[i]);
+  if (sent.size() > n && sent[n] != a.original.response_format) {
+    // Placeholders hold no quote or backslash, so a value replaced inside a
+    // JSON string leaves valid JSON; anything else is refused, not sent.
+    const auto rf = nlohmann::json::parse(sent[n], nullptr, false);
+    if (rf.is_discarded())
+      throw Error(400, "invalid_request_error",
+                  "response_format carries sensitive data that could not be replaced before "
+                  "sending it to '" +
+                      c.model + "'; remove it from the schema or use a local model.",
+                  "response_format", "egress_blocked");
+    a.request.response_format = sent[n];
+    a.request.response_schema = rf["type"] == "json_schema" ? rf["json_schema"]["schema"].dump()
+                                                            : a.original.response_schema;
+  }
   if (options.mode == redact::Mode::Pseudonymize) a.placeholders = pseudonymizer.mapping();
 }
 
@@ -283,7 +308,8 @@ AnswerSink validating(const std::string& schema_text, AnswerSink sink) {
             if (c.error || c.finish != FinishReason::Stop) return on_done(c);
             const grammar::Validation v = grammar::validate(*schema, *text);
             if (v.ok) return on_done(c);
-            spdlog::error("structured output failed validation: {}", v.error);
+            // Not v.error: it may quote the answer, i.e. the client's data.
+            spdlog::error("structured output failed schema validation");
             Completion invalid = c;
             invalid.error =
                 Error(502, "server_error",
@@ -314,7 +340,18 @@ AnswerSink reidentifying(const std::map<std::string, std::string>& placeholders,
 AnswerSink Gateway::relay(const Admission& a, AnswerSink sink) const {
   if (!a.original.response_schema.empty())
     sink = validating(a.original.response_schema, std::move(sink));
-  if (!a.placeholders.empty()) sink = reidentifying(a.placeholders, std::move(sink));
+  if (!a.placeholders.empty()) {
+    // In a JSON answer a placeholder stands inside a string: put the
+    // original back JSON-escaped, or a quote in it would break the JSON.
+    std::map<std::string, std::string> restore = a.placeholders;
+    if (!a.original.response_format.empty())
+      for (auto& [placeholder, value] : restore) {
+        const std::string quoted =
+            nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        value = quoted.substr(1, quoted.size() - 2);
+      }
+    sink = reidentifying(restore, std::move(sink));
+  }
   return sink;
 }
 

@@ -478,7 +478,8 @@ struct Server::Impl {
     Admitted admitted;
     if (!refused) {
       try {
-        admitted = co_await admit(std::move(parsed), std::move(who), t0, ex);
+        auto task = admit(std::move(parsed), std::move(who), t0, ex);
+        admitted = co_await std::move(task);
         adm = admitted.adm;
       } catch (const Error& e) {
         refused = e;
@@ -502,9 +503,18 @@ struct Server::Impl {
             std::rethrow_exception(admitted.start_error);
           while (!ex->done && !ex->failed_early && ex->text.empty() && !ex->client_gone)
             co_await wait_for(*ex);
+          if (ex->client_gone && ex->text.empty()) {
+            // Gone before the first event: stop the backend and wait for its
+            // end, so that its outcome is recorded exactly once.
+            if (ex->cancel) ex->cancel();
+            while (!ex->done && !ex->failed_early) co_await wait_for(*ex);
+          }
           failed = std::exchange(ex->failed_early, std::nullopt);
         } catch (const Error& e) {
           failed = e;
+        } catch (const std::exception& e) {
+          spdlog::error("{}: starting {} failed: {}", adm->request_id, adm->info.id, e.what());
+          failed = Error(500, "server_error", "Internal error starting the backend; see the log.");
         }
         if (!failed) break;
         bool moved = false;
@@ -516,7 +526,13 @@ struct Server::Impl {
             failed = e;
           }
         }
-        if (moved) continue;
+        if (moved && !ex->client_gone) continue;
+        if (moved) {  // the client left while the fallback was recorded: start nothing
+          Completion gone;
+          gone.finish = FinishReason::Cancelled;
+          answered(adm, gone, "");
+          break;
+        }
         refused = gateway.final_error(*adm, *failed);
         Completion failure;
         failure.error = *failed;
