@@ -72,6 +72,24 @@ class Blueprint : public ::testing::Test {
     return j;
   }
 
+  // Test (c): `spilled` went to cloud-large after one saturated fallback
+  // record (`fallbacks`); then, still saturated, a PHI request gets a 503
+  // naming PHI and the cloud hears nothing more.
+  void expect_spill_then_phi_refused(uint16_t port, const testing::HttpResponse& spilled,
+                                     const std::vector<json>& fallbacks) {
+    EXPECT_EQ(spilled.json()["model"], "cloud-large");
+    ASSERT_EQ(cloud.request_count(), 1u);
+    ASSERT_EQ(fallbacks.size(), 1u);
+    EXPECT_EQ(fallbacks[0]["from_backend"], "reasoner");
+    EXPECT_EQ(fallbacks[0]["to_backend"], "cloud-large");
+    EXPECT_EQ(fallbacks[0]["reason"], "saturated");
+    auto refused = post_chat(port, body("deep", kPhi));
+    ASSERT_EQ(refused.status, 503) << refused.body;
+    EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("PHI"), std::string::npos)
+        << refused.body;
+    EXPECT_EQ(cloud.request_count(), 1u) << "the PHI request reached the cloud";
+  }
+
   std::vector<json> rows_of(const std::string& type) {
     std::vector<json> out;
     for (const auto& r : dir.rows())
@@ -141,20 +159,7 @@ TEST_F(Blueprint, ASaturatedReasonerSpillsToTheCloudOnlyAfterAFallbackRecord) {
 
   auto spilled = post_chat(server.port(), body("deep", plan));
   ASSERT_EQ(spilled.status, 200) << spilled.body;
-  EXPECT_EQ(spilled.json()["model"], "cloud-large");
-  ASSERT_EQ(cloud.request_count(), 1u);
-  const auto fallbacks = rows_of("fallback");
-  ASSERT_EQ(fallbacks.size(), 1u);
-  EXPECT_EQ(fallbacks[0]["from_backend"], "reasoner");
-  EXPECT_EQ(fallbacks[0]["to_backend"], "cloud-large");
-  EXPECT_EQ(fallbacks[0]["reason"], "saturated");
-
-  // With PHI in the prompt the cloud is not an option: a clear 503, nothing sent.
-  auto refused = post_chat(server.port(), body("deep", kPhi));
-  ASSERT_EQ(refused.status, 503) << refused.body;
-  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("PHI"), std::string::npos)
-      << refused.body;
-  EXPECT_EQ(cloud.request_count(), 1u) << "the PHI request reached the cloud";
+  expect_spill_then_phi_refused(server.port(), spilled, rows_of("fallback"));
   EXPECT_EQ(busy.get().status, 200);
 }
 
@@ -363,20 +368,8 @@ TEST_F(BlueprintWithLlamaServer, SaturatedLocalModelSpillsToTheCloudAfterTheFall
 
   auto spilled = post_chat(server.port(), body("deep", plan));
   ASSERT_EQ(spilled.status, 200) << spilled.body;
-  EXPECT_EQ(spilled.json()["model"], "cloud-large");
-  ASSERT_EQ(cloud.request_count(), 1u);
-  ASSERT_EQ(fallbacks_at_receipt.size(), 1u) << "the cloud received the request before the "
-                                                "fallback record was durable";
-  EXPECT_EQ(fallbacks_at_receipt[0]["from_backend"], "reasoner");
-  EXPECT_EQ(fallbacks_at_receipt[0]["to_backend"], "cloud-large");
-  EXPECT_EQ(fallbacks_at_receipt[0]["reason"], "saturated");
-
-  // PHI while saturated: 503 naming why, nothing sent.
-  auto refused = post_chat(server.port(), body("deep", kPhi));
-  ASSERT_EQ(refused.status, 503) << refused.body;
-  EXPECT_NE(refused.json()["error"]["message"].get<std::string>().find("PHI"), std::string::npos)
-      << refused.body;
-  EXPECT_EQ(cloud.request_count(), 1u) << "the PHI request reached the cloud";
+  // What the log held when the cloud received the bytes: the record came first.
+  expect_spill_then_phi_refused(server.port(), spilled, fallbacks_at_receipt);
   EXPECT_EQ(rows_of("fallback").size(), 1u);
   // Let the holder finish: llama-server ends its stream cleanly.
   EXPECT_EQ(held.get().status, 200);
