@@ -104,7 +104,9 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
            {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
            {R"({"allOf":[{"type":"string"}]})", "allOf"},
            {R"({"$ref":"https://example.org/s.json"})", "$ref"},
-           {R"({"type":"array","maxItems":100000})", "maxItems"}}) {
+           {R"({"type":"array","maxItems":100000})", "maxItems"},
+           {R"({"type":"object","patternProperties":{"^x":{}}})", "patternProperties"},
+           {R"({"if":{"type":"string"},"then":{"minLength":2}})", "if"}}) {
     try {
       schema_to_gbnf(json::parse(schema), false);
       ADD_FAILURE() << "compiled " << schema;
@@ -115,6 +117,16 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
       EXPECT_NE(std::string(e.what()).find(keyword), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Schema, AnnotationsAndExtensionsAreIgnoredLikeValidatorsDo) {
+  const json annotated = json::parse(R"({"type":"object","id":"urn:x","self":{"vendor":"v"},
+      "x-kubernetes-preserve-unknown-fields":true,"readonly":true,"example":{"a":1},
+      "properties":{"a":{"type":"integer","x-order":1,"title":"A"}},"required":["a"],
+      "additionalProperties":false})");
+  json plain = json::parse(R"({"type":"object","properties":{"a":{"type":"integer"}},
+      "required":["a"],"additionalProperties":false})");
+  EXPECT_EQ(schema_to_gbnf(annotated, false), schema_to_gbnf(plain, false));
 }
 
 TEST(Cache, SameSchemaSameGrammarAndBounded) {

@@ -63,9 +63,20 @@ std::string literal(std::string_view s) {
   return out + "\"";
 }
 
-const std::set<std::string, std::less<>> kAnnotations = {
-    "title", "description", "default",     "examples",   "$comment", "$schema",
-    "$id",   "$defs",       "definitions", "deprecated", "readOnly", "writeOnly"};
+// Keywords of JSON Schema (drafts 3 to 2020-12) that constrain an instance
+// and that the compiler cannot enforce: each is a declared error. Any keyword
+// neither here nor in kSupported is an annotation or an extension (`title`,
+// `$id`, draft-04 `id`, `x-*`, `readOnly`, ...), which validators ignore too.
+// clang-format off
+const std::set<std::string, std::less<>> kUnenforced = {
+    "allOf", "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
+    "dependencies", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
+    "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
+    "patternProperties", "minProperties", "maxProperties", "pattern", "format", "minimum",
+    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "$dynamicRef",
+    "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
+    "contentMediaType", "contentSchema"};
+// clang-format on
 const std::set<std::string, std::less<>> kSupported = {
     "type",      "properties", "required", "additionalProperties",
     "items",     "enum",       "const",    "minItems",
@@ -127,10 +138,9 @@ class Compiler {
     if (!s.is_object()) fail(path, "a schema must be an object or a boolean.");
     int constraints = 0;
     for (const auto& [k, v] : s.items()) {
-      if (kAnnotations.count(k)) continue;
-      if (!kSupported.count(k))
+      if (kUnenforced.count(k))
         fail(path, "keyword '" + k + "' is not supported by the structured-output compiler.");
-      ++constraints;
+      if (kSupported.count(k)) ++constraints;
     }
     if (s.contains("$ref")) {
       if (constraints > 1) fail(path, "'$ref' with sibling keywords is not supported.");
