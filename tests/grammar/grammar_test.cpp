@@ -98,7 +98,7 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
   for (const auto& [schema, keyword] : std::vector<std::pair<std::string, std::string>>{
            {R"({"type":"string","pattern":"^a+$"})", "pattern"},
            {R"({"type":"string","format":"email"})", "format"},
-           {R"({"type":"integer","minimum":0})", "minimum"},
+           {R"({"type":"number","minimum":0})", "minimum"},
            {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":2}}})",
             "multipleOf"},
            {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
@@ -115,6 +115,31 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
       EXPECT_EQ(e.code, "unsupported_schema");
       EXPECT_EQ(e.param, "response_format.json_schema.schema");
       EXPECT_NE(std::string(e.what()).find(keyword), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Schema, IntegerBoundsAreEnforcedDigitByDigit) {
+  expect(json::parse(R"({"type":"integer","minimum":3,"maximum":117})"), false,
+         {"3", "9", "10", "99", "100", "109", "110", "117"},
+         {"2", "0", "118", "120", "200", "1000", "-3", "03", "3.0"});
+  expect(json::parse(R"({"type":"integer","minimum":-20,"maximum":-5})"), false,
+         {"-20", "-19", "-10", "-9", "-5"}, {"-4", "-21", "-30", "0", "5", "-0"});
+  expect(json::parse(R"({"type":"integer","exclusiveMinimum":-3,"exclusiveMaximum":12})"), false,
+         {"-2", "-1", "0", "9", "11"}, {"-3", "12", "13", "-10"});
+  expect(json::parse(R"({"type":"integer","minimum":1990})"), false,
+         {"1990", "1999", "2024", "99999", "1234567890"}, {"1989", "199", "-1990", "0"});
+  expect(json::parse(R"({"type":"integer","maximum":0})"), false, {"0", "-1", "-123456"},
+         {"1", "10"});
+  // Bounds without a type generate integers; fractional bounds round inwards.
+  expect(json::parse(R"({"minimum":5.5,"maximum":7.5})"), false, {"6", "7"}, {"5", "8", "6.5"});
+  for (const char* bad : {R"({"type":"integer","minimum":5,"maximum":4.5})",
+                          R"({"type":"integer","minimum":5,"exclusiveMinimum":true})"}) {
+    try {
+      schema_to_gbnf(json::parse(bad), false);
+      ADD_FAILURE() << "compiled " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code, "unsupported_schema");
     }
   }
 }

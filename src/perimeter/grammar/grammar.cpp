@@ -7,9 +7,11 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include <cmath>
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -72,16 +74,29 @@ const std::set<std::string, std::less<>> kUnenforced = {
     "allOf", "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
     "dependencies", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
     "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
-    "patternProperties", "minProperties", "maxProperties", "pattern", "format", "minimum",
-    "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "$dynamicRef",
+    "patternProperties", "minProperties", "maxProperties", "pattern", "format",
+    "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
 // clang-format on
-const std::set<std::string, std::less<>> kSupported = {
-    "type",      "properties", "required", "additionalProperties",
-    "items",     "enum",       "const",    "minItems",
-    "maxItems",  "anyOf",      "oneOf",    "minLength",
-    "maxLength", "$ref"};
+const std::set<std::string, std::less<>> kSupported = {"type",
+                                                       "properties",
+                                                       "required",
+                                                       "additionalProperties",
+                                                       "items",
+                                                       "enum",
+                                                       "const",
+                                                       "minItems",
+                                                       "maxItems",
+                                                       "anyOf",
+                                                       "oneOf",
+                                                       "minLength",
+                                                       "maxLength",
+                                                       "$ref",
+                                                       "minimum",
+                                                       "maximum",
+                                                       "exclusiveMinimum",
+                                                       "exclusiveMaximum"};
 
 class Compiler {
  public:
@@ -178,6 +193,8 @@ class Compiler {
       types = {"array"};
     } else if (s.contains("minLength") || s.contains("maxLength")) {
       types = {"string"};
+    } else if (has_bounds(s)) {
+      types = {"integer"};  // integers only: a subset of what the bounds allow
     } else {
       return "value";
     }
@@ -186,6 +203,10 @@ class Compiler {
       std::string alt;
       if (t == "string")
         alt = string_rule(s, path);
+      else if (t == "integer" && has_bounds(s))
+        alt = integer_range(s, path);
+      else if (t == "number" && has_bounds(s))
+        fail(path, "'minimum'/'maximum' are supported on 'integer' only, not on 'number'.");
       else if (t == "integer" || t == "number" || t == "boolean" || t == "null")
         alt = t;
       else if (t == "object")
@@ -197,6 +218,81 @@ class Compiler {
       body += (body.empty() ? "" : " | ") + alt;
     }
     return types.size() == 1 ? body : add(body);
+  }
+
+  static bool has_bounds(const json& s) {
+    return s.contains("minimum") || s.contains("maximum") || s.contains("exclusiveMinimum") ||
+           s.contains("exclusiveMaximum");
+  }
+
+  // The integers the bounds allow, within the 16 digits `integer` has.
+  std::string integer_range(const json& s, const std::string& path) {
+    constexpr long long kLimit = 9999999999999999LL;
+    long long lo = -kLimit, hi = kLimit;
+    auto bound = [&](const char* key) -> std::optional<double> {
+      if (!s.contains(key)) return std::nullopt;
+      if (!s[key].is_number())  // draft 4's boolean exclusive bounds included: the validator is
+                                // draft 7
+        fail(path, std::string("'") + key + "' must be a number (draft 6 and later).");
+      return s[key].get<double>();
+    };
+    auto clamp = [&](double v) {
+      return static_cast<long long>(std::max<double>(-kLimit, std::min<double>(kLimit, v)));
+    };
+    if (auto v = bound("minimum")) lo = std::max(lo, clamp(std::ceil(*v)));
+    if (auto v = bound("maximum")) hi = std::min(hi, clamp(std::floor(*v)));
+    if (auto v = bound("exclusiveMinimum")) lo = std::max(lo, clamp(std::floor(*v) + 1));
+    if (auto v = bound("exclusiveMaximum")) hi = std::min(hi, clamp(std::ceil(*v) - 1));
+    if (lo > hi) fail(path, "no integer lies within 'minimum'/'maximum'.");
+    std::vector<std::string> alts;
+    if (lo < 0) alts.push_back("\"-\" " + natural_range(-std::min(hi, -1LL), -lo));
+    if (hi >= 0) alts.push_back(natural_range(std::max(lo, 0LL), hi));
+    std::string body;
+    for (const auto& a : alts) body += (body.empty() ? "" : " | ") + a;
+    return add(body);
+  }
+
+  // GBNF for exactly the decimal numbers in [lo, hi] (0 <= lo <= hi), no
+  // leading zeros: one alternative per digit count.
+  static std::string natural_range(long long lo, long long hi) {
+    std::string out;
+    const std::string a = std::to_string(lo), b = std::to_string(hi);
+    for (size_t n = a.size(); n <= b.size(); ++n) {
+      const std::string from = n == a.size() ? a : "1" + std::string(n - 1, '0');
+      const std::string to = n == b.size() ? b : std::string(n, '9');
+      out += (out.empty() ? "" : " | ") + digits_between(from, to);
+    }
+    return "(" + out + ")";
+  }
+
+  // GBNF for the digit strings of one length between `a` and `b` (a <= b).
+  static std::string digits_between(const std::string& a, const std::string& b) {
+    if (a.empty()) return "";
+    const size_t rest = a.size() - 1;
+    if (a[0] == b[0]) {
+      const std::string tail = digits_between(a.substr(1), b.substr(1));
+      return "\"" + std::string(1, a[0]) + "\"" + (tail.empty() ? "" : " " + tail);
+    }
+    std::vector<std::string> alts;
+    char first = a[0], last = b[0];
+    if (a.find_first_not_of('0', 1) != std::string::npos) {  // a[0] then >= a's rest
+      alts.push_back("\"" + std::string(1, a[0]) + "\" " +
+                     digits_between(a.substr(1), std::string(rest, '9')));
+      ++first;
+    }
+    std::string upper;
+    if (b.find_first_not_of('9', 1) != std::string::npos) {  // b[0] then <= b's rest
+      upper =
+          "\"" + std::string(1, b[0]) + "\" " + digits_between(std::string(rest, '0'), b.substr(1));
+      --last;
+    }
+    if (first <= last)
+      alts.push_back("[" + std::string(1, first) + "-" + std::string(1, last) + "]" +
+                     (rest ? " [0-9]{" + std::to_string(rest) + "}" : ""));
+    if (!upper.empty()) alts.push_back(upper);
+    std::string out;
+    for (const auto& x : alts) out += (out.empty() ? "" : " | ") + x;
+    return "(" + out + ")";
   }
 
   std::string ref(const json& r, const std::string& path) {
