@@ -104,7 +104,7 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
            {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
            {R"({"allOf":[{"type":"string"}]})", "allOf"},
            {R"({"$ref":"https://example.org/s.json"})", "$ref"},
-           {R"({"type":"array","maxItems":100000})", "maxItems"},
+           {R"({"type":"array","minItems":100000})", "minItems"},
            {R"({"type":"object","patternProperties":{"^x":{}}})", "patternProperties"},
            {R"({"if":{"type":"string"},"then":{"minLength":2}})", "if"}}) {
     try {
@@ -142,6 +142,13 @@ TEST(Schema, IntegerBoundsAreEnforcedDigitByDigit) {
       EXPECT_EQ(e.code, "unsupported_schema");
     }
   }
+}
+
+TEST(Schema, AHugeUpperLengthBoundGeneratesAtMostTheRepeatLimit) {
+  expect(json::parse(R"({"type":"string","maxLength":100000})"), false, {R"("")", R"("abc")"},
+         {"1"});
+  expect(json::parse(R"({"type":"array","items":{"type":"integer"},"maxItems":5000})"), false,
+         {"[]", "[1, 2]"}, {R"(["a"])"});
 }
 
 TEST(Schema, AnnotationsAndExtensionsAreIgnoredLikeValidatorsDo) {

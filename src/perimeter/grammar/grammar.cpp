@@ -126,13 +126,17 @@ class Compiler {
     return name;
   }
 
-  long long count(const json& s, const char* key, const std::string& path) const {
+  // A length bound. An upper bound above kMaxRepeat generates at most
+  // kMaxRepeat (a subset of what it allows); a lower one cannot be lowered.
+  long long count(const json& s, const char* key, const std::string& path, bool upper) const {
     const json& v = s[key];
     if (!v.is_number_integer() || v.get<long long>() < 0)
       fail(path, std::string("'") + key + "' must be a non-negative integer.");
-    if (v.get<long long>() > kMaxRepeat)
+    if (v.get<long long>() > kMaxRepeat) {
+      if (upper) return kMaxRepeat;
       fail(path,
            std::string("'") + key + "' above " + std::to_string(kMaxRepeat) + " is not supported.");
+    }
     return v.get<long long>();
   }
 
@@ -336,8 +340,8 @@ class Compiler {
 
   std::string string_rule(const json& s, const std::string& path) {
     if (!s.contains("minLength") && !s.contains("maxLength")) return "string";
-    const long long min = s.contains("minLength") ? count(s, "minLength", path) : 0;
-    const long long max = s.contains("maxLength") ? count(s, "maxLength", path) : -1;
+    const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
+    const long long max = s.contains("maxLength") ? count(s, "maxLength", path, true) : -1;
     if (max >= 0 && max < min) fail(path, "'maxLength' is below 'minLength'.");
     return add("\"\\\"\" " + repeat("schar", min, max) + " \"\\\"\"");
   }
@@ -348,8 +352,8 @@ class Compiler {
       if (s["items"].is_array()) fail(path, "'items' as an array (tuple form) is not supported.");
       item = gen(s["items"], path + "/items");
     }
-    const long long min = s.contains("minItems") ? count(s, "minItems", path) : 0;
-    const long long max = s.contains("maxItems") ? count(s, "maxItems", path) : -1;
+    const long long min = s.contains("minItems") ? count(s, "minItems", path, false) : 0;
+    const long long max = s.contains("maxItems") ? count(s, "maxItems", path, true) : -1;
     if (max >= 0 && max < min) fail(path, "'maxItems' is below 'minItems'.");
     if (max == 0) return add(R"("[" ws "]")");
     const std::string more = add("ws \",\" ws " + item);
