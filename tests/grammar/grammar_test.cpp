@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -97,7 +99,7 @@ TEST(Schema, ArraysWithBoundsEnumsConstAnyOfAndRefs) {
 TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
   for (const auto& [schema, keyword] : std::vector<std::pair<std::string, std::string>>{
            {R"({"type":"string","pattern":"^a+$"})", "pattern"},
-           {R"({"type":"string","format":"email"})", "format"},
+           {R"({"type":"string","format":"hostname"})", "hostname"},
            {R"({"type":"number","minimum":0})", "minimum"},
            {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":2}}})",
             "multipleOf"},
@@ -149,6 +151,35 @@ TEST(Schema, AHugeUpperLengthBoundGeneratesAtMostTheRepeatLimit) {
          {"1"});
   expect(json::parse(R"({"type":"array","items":{"type":"integer"},"maxItems":5000})"), false,
          {"[]", "[1, 2]"}, {R"(["a"])"});
+}
+
+TEST(Schema, StringFormatsGenerateValuesEveryValidatorAccepts) {
+  const std::vector<std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>>
+      cases = {
+          {"date",
+           {R"("2024-02-28")", R"("0001-12-01")"},
+           {R"("2024-02-30")", R"("2024-13-01")", R"("24-01-01")"}},
+          {"time",
+           {R"("23:59:59Z")", R"("00:00:00.250+05:30")"},
+           {R"("24:00:00Z")", R"("12:00:00")"}},
+          {"date-time",
+           {R"("2026-11-28T10:20:30Z")", R"("2022-01-01T12:00:00.000Z")"},
+           {R"("2026-11-28 10:20:30Z")"}},
+          {"uuid", {R"("123e4567-e89b-12d3-a456-426614174000")"}, {R"("123e4567e89b")"}},
+          {"email",
+           {R"("jane.doe@example.org")", R"("contact+x@gadgets-widgets.com")"},
+           {R"("jane@")", R"("@example.org")", R"(".jane@example.org")", R"("ja..ne@example.org")",
+            R"("jane@-example.org")"}},
+          {"ipv4", {R"("192.168.0.1")", R"("255.255.255.255")"}, {R"("256.1.1.1")", R"("1.2.3")"}},
+          {"uri",
+           {R"("https://example.org/a/b.html")", R"("http://mesos-1.example.com:5050/x?a=1#top")",
+            R"("file://path/to/root1")"},
+           {R"("example.org")", R"("//foo.bar/?baz=qux#quux")", R"("http:// shouldfail.com")",
+            R"("bar,baz:foo")"}}};
+  for (const auto& [format, accept, reject] : cases)
+    expect(json{{"type", "string"}, {"format", format}}, false, accept, reject);
+  // On a non-string type a format is an annotation (OpenAPI's int64).
+  expect(json::parse(R"({"type":"integer","format":"int64"})"), false, {"12"}, {R"("12")"});
 }
 
 TEST(Schema, AnnotationsAndExtensionsAreIgnoredLikeValidatorsDo) {

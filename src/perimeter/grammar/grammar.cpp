@@ -47,6 +47,37 @@ null ::= "null"
 // bound is refused rather than blowing up compile and mask time.
 constexpr long long kMaxRepeat = 1000;
 
+// String formats, each as a grammar for a subset of the format's values that
+// every validator accepts: dates exclude 29 February (valid in leap years
+// only); times have no leap second; e-mail addresses are dot-atoms at a
+// dotted domain; URIs are `scheme://host[:port]/path?query#fragment` without
+// percent-escapes, IPv6 hosts or user info.
+const std::string kDate =
+    R"([0-9]{4} "-" ( "02-" ( "0" [1-9] | "1" [0-9] | "2" [0-8] ) | )"
+    R"(( "0" [469] | "11" ) "-" ( "0" [1-9] | [12] [0-9] | "30" ) | )"
+    R"(( "0" [13578] | "1" [02] ) "-" ( "0" [1-9] | [12] [0-9] | "3" [01] ) ))";
+const std::string kTime =
+    R"(( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ":" [0-5] [0-9] ( "." [0-9]{1,9} )? )"
+    R"(( "Z" | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ))";
+const std::string kLabel = R"(( [A-Za-z0-9] ( [A-Za-z0-9-]{0,61} [A-Za-z0-9] )? ))";
+const std::string kAtext = R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-])";
+const std::map<std::string, std::string, std::less<>> kFormats = {
+    {"date", kDate},
+    {"time", kTime},
+    {"date-time", kDate + R"( "T" )" + kTime},
+    {"uuid", R"([0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" )"
+             R"([0-9a-fA-F]{12})"},
+    {"email", kAtext + "{1,64} ( \".\" " + kAtext + "{1,64} ){0,7} \"@\" " + kLabel + " ( \".\" " +
+                  kLabel + " ){1,7}"},
+    {"ipv4",
+     R"(( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) )"
+     R"(( "." ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) ){3})"},
+    {"uri",
+     R"([a-z] [a-z0-9+.-]{0,15} "://" [A-Za-z0-9_~-]{1,63} ( "." [A-Za-z0-9_~-]{1,63} ){0,8} )"
+     R"(( ":" [0-9]{1,5} )? ( "/" [A-Za-z0-9._~!$&'()*+,;=:@-]{0,64} ){0,16} )"
+     R"(( "?" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )? )"
+     R"(( "#" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )?)"}};
+
 // A GBNF string literal for raw bytes (UTF-8 passes through).
 std::string literal(std::string_view s) {
   std::string out = "\"";
@@ -74,7 +105,7 @@ const std::set<std::string, std::less<>> kUnenforced = {
     "allOf", "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
     "dependencies", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
     "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
-    "patternProperties", "minProperties", "maxProperties", "pattern", "format",
+    "patternProperties", "minProperties", "maxProperties", "pattern",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -195,7 +226,7 @@ class Compiler {
       types = {"object"};  // generating only objects is a subset of what the schema allows
     } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems")) {
       types = {"array"};
-    } else if (s.contains("minLength") || s.contains("maxLength")) {
+    } else if (s.contains("minLength") || s.contains("maxLength") || s.contains("format")) {
       types = {"string"};
     } else if (has_bounds(s)) {
       types = {"integer"};  // integers only: a subset of what the bounds allow
@@ -339,6 +370,17 @@ class Compiler {
   }
 
   std::string string_rule(const json& s, const std::string& path) {
+    if (s.contains("format")) {
+      const json& f = s["format"];
+      auto it = f.is_string() ? kFormats.find(f.get<std::string>()) : kFormats.end();
+      if (it == kFormats.end())
+        fail(path, "format '" + (f.is_string() ? f.get<std::string>() : f.dump()) +
+                       "' is not supported (supported: date, time, date-time, uuid, email, ipv4, "
+                       "uri).");
+      if (s.contains("minLength") || s.contains("maxLength"))
+        fail(path, "'format' together with 'minLength'/'maxLength' is not supported.");
+      return add("\"\\\"\" " + it->second + " \"\\\"\"");
+    }
     if (!s.contains("minLength") && !s.contains("maxLength")) return "string";
     const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
     const long long max = s.contains("maxLength") ? count(s, "maxLength", path, true) : -1;
