@@ -414,6 +414,7 @@ TEST_F(Blueprint, PersonalDataInTheSchemaIsPseudonymizedLikeTheMessages) {
   json req = body("cheap", kPublic);
   req["response_format"] = {{"type", "json_schema"},
                             {"json_schema", {{"name", "contact"}, {"schema", schema}}}};
+  req["stop"] = {"Signed, desk@example.com"};
   cloud.set_answer({"{\"contact\": \"<EMAIL_ADD", "RESS_1>\"}"});
   auto r = post_chat(server.port(), req);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -426,6 +427,8 @@ TEST_F(Blueprint, PersonalDataInTheSchemaIsPseudonymizedLikeTheMessages) {
   EXPECT_EQ(sent.find("desk@example.com"), std::string::npos) << sent;
   EXPECT_NE(sent.find("\"enum\":[\"<EMAIL_ADDRESS_1>\",\"<EMAIL_ADDRESS_2>\"]"), std::string::npos)
       << sent;
+  // Stop strings travel too.
+  EXPECT_EQ(cloud.bodies().back()["stop"], json::array({"Signed, <EMAIL_ADDRESS_2>"})) << sent;
 }
 
 TEST_F(Blueprint, AClientThatLeavesBeforeTheFirstByteStopsTheRequestWithOneOutcome) {

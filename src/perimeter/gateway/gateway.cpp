@@ -17,6 +17,16 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// Every text of `r` that reaches a backend, in the order analysis indexes
+// findings: the messages, then the response_format (if any), then each stop string.
+std::vector<std::string_view> traveling_texts(const ChatRequest& r) {
+  std::vector<std::string_view> out;
+  for (const auto& m : r.messages) out.emplace_back(m.content);
+  if (!r.response_format.empty()) out.emplace_back(r.response_format);
+  for (const auto& stop : r.sampling.stop) out.emplace_back(stop);
+  return out;
+}
+
 // Sampling as the decision record states it: the values `model` decodes
 // with — the resolved ones for the embedded engine, the fields actually sent
 // for an HTTP upstream (what is left out there, the upstream decides).
@@ -135,14 +145,17 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
                 "The models are still loading; retry shortly (GET /readyz reports readiness).", "",
                 "not_ready");
 
-  if (request.response_format.empty()) {
+  if (request.response_format.empty() && request.sampling.stop.empty()) {
     a.analysis = analyzer_.analyze(request.messages);
   } else {
-    // The schema's descriptions, enums and defaults travel with the request
-    // too: scan them as one more text (index messages.size()). The router
-    // reads the last user turn, so this does not change the intent.
+    // The schema's descriptions, enums and defaults and the stop strings
+    // travel with the request too: scan them as more texts (indices from
+    // messages.size(), as traveling_texts() orders them). The router reads
+    // the last user turn, so they do not change the intent.
     std::vector<Message> texts = request.messages;
-    texts.push_back({"response_format", request.response_format});
+    const auto all = traveling_texts(request);
+    for (size_t i = request.messages.size(); i < all.size(); ++i)
+      texts.push_back({"request_field", std::string(all[i])});
     a.analysis = analyzer_.analyze(texts);
   }
   metrics_.observe_stage("analyze", a.analysis.micros / 1e6);
@@ -211,26 +224,28 @@ void Gateway::select(Admission& a, size_t index) {
   options.mode =
       c.transform == policy::Transform::Mask ? redact::Mode::Mask : redact::Mode::Pseudonymize;
   redact::Pseudonymizer pseudonymizer(options);
-  std::vector<std::string_view> texts;
-  for (const auto& m : a.original.messages) texts.emplace_back(m.content);
-  const size_t n = texts.size();
-  if (!a.original.response_format.empty()) texts.emplace_back(a.original.response_format);
+  const std::vector<std::string_view> texts = traveling_texts(a.original);
   std::vector<std::string> sent = pseudonymizer.apply(texts, a.analysis.findings);
-  for (size_t i = 0; i < n; ++i) a.request.messages[i].content = std::move(sent[i]);
-  if (sent.size() > n && sent[n] != a.original.response_format) {
-    // Placeholders hold no quote or backslash, so a value replaced inside a
-    // JSON string leaves valid JSON; anything else is refused, not sent.
-    const auto rf = nlohmann::json::parse(sent[n], nullptr, false);
-    if (rf.is_discarded())
-      throw Error(400, "invalid_request_error",
-                  "response_format carries sensitive data that could not be replaced before "
-                  "sending it to '" +
-                      c.model + "'; remove it from the schema or use a local model.",
-                  "response_format", "egress_blocked");
-    a.request.response_format = sent[n];
-    a.request.response_schema = rf["type"] == "json_schema" ? rf["json_schema"]["schema"].dump()
-                                                            : a.original.response_schema;
+  size_t i = 0;
+  for (auto& m : a.request.messages) m.content = std::move(sent[i++]);
+  if (!a.original.response_format.empty()) {
+    if (sent[i] != a.original.response_format) {
+      // Placeholders hold no quote or backslash, so a value replaced inside
+      // a JSON string leaves valid JSON; anything else is refused, not sent.
+      const auto rf = nlohmann::json::parse(sent[i], nullptr, false);
+      if (rf.is_discarded())
+        throw Error(400, "invalid_request_error",
+                    "response_format carries sensitive data that could not be replaced before "
+                    "sending it to '" +
+                        c.model + "'; remove it from the schema or use a local model.",
+                    "response_format", "egress_blocked");
+      a.request.response_format = sent[i];
+      a.request.response_schema = rf["type"] == "json_schema" ? rf["json_schema"]["schema"].dump()
+                                                              : a.original.response_schema;
+    }
+    ++i;
   }
+  for (auto& stop : a.request.sampling.stop) stop = std::move(sent[i++]);
   if (options.mode == redact::Mode::Pseudonymize) a.placeholders = pseudonymizer.mapping();
 }
 
