@@ -162,6 +162,10 @@ std::string_view path_of(const Request& req) {
 
 using Clock = std::chrono::steady_clock;
 
+// Largest request body admitted on the connection's own thread (see
+// Gateway::admits_quickly): detection over it takes well under a millisecond.
+constexpr size_t kInlineAdmitBytes = 16 * 1024;
+
 // A caller's declared sensitivity; like metadata.sensitivity it can only raise the level.
 constexpr const char* kSensitivityHeader = "X-Perimeter-Sensitivity";
 
@@ -406,11 +410,11 @@ struct Server::Impl {
   // Analysis, budget and the durable decision record, then the first
   // candidate started from that same thread: on the blocking pool, or on the
   // connection's thread when admission cannot wait long (see
-  // Gateway::admits_quickly). Each hand-off between threads costs a wake-up,
+  // Gateway::admits_quickly) for a `small` body. Each hand-off between threads costs a wake-up,
   // tens of microseconds on every request. Throws Error if the request is
   // refused; nothing was dispatched then.
   net::awaitable<Admitted> admit(ChatRequest chat_req, auth::Principal who, Clock::time_point t0,
-                                 std::shared_ptr<Exchange> ex) {
+                                 std::shared_ptr<Exchange> ex, bool small) {
     auto work = [this, r = std::move(chat_req), who = std::move(who), t0, ex]() mutable {
       Admitted out;
       try {
@@ -430,7 +434,7 @@ struct Server::Impl {
       }
       return out;
     };
-    if (admit_inline) co_return work();
+    if (admit_inline && small) co_return work();
     auto task = offload(std::move(work));
     co_return co_await std::move(task);
   }
@@ -478,7 +482,10 @@ struct Server::Impl {
     Admitted admitted;
     if (!refused) {
       try {
-        auto task = admit(std::move(parsed), std::move(who), t0, ex);
+        // Only a small body is analyzed on the connection's thread: a large
+        // one would stall the other connections served by that thread.
+        const bool small = req.body().size() <= kInlineAdmitBytes;
+        auto task = admit(std::move(parsed), std::move(who), t0, ex, small);
         admitted = co_await std::move(task);
         adm = admitted.adm;
       } catch (const Error& e) {
