@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -429,6 +430,15 @@ TEST_F(Blueprint, PersonalDataInTheSchemaIsPseudonymizedLikeTheMessages) {
       << sent;
   // Stop strings travel too.
   EXPECT_EQ(cloud.bodies().back()["stop"], json::array({"Signed, <EMAIL_ADDRESS_2>"})) << sent;
+  // The analyze endpoint scans the same texts: findings in the schema (text
+  // 1) and in the stop string (text 2), after the one message (text 0).
+  auto explained =
+      testing::http_request(server.port(), "POST", "/v1/perimeter/analyze", req.dump());
+  ASSERT_EQ(explained.status, 200) << explained.body;
+  std::set<int> texts;
+  const json analysis = explained.json();
+  for (const auto& f : analysis["findings"]) texts.insert(f["message"].get<int>());
+  EXPECT_EQ(texts, (std::set<int>{0, 1, 2})) << explained.body;
 }
 
 TEST_F(Blueprint, AClientThatLeavesBeforeTheFirstByteStopsTheRequestWithOneOutcome) {

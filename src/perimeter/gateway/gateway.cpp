@@ -145,19 +145,7 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
                 "The models are still loading; retry shortly (GET /readyz reports readiness).", "",
                 "not_ready");
 
-  if (request.response_format.empty() && request.sampling.stop.empty()) {
-    a.analysis = analyzer_.analyze(request.messages);
-  } else {
-    // The schema's descriptions, enums and defaults and the stop strings
-    // travel with the request too: scan them as more texts (indices from
-    // messages.size(), as traveling_texts() orders them). The router reads
-    // the last user turn, so they do not change the intent.
-    std::vector<Message> texts = request.messages;
-    const auto all = traveling_texts(request);
-    for (size_t i = request.messages.size(); i < all.size(); ++i)
-      texts.push_back({"request_field", std::string(all[i])});
-    a.analysis = analyzer_.analyze(texts);
-  }
+  a.analysis = analyze_request(request);
   metrics_.observe_stage("analyze", a.analysis.micros / 1e6);
   a.effective = effective_level(a.analysis.detected, request, who);
   for (const auto& f : a.analysis.findings) metrics_.findings.with({f.type}).inc();
@@ -297,6 +285,20 @@ bool Gateway::fall_back(Admission& a, const Error& failure) {
   return true;
 }
 
+analyze::Analysis Gateway::analyze_request(const ChatRequest& request) const {
+  if (request.response_format.empty() && request.sampling.stop.empty())
+    return analyzer_.analyze(request.messages);
+  // The schema's descriptions, enums and defaults and the stop strings
+  // travel with the request too: scan them as more texts (indices from
+  // messages.size(), as traveling_texts() orders them). The router reads
+  // the last user turn, so they do not change the intent.
+  std::vector<Message> texts = request.messages;
+  const auto all = traveling_texts(request);
+  for (size_t i = request.messages.size(); i < all.size(); ++i)
+    texts.push_back({"request_field", std::string(all[i])});
+  return analyzer_.analyze(texts);
+}
+
 Error Gateway::final_error(const Admission& a, const Error& failure) const {
   if (a.plan.blocked.empty() || failure.status < 500) return failure;
   std::set<std::string> why = a.plan.blocked;
@@ -371,7 +373,7 @@ AnswerSink Gateway::relay(const Admission& a, AnswerSink sink) const {
 }
 
 nlohmann::json Gateway::explain(const auth::Principal& who, const ChatRequest& request) const {
-  const analyze::Analysis analysis = analyzer_.analyze(request.messages);
+  const analyze::Analysis analysis = analyze_request(request);
   nlohmann::json out = analyzer_.to_json(analysis);
   const detect::Sensitivity effective = effective_level(analysis.detected, request, who);
   out["effective_sensitivity"] = detect::sensitivity_name(effective);

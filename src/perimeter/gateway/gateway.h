@@ -153,6 +153,10 @@ class Gateway {
   const config::Config& config() const { return config_; }
 
  private:
+  // Analysis of every text of `request` that reaches a backend (messages,
+  // response_format, stop strings); what admit() and explain() act on.
+  analyze::Analysis analyze_request(const ChatRequest& request) const;
+
   // Points `a` at plan candidate `index`: backend, info and the request as
   // that candidate may receive it.
   void select(Admission& a, size_t index);
