@@ -51,6 +51,22 @@ struct Pins {
   }
 };
 
+// What the config says of `m`, its file hash taken from the pin.
+LockedModel as_configured(const config::Model& m) {
+  LockedModel l;
+  l.engine = m.engine;
+  l.egress = m.egress;
+  if (m.engine == "embedded") {
+    l.sha256 = m.sha256;
+    l.sampling = m.sampling;
+  } else {
+    l.upstream_model = m.upstream.model;
+    l.urls = m.upstream.urls;
+    if (m.sampling_set) l.sampling = m.sampling;
+  }
+  return l;
+}
+
 Lock state(const fs::path& file, Pins& pins) {
   const config::Config cfg = config::load_config(file);
   YAML::Node root;
@@ -64,19 +80,12 @@ Lock state(const fs::path& file, Pins& pins) {
   lock.config_sha256 = sha256_file(file);
   lock.llama_cpp = engine::llama_version();
   for (const auto& [id, m] : cfg.models) {
-    LockedModel& l = lock.models[id];
-    l.engine = m.engine;
-    l.egress = m.egress;
+    LockedModel& l = lock.models[id] = as_configured(m);
     if (m.engine == "embedded") {
       l.path = written_path(root, id);
       l.sha256 = hash_or_reason(m.path);
       pins.check("models." + id + ".sha256", m.path.string(), l.sha256, m.sha256);
-      l.sampling = m.sampling;
       // #7 item 6: hash each of the model's `adapters:` here, checked against its pin.
-    } else {
-      l.upstream_model = m.upstream.model;
-      l.urls = m.upstream.urls;
-      if (m.sampling_set) l.sampling = m.sampling;
     }
   }
   const auto& r = cfg.router;
@@ -312,16 +321,9 @@ std::string fingerprint(const Lock& lock) {
 }
 
 std::string model_fingerprint(const config::Model& m) {
-  LockedModel l;
-  l.engine = m.engine;
-  if (m.engine == "embedded") {
-    l.sha256 = m.sha256;  // the engine refuses to load any other file
-    l.sampling = m.sampling;
-  } else {
-    l.upstream_model = m.upstream.model;
-    if (m.sampling_set) l.sampling = m.sampling;
-  }
-  return short_hash({{"llama_cpp", engine::llama_version()}, {"model", output_inputs(l)}});
+  // The pin stands for the file: the engine refuses to load any other.
+  return short_hash(
+      {{"llama_cpp", engine::llama_version()}, {"model", output_inputs(as_configured(m))}});
 }
 
 }  // namespace perimeter::lock
