@@ -408,9 +408,9 @@ struct Server::Impl {
   };
 
   // Analysis, budget and the durable decision record, then the first
-  // candidate started from that same thread: on the blocking pool, or on the
-  // connection's thread when admission cannot wait long (see
-  // Gateway::admits_quickly) for a `small` body. Each hand-off between threads costs a wake-up,
+  // candidate started from that same thread: on the blocking pool, or, for a
+  // `small` body, on the connection's thread when admission cannot wait long
+  // (Gateway::admits_quickly). Each hand-off between threads costs a wake-up,
   // tens of microseconds on every request. Throws Error if the request is
   // refused; nothing was dispatched then.
   net::awaitable<Admitted> admit(ChatRequest chat_req, auth::Principal who, Clock::time_point t0,
