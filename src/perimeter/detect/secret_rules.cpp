@@ -20,6 +20,13 @@ bool token_char(unsigned char c) {
 // Alphabet or digit runs typed by hand ("klmnopqrstuvwx", "0123456789"):
 // eight ascending letters or ten ascending digits in a row. A random token
 // holds such a run with odds below 1e-9; documentation fillers nearly always do.
+// Fillers also interleave letters and digits ("1a2b3c4d5e6f7g8h9i0j",
+// "abcd1234efgh5678ijkl9012"), so the letters are also read apart: eight
+// ascending among them is a filler too. Digits typed along the keyboard row
+// wrap from 9 to 0 ("1234567890123456"): twelve in a row with the wrap count.
+// (Twelve, not ten: fillers that gitleaks counts as credentials, such as
+// Sonar's "12345678ABCDEFH1234567890…", carry one "1234567890" next to other
+// characters, and recall counts them.)
 bool sequential_filler(std::string_view v) {
   size_t run = 1;
   for (size_t i = 1; i < v.size(); ++i) {
@@ -28,6 +35,34 @@ bool sequential_filler(std::string_view v) {
     bool digits = std::isdigit(a) && std::isdigit(b) && b == a + 1;
     run = letters || digits ? run + 1 : 1;
     if ((letters && run >= 8) || (digits && run >= 10)) return true;
+  }
+  int prev_letter = -1;
+  size_t letter_run = 0, digit_run = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    if (std::isalpha(c)) {
+      int l = std::tolower(c);
+      letter_run = prev_letter >= 0 && l == prev_letter + 1 ? letter_run + 1 : 1;
+      prev_letter = l;
+      if (letter_run >= 8) return true;
+    }
+    bool wrap_step = i > 0 && std::isdigit(c) &&
+                     std::isdigit(static_cast<unsigned char>(v[i - 1])) &&
+                     c - '0' == (v[i - 1] - '0' + 1) % 10;
+    digit_run = wrap_step ? digit_run + 1 : (std::isdigit(c) ? 1 : 0);
+    if (digit_run >= 12) return true;
+  }
+  return false;
+}
+
+// A value that is one short unit typed over and over ("test1234test1234",
+// "a1b2c3d4e5f6a1b2c3d4e5f6"): at least two whole repetitions, the last one
+// possibly cut short. Random tokens never repeat themselves like this.
+bool periodic_value(std::string_view v) {
+  for (size_t p = 1; p * 2 <= v.size(); ++p) {
+    bool same = true;
+    for (size_t i = p; i < v.size() && same; ++i) same = v[i] == v[i - p];
+    if (same) return true;
   }
   return false;
 }
@@ -481,6 +516,9 @@ bool assignment_check(std::string_view t, Hit& h) {
   if (!has_upper && !has_lower && !has_special && v.size() < 12) return false;  // short numbers
   if (v.find('(') != std::string_view::npos) return false;
   if (!random_enough(v, v.size() >= 16 ? 2.7 : 2.5)) return false;
+  // A short unit typed over and over is a filler for a key or token; a
+  // password may be one (people choose "hunter2hunter2"), so it stays a hit.
+  if (!password_key && periodic_value(v)) return false;
   h.start = vs;
   h.end = ve;
   h.score = v.size() >= 16 ? 0.8 : 0.65;
