@@ -106,13 +106,60 @@ const json& resolve(const json& s, const json& root) {
   return *cur;
 }
 
+// The parts of an allOf (and of $ref with sibling keywords), flattened.
+void flatten(const json& s, const json& root, std::vector<json>& parts, int depth) {
+  if (depth > 32 || !s.is_object()) return;
+  json rest = s;
+  rest.erase("$ref");
+  rest.erase("allOf");
+  if (s.contains("$ref")) {
+    const json& t = resolve(json{{"$ref", s["$ref"]}}, root);
+    if (&t != &s) flatten(t, root, parts, depth + 1);
+  }
+  if (s.contains("allOf") && s["allOf"].is_array())
+    for (const auto& b : s["allOf"]) flatten(b, root, parts, depth + 1);
+  parts.push_back(rest);
+}
+
+// What an allOf declares, merged the way the compiler merges it as far as key
+// order goes: properties (a property in several parts gets their allOf),
+// required, and the first additionalProperties/items/anyOf/oneOf.
+json merged_view(const json& s, const json& root) {
+  std::vector<json> parts;
+  flatten(s, root, parts, 0);
+  json out = json::object();
+  std::map<std::string, json> props;
+  json required = json::array();
+  for (const auto& p : parts) {
+    if (p.contains("properties") && p["properties"].is_object())
+      for (const auto& [name, sub] : p["properties"].items()) {
+        if (!props.count(name)) props[name] = json::array();
+        props[name].push_back(sub);
+      }
+    if (p.contains("required") && p["required"].is_array())
+      for (const auto& r : p["required"]) required.push_back(r);
+    for (const char* k : {"additionalProperties", "items", "anyOf", "oneOf"})
+      if (p.contains(k) && !out.contains(k)) out[k] = p[k];
+  }
+  for (const auto& [name, subs] : props)
+    out["properties"][name] = subs.size() == 1 ? subs[0] : json{{"allOf", subs}};
+  out["required"] = required;
+  return out;
+}
+
 // `v` with every object's keys in the order the compiler emits them (its
 // canonical order, grammar.cpp object_rule): required properties (sorted),
 // then optional declared properties (sorted), then undeclared keys (sorted).
-// For anyOf/oneOf the branch declaring most of the object's keys is followed.
+// allOf is merged first; for anyOf/oneOf the branch declaring most of the
+// object's keys is followed, merged with the keywords beside it.
 ojson required_first(const json& v, const json& schema, const json& root, int depth = 0) {
+  if (depth > 64) return ojson::parse(v.dump());
+  if (schema.is_object() &&
+      (schema.contains("allOf") || (schema.contains("$ref") && schema.size() > 1)))
+    return required_first(v, merged_view(schema, root), root, depth + 1);
   const json& s = resolve(schema, root);
-  if (depth > 64 || !s.is_object()) return ojson::parse(v.dump());
+  if (!s.is_object()) return ojson::parse(v.dump());
+  if (s.contains("allOf")) return required_first(v, merged_view(s, root), root, depth + 1);
   for (const char* k : {"anyOf", "oneOf"})
     if (s.contains(k) && s[k].is_array() && !s[k].empty()) {
       const json* best = &s[k][0];
@@ -125,7 +172,9 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
           for (const auto& [name, _] : v.items()) score += rb["properties"].contains(name);
         if (score > best_score) best = &b, best_score = score;
       }
-      return required_first(v, *best, root, depth + 1);
+      json rest = s;
+      rest.erase(k);
+      return required_first(v, json{{"allOf", json::array({rest, *best})}}, root, depth + 1);
     }
   if (v.is_array()) {
     ojson out = ojson::array();

@@ -98,13 +98,16 @@ TEST(Schema, ArraysWithBoundsEnumsConstAnyOfAndRefs) {
 
 TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
   for (const auto& [schema, keyword] : std::vector<std::pair<std::string, std::string>>{
-           {R"({"type":"string","pattern":"^a+$"})", "pattern"},
+           {R"({"type":"string","pattern":"^(a)\\1$"})", "pattern"},
+           {R"j({"type":"string","pattern":"^(?=a)"})j", "pattern"},
+           {R"({"type":"string","pattern":"\\p{L}"})", "pattern"},
            {R"({"type":"string","format":"hostname"})", "hostname"},
-           {R"({"type":"number","minimum":0})", "minimum"},
+           {R"({"type":"number","minimum":0,"exclusiveMinimum":true})", "exclusiveMinimum"},
            {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":2}}})",
             "multipleOf"},
            {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
-           {R"({"allOf":[{"type":"string"}]})", "allOf"},
+           {R"({"allOf":[{"type":"string","pattern":"^a"},{"pattern":"^b"}]})", "allOf"},
+           {R"({"allOf":[{"type":"string"},{"type":"integer"}]})", "type"},
            {R"({"$ref":"https://example.org/s.json"})", "$ref"},
            {R"({"type":"array","minItems":100000})", "minItems"},
            {R"({"type":"object","patternProperties":{"^x":{}}})", "patternProperties"},
@@ -119,6 +122,76 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
       EXPECT_NE(std::string(e.what()).find(keyword), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Schema, AllOfBranchesAreMergedIntoOneSchema) {
+  // Properties and required names of both branches, each one's bounds.
+  expect(json::parse(R"({"allOf":[
+      {"type":"object","properties":{"a":{"type":"string"}},"required":["a"]},
+      {"properties":{"b":{"type":"integer","minimum":0}},"required":["b"]}]})"),
+         false, {R"({"a":"x","b":1})", R"({"a":"","b":0,"c":null})"},
+         {R"({"a":"x"})", R"({"b":1})", R"({"a":"x","b":-1})", R"({"a":1,"b":1})"});
+  // A property declared in both: both its schemas apply.
+  expect(json::parse(R"({"allOf":[{"properties":{"n":{"type":"integer","maximum":10}},
+      "required":["n"]},{"properties":{"n":{"minimum":5}}}]})"),
+         false, {R"({"n":5})", R"({"n":10})"}, {R"({"n":4})", R"({"n":11})"});
+  // additionalProperties false in one branch forbids what only the other declares.
+  const json closed = json::parse(R"({"allOf":[
+      {"properties":{"a":{"type":"integer"}},"additionalProperties":false},
+      {"properties":{"b":{"type":"string"}}}]})");
+  expect(closed, false, {R"({"a":1})", "{}"}, {R"({"a":1,"b":"x"})", R"({"b":"x"})"});
+  // ... and if it is required there, nothing matches: a 400, not a wrong grammar.
+  json required_b = closed;
+  required_b["allOf"][1]["required"] = {"b"};
+  EXPECT_THROW(schema_to_gbnf(required_b, false), Error);
+  // $ref with sibling keywords is the allOf of both.
+  expect(json::parse(R"({"$defs":{"s":{"type":"string","maxLength":3}},
+      "$ref":"#/$defs/s","minLength":2})"),
+         false, {R"("ab")", R"("abc")"}, {R"("a")", R"("abcd")", "1"});
+}
+
+TEST(Schema, AnyOfWithSiblingKeywordsMergesThemIntoEachBranch) {
+  const json s = json::parse(R"({"type":"object","properties":{"id":{"type":"integer"}},
+      "required":["id"],"additionalProperties":false,
+      "anyOf":[{"properties":{"id":{"maximum":9}}},{"type":"string"}]})");
+  // The string branch contradicts type object: dropped.
+  expect(s, false, {R"({"id":3})"}, {R"({"id":10})", R"("x")", R"({"id":3,"x":1})"});
+}
+
+TEST(Schema, PatternsCompileToStringGrammars) {
+  expect(json::parse(R"({"type":"string","pattern":"^[a-z]{2,3}-\\d+(\\.[0-9]+)?$"})"), false,
+         {R"("ab-1")", R"("abc-12.5")"},
+         {R"("a-1")", R"("ab-")", R"("AB-1")", R"("abcd-1")", R"("ab-1.")", R"("1ab-1")"});
+  // Unanchored means "contains".
+  expect(json::parse(R"({"type":"string","pattern":"cat|dog"})"), false,
+         {R"("cat")", R"("hotdogs")", R"("a \"cat\"")"}, {R"("ca")", R"("")"});
+  // Alternation, groups, optional and counted parts.
+  expect(json::parse(R"({"type":"string","pattern":"^(cat|dog)s?( x{2})?$"})"), false,
+         {R"("cat")", R"("dogs")", R"("cats xx")"}, {R"("cow")", R"("catss")", R"("cat x")"});
+  // Quotes and backslashes match as their JSON escapes; a negated class too.
+  expect(json::parse(R"({"type":"string","pattern":"^a\"b\\\\c$"})"), false, {R"("a\"b\\c")"},
+         {R"("a\"bc")", R"("ab\\c")"});
+  expect(json::parse(R"({"type":"string","pattern":"^[^\"a]+$"})"), false, {R"("bc\\")"},
+         {R"("b\"")", R"("ba")", R"("")"});
+  // \s, \S, \w, \W and '.'.
+  expect(json::parse(R"({"type":"string","pattern":"^\\w+\\s\\S\\W.$"})"), false,
+         {R"("ab_1 x-y")", R"("a\tb!!")"}, {R"("ab  x-y")", R"("a b\n")", R"("a bcd")"});
+  // Length bounds beside a pattern: implied, or intersected with one repeated set.
+  expect(json::parse(R"({"type":"string","pattern":"^[a-f]+$","maxLength":3})"), false,
+         {R"("abc")", R"("f")"}, {R"("abcd")", R"("")", R"("x")"});
+  expect(json::parse(R"({"type":"string","pattern":"^[0-9]{4}$","minLength":4})"), false,
+         {R"("1234")"}, {R"("123")"});
+  EXPECT_THROW(schema_to_gbnf(json::parse(R"({"type":"string","pattern":"^a(b|cd)$",
+      "maxLength":2})"),
+                              false),
+               Error);
+}
+
+TEST(Schema, NumberBoundsAllowDecimalsWithinThem) {
+  expect(json::parse(R"({"type":"number","minimum":-1.5,"exclusiveMaximum":2})"), false,
+         {"0", "1", "-1", "1.999", "-0.25", "0.5"}, {"2", "2.5", "-2", "-1.75", "-3"});
+  expect(json::parse(R"({"type":"number","exclusiveMinimum":0,"maximum":1})"), false,
+         {"1", "0.5", "0.05"}, {"0", "0.0", "0.00", "1.5", "-0.5"});
 }
 
 TEST(Schema, IntegerBoundsAreEnforcedDigitByDigit) {
@@ -249,7 +322,7 @@ TEST(ResponseFormat, BadShapesAre400sNamingTheField) {
             "response_format.json_schema.strict"},
            {json{{"type", "json_schema"},
                  {"json_schema",
-                  {{"name", "p"}, {"schema", {{"type", "string"}, {"pattern", "a"}}}}}},
+                  {{"name", "p"}, {"schema", {{"type", "string"}, {"pattern", "(?!a)"}}}}}},
             "response_format.json_schema.schema"},
            {json{{"type", "json_object"}, {"json_schema", {}}}, "response_format.json_schema"}}) {
     const json body = {{"model", "demo"},

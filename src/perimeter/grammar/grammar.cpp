@@ -18,6 +18,7 @@
 
 #include "core/error.h"
 #include "core/sha256.h"
+#include "grammar/pattern.h"
 
 namespace perimeter::grammar {
 namespace {
@@ -102,10 +103,10 @@ std::string literal(std::string_view s) {
 // `$id`, draft-04 `id`, `x-*`, `readOnly`, ...), which validators ignore too.
 // clang-format off
 const std::set<std::string, std::less<>> kUnenforced = {
-    "allOf", "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
+    "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
     "dependencies", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
     "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
-    "patternProperties", "minProperties", "maxProperties", "pattern",
+    "patternProperties", "minProperties", "maxProperties",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -127,7 +128,15 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "minimum",
                                                        "maximum",
                                                        "exclusiveMinimum",
-                                                       "exclusiveMaximum"};
+                                                       "exclusiveMaximum",
+                                                       "allOf",
+                                                       "pattern"};
+
+// A schema (or the combination of schemas) no value can satisfy. Inside
+// anyOf/oneOf such a branch is dropped; anywhere else it is a 400.
+struct Unsat {
+  std::string path, what;
+};
 
 class Compiler {
  public:
@@ -135,7 +144,12 @@ class Compiler {
       : root_(root), strict_(strict), param_(std::move(param)) {}
 
   std::string run() {
-    const std::string top = gen(root_, "");
+    std::string top;
+    try {
+      top = gen(root_, "");
+    } catch (const Unsat& u) {
+      fail(u.path, u.what);
+    }
     std::string out = "root ::= " + top + "\n";
     for (const auto& r : rules_) out += r + "\n";
     out += kBase;
@@ -149,6 +163,208 @@ class Compiler {
                               " Structured output only accepts schemas it can enforce while "
                               "generating; remove or rewrite that part of the schema.",
                           param_, "unsupported_schema");
+  }
+
+  [[noreturn]] static void unsat(const std::string& path, const std::string& what) {
+    throw Unsat{path, what};
+  }
+
+  // Drops the rules added since `mark` (a branch given up on).
+  void rollback(size_t mark) {
+    rules_.resize(mark);
+    for (auto* m : {&refs_, &merged_})
+      for (auto it = m->begin(); it != m->end();)
+        it = std::stoul(it->second.substr(1)) >= mark ? m->erase(it) : std::next(it);
+  }
+
+  // oneOf: the branches (each merged with the sibling keywords `rest`) must
+  // never both match what the grammar generates. Where that is not evident
+  // from types, const/enum or a discriminating property, a branch stops
+  // generating a property another branch requires (a subset); if that does
+  // not separate them either, the oneOf is refused.
+  std::string one_of(const json& rest, const json& alts, bool siblings, const std::string& path) {
+    std::vector<json> branches;
+    std::vector<std::string> where;
+    std::string why;
+    for (size_t i = 0; i < alts.size(); ++i) {
+      const std::string at = path + "/oneOf/" + std::to_string(i);
+      try {
+        branches.push_back(siblings ? merge_all({rest, alts[i]}, at) : merge_all({alts[i]}, at));
+        where.push_back(at);
+      } catch (const Unsat& u) {  // never matches: cannot overlap either
+        why = u.what;
+      }
+    }
+    if (branches.empty()) unsat(path, "no branch of 'oneOf' can match: " + why);
+    const std::vector<json> original = branches;
+    for (size_t i = 0; i < branches.size(); ++i)
+      for (size_t j = 0; j < branches.size(); ++j) {
+        if (i == j || avoids(branches[i], original[j], 0)) continue;
+        if (gen_types(branches[i]) == std::set<std::string>{"object"} &&
+            original[j].contains("required") && original[j]["required"].is_array())
+          for (const auto& p : original[j]["required"]) {
+            if (!p.is_string() || required_in(branches[i], p.get<std::string>())) continue;
+            branches[i]["properties"][p.get<std::string>()] = false;
+            break;
+          }
+        if (!avoids(branches[i], original[j], 0))
+          fail(path, "'oneOf' whose branches " + where[i].substr(path.size() + 7) + " and " +
+                         where[j].substr(path.size() + 7) +
+                         " can match the same value is not supported (use anyOf if they may).");
+      }
+    std::string body;
+    for (size_t i = 0; i < branches.size(); ++i) {
+      const size_t mark = rules_.size();
+      try {
+        body += (body.empty() ? "" : " | ") + gen(branches[i], where[i]);
+      } catch (const Unsat& u) {
+        rollback(mark);
+        why = u.what;
+      }
+    }
+    if (body.empty()) unsat(path, "no branch of 'oneOf' can match: " + why);
+    return add(body);
+  }
+
+  static bool required_in(const json& m, const std::string& p) {
+    if (!m.contains("required") || !m["required"].is_array()) return false;
+    return std::find(m["required"].begin(), m["required"].end(), json(p)) != m["required"].end();
+  }
+
+  static std::string type_of(const json& v) {
+    switch (v.type()) {
+      case json::value_t::object:
+        return "object";
+      case json::value_t::array:
+        return "array";
+      case json::value_t::string:
+        return "string";
+      case json::value_t::boolean:
+        return "boolean";
+      case json::value_t::null:
+        return "null";
+      case json::value_t::number_float:
+        return "number";
+      default:
+        return "integer";
+    }
+  }
+
+  static std::optional<json> values(const json& m) {
+    if (m.contains("const")) return json::array({m["const"]});
+    if (m.contains("enum") && m["enum"].is_array()) return m["enum"];
+    return std::nullopt;
+  }
+
+  // The JSON types of what gen() generates for merged schema `m` ("*": any).
+  static std::set<std::string> gen_types(const json& m) {
+    if (!m.is_object()) return {"*"};
+    if (auto v = values(m)) {
+      std::set<std::string> t;
+      for (const auto& x : *v) t.insert(type_of(x));
+      return t;
+    }
+    if (m.contains("anyOf") || m.contains("oneOf")) return {"*"};
+    if (m.contains("type")) {
+      std::set<std::string> t;
+      for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
+        if (x.is_string()) t.insert(x.get<std::string>());
+      return t;
+    }
+    if (m.contains("properties") || m.contains("required") || m.contains("additionalProperties"))
+      return {"object"};
+    if (m.contains("items") || m.contains("minItems") || m.contains("maxItems")) return {"array"};
+    if (m.contains("minLength") || m.contains("maxLength") || m.contains("format") ||
+        m.contains("pattern"))
+      return {"string"};
+    if (has_bounds(m)) return {"integer"};
+    return {"*"};
+  }
+
+  // The JSON types merged schema `m` allows ("*": any).
+  static std::set<std::string> sem_types(const json& m) {
+    if (!m.is_object()) return {"*"};
+    if (auto v = values(m)) {
+      std::set<std::string> t;
+      for (const auto& x : *v) t.insert(type_of(x));
+      return t;
+    }
+    if (!m.contains("type")) return {"*"};
+    std::set<std::string> t;
+    for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
+      if (x.is_string()) t.insert(x.get<std::string>());
+    return t;
+  }
+
+  // A sub-schema merged (its $ref/allOf resolved), if that works.
+  std::optional<json> merged(const json& x) const {
+    try {
+      return merge_all({x}, "");
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+
+  // True if no value gen() generates for `g` satisfies `s` (both merged);
+  // false when that cannot be shown.
+  bool avoids(const json& g, const json& s, int depth) const {
+    if (depth > 8 || !g.is_object() || !s.is_object()) return false;
+    const auto vg = values(g), vs = values(s);
+    if (vg && vs) {
+      bool common = false;
+      for (const auto& x : *vg)
+        common = common || std::find(vs->begin(), vs->end(), x) != vs->end();
+      if (!common) return true;
+    }
+    const auto gt = gen_types(g), st = sem_types(s);
+    bool overlap = gt.count("*") || st.count("*");
+    for (const auto& t : gt)
+      overlap = overlap || st.count(t) || (t == "integer" && st.count("number")) ||
+                (t == "number" && st.count("integer"));
+    if (!overlap) return true;
+    if (gt != std::set<std::string>{"object"} || vg) return false;
+    static const json kNone = json::object();
+    const json& gp = g.contains("properties") ? g["properties"] : kNone;
+    const json& sp = s.contains("properties") ? s["properties"] : kNone;
+    const json gextra =
+        g.contains("additionalProperties") ? g["additionalProperties"] : json(!strict_);
+    // s requires a property g never generates.
+    if (s.contains("required") && s["required"].is_array())
+      for (const auto& p : s["required"]) {
+        if (!p.is_string()) continue;
+        const std::string name = p.get<std::string>();
+        if (gp.is_object() && gp.contains(name) ? gp[name] == json(false) : gextra == json(false))
+          return true;
+      }
+    // g always generates a property whose value s refuses.
+    if (g.contains("required") && g["required"].is_array() && gp.is_object() && sp.is_object())
+      for (const auto& p : g["required"]) {
+        if (!p.is_string() || !gp.contains(p.get<std::string>())) continue;
+        const std::string name = p.get<std::string>();
+        if (!sp.contains(name)) {
+          if (s.contains("additionalProperties") && s["additionalProperties"] == json(false) &&
+              !s.contains("patternProperties"))
+            return true;
+          continue;
+        }
+        const auto a = merged(gp[name]), b = merged(sp[name]);
+        if (a && b && avoids(*a, *b, depth + 1)) return true;
+      }
+    return false;
+  }
+
+  // gen() of the allOf of `schemas`. A merged schema met again (through a
+  // recursive $ref) refers to the rule already named for it.
+  std::string gen_merged(const std::vector<json>& schemas, const std::string& path) {
+    const json m = merge_all(schemas, path);
+    const std::string key = m.dump();
+    if (auto it = merged_.find(key); it != merged_.end()) return it->second;
+    const std::string name = "r" + std::to_string(rules_.size());
+    rules_.push_back("");
+    merged_[key] = name;
+    const std::string body = gen(m, path);
+    rules_[std::stoul(name.substr(1))] = name + " ::= " + body;
+    return name;
   }
 
   std::string add(const std::string& body) {
@@ -181,9 +397,14 @@ class Compiler {
 
   // Returns the name of a rule matching schema `s` at JSON pointer `path`.
   std::string gen(const json& s, const std::string& path) {
+    struct Depth {
+      int& d;
+      ~Depth() { --d; }
+    } depth{++depth_};
+    if (depth_ > 256) fail(path, "the schema nests too deeply.");
     if (s.is_boolean()) {
       if (s.get<bool>()) return "value";
-      fail(path, "the schema 'false' allows no value.");
+      unsat(path, "the schema 'false' allows no value.");
     }
     if (!s.is_object()) fail(path, "a schema must be an object or a boolean.");
     int constraints = 0;
@@ -192,21 +413,34 @@ class Compiler {
         fail(path, "keyword '" + k + "' is not supported by the structured-output compiler.");
       if (kSupported.count(k)) ++constraints;
     }
-    if (s.contains("$ref")) {
-      if (constraints > 1) fail(path, "'$ref' with sibling keywords is not supported.");
-      return ref(s["$ref"], path);
-    }
+    if (s.contains("allOf") || (s.contains("$ref") && constraints > 1))
+      return gen_merged({s}, path);
+    if (s.contains("$ref")) return ref(s["$ref"], path);
     if (s.contains("enum") || s.contains("const")) return literals(s, path);
     for (const char* k : {"anyOf", "oneOf"}) {
       if (!s.contains(k)) continue;
-      if (constraints > 1)
-        fail(path, std::string("'") + k + "' with sibling keywords is not supported.");
       const json& alts = s[k];
       if (!alts.is_array() || alts.empty())
         fail(path, std::string("'") + k + "' must be a non-empty array of schemas.");
-      std::string body;
-      for (size_t i = 0; i < alts.size(); ++i)
-        body += (i ? " | " : "") + gen(alts[i], path + "/" + k + "/" + std::to_string(i));
+      // With sibling keywords, each branch is merged with them:
+      // {X, anyOf: [A, B]} = anyOf: [allOf(X, A), allOf(X, B)].
+      json rest = s;
+      rest.erase(k);
+      if (std::string(k) == "oneOf") return one_of(rest, alts, constraints > 1, path);
+      std::string body, why;
+      for (size_t i = 0; i < alts.size(); ++i) {
+        const std::string at = path + "/" + k + "/" + std::to_string(i);
+        const size_t mark = rules_.size();
+        try {
+          const std::string r =
+              constraints > 1 ? gen_merged({rest, alts[i]}, at) : gen(alts[i], at);
+          body += (body.empty() ? "" : " | ") + r;
+        } catch (const Unsat& u) {  // no value matches this branch: drop it
+          rollback(mark);
+          why = u.what;
+        }
+      }
+      if (body.empty()) unsat(path, "no branch of '" + std::string(k) + "' can match: " + why);
       return add(body);
     }
     std::vector<std::string> types;
@@ -226,7 +460,8 @@ class Compiler {
       types = {"object"};  // generating only objects is a subset of what the schema allows
     } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems")) {
       types = {"array"};
-    } else if (s.contains("minLength") || s.contains("maxLength") || s.contains("format")) {
+    } else if (s.contains("minLength") || s.contains("maxLength") || s.contains("format") ||
+               s.contains("pattern")) {
       types = {"string"};
     } else if (has_bounds(s)) {
       types = {"integer"};  // integers only: a subset of what the bounds allow
@@ -241,7 +476,7 @@ class Compiler {
       else if (t == "integer" && has_bounds(s))
         alt = integer_range(s, path);
       else if (t == "number" && has_bounds(s))
-        fail(path, "'minimum'/'maximum' are supported on 'integer' only, not on 'number'.");
+        alt = number_range(s, path);
       else if (t == "integer" || t == "number" || t == "boolean" || t == "null")
         alt = t;
       else if (t == "object")
@@ -260,10 +495,15 @@ class Compiler {
            s.contains("exclusiveMaximum");
   }
 
-  // The integers the bounds allow, within the 16 digits `integer` has.
-  std::string integer_range(const json& s, const std::string& path) {
-    constexpr long long kLimit = 9999999999999999LL;
-    long long lo = -kLimit, hi = kLimit;
+  static constexpr long long kLimit = 9999999999999999LL;  // 16 digits, as `integer` has
+
+  struct Bounds {
+    long long lo = -kLimit, hi = kLimit;  // the integers allowed
+    double min = -1e300, max = 1e300;     // the bounds as written (either exclusivity)
+  };
+
+  Bounds bounds(const json& s, const std::string& path) const {
+    Bounds b;
     auto bound = [&](const char* key) -> std::optional<double> {
       if (!s.contains(key)) return std::nullopt;
       if (!s[key].is_number())  // draft 4's boolean exclusive bounds included: the validator is
@@ -274,16 +514,69 @@ class Compiler {
     auto clamp = [&](double v) {
       return static_cast<long long>(std::max<double>(-kLimit, std::min<double>(kLimit, v)));
     };
-    if (auto v = bound("minimum")) lo = std::max(lo, clamp(std::ceil(*v)));
-    if (auto v = bound("maximum")) hi = std::min(hi, clamp(std::floor(*v)));
-    if (auto v = bound("exclusiveMinimum")) lo = std::max(lo, clamp(std::floor(*v) + 1));
-    if (auto v = bound("exclusiveMaximum")) hi = std::min(hi, clamp(std::ceil(*v) - 1));
-    if (lo > hi) fail(path, "no integer lies within 'minimum'/'maximum'.");
-    std::vector<std::string> alts;
-    if (lo < 0) alts.push_back("\"-\" " + natural_range(-std::min(hi, -1LL), -lo));
-    if (hi >= 0) alts.push_back(natural_range(std::max(lo, 0LL), hi));
+    for (const char* k : {"minimum", "exclusiveMinimum"})
+      if (auto v = bound(k)) {
+        b.min = std::max(b.min, *v);
+        b.lo = std::max(b.lo, clamp(k[0] == 'm' ? std::ceil(*v) : std::floor(*v) + 1));
+      }
+    for (const char* k : {"maximum", "exclusiveMaximum"})
+      if (auto v = bound(k)) {
+        b.max = std::min(b.max, *v);
+        b.hi = std::min(b.hi, clamp(k[0] == 'm' ? std::floor(*v) : std::ceil(*v) - 1));
+      }
+    return b;
+  }
+
+  // GBNF alternatives for the integers in [lo, hi] ("" if none).
+  static std::string int_alts(long long lo, long long hi) {
+    if (lo > hi) return "";
     std::string body;
-    for (const auto& a : alts) body += (body.empty() ? "" : " | ") + a;
+    if (lo < 0) body = "\"-\" " + natural_range(-std::min(hi, -1LL), -lo);
+    if (hi >= 0) body += (body.empty() ? "" : " | ") + natural_range(std::max(lo, 0LL), hi);
+    return body;
+  }
+
+  // The integers the bounds allow, within the 16 digits `integer` has.
+  std::string integer_range(const json& s, const std::string& path) {
+    const Bounds b = bounds(s, path);
+    if (b.lo > b.hi) unsat(path, "no integer lies within 'minimum'/'maximum'.");
+    return add(int_alts(b.lo, b.hi));
+  }
+
+  // Numbers within the bounds: the integers, and decimals n.f (n up to 6
+  // digits, f up to 9, so the text parses to a double on the same side of
+  // every bound) whose whole interval [n, n+1) -- or (-(n+1), -n] -- lies
+  // within them: a subset when a bound is fractional, never more.
+  std::string number_range(const json& s, const std::string& path) {
+    const Bounds b = bounds(s, path);
+    constexpr long long kFrac = 999999;
+    std::string body = int_alts(b.lo, b.hi);
+    const std::string frac = " \".\" [0-9]{1,9}";
+    // n >= 0: n >= lo and n + 1 <= max.
+    const long long top = std::min<double>(kFrac, std::floor(b.max) - 1);
+    if (std::max(b.lo, 0LL) <= top)
+      body += (body.empty() ? "" : " | ") + natural_range(std::max(b.lo, 0LL), top) + frac;
+    // -n.f, n >= 0: -n <= hi and -(n + 1) >= min.
+    const long long ntop = std::min<double>(kFrac, -std::ceil(b.min) - 1);
+    if (std::max(-b.hi, 0LL) <= ntop)
+      body += (body.empty() ? "" : " | ") + std::string("\"-\" ") +
+              natural_range(std::max(-b.hi, 0LL), ntop) + frac;
+    // Just above an integer exclusive minimum m (or below an exclusive
+    // maximum): m.f with a non-zero fraction, when [m, m + 1) is otherwise in.
+    const std::string nonzero = " \".\" [0-9]{0,8} [1-9]";
+    auto integral = [&](const char* k, double& v) {
+      if (!s.contains(k) || !s[k].is_number()) return false;
+      v = s[k].get<double>();
+      return v == std::floor(v) && std::fabs(v) <= kFrac;
+    };
+    double m = 0;
+    if (integral("exclusiveMinimum", m) && m >= 0 && m == b.min && m + 1 <= b.max)
+      body += (body.empty() ? "" : " | ") + literal(std::to_string(static_cast<long long>(m))) +
+              nonzero;
+    if (integral("exclusiveMaximum", m) && m <= 0 && m == b.max && m - 1 >= b.min)
+      body += (body.empty() ? "" : " | ") +
+              literal("-" + std::to_string(static_cast<long long>(-m))) + nonzero;
+    if (body.empty()) unsat(path, "no number lies within 'minimum'/'maximum'.");
     return add(body);
   }
 
@@ -330,6 +623,168 @@ class Compiler {
     return "(" + out + ")";
   }
 
+  // The schema a local $ref points at.
+  const json& target(const json& r, const std::string& path) const {
+    if (!r.is_string() || r.get<std::string>().rfind("#", 0) != 0)
+      fail(path, "only local '$ref' (\"#/...\") is supported.");
+    const std::string t = r.get<std::string>();
+    json::json_pointer ptr;
+    try {
+      ptr = json::json_pointer(t.substr(1));
+    } catch (const std::exception&) {
+      fail(path, "'$ref' " + t + " is not a JSON pointer.");
+    }
+    if (!root_.contains(ptr)) fail(path, "'$ref' " + t + " points at nothing.");
+    return root_.at(ptr);
+  }
+
+  // The conjunction of `x`'s own keywords, its $ref target and its allOf
+  // branches (recursively), one object per schema, in `parts`.
+  void flatten(const json& x, std::vector<json>& parts, const std::string& path, int depth) const {
+    if (depth > 32) fail(path, "'allOf'/'$ref' nest too deeply (or refer to themselves).");
+    if (x.is_boolean()) {
+      if (!x.get<bool>()) unsat(path, "the schema 'false' allows no value.");
+      return;
+    }
+    if (!x.is_object()) fail(path, "a schema must be an object or a boolean.");
+    json rest = x;
+    if (x.contains("$ref")) {
+      rest.erase("$ref");
+      flatten(target(x["$ref"], path), parts, path, depth + 1);
+    }
+    if (x.contains("allOf")) {
+      rest.erase("allOf");
+      if (!x["allOf"].is_array() || x["allOf"].empty())
+        fail(path, "'allOf' must be a non-empty array of schemas.");
+      for (const auto& b : x["allOf"]) flatten(b, parts, path, depth + 1);
+    }
+    parts.push_back(std::move(rest));
+  }
+
+  // One schema equivalent to all of `schemas` (allOf), or a 400 naming what
+  // cannot be merged.
+  json merge_all(const std::vector<json>& schemas, const std::string& path) const {
+    std::vector<json> parts;
+    for (const auto& x : schemas) flatten(x, parts, path, 0);
+    json out = json::object();
+    for (const auto& p : parts) out = merge(out, p, path);
+    return out;
+  }
+
+  static json both(const json& a, const json& b) {
+    if (a == b || b == json(true) || b == json::object()) return a;
+    if (a == json(true) || a == json::object()) return b;
+    return json{{"allOf", json::array({a, b})}};
+  }
+
+  // allOf of two flattened schemas (no $ref, no allOf at the top).
+  json merge(const json& a, const json& b, const std::string& path) const {
+    auto refuse = [&](const std::string& k) {
+      fail(path,
+           "'allOf' whose branches both use '" + k + "' with different values is not supported.");
+    };
+    const bool structural_a = a.contains("properties") || a.contains("additionalProperties") ||
+                              a.contains("patternProperties");
+    const bool structural_b = b.contains("properties") || b.contains("additionalProperties") ||
+                              b.contains("patternProperties");
+    if (structural_a && structural_b &&
+        (a.contains("patternProperties") || b.contains("patternProperties")))
+      refuse("patternProperties");
+    json out = a;
+    for (const auto& [k, vb] : b.items()) {
+      if (!out.contains(k)) {
+        out[k] = vb;
+        continue;
+      }
+      const json va = out[k];
+      if (va == vb || k == "properties" || k == "additionalProperties") continue;
+      if (k == "type") {
+        auto types = [&](const json& t) {
+          std::set<std::string> v;
+          for (const auto& e : t.is_array() ? t : json::array({t}))
+            if (e.is_string()) v.insert(e.get<std::string>());
+          return v;
+        };
+        const auto ta = types(va), tb = types(vb);
+        std::set<std::string> common;
+        for (const auto& x : ta)
+          if (tb.count(x) || (x == "integer" && tb.count("number")))
+            common.insert(x);
+          else if (x == "number" && tb.count("integer"))
+            common.insert("integer");
+        const json t = common;
+        if (t.empty()) unsat(path, "'allOf' branches allow no common 'type'.");
+        out[k] = t.size() == 1 ? t[0] : t;
+      } else if (k == "required") {
+        json r = va;
+        if (!r.is_array() || !vb.is_array()) fail(path, "'required' must be an array of strings.");
+        for (const auto& x : vb)
+          if (std::find(r.begin(), r.end(), x) == r.end()) r.push_back(x);
+        out[k] = r;
+      } else if (k == "minimum" || k == "exclusiveMinimum" || k == "minLength" || k == "minItems" ||
+                 k == "minProperties") {
+        if (!va.is_number() || !vb.is_number()) refuse(k);
+        out[k] = va.get<double>() >= vb.get<double>() ? va : vb;
+      } else if (k == "maximum" || k == "exclusiveMaximum" || k == "maxLength" || k == "maxItems" ||
+                 k == "maxProperties") {
+        if (!va.is_number() || !vb.is_number()) refuse(k);
+        out[k] = va.get<double>() <= vb.get<double>() ? va : vb;
+      } else if (k == "enum") {
+        if (!va.is_array() || !vb.is_array()) fail(path, "'enum' must be a non-empty array.");
+        json e = json::array();
+        for (const auto& x : va)
+          if (std::find(vb.begin(), vb.end(), x) != vb.end()) e.push_back(x);
+        if (e.empty()) unsat(path, "'allOf' branches have no 'enum' value in common.");
+        out[k] = e;
+      } else if (k == "const") {
+        unsat(path, "'allOf' branches require different 'const' values.");
+      } else if (k == "items") {
+        if (va.is_array() || vb.is_array()) refuse(k);
+        out[k] = both(va, vb);
+      } else if (k == "anyOf" || k == "oneOf") {
+        // (A1 | A2) & (B1 | B2) = A1&B1 | A1&B2 | ...
+        if (!va.is_array() || !vb.is_array() || va.size() * vb.size() > 64) refuse(k);
+        json alts = json::array();
+        for (const auto& x : va)
+          for (const auto& y : vb) alts.push_back(both(x, y));
+        out[k] = alts;
+      } else if (k == "uniqueItems") {
+        out[k] = va == json(true) || vb == json(true);
+      } else if (kSupported.count(k) || kUnenforced.count(k) || k == "format") {
+        refuse(k);
+      }  // else an annotation: keep the first
+    }
+    // Objects: a key declared by one side only must also satisfy the other
+    // side's additionalProperties; undeclared keys satisfy both.
+    if (structural_a || structural_b) {
+      static const json kNone = json::object();
+      const json& pa = a.contains("properties") ? a["properties"] : kNone;
+      const json& pb = b.contains("properties") ? b["properties"] : kNone;
+      if (!pa.is_object() || !pb.is_object()) fail(path, "'properties' must be an object.");
+      const json apa = a.contains("additionalProperties") ? a["additionalProperties"] : json(true);
+      const json apb = b.contains("additionalProperties") ? b["additionalProperties"] : json(true);
+      json props = json::object();
+      auto one_side = [&](const json& mine, const json& other, const json& other_extra) {
+        for (const auto& [name, sub] : mine.items()) {
+          if (other.contains(name)) continue;
+          if (other_extra == json(false)) continue;  // forbidden: the merged extra is false
+          props[name] = both(sub, other_extra);
+        }
+      };
+      one_side(pa, pb, apb);
+      one_side(pb, pa, apa);
+      for (const auto& [name, sub] : pa.items())
+        if (pb.contains(name)) props[name] = both(sub, pb[name]);
+      out.erase("properties");
+      if (!props.empty()) out["properties"] = props;
+      out.erase("additionalProperties");
+      if (a.contains("additionalProperties") || b.contains("additionalProperties"))
+        out["additionalProperties"] =
+            apa == json(false) || apb == json(false) ? json(false) : both(apa, apb);
+    }
+    return out;
+  }
+
   std::string ref(const json& r, const std::string& path) {
     if (!r.is_string() || r.get<std::string>().rfind("#", 0) != 0)
       fail(path, "only local '$ref' (\"#/...\") is supported.");
@@ -370,6 +825,21 @@ class Compiler {
   }
 
   std::string string_rule(const json& s, const std::string& path) {
+    if (s.contains("pattern")) {
+      if (!s["pattern"].is_string()) fail(path, "'pattern' must be a string.");
+      if (s.contains("format")) fail(path, "'pattern' together with 'format' is not supported.");
+      const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
+      const long long max = s.contains("maxLength") ? count(s, "maxLength", path, true) : -1;
+      if (max >= 0 && max < min) unsat(path, "'maxLength' is below 'minLength'.");
+      try {
+        const PatternGrammar g = pattern_to_gbnf(
+            s["pattern"].get<std::string>(), [&](const std::string& b) { return add(b); },
+            kMaxRepeat, min, max);
+        return add("\"\\\"\" " + g.body + " \"\\\"\"");
+      } catch (const PatternError& e) {
+        fail(path, "'pattern' " + json(s["pattern"]).dump() + " is not supported: " + e.what());
+      }
+    }
     if (s.contains("format")) {
       const json& f = s["format"];
       auto it = f.is_string() ? kFormats.find(f.get<std::string>()) : kFormats.end();
@@ -470,12 +940,18 @@ class Compiler {
     std::set<std::string> declared;
     for (const auto& [name, sub] : props.items()) {
       declared.insert(name);
-      (required.count(name) ? req : opt)
-          .push_back(kv(name, gen(sub, path + "/properties/" + name)));
+      const size_t mark = rules_.size();
+      try {
+        (required.count(name) ? req : opt)
+            .push_back(kv(name, gen(sub, path + "/properties/" + name)));
+      } catch (const Unsat&) {  // an optional property no value fits: never generated
+        if (required.count(name)) throw;
+        rollback(mark);
+      }
     }
     for (const auto& name : required)
       if (!declared.count(name)) {
-        if (!extras) fail(path, "required property '" + name + "' is not allowed by the schema.");
+        if (!extras) unsat(path, "required property '" + name + "' is not allowed by the schema.");
         declared.insert(name);
         req.push_back(kv(name, additional.is_boolean() ? "value" : gen(additional, path)));
       }
@@ -515,6 +991,8 @@ class Compiler {
   const std::string param_;
   std::vector<std::string> rules_;
   std::map<std::string, std::string> refs_;
+  std::map<std::string, std::string> merged_;  // merged schema text -> rule
+  int depth_ = 0;
 };
 
 struct Cache {
