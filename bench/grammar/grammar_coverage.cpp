@@ -170,6 +170,9 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
         if (v.is_object() && rb.is_object() && rb.contains("properties") &&
             rb["properties"].is_object())
           for (const auto& [name, _] : v.items()) score += rb["properties"].contains(name);
+        if (v.is_object() && rb.is_object() && rb.contains("required") && rb["required"].is_array())
+          for (const auto& r : rb["required"])  // a branch requiring what is absent cannot be it
+            score += r.is_string() && v.contains(r.get<std::string>()) ? 1 : -1000;
         if (score > best_score) best = &b, best_score = score;
       }
       json rest = s;
@@ -193,6 +196,25 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
   if (s.contains("required") && s["required"].is_array())
     for (const auto& r : s["required"])
       if (r.is_string()) required.insert(r.get<std::string>());
+  // The compiler's rewrites that make properties required: dependencies
+  // (a present key requires its dependencies) and minProperties 1 (the first
+  // declared property present).
+  for (const char* k : {"dependencies", "dependentRequired"})
+    if (s.contains(k) && s[k].is_object())
+      for (const auto& [name, dep] : s[k].items())
+        if (v.contains(name)) {
+          required.insert(name);
+          if (dep.is_array())
+            for (const auto& d : dep)
+              if (d.is_string() && v.contains(d.get<std::string>()))
+                required.insert(d.get<std::string>());
+        }
+  if (s.contains("minProperties") && s["minProperties"] == json(1) && required.empty())
+    for (const auto& [name, _] : props.items())
+      if (v.contains(name)) {
+        required.insert(name);
+        break;
+      }
   std::vector<std::string> order;
   for (const auto& [name, _] : props.items())  // required declared, sorted
     if (required.count(name) && v.contains(name)) order.push_back(name);

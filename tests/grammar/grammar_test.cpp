@@ -158,6 +158,27 @@ TEST(Schema, AnyOfWithSiblingKeywordsMergesThemIntoEachBranch) {
   expect(s, false, {R"({"id":3})"}, {R"({"id":10})", R"("x")", R"({"id":3,"x":1})"});
 }
 
+TEST(Schema, OneOfNeverGeneratesAValueTwoBranchesMatch) {
+  // Each branch stops generating what the other requires.
+  expect(json::parse(R"({"type":"object","oneOf":[{"required":["lock"]},{"required":["error"]}]})"),
+         false, {R"({"lock":1})", R"({"error":"x"})"}, {R"({"error":"x","lock":1})", "{}"});
+  // Branches that cannot be told apart are refused, not compiled as anyOf.
+  EXPECT_THROW(
+      schema_to_gbnf(json::parse(R"({"oneOf":[{"type":"integer"},{"minimum":2}]})"), false), Error);
+}
+
+TEST(Schema, NotDependenciesAndMinPropertiesAreRewritten) {
+  expect(json::parse(R"({"type":"object","not":{"required":["a","b"]}})"), false,
+         {R"({"a":1})", R"({"b":1})", "{}"}, {R"({"a":1,"b":2})"});
+  expect(json::parse(R"({"not":{"type":["string","object","array","null","boolean"]}})"), false,
+         {"1", "2.5"}, {R"("x")", "null"});
+  expect(json::parse(R"({"properties":{"cost":{"type":"integer"},"model":{"type":"string"}},
+      "dependencies":{"cost":["model"]}})"),
+         false, {R"({"cost":1,"model":"m"})", R"({"model":"m"})", "{}"}, {R"({"cost":1})"});
+  expect(json::parse(R"({"properties":{"a":{"type":"integer"}},"minProperties":1})"), false,
+         {R"({"a":1})"}, {"{}"});
+}
+
 TEST(Schema, PatternsCompileToStringGrammars) {
   expect(json::parse(R"({"type":"string","pattern":"^[a-z]{2,3}-\\d+(\\.[0-9]+)?$"})"), false,
          {R"("ab-1")", R"("abc-12.5")"},

@@ -103,10 +103,10 @@ std::string literal(std::string_view s) {
 // `$id`, draft-04 `id`, `x-*`, `readOnly`, ...), which validators ignore too.
 // clang-format off
 const std::set<std::string, std::less<>> kUnenforced = {
-    "not", "if", "then", "else", "dependentSchemas", "dependentRequired",
-    "dependencies", "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
+    "if", "then", "else", "dependentSchemas",
+    "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
     "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
-    "patternProperties", "minProperties", "maxProperties",
+    "patternProperties",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -130,7 +130,16 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "exclusiveMinimum",
                                                        "exclusiveMaximum",
                                                        "allOf",
-                                                       "pattern"};
+                                                       "pattern",
+                                                       "not",
+                                                       "dependencies",
+                                                       "dependentRequired",
+                                                       "minProperties",
+                                                       "maxProperties"};
+
+// Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
+const std::set<std::string, std::less<>> kRewritten = {"not", "dependencies", "dependentRequired",
+                                                       "minProperties", "maxProperties"};
 
 // A schema (or the combination of schemas) no value can satisfy. Inside
 // anyOf/oneOf such a branch is dropped; anywhere else it is a 400.
@@ -353,6 +362,111 @@ class Compiler {
     return false;
   }
 
+  // `s` without not / dependencies / dependentRequired / minProperties /
+  // maxProperties: each becomes keywords gen() compiles (an allOf), exactly
+  // or as a subset; what cannot be rewritten is a 400 naming it.
+  json rewrite(const json& s, const std::string& path) const {
+    json rest = s;
+    for (const auto& k : kRewritten) rest.erase(k);
+    json parts = json::array({rest});
+    auto forbid = [](const std::string& p) { return json{{"properties", {{p, false}}}}; };
+    if (s.contains("not")) parts.push_back(negate(s["not"], rest, path + "/not"));
+    for (const char* k : {"dependencies", "dependentRequired"}) {
+      if (!s.contains(k)) continue;
+      if (!s[k].is_object()) fail(path, std::string("'") + k + "' must be an object.");
+      if (s[k].size() > 4)
+        fail(path, std::string("'") + k + "' with over 4 entries is not supported.");
+      for (const auto& [name, dep] : s[k].items()) {
+        // Either the property is absent, or it is there with what it needs.
+        json with = json{{"required", json::array({name})}};
+        if (dep.is_array())
+          for (const auto& d : dep) with["required"].push_back(d);
+        else
+          with = json{{"allOf", json::array({with, dep})}};
+        parts.push_back(json{{"anyOf", json::array({forbid(name), with})}});
+      }
+    }
+    const json none = json::object();
+    const json& props =
+        s.contains("properties") && s["properties"].is_object() ? s["properties"] : none;
+    std::set<std::string> required;
+    if (s.contains("required") && s["required"].is_array())
+      for (const auto& r : s["required"])
+        if (r.is_string()) required.insert(r.get<std::string>());
+    if (s.contains("minProperties")) {
+      const json& m = s["minProperties"];
+      if (!m.is_number_integer()) fail(path, "'minProperties' must be an integer.");
+      const long long n = m.get<long long>();
+      if (n > static_cast<long long>(required.size())) {
+        // At least one property: one of the declared ones is required.
+        if (n > 1 || props.empty())
+          fail(path, "'minProperties' above the number of required properties is not supported.");
+        json alts = json::array();
+        for (const auto& [name, _] : props.items()) alts.push_back(json{{"required", {name}}});
+        parts.push_back(json{{"anyOf", alts}});
+      }
+    }
+    if (s.contains("maxProperties")) {
+      const json& m = s["maxProperties"];
+      if (!m.is_number_integer()) fail(path, "'maxProperties' must be an integer.");
+      const bool closed =
+          s.contains("additionalProperties") ? s["additionalProperties"] == json(false) : strict_;
+      if (!closed || s.contains("patternProperties") ||
+          static_cast<long long>(props.size()) > m.get<long long>())
+        fail(path,
+             "'maxProperties' is supported only when no more properties than it allows are "
+             "declared and additionalProperties is false.");
+    }
+    return json{{"allOf", parts}};
+  }
+
+  // A schema for "not `n`" given the rest of the schema, for the shapes of
+  // `n` that have one: true/{} (nothing), false (anything), types, required
+  // names (one of them is never generated), anyOf (each one negated).
+  json negate(const json& n, const json& rest, const std::string& path) const {
+    if (n.is_boolean()) {
+      if (n.get<bool>()) unsat(path, "'not': true allows no value.");
+      return json::object();
+    }
+    if (!n.is_object()) fail(path, "'not' must be a schema.");
+    json c = json::object();
+    for (const auto& [k, v] : n.items())
+      if (kSupported.count(k) || kUnenforced.count(k) || k == "format") c[k] = v;
+    if (c.empty()) unsat(path, "'not' of a schema that allows everything allows no value.");
+    if (c.size() == 1 && c.contains("anyOf") && c["anyOf"].is_array()) {
+      json all = json::array();
+      for (const auto& x : c["anyOf"]) all.push_back(negate(x, rest, path));
+      return json{{"allOf", all}};
+    }
+    if (c.size() == 1 && c.contains("type")) {
+      std::set<std::string> out = {"object", "array", "string", "number", "boolean", "null"};
+      std::set<std::string> drop;
+      for (const auto& t : c["type"].is_array() ? c["type"] : json::array({c["type"]}))
+        if (t.is_string()) drop.insert(t.get<std::string>());
+      if (drop.count("integer") && !drop.count("number"))
+        fail(path, "'not' of 'integer' alone is not supported.");
+      for (const auto& t : drop) out.erase(t);
+      if (out.empty()) unsat(path, "'not' excludes every type.");
+      return json{{"type", json(out)}};
+    }
+    if (c.size() == 1 && c.contains("required") && c["required"].is_array() &&
+        !c["required"].empty()) {
+      std::set<std::string> needed;
+      if (rest.contains("required") && rest["required"].is_array())
+        for (const auto& r : rest["required"])
+          if (r.is_string()) needed.insert(r.get<std::string>());
+      json alts = json::array();  // one of them is absent
+      for (const auto& r : c["required"])
+        if (r.is_string() && !needed.count(r.get<std::string>()))
+          alts.push_back(json{{"properties", {{r.get<std::string>(), false}}}});
+      if (alts.empty()) unsat(path, "'not' forbids properties the schema requires.");
+      return alts.size() == 1 ? alts[0] : json{{"anyOf", alts}};
+    }
+    fail(path,
+         "keyword 'not' is supported only over true/false, 'type', 'required' or 'anyOf' of "
+         "those (or beside 'enum'/'const').");
+  }
+
   // gen() of the allOf of `schemas`. A merged schema met again (through a
   // recursive $ref) refers to the rule already named for it.
   std::string gen_merged(const std::vector<json>& schemas, const std::string& path) {
@@ -413,6 +527,16 @@ class Compiler {
         fail(path, "keyword '" + k + "' is not supported by the structured-output compiler.");
       if (kSupported.count(k)) ++constraints;
     }
+    if (s.contains("enum") || s.contains("const")) {
+      // Every listed value is checked against the whole schema (valijson):
+      // the rewritten keywords need no rewriting then.
+      bool only = true;
+      for (const auto& [k, v] : s.items())  // (valijson is draft 7: no dependentRequired)
+        only = only && !(k == "allOf" || k == "$ref" || k == "dependentRequired");
+      if (only) return literals(s, path);
+    }
+    for (const auto& k : kRewritten)
+      if (s.contains(k)) return gen_merged({rewrite(s, path)}, path);
     if (s.contains("allOf") || (s.contains("$ref") && constraints > 1))
       return gen_merged({s}, path);
     if (s.contains("$ref")) return ref(s["$ref"], path);
@@ -551,6 +675,7 @@ class Compiler {
     const Bounds b = bounds(s, path);
     constexpr long long kFrac = 999999;
     std::string body = int_alts(b.lo, b.hi);
+    if (!body.empty()) body = "( " + body + " ) ( \".\" \"0\"{1,9} )?";  // n.0 is n
     const std::string frac = " \".\" [0-9]{1,9}";
     // n >= 0: n >= lo and n + 1 <= max.
     const long long top = std::min<double>(kFrac, std::floor(b.max) - 1);
@@ -576,8 +701,73 @@ class Compiler {
     if (integral("exclusiveMaximum", m) && m <= 0 && m == b.max && m - 1 >= b.min)
       body += (body.empty() ? "" : " | ") +
               literal("-" + std::to_string(static_cast<long long>(-m))) + nonzero;
+    // A fractional bound between n and n + 1 (n >= 0): n.f with f compared
+    // digit by digit with the bound's fraction.
+    auto digits = [&](const char* k, long long& n, std::string& frac) {
+      if (!s.contains(k) || !s[k].is_number_float()) return false;
+      const std::string t = s[k].dump();
+      const size_t dot = t.find('.');
+      if (t[0] == '-' || dot == std::string::npos || t.find_first_of("eE") != std::string::npos)
+        return false;
+      n = std::stoll(t.substr(0, dot));
+      frac = t.substr(dot + 1);
+      while (!frac.empty() && frac.back() == '0') frac.pop_back();
+      return n <= kFrac && !frac.empty() && frac.size() <= 8;
+    };
+    long long n = 0;
+    std::string f;
+    for (const char* k : {"minimum", "exclusiveMinimum"})
+      if (digits(k, n, f) && s[k].get<double>() == b.min && n + 1 <= b.max)
+        body += (body.empty() ? "" : " | ") + literal(std::to_string(n)) + " \".\" " +
+                fraction_from(f, k[0] == 'e', 9);  // never "" for a non-empty f
+    for (const char* k : {"maximum", "exclusiveMaximum"})
+      if (digits(k, n, f) && s[k].get<double>() == b.max && n >= b.lo && n >= 0) {
+        const std::string g = fraction_to(f, k[0] == 'e', 9);
+        if (!g.empty())
+          body += (body.empty() ? "" : " | ") + literal(std::to_string(n)) + " \".\" " + g;
+      }
     if (body.empty()) unsat(path, "no number lies within 'minimum'/'maximum'.");
     return add(body);
+  }
+
+  static std::string any_digits(int n) {
+    return n <= 0 ? "" : " [0-9]{0," + std::to_string(n) + "}";
+  }
+
+  // Digit strings R of 0 to `room` digits with 0.R >= 0.d (> if `strict`);
+  // "" if none. `d` has no trailing zero.
+  static std::string fraction_from(const std::string& d, bool strict, int room) {
+    if (d.empty()) {
+      if (!strict) return room > 0 ? "(" + any_digits(room) + " )" : "";
+      return room > 0 ? "(" + any_digits(room - 1) + " [1-9] )" : "";
+    }
+    if (room <= 0) return "";
+    std::string alts;
+    if (d[0] < '9') alts = "[" + std::string(1, d[0] + 1) + "-9]" + any_digits(room - 1);
+    const std::string rest = fraction_from(d.substr(1), strict, room - 1);
+    if (!rest.empty() || (d.size() == 1 && !strict))
+      alts += (alts.empty() ? "" : " | ") + std::string("\"") + d[0] + "\"" +
+              (rest.empty() ? "" : " " + rest);
+    return alts.empty() ? "" : "( " + alts + " )";
+  }
+
+  // Digit strings R of 1 to `room` digits with 0.R <= 0.d (< if `strict`);
+  // "" if none. `d` has no trailing zero.
+  static std::string fraction_to(const std::string& d, bool strict, int room) {
+    if (d.empty()) return strict || room <= 0 ? "" : "\"0\"{1," + std::to_string(room) + "}";
+    if (room <= 0) return "";
+    std::string alts;
+    if (d[0] > '0') alts = "[0-" + std::string(1, d[0] - 1) + "]" + any_digits(room - 1);
+    // d[0] then nothing more (below 0.d when d goes on, equal when it does not)
+    // or a continuation at or below the rest of d.
+    const std::string rest = fraction_to(d.substr(1), strict, room - 1);
+    const bool alone = d.size() > 1 || !strict;
+    if (alone || !rest.empty())
+      alts += (alts.empty() ? "" : " | ") + std::string("\"") + d[0] + "\"" +
+              (rest.empty() ? ""
+               : alone      ? " " + rest + "?"
+                            : " " + rest);
+    return alts.empty() ? "" : "( " + alts + " )";
   }
 
   // GBNF for exactly the decimal numbers in [lo, hi] (0 <= lo <= hi), no
@@ -748,6 +938,8 @@ class Compiler {
         for (const auto& x : va)
           for (const auto& y : vb) alts.push_back(both(x, y));
         out[k] = alts;
+      } else if (k == "not") {
+        out[k] = json{{"anyOf", json::array({va, vb})}};  // not A and not B
       } else if (k == "uniqueItems") {
         out[k] = va == json(true) || vb == json(true);
       } else if (kSupported.count(k) || kUnenforced.count(k) || k == "format") {
