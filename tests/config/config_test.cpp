@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "config/config.h"
 
 namespace perimeter::config {
@@ -103,6 +105,42 @@ TEST(Config, ModelRules) {
   EXPECT_NE(error_of("listen: 1.2.3.4:80\n").find("models: is required"), std::string::npos);
   EXPECT_NE(
       error_of("models:\n  auto:\n    engine: embedded\n").find("models.auto: 'auto' is reserved"),
+      std::string::npos);
+}
+
+TEST(Config, AdaptersArePinnedNamedAndResolved) {
+  const Config c = parse_config(
+      model_yaml("    adapters:\n      medical: {path: loras/med.gguf, sha256: " + kSha +
+                 ", scale: 0.5}\n      legal: {path: /abs/legal.gguf, sha256: " + kSha + "}\n"),
+      "/base");
+  const auto& a = c.models.at("extractor").adapters;
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0].name, "legal");  // name order, whatever the YAML order
+  EXPECT_EQ(a[0].path, std::filesystem::path("/abs/legal.gguf"));
+  EXPECT_EQ(a[0].scale, 1.0);
+  EXPECT_EQ(a[1].name, "medical");
+  EXPECT_EQ(a[1].path, std::filesystem::path("/base/loras/med.gguf"));
+  EXPECT_EQ(a[1].path_as_written, "loras/med.gguf");
+  EXPECT_EQ(a[1].scale, 0.5);
+  EXPECT_EQ(model_facts(c.models).at("extractor").adapters,
+            (std::set<std::string>{"legal", "medical"}));
+
+  auto adapter_error = [](const std::string& body) {
+    return error_of(model_yaml("    adapters:\n      " + body + "\n"));
+  };
+  EXPECT_NE(
+      adapter_error("x: {path: a.gguf}").find("models.extractor.adapters.x.sha256: is required"),
+      std::string::npos);
+  EXPECT_NE(adapter_error("x: {sha256: " + kSha + "}").find("adapters.x.path: is required"),
+            std::string::npos);
+  EXPECT_NE(adapter_error("x: {path: a.gguf, sha256: " + kSha + ", scale: 1000}")
+                .find("adapters.x.scale: must be in"),
+            std::string::npos);
+  EXPECT_NE(adapter_error("x: {path: a.gguf, sha256: " + kSha + ", rank: 8}")
+                .find("adapters.x.rank: unknown key"),
+            std::string::npos);
+  EXPECT_NE(
+      adapter_error("\"a b\": {path: a.gguf, sha256: " + kSha + "}").find("adapter names must be"),
       std::string::npos);
 }
 

@@ -119,6 +119,63 @@ TEST(AuditedServer, RecordsTheSeedTheAnswerWasSampledWith) {
   }
 }
 
+// Issue #7 item 6: a LoRA adapter chosen by the request (or by its route)
+// changes the answer, and the record and the fingerprint say which one.
+TEST(AuditedServer, AdapterPerRequestAndPerRouteIsRecordedAndFingerprinted) {
+  AuditDir dir;
+  const std::string pin = testing::tiny_adapter_sha256(1);
+  const std::string adapters =
+      "    adapters:\n      legal: {path: " + testing::tiny_adapter(1).string() +
+      ", sha256: " + pin + "}\n";
+  json body = chat_body("Summarise the contract", 5);
+  body["temperature"] = 0;
+  body["max_tokens"] = 12;
+  std::string adapted, adapted_fp, base_fp;
+  {
+    Running server(dir.config(false, "", adapters));
+    auto base = post_chat(server.port(), body);
+    ASSERT_EQ(base.status, 200) << base.body;
+    json with = body;
+    with["adapter"] = "legal";
+    auto r = post_chat(server.port(), with);
+    ASSERT_EQ(r.status, 200) << r.body;
+    adapted = r.json()["choices"][0]["message"]["content"];
+    EXPECT_NE(adapted, base.json()["choices"][0]["message"]["content"].get<std::string>());
+    base_fp = base.json()["system_fingerprint"];
+    adapted_fp = r.json()["system_fingerprint"];
+    EXPECT_NE(adapted_fp, base_fp);
+
+    json d;
+    for (const auto& row : dir.rows())
+      if (row.type == "decision" && row.request_id == r.headers.at("x-request-id"))
+        d = json::parse(row.body)["body"];
+    EXPECT_EQ(d["model"]["adapter"], json({{"name", "legal"}, {"sha256", pin}})) << d.dump();
+
+    auto models = testing::http_request(server.port(), "GET", "/v1/models", "");
+    ASSERT_EQ(models.status, 200);
+    EXPECT_EQ(models.json()["data"][0]["perimeter"]["adapters"], json::array({"legal"}));
+
+    with["adapter"] = "medical";
+    auto unknown = post_chat(server.port(), with);
+    EXPECT_EQ(unknown.status, 400) << unknown.body;
+    EXPECT_EQ(unknown.json()["error"]["code"], "adapter_not_found");
+    EXPECT_EQ(unknown.json()["error"]["param"], "adapter");
+    with["adapter"] = 7;
+    auto wrong_type = post_chat(server.port(), with);
+    EXPECT_EQ(wrong_type.status, 400) << wrong_type.body;
+    EXPECT_EQ(wrong_type.json()["error"]["param"], "adapter");
+  }
+  // The route names the adapter: the client need not.
+  body["model"] = "auto";
+  AuditDir dir2;
+  Running server(dir2.config(
+      false, "policy: {routes: {default: {targets: [demo], adapter: legal}}}\n", adapters));
+  auto r = post_chat(server.port(), body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.json()["choices"][0]["message"]["content"], adapted);
+  EXPECT_EQ(r.json()["system_fingerprint"], adapted_fp);
+}
+
 TEST(AuditedServer, NoPromptOrAnswerTextInTheStoreByDefault) {
   const std::string marker = "ZQX-MARKER-" + std::to_string(::getpid()) + "-7741";
   AuditDir plain;

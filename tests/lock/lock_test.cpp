@@ -51,7 +51,7 @@ TEST(Lock, RecordsEveryPinnedInputAndVerifiesClean) {
   EXPECT_EQ(demo["sha256"], perimeter::testing::tiny_model_sha256());
   EXPECT_EQ(demo["sampling"]["seed"], 42);
   EXPECT_EQ(demo["sampling"]["temperature"], 0.0);
-  EXPECT_TRUE(demo["adapters"].is_array());
+  EXPECT_EQ(demo["adapters"], json::object());
   const json& cloud = j["models"]["cloud"];
   EXPECT_EQ(cloud["egress"], "cloud");
   EXPECT_EQ(cloud["upstream_model"], "gpt-4o-2024-08-06");
@@ -68,6 +68,68 @@ TEST(Lock, RecordsEveryPinnedInputAndVerifiesClean) {
   write_lock(lock_config(t.config()), t.lock());
   EXPECT_EQ(file_bytes(t.lock()), first);
   EXPECT_EQ(first.back(), '\n');
+}
+
+// The topology's config with adapter "legal" (the seed-1 demo adapter, copied
+// beside the config) on the demo model.
+std::string with_adapter(const LockTopology& t, const std::string& pin, double scale = 0.75) {
+  fs::copy_file(perimeter::testing::tiny_adapter(1), t.dir / "legal.lora.gguf",
+                fs::copy_options::overwrite_existing);
+  std::string yaml = t.yaml();
+  const std::string at = "    slots: 1\n";
+  yaml.insert(yaml.find(at), "    adapters:\n      legal: {path: legal.lora.gguf, sha256: " + pin +
+                                 ", scale: " + std::to_string(scale) + "}\n");
+  return yaml;
+}
+
+TEST(Lock, RecordsAdaptersAndNamesTheirDrift) {
+  LockTopology t;
+  const std::string sha = perimeter::testing::tiny_adapter_sha256(1);
+  t.write(with_adapter(t, sha));
+  write_lock(lock_config(t.config()), t.lock());
+  const json j = json::parse(file_bytes(t.lock()));
+  const json& legal = j["models"]["demo"]["adapters"]["legal"];
+  EXPECT_EQ(legal["path"], "legal.lora.gguf");
+  EXPECT_EQ(legal["sha256"], sha);
+  EXPECT_EQ(legal["scale"], 0.75);
+  EXPECT_TRUE(verify(t.config(), t.lock()).empty()) << all(verify(t.config(), t.lock()));
+
+  append_byte(t.dir / "legal.lora.gguf");
+  const auto drifts = verify(t.config(), t.lock());
+  ASSERT_EQ(drifts.size(), 1u) << all(drifts);
+  EXPECT_EQ(drifts[0].what, "models.demo.adapters.legal.sha256");
+  EXPECT_EQ(drifts[0].locked, sha);
+  EXPECT_EQ(drifts[0].current, sha256_file(t.dir / "legal.lora.gguf"));
+}
+
+TEST(Lock, RefusesAnAdapterThatDiffersFromItsPin) {
+  LockTopology t;
+  t.write(with_adapter(t, std::string(64, 'c')));
+  try {
+    lock_config(t.config());
+    FAIL() << "lock must refuse an adapter that differs from its pin";
+  } catch (const PinMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("models.demo.adapters.legal.sha256"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(t.lock()));
+}
+
+TEST(Fingerprint, AnAdapterHasItsOwnAndLeavesTheBaseModelsAlone) {
+  LockTopology t;
+  const std::string base_fp = model_fingerprint(config::load_config(t.config()).models.at("demo"));
+  t.write(with_adapter(t, perimeter::testing::tiny_adapter_sha256(1)));
+  const config::Model demo = config::load_config(t.config()).models.at("demo");
+  EXPECT_EQ(model_fingerprint(demo), base_fp);  // declaring an adapter changes no base answer
+  const std::string fp = model_fingerprint(demo, "legal");
+  EXPECT_NE(fp, base_fp);
+  config::Model m = demo;
+  m.adapters[0].scale = 1;
+  EXPECT_NE(model_fingerprint(m, "legal"), fp);
+  m = demo;
+  m.adapters[0].sha256 = std::string(64, 'd');
+  EXPECT_NE(model_fingerprint(m, "legal"), fp);
+  EXPECT_THROW(model_fingerprint(demo, "medical"), std::invalid_argument);
 }
 
 TEST(Lock, AnEditedConfigIsADrift) {

@@ -95,8 +95,9 @@ TEST(PolicyParse, ErrorsNameTheKeyPath) {
   EXPECT_EQ(parse_error("routes: {r: {targets: [nope]}}"),
             "policy.routes.r.targets[0]: names no model under models: 'nope' (configured: "
             "cloud-large, cloud-mini, extractor, reasoner)");
-  EXPECT_EQ(parse_error("routes: {r: {targets: [extractor], bogus: 1}}"),
-            "policy.routes.r.bogus: unknown key (expected targets, fallback, fallback_when)");
+  EXPECT_EQ(
+      parse_error("routes: {r: {targets: [extractor], bogus: 1}}"),
+      "policy.routes.r.bogus: unknown key (expected targets, fallback, fallback_when, adapter)");
   EXPECT_EQ(parse_error("routes: {r: {fallback: [extractor]}}"),
             "policy.routes.r.targets: is required: at least one model id");
   EXPECT_NE(parse_error("routes: {r: {targets: [extractor], fallback: [reasoner], "
@@ -411,6 +412,62 @@ std::string config_error(const std::string& yaml) {
     return e.what();
   }
   return "";
+}
+
+// Issue #7 item 6: a route's adapter applies where its models have it; an
+// adapter the client names restricts the Plan to models that have it.
+TEST(PolicyAdapters, RouteAndRequestAdapters) {
+  const std::map<std::string, ModelFacts> models = {
+      {"extractor", {false, {"legal"}}}, {"reasoner", {false, {}}}, {"cloud-mini", {true, {}}}};
+  const YAML::Node n = YAML::Load(R"(
+routes:
+  cheap: {targets: [cloud-mini, extractor]}
+  private: {targets: [extractor, reasoner], adapter: legal}
+intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: private,
+          uncertain: private}
+)");
+  const Policy p(parse_policy_options(&n, "policy", models, "extractor"), models, "extractor");
+
+  Case c;
+  c.intent = intent(router::Intent::SensitiveExtraction);
+  Plan plan = decide(p, c);
+  ASSERT_EQ(models_of(plan), (std::vector<std::string>{"extractor", "reasoner"}));
+  EXPECT_EQ(plan.candidates[0].adapter, "legal");
+  EXPECT_EQ(plan.candidates[1].adapter, "");  // reasoner has none: base model, said in reasons
+  EXPECT_NE(plan_json(plan).dump().find("reasoner has no adapter 'legal': base model"),
+            std::string::npos);
+  EXPECT_EQ(plan_json(plan)["candidates"][0]["adapter"], "legal");
+
+  // The client asks for it on a route whose first target is a cloud model.
+  c.intent = intent(router::Intent::PublicFact);
+  EXPECT_EQ(decide(p, c).candidates[0].adapter, "");
+  Request r;
+  r.intent = c.intent;
+  r.effective = c.level;
+  r.findings = &c.findings;
+  r.adapter = "legal";
+  plan = p.decide(r);
+  EXPECT_EQ(models_of(plan), std::vector<std::string>{"extractor"});
+  EXPECT_EQ(plan.candidates[0].adapter, "legal");
+  r.adapter = "medical";
+  try {
+    p.decide(r);
+    ADD_FAILURE() << "an adapter no candidate has must be refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status, 400);
+    EXPECT_EQ(e.code, "adapter_not_found");
+    EXPECT_NE(std::string(e.what()).find("'medical'"), std::string::npos) << e.what();
+  }
+
+  const YAML::Node bad = YAML::Load("routes: {x: {targets: [reasoner], adapter: legal}}");
+  try {
+    parse_policy_options(&bad, "policy", models, "extractor");
+    ADD_FAILURE() << "a route adapter none of its models has must be a config error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("policy.routes.x.adapter: no model of this route"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(PolicyConfig, ParsedAfterModelsWithErrorsAsConfigErrors) {

@@ -204,7 +204,7 @@ class FakeBackend final : public backends::Backend {
     behaviour(request, sink);
     return [this] { ++cancels; };
   }
-  backends::BackendInfo info() const override { return {"fake", "embedded", "", "local"}; }
+  backends::BackendInfo info() const override { return {"fake", "embedded", "", "local", {}}; }
 };
 
 std::unique_ptr<LlmClassifier> over(FakeBackend& b,

@@ -1,6 +1,7 @@
 #include "support/demo.h"
 
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 
@@ -29,7 +30,28 @@ const Demo& demo() {
   return d;
 }
 
+const Demo& adapter(uint64_t seed) {
+  static std::mutex mu;
+  static std::map<uint64_t, Demo> made;
+  std::lock_guard lk(mu);
+  auto [it, fresh] = made.try_emplace(seed);
+  if (fresh) {
+    Demo& d = it->second;
+    d.path = std::filesystem::path(PERIMETER_BINARY_DIR) / "test-models" /
+             ("tiny-seed1-lora-seed" + std::to_string(seed) + ".gguf");
+    d.sha = engine::write_demo_adapter(d.path, tiny_model(), seed);
+  }
+  return it->second;
+}
+
 }  // namespace
+
+const std::filesystem::path& tiny_adapter(uint64_t seed) {
+  return adapter(seed).path;
+}
+const std::string& tiny_adapter_sha256(uint64_t seed) {
+  return adapter(seed).sha;
+}
 
 const std::filesystem::path& tiny_model() {
   return demo().path;

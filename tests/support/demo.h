@@ -1,6 +1,7 @@
 // Test fixtures shared by the suites: the tiny demo model and configs for it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -13,6 +14,11 @@ const std::filesystem::path& tiny_model();
 
 // Its sha256.
 const std::string& tiny_model_sha256();
+
+// A LoRA adapter for the tiny demo model (write_demo_adapter with `seed`),
+// written once per process into the build tree, and its sha256.
+const std::filesystem::path& tiny_adapter(uint64_t seed = 1);
+const std::string& tiny_adapter_sha256(uint64_t seed = 1);
 
 // A one-model config serving the tiny demo model as "demo" on an ephemeral
 // loopback port; `extra_model_yaml` is appended inside the model's mapping.

@@ -15,6 +15,7 @@ json model_json(const ModelRef& m) {
   j["id"] = m.id;
   if (!m.sha256.empty()) j["sha256"] = m.sha256;
   if (!m.snapshot.empty()) j["snapshot"] = m.snapshot;
+  if (!m.adapter.empty()) j["adapter"] = {{"name", m.adapter}, {"sha256", m.adapter_sha256}};
   return j;
 }
 
@@ -24,6 +25,10 @@ ModelRef model_from(const json& j) {
   m.id = j.value("id", "");
   m.sha256 = j.value("sha256", "");
   m.snapshot = j.value("snapshot", "");
+  if (j.contains("adapter") && j["adapter"].is_object()) {
+    m.adapter = j["adapter"].value("name", "");
+    m.adapter_sha256 = j["adapter"].value("sha256", "");
+  }
   return m;
 }
 

@@ -16,9 +16,11 @@ namespace perimeter::audit {
 // The model that serves (or would serve) a request. Local models carry the
 // pinned sha256 of their file; cloud models their dated snapshot name.
 struct ModelRef {
-  std::string id;        // config name, e.g. "extractor"
-  std::string sha256;    // local: pinned file hash; empty for cloud
-  std::string snapshot;  // cloud: upstream model name/snapshot; empty for local
+  std::string id;              // config name, e.g. "extractor"
+  std::string sha256;          // local: pinned file hash; empty for cloud
+  std::string snapshot;        // cloud: upstream model name/snapshot; empty for local
+  std::string adapter;         // local: LoRA adapter applied; empty = none
+  std::string adapter_sha256;  // its pinned file hash
 };
 
 // Effective sampling parameters; absent fields were left to the backend.

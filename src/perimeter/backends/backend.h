@@ -4,16 +4,18 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/chat.h"
 
 namespace perimeter::backends {
 
 struct BackendInfo {
-  std::string id;      // the model id clients use
-  std::string engine;  // "embedded", ...
-  std::string sha256;  // pinned file hash (local) or snapshot name (cloud)
-  std::string egress;  // "local" or "cloud"
+  std::string id;                     // the model id clients use
+  std::string engine;                 // "embedded", ...
+  std::string sha256;                 // pinned file hash (local) or snapshot name (cloud)
+  std::string egress;                 // "local" or "cloud"
+  std::vector<std::string> adapters;  // names of its LoRA adapters (embedded)
 };
 
 class Backend {

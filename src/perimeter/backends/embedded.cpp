@@ -78,6 +78,8 @@ EmbeddedBackend::EmbeddedBackend(const config::Model& model, std::function<void(
   o.threads = model.threads;
   o.context = model.context;
   o.queue = model.queue;
+  for (const auto& a : model.adapters)
+    o.adapters.push_back({a.name, a.path, a.sha256, static_cast<float>(a.scale)});
   o.on_progress = std::move(on_progress);
   engine_ = engine::Engine::load(o);
   waits_ = std::make_unique<Waits>();
@@ -147,8 +149,9 @@ std::function<void()> EmbeddedBackend::start(const ChatRequest& request, AnswerS
     if (relay->sink.on_done) relay->sink.on_done(c);
   };
   try {
-    relay->ticket = engine_->submit(
-        request.messages, resolve_sampling(model_.sampling, request.sampling), std::move(inner));
+    engine::Sampling sampling = resolve_sampling(model_.sampling, request.sampling);
+    sampling.adapter = request.adapter;
+    relay->ticket = engine_->submit(request.messages, sampling, std::move(inner));
   } catch (const Error& e) {
     if (e.code != "overloaded") throw;
     // The dispatcher's contract: no capacity = upstream_saturated.
@@ -168,7 +171,9 @@ std::function<void()> EmbeddedBackend::start(const ChatRequest& request, AnswerS
 }
 
 BackendInfo EmbeddedBackend::info() const {
-  return {model_.id, "embedded", model_.sha256, "local"};
+  BackendInfo info{model_.id, "embedded", model_.sha256, "local", {}};
+  for (const auto& a : model_.adapters) info.adapters.push_back(a.name);
+  return info;
 }
 
 }  // namespace perimeter::backends

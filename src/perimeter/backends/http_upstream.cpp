@@ -990,7 +990,7 @@ std::function<void()> HttpBackend::start(const ChatRequest& request, AnswerSink 
 }
 
 BackendInfo HttpBackend::info() const {
-  return {impl_->model.id, "http", impl_->model.upstream.model, impl_->model.egress};
+  return {impl_->model.id, "http", impl_->model.upstream.model, impl_->model.egress, {}};
 }
 
 UpstreamStats HttpBackend::stats() const {

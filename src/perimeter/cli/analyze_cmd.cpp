@@ -105,9 +105,7 @@ LoadedRouter load_classifier(const std::string& config) {
 std::optional<policy::Policy> load_policy(const std::string& config) {
   if (config.empty() || !load_yaml(config)["models"]) return std::nullopt;
   const config::Config cfg = config::load_config(config);
-  std::map<std::string, policy::ModelFacts> facts;
-  for (const auto& [id, model] : cfg.models) facts[id].cloud = model.egress == "cloud";
-  return policy::Policy(cfg.policy, facts, cfg.default_model);
+  return policy::Policy(cfg.policy, config::model_facts(cfg.models), cfg.default_model);
 }
 
 // Findings and sensitivity of `text`, the intent of it as a user message and,

@@ -9,7 +9,7 @@
 namespace perimeter::cli {
 
 void add_serve_command(CLI::App& app);       // serve
-void add_demo_model_command(CLI::App& app);  // demo-model
+void add_demo_model_command(CLI::App& app);  // demo-model, demo-adapter
 void add_analyze_commands(CLI::App& app);    // analyze, redact
 void add_router_commands(CLI::App& app);     // router train|eval
 void add_audit_commands(CLI::App& app);      // audit verify|tail|export, report

@@ -29,6 +29,28 @@ void add_demo_model_command(CLI::App& app) {
         engine::write_demo_model(a->out, engine::demo_shape(a->shape), a->seed, vocab);
     std::printf("%s  %s\n", sha.c_str(), a->out.c_str());
   });
+
+  struct AdapterArgs {
+    std::string out;
+    std::string model;
+    uint64_t seed = 1;
+    int rank = 8;
+  };
+  auto b = std::make_shared<AdapterArgs>();
+  auto* adapter = app.add_subcommand(
+      "demo-adapter", "Write a deterministic random LoRA adapter (GGUF) for a model file");
+  adapter->add_option("OUT", b->out, "output .gguf file")->required();
+  adapter->add_option("--model", b->model, "the GGUF model it adapts (e.g. the demo model)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  adapter->add_option("--seed", b->seed, "weight seed")->capture_default_str();
+  adapter->add_option("--rank", b->rank, "LoRA rank")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  adapter->callback([b] {
+    const std::string sha = engine::write_demo_adapter(b->out, b->model, b->seed, b->rank);
+    std::printf("%s  %s\n", sha.c_str(), b->out.c_str());
+  });
 }
 
 }  // namespace perimeter::cli

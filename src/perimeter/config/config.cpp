@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -30,6 +32,43 @@ void parse_sampling(MapReader m, Sampling& s) {
 }
 
 Model parse_common(MapReader& m, Model& model);
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
+  return true;
+}
+
+// `adapters:` of an embedded model: name -> {path, sha256, scale}.
+void parse_adapters(MapReader& m, Model& model, const std::filesystem::path& base_dir) {
+  MapReader all(m.child("adapters"), m.path_of("adapters"));
+  for (const auto& name : all.keys()) {
+    if (!valid_name(name))
+      all.fail(name, "adapter names must be 1-64 characters of [A-Za-z0-9._-]");
+    MapReader a(all.child(name), all.path_of(name));
+    Adapter ad;
+    ad.name = name;
+    auto path = a.get_string("path");
+    if (!path || path->empty()) a.fail("path", "is required: the GGUF LoRA adapter file");
+    ad.path_as_written = *path;
+    ad.path = std::filesystem::path(*path);
+    if (ad.path.is_relative()) ad.path = base_dir / ad.path;
+    auto sha = a.get_string("sha256");
+    if (!sha) a.fail("sha256", "is required: pin the adapter file (sha256sum " + *path + ")");
+    if (!is_sha256_hex(*sha)) a.fail("sha256", "must be 64 lowercase hex digits");
+    ad.sha256 = *sha;
+    if (auto v = a.get_double("scale")) {
+      if (!(*v > -100 && *v < 100)) a.fail("scale", "must be in (-100, 100)");
+      ad.scale = *v;
+    }
+    a.reject_unknown();
+    model.adapters.push_back(std::move(ad));
+  }
+  std::sort(model.adapters.begin(), model.adapters.end(),
+            [](const Adapter& x, const Adapter& y) { return x.name < y.name; });
+}
 
 // The keys of an `engine: http` model (everything but sampling and price).
 void parse_upstream(MapReader& m, Model& model, const std::filesystem::path& base_dir) {
@@ -153,6 +192,7 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
   if (!is_sha256_hex(*sha)) m.fail("sha256", "must be 64 lowercase hex digits");
   model.sha256 = *sha;
 
+  if (m.has("adapters")) parse_adapters(m, model, base_dir);
   if (auto v = m.get_int("slots", 1, 64)) model.slots = static_cast<int>(*v);
   if (auto v = m.get_int("threads", 0, 256)) model.threads = static_cast<int>(*v);
   if (auto v = m.get_int("context", 16, 1 << 20)) model.context = static_cast<int>(*v);
@@ -204,6 +244,15 @@ void parse_http(MapReader m, Server& server) {
 }
 
 }  // namespace
+
+std::map<std::string, policy::ModelFacts> model_facts(const std::map<std::string, Model>& models) {
+  std::map<std::string, policy::ModelFacts> out;
+  for (const auto& [id, m] : models) {
+    out[id].cloud = m.egress == "cloud";
+    for (const auto& a : m.adapters) out[id].adapters.insert(a.name);
+  }
+  return out;
+}
 
 Config parse_config(const std::string& yaml_text, const std::filesystem::path& base_dir) {
   YAML::Node doc;
@@ -261,11 +310,10 @@ Config parse_config(const std::string& yaml_text, const std::filesystem::path& b
         throw ConfigError("auth.roles." + name + ".models: names no model under models: '" + m +
                           "'");
   try {
-    std::map<std::string, policy::ModelFacts> facts;
-    for (const auto& [id, model] : cfg.models) facts[id].cloud = model.egress == "cloud";
+    const auto facts = model_facts(cfg.models);
     const YAML::Node node = root.has("policy") ? root.child("policy") : YAML::Node();
-    cfg.policy = policy::parse_policy_options(root.has("policy") ? &node : nullptr, "policy",
-                                              facts, cfg.default_model);
+    cfg.policy = policy::parse_policy_options(root.has("policy") ? &node : nullptr, "policy", facts,
+                                              cfg.default_model);
   } catch (const std::exception& e) {
     throw ConfigError(e.what());
   }

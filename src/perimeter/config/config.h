@@ -54,6 +54,15 @@ struct Upstream {
   int probe_max_waiting = 0;  // vllm_metrics: vllm:num_requests_waiting above it = saturated
 };
 
+// A GGUF LoRA adapter of an embedded model, selected per route or request by name.
+struct Adapter {
+  std::string name;
+  std::filesystem::path path;  // absolute
+  std::string path_as_written;
+  std::string sha256;  // pinned; loading refuses any other file
+  double scale = 1;
+};
+
 struct Model {
   std::string id;
   std::string engine;            // "embedded" | "http"
@@ -61,7 +70,8 @@ struct Model {
   Upstream upstream;             // engine: http only
   bool sampling_set = false;     // `sampling:` present (http models send only what is set)
   std::filesystem::path path;
-  std::string sha256;  // pinned; loading refuses any other file
+  std::string sha256;             // pinned; loading refuses any other file
+  std::vector<Adapter> adapters;  // engine: embedded only; by name order
   Sampling sampling;
   int slots = 2;                       // sequences decoded together
   int threads = 0;                     // 0 = number of cores
@@ -97,6 +107,9 @@ struct Config {
     return p.is_relative() ? base_dir / p : p;
   }
 };
+
+// What policy needs to know of each configured model (egress, adapter names).
+std::map<std::string, policy::ModelFacts> model_facts(const std::map<std::string, Model>& models);
 
 // Parses and validates YAML text; relative paths resolve against `base_dir`.
 // Throws ConfigError("<key path>: <rule>").

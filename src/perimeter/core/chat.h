@@ -50,6 +50,9 @@ struct ChatRequest {
   // or {"type":"object"} for json_object; empty = none. Its grammar is in
   // sampling.grammar.
   std::string response_schema;
+  // LoRA adapter of the serving embedded model (the request's `adapter`
+  // field, or the route's); empty = the base model.
+  std::string adapter;
 };
 
 struct Usage {

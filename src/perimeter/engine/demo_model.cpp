@@ -41,6 +41,17 @@ struct Rng {
 using GgufPtr = std::unique_ptr<gguf_context, decltype(&gguf_free)>;
 using GgmlPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
 
+// Writes `g` to `out` through a temporary file and returns the sha256.
+std::string write_atomically(gguf_context* g, const std::filesystem::path& out) {
+  // Unique temporary name: parallel test processes may write the same file.
+  std::filesystem::path tmp = out;
+  tmp += ".tmp." + std::to_string(::getpid());
+  if (!gguf_write_to_file(g, tmp.c_str(), false))
+    throw std::runtime_error("cannot write " + out.string());
+  std::filesystem::rename(tmp, out);
+  return sha256_file(out);
+}
+
 }  // namespace
 
 DemoShape demo_shape(const std::string& name) {
@@ -141,13 +152,59 @@ std::string write_demo_model(const std::filesystem::path& out, const DemoShape& 
     }
     gguf_add_tensor(g.get(), t);
   }
-  // Unique temporary name: parallel test processes may write the same model.
-  std::filesystem::path tmp = out;
-  tmp += ".tmp." + std::to_string(::getpid());
-  if (!gguf_write_to_file(g.get(), tmp.c_str(), false))
-    throw std::runtime_error("cannot write " + out.string());
-  std::filesystem::rename(tmp, out);
-  return sha256_file(out);
+  return write_atomically(g.get(), out);
+}
+
+std::string write_demo_adapter(const std::filesystem::path& out, const std::filesystem::path& base,
+                               uint64_t seed, int rank) {
+  ggml_context* meta_raw = nullptr;
+  gguf_init_params bp{/*no_alloc=*/true, &meta_raw};
+  GgufPtr model(gguf_init_from_file(base.c_str(), bp), gguf_free);
+  if (!model) throw std::runtime_error("cannot read model GGUF " + base.string());
+  GgmlPtr meta(meta_raw, ggml_free);
+  const int64_t arch = gguf_find_key(model.get(), "general.architecture");
+  if (arch < 0) throw std::runtime_error(base.string() + " has no general.architecture");
+
+  GgufPtr g(gguf_init_empty(), gguf_free);
+  gguf_set_val_str(g.get(), "general.type", "adapter");
+  gguf_set_val_str(g.get(), "general.architecture", gguf_get_val_str(model.get(), arch));
+  gguf_set_val_str(g.get(), "general.name", "perimeter-demo-adapter");
+  gguf_set_val_str(g.get(), "adapter.type", "lora");
+  // alpha = rank: the delta B*A*x is applied at the configured scale as is.
+  gguf_set_val_f32(g.get(), "adapter.lora.alpha", static_cast<float>(rank));
+  gguf_set_val_u64(g.get(), "perimeter.demo.seed", seed);
+
+  // Every 2-D weight inside a block (attention and feed-forward).
+  std::vector<ggml_tensor*> targets;
+  for (ggml_tensor* t = ggml_get_first_tensor(meta.get()); t;
+       t = ggml_get_next_tensor(meta.get(), t))
+    if (std::string_view(t->name).rfind("blk.", 0) == 0 && ggml_n_dims(t) == 2)
+      targets.push_back(t);
+  if (targets.empty()) throw std::runtime_error(base.string() + " has no block weights to adapt");
+  size_t bytes = 0;
+  for (const ggml_tensor* t : targets) bytes += (t->ne[0] + t->ne[1]) * rank * sizeof(float);
+  ggml_init_params ip{bytes + 2 * targets.size() * ggml_tensor_overhead() + (1 << 20), nullptr,
+                      false};
+  GgmlPtr ctx(ggml_init(ip), ggml_free);
+  if (!ctx) throw std::runtime_error("out of memory creating the demo adapter");
+
+  Rng rng{seed};
+  auto add = [&](const std::string& name, int64_t ne0, int64_t ne1) {
+    ggml_tensor* t = ggml_new_tensor_2d(ctx.get(), GGML_TYPE_F32, ne0, ne1);
+    ggml_set_name(t, name.c_str());
+    // Unit-variance outputs per product, like the base weights: a delta as
+    // large as the weight it adapts.
+    const float a = std::sqrt(3.0f / static_cast<float>(ne0));
+    auto* d = static_cast<float*>(t->data);
+    for (int64_t i = 0; i < ne0 * ne1; ++i) d[i] = rng.uniform(a);
+    gguf_add_tensor(g.get(), t);
+  };
+  for (const ggml_tensor* t : targets) {
+    // A: [n_in, rank], B: [rank, n_out] (llama.cpp's layout).
+    add(std::string(t->name) + ".lora_a", t->ne[0], rank);
+    add(std::string(t->name) + ".lora_b", rank, t->ne[1]);
+  }
+  return write_atomically(g.get(), out);
 }
 
 }  // namespace perimeter::engine

@@ -30,4 +30,12 @@ std::filesystem::path default_vocab_file();
 std::string write_demo_model(const std::filesystem::path& out, const DemoShape& shape,
                              uint64_t seed, const std::filesystem::path& vocab_gguf);
 
+// Writes a LoRA adapter for the model file `base` to `out`: rank-`rank`
+// random A and B matrices (same arguments, same bytes) for every attention
+// and feed-forward weight of its blocks, strong enough that the adapted
+// model's answers visibly differ. Returns the file's sha256. Throws
+// std::runtime_error if `base` cannot be read or has no such weights.
+std::string write_demo_adapter(const std::filesystem::path& out, const std::filesystem::path& base,
+                               uint64_t seed, int rank = 8);
+
 }  // namespace perimeter::engine

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -41,6 +42,7 @@ struct Job {
   Sampling sampling;
   SamplerPtr sampler;  // built by submit(), so a bad grammar is the caller's 400
   SamplerPtr grammar;  // null unless sampling.grammar is set
+  int adapter = -1;    // index into adapters_; -1 = the base model
   AnswerSink sink;
   std::shared_ptr<Ticket> ticket;
 };
@@ -113,6 +115,18 @@ class LlamaEngine final : public Engine {
       throw std::runtime_error("model '" + opts_.name + "': cannot create a llama.cpp context of " +
                                std::to_string(cp.n_ctx) + " tokens");
     }
+    for (const auto& a : opts_.adapters) {
+      llama_adapter_lora* lora = llama_adapter_lora_init(model_, a.path.c_str());
+      if (!lora) {
+        llama_free(ctx_);
+        llama_model_free(model_);
+        throw std::runtime_error("model '" + opts_.name + "': adapter '" + a.name + "' (" +
+                                 a.path.string() +
+                                 ") is not a LoRA adapter llama.cpp can apply to this model "
+                                 "(wrong base model or architecture?); see the log above");
+      }
+      adapters_.push_back(lora);
+    }
     mem_ = llama_get_memory(ctx_);
     batch_ = llama_batch_init(kBatch, 0, 1);
     slots_.resize(static_cast<size_t>(opts_.slots));
@@ -151,6 +165,7 @@ class LlamaEngine final : public Engine {
     job.sampling = sampling;
     job.sampler = make_sampler(sampling);
     job.grammar = make_grammar(sampling.grammar);
+    job.adapter = adapter_index(sampling.adapter);
     job.sink = std::move(sink);
     job.ticket = std::make_shared<Ticket>();
     auto ticket = job.ticket;
@@ -178,6 +193,8 @@ class LlamaEngine final : public Engine {
 
  private:
   static constexpr int kBatch = 512;
+  static constexpr int kNoGroup = std::numeric_limits<int>::max();
+  static constexpr int kGroupTurn = 32;  // steps a group may keep the context while others wait
 
   std::string render(const std::vector<Message>& messages) const {
     std::vector<llama_chat_message> chat;
@@ -212,6 +229,19 @@ class LlamaEngine final : public Engine {
     if (n < 0) throw invalid_request("the messages could not be tokenized", "messages");
     toks.resize(static_cast<size_t>(n));
     return toks;
+  }
+
+  // Index of the adapter named `name` in adapters_, -1 for ""; Error 400 if unknown.
+  int adapter_index(const std::string& name) const {
+    if (name.empty()) return -1;
+    std::string known;
+    for (size_t i = 0; i < opts_.adapters.size(); ++i) {
+      if (opts_.adapters[i].name == name) return static_cast<int>(i);
+      known += (known.empty() ? "" : ", ") + opts_.adapters[i].name;
+    }
+    throw invalid_request("adapter: model '" + opts_.name + "' has no adapter '" + name + "' (" +
+                              (known.empty() ? "it has none" : "it has: " + known) + ")",
+                          "adapter", "adapter_not_found");
   }
 
   // logit-bias -> top-k -> top-p -> min-p -> temperature -> dist, or
@@ -346,6 +376,40 @@ class LlamaEngine final : public Engine {
     job.sink.on_done(c);
   }
 
+  // LoRA adapters apply to the whole context, so one batch decodes only the
+  // slots of one adapter (or of none). The group that ran last keeps the
+  // context for up to kGroupTurn steps while another group waits: switching
+  // costs a graph re-reservation.
+  int pick_group() {
+    bool current_busy = false;
+    int next = kNoGroup, lowest = kNoGroup;  // round robin over the other busy groups
+    for (const auto& slot : slots_) {
+      if (!slot.job) continue;
+      const int g = slot.job->adapter;
+      if (g == group_) {
+        current_busy = true;
+        continue;
+      }
+      lowest = std::min(lowest, g);
+      if (g > group_) next = std::min(next, g);
+    }
+    if (next == kNoGroup) next = lowest;
+    if (next == kNoGroup || (current_busy && group_steps_ < kGroupTurn)) {
+      ++group_steps_;
+      return group_;
+    }
+    group_ = next;
+    group_steps_ = 1;
+    if (group_ < 0) {
+      llama_set_adapters_lora(ctx_, nullptr, 0, nullptr);
+    } else {
+      const auto i = static_cast<size_t>(group_);
+      float scale = opts_.adapters[i].scale;
+      llama_set_adapters_lora(ctx_, &adapters_[i], 1, &scale);
+    }
+    return group_;
+  }
+
   void step() {
     batch_.n_tokens = 0;
     auto add = [&](llama_token t, llama_pos pos, llama_seq_id seq, bool out) {
@@ -357,20 +421,19 @@ class LlamaEngine final : public Engine {
       batch_.logits[i] = out;
       return i;
     };
-    // Decoding slots first: one token each, so a long prompt joining the
-    // batch never stalls the streams already running.
     for (auto& slot : slots_) {
       slot.out_index = -1;
-      if (!slot.job) continue;
-      if (slot.job->ticket->cancelled()) {
-        finish(slot, FinishReason::Cancelled);
-        continue;
-      }
-      if (slot.prompt_done == slot.job->prompt.size())
-        slot.out_index = add(slot.last, slot.n_past, slot.seq, true);
+      if (slot.job && slot.job->ticket->cancelled()) finish(slot, FinishReason::Cancelled);
     }
+    const int group = pick_group();
+    auto runs = [&](const Slot& slot) { return slot.job && slot.job->adapter == group; };
+    // Decoding slots first: one token each, so a long prompt joining the
+    // batch never stalls the streams already running.
+    for (auto& slot : slots_)
+      if (runs(slot) && slot.prompt_done == slot.job->prompt.size())
+        slot.out_index = add(slot.last, slot.n_past, slot.seq, true);
     for (auto& slot : slots_) {
-      if (!slot.job || slot.prompt_done == slot.job->prompt.size()) continue;
+      if (!runs(slot) || slot.prompt_done == slot.job->prompt.size()) continue;
       const auto& prompt = slot.job->prompt;
       while (slot.prompt_done < prompt.size() && batch_.n_tokens < kBatch) {
         const bool last = slot.prompt_done + 1 == prompt.size();
@@ -441,8 +504,11 @@ class LlamaEngine final : public Engine {
   llama_memory_t mem_ = nullptr;
   llama_batch batch_{};
   std::string template_;
-  std::vector<Slot> slots_;                   // touched by the worker thread only
-  std::vector<llama_token_data> candidates_;  // pick()'s scratch, worker thread only
+  std::vector<Slot> slots_;                    // touched by the worker thread only
+  std::vector<llama_token_data> candidates_;   // pick()'s scratch, worker thread only
+  std::vector<llama_adapter_lora*> adapters_;  // as opts_.adapters; freed with the model
+  int group_ = -1;       // adapter set on the context now (-1 = none); worker thread only
+  int group_steps_ = 0;  // consecutive steps group_ has run
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -456,19 +522,35 @@ class LlamaEngine final : public Engine {
 
 }  // namespace
 
-std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
-  if (!std::filesystem::exists(options.path))
-    throw std::runtime_error("model '" + options.name + "': file " + options.path.string() +
-                             " does not exist (create the demo model with `perimeter demo-model " +
-                             options.path.string() + "`, or point models." + options.name +
-                             ".path at a GGUF)");
-  const std::string actual = sha256_file(options.path);
-  if (actual != options.sha256)
+namespace {
+
+// Throws unless `file` exists and its sha256 is `pin`; `key` is the config key
+// of the pin (e.g. "models.demo"), `what` names the file in messages.
+void check_pinned(const std::filesystem::path& file, const std::string& pin,
+                  const std::string& what, const std::string& key, const std::string& if_missing) {
+  if (!std::filesystem::exists(file))
+    throw std::runtime_error(what + ": file " + file.string() + " does not exist (" + if_missing +
+                             ")");
+  const std::string actual = sha256_file(file);
+  if (actual != pin)
     throw std::runtime_error(
-        "model '" + options.name + "': " + options.path.string() + " has sha256 " + actual +
-        " but the config pins " + options.sha256 +
-        "; refusing to load. If you replaced the file on purpose, update models." + options.name +
-        ".sha256.");
+        what + ": " + file.string() + " has sha256 " + actual + " but the config pins " + pin +
+        "; refusing to load. If you replaced the file on purpose, update " + key + ".sha256.");
+}
+
+}  // namespace
+
+std::unique_ptr<Engine> Engine::load(const EngineOptions& options) {
+  const std::string model = "model '" + options.name + "'";
+  const std::string key = "models." + options.name;
+  check_pinned(options.path, options.sha256, model, key,
+               "create the demo model with `perimeter demo-model " + options.path.string() +
+                   "`, or point " + key + ".path at a GGUF");
+  for (const auto& a : options.adapters)
+    check_pinned(a.path, a.sha256, model + ": adapter '" + a.name + "'",
+                 key + ".adapters." + a.name,
+                 "create the demo adapter with `perimeter demo-adapter`, or fix " + key +
+                     ".adapters." + a.name + ".path");
   return std::make_unique<LlamaEngine>(options);
 }
 

@@ -15,14 +15,23 @@
 
 namespace perimeter::engine {
 
+// A GGUF LoRA adapter to load beside the model, selectable per request.
+struct AdapterFile {
+  std::string name;
+  std::filesystem::path path;
+  std::string sha256;  // loading is refused unless the file matches
+  float scale = 1;
+};
+
 struct EngineOptions {
   std::string name;  // model id, for messages
   std::filesystem::path path;
   std::string sha256;  // loading is refused unless the file matches
   int slots = 2;
-  int threads = 0;                         // 0 = all cores
-  int context = 2048;                      // tokens per slot
-  int queue = 64;                          // requests waiting beyond the busy slots
+  int threads = 0;     // 0 = all cores
+  int context = 2048;  // tokens per slot
+  int queue = 64;      // requests waiting beyond the busy slots
+  std::vector<AdapterFile> adapters;
   std::function<void(float)> on_progress;  // model load progress in [0, 1]
 };
 
@@ -40,6 +49,8 @@ struct Sampling {
   // empty = unconstrained. Once the grammar is complete only end-of-generation
   // may follow, so a finished match ends the answer with "stop".
   std::string grammar;
+  // Name of one of EngineOptions::adapters to decode with; empty = the base model.
+  std::string adapter;
 };
 
 // Handle on a submitted request; cancel() frees its slot at the next step.
@@ -62,8 +73,9 @@ struct EngineStats {
 
 class Engine {
  public:
-  // Verifies the file's sha256 against the pin, then loads it. Throws
-  // std::runtime_error naming both hashes on mismatch, or on load failure.
+  // Verifies the sha256 of the model and of each adapter against its pin,
+  // then loads them. Throws std::runtime_error naming the file and both
+  // hashes on mismatch, or naming the file on load failure.
   static std::unique_ptr<Engine> load(const EngineOptions& options);
   virtual ~Engine() = default;
 

@@ -90,10 +90,17 @@ detect::Sensitivity effective_level(detect::Sensitivity detected, const ChatRequ
   return level;
 }
 
-std::map<std::string, policy::ModelFacts> model_facts(const config::Config& c) {
-  std::map<std::string, policy::ModelFacts> out;
-  for (const auto& [id, m] : c.models) out[id].cloud = m.egress == "cloud";
-  return out;
+// The audit record's name for what answers `a`: model, pin, adapter.
+audit::ModelRef model_ref(const config::Config& c, const Admission& a) {
+  audit::ModelRef r{a.info.id, a.info.sha256, "", a.request.adapter, ""};
+  for (const auto& ad : c.models.at(a.info.id).adapters)
+    if (ad.name == r.adapter) r.adapter_sha256 = ad.sha256;
+  return r;
+}
+
+// Key of fingerprints_: a model decoding with an adapter ("" = none).
+std::string fingerprint_key(const std::string& model, const std::string& adapter) {
+  return model + '\n' + adapter;
 }
 
 // What a failure before any byte reached the client counts as, in the
@@ -115,14 +122,18 @@ Gateway::Gateway(config::Config config)
                   auto it = backends_.find(id);
                   return it == backends_.end() ? nullptr : it->second.get();
                 }),
-      policy_(config_.policy, model_facts(config_), config_.default_model),
+      policy_(config_.policy, config::model_facts(config_.models), config_.default_model),
       audit_(open_audit(config_)),
       budgets_(config_.ledger.budgets, config_.ledger.currency) {
   if (!auth_.enabled())
     spdlog::warn(
         "AUTH DISABLED: no `auth.keys` configured, so this is single-user local mode: every "
         "request is principal 'local' with no role. Configure keys before exposing the port.");
-  for (const auto& [id, m] : config_.models) fingerprints_[id] = lock::model_fingerprint(m);
+  for (const auto& [id, m] : config_.models) {
+    fingerprints_[fingerprint_key(id, "")] = lock::model_fingerprint(m);
+    for (const auto& ad : m.adapters)
+      fingerprints_[fingerprint_key(id, ad.name)] = lock::model_fingerprint(m, ad.name);
+  }
   if (audit_) {
     budgets_.load(audit_->store(), audit::now_ms());
     audit::AuditLog* log = audit_.get();
@@ -151,8 +162,8 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
   for (const auto& f : a.analysis.findings) metrics_.findings.with({f.type}).inc();
 
   const auto decide_start = Clock::now();
-  a.plan = policy_.decide(
-      {a.analysis.intent, a.effective, &a.analysis.findings, request.model, who.role});
+  a.plan = policy_.decide({a.analysis.intent, a.effective, &a.analysis.findings, request.model,
+                           who.role, request.adapter});
   a.route = a.plan.route;
   if (auto over = budgets_.check(a.principal, audit::now_ms())) {
     metrics_.budget_rejections.with({over->key, over->budget}).inc();
@@ -181,7 +192,7 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     d.backend = a.info.id;
     d.egress = a.info.egress;
     d.transform = policy::transform_name(a.plan.candidates[a.candidate].transform);
-    d.model = {a.info.id, a.info.sha256, ""};
+    d.model = model_ref(config_, a);
     d.sampling = sampling_record(config_.models.at(a.info.id), a.request, sampling);
     const auto audit_start = Clock::now();
     try {
@@ -203,9 +214,10 @@ void Gateway::select(Admission& a, size_t index) {
   a.candidate = index;
   a.backend = &backend_for(c.model);
   a.info = a.backend->info();
-  a.fingerprint = fingerprints_.at(c.model);
+  a.fingerprint = fingerprints_.at(fingerprint_key(c.model, c.adapter));
   a.request = a.original;
   a.request.model = c.model;
+  a.request.adapter = c.adapter;
   a.placeholders.clear();
   if (!c.cloud || c.transform == policy::Transform::None) return;
   redact::RedactOptions options;
@@ -264,7 +276,7 @@ bool Gateway::fall_back(Admission& a, const Error& failure) {
       categories.insert(detect::category_name(finding.category));
     f.categories.assign(categories.begin(), categories.end());
     f.transform = policy::transform_name(moved.plan.candidates[next].transform);
-    f.model = {moved.info.id, moved.info.sha256, ""};
+    f.model = model_ref(config_, moved);
     try {
       audit_->append_fallback(f);
     } catch (const std::exception& e) {
@@ -426,8 +438,10 @@ backends::Backend& Gateway::backend_for(const std::string& model) {
 
 std::vector<backends::BackendInfo> Gateway::models() const {
   std::vector<backends::BackendInfo> out;
-  for (const auto& [id, m] : config_.models)
-    out.push_back({id, m.engine, m.engine == "http" ? m.upstream.model : m.sha256, m.egress});
+  for (const auto& [id, m] : config_.models) {
+    out.push_back({id, m.engine, m.engine == "http" ? m.upstream.model : m.sha256, m.egress, {}});
+    for (const auto& a : m.adapters) out.back().adapters.push_back(a.name);
+  }
   return out;
 }
 
@@ -463,7 +477,7 @@ void Gateway::finish(const Admission& a, const Completion& done, int status, dou
     o.route = a.route;
     o.backend = a.info.id;
     o.egress = a.info.egress;
-    o.model = {a.info.id, a.info.sha256, ""};
+    o.model = model_ref(config_, a);
     o.prompt_tokens = done.usage.prompt_tokens;
     o.completion_tokens = done.usage.completion_tokens;
     o.cost = cost;

@@ -166,7 +166,8 @@ class Gateway {
   analyze::Analyzer analyzer_;
   policy::Policy policy_;
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
-  std::map<std::string, std::string> fingerprints_;  // model id -> lock::model_fingerprint
+  std::map<std::string, std::string>
+      fingerprints_;  // fingerprint_key(model, adapter) -> lock::model_fingerprint
   std::atomic<bool> ready_{false};
   std::unique_ptr<audit::AuditLog> audit_;  // null: no `audit:` section
   ledger::BudgetTracker budgets_;

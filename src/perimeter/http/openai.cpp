@@ -229,7 +229,8 @@ ChatRequest parse_chat_request(std::string_view body_text, bool require_model) {
                                               "parallel_tool_calls",
                                               "response_format",
                                               "service_tier",
-                                              "reasoning_effort"};
+                                              "reasoning_effort",
+                                              "adapter"};
   for (const auto& [k, v] : body.items())
     if (!known.count(k))
       throw invalid_request("Unrecognized request argument supplied: " + k, k, "unknown_parameter");
@@ -285,6 +286,11 @@ ChatRequest parse_chat_request(std::string_view body_text, bool require_model) {
     }
   }
   if (present("user") && !body["user"].is_string()) bad("user", "expected a string.");
+  if (present("adapter")) {
+    if (!body["adapter"].is_string() || body["adapter"].get<std::string>().empty())
+      bad("adapter", "expected the name of a LoRA adapter of the model (a non-empty string).");
+    req.adapter = body["adapter"].get<std::string>();
+  }
   return req;
 }
 

@@ -342,12 +342,15 @@ struct Server::Impl {
       }
       json data = json::array();
       for (const auto& m : gateway.models())
-        data.push_back(
-            {{"id", m.id},
-             {"object", "model"},
-             {"created", 0},
-             {"owned_by", "perimeter"},
-             {"perimeter", {{"engine", m.engine}, {"sha256", m.sha256}, {"egress", m.egress}}}});
+        data.push_back({{"id", m.id},
+                        {"object", "model"},
+                        {"created", 0},
+                        {"owned_by", "perimeter"},
+                        {"perimeter",
+                         {{"engine", m.engine},
+                          {"sha256", m.sha256},
+                          {"egress", m.egress},
+                          {"adapters", m.adapters}}}});
       return {bhttp::status::ok, dump({{"object", "list"}, {"data", data}}), {}};
     }
     if (path == "/metrics") {

@@ -59,6 +59,8 @@ LockedModel as_configured(const config::Model& m) {
   if (m.engine == "embedded") {
     l.sha256 = m.sha256;
     l.sampling = m.sampling;
+    for (const auto& a : m.adapters)
+      l.adapters.push_back({a.name, a.path_as_written, a.sha256, a.scale});
   } else {
     l.upstream_model = m.upstream.model;
     l.urls = m.upstream.urls;
@@ -85,7 +87,12 @@ Lock state(const fs::path& file, Pins& pins) {
       l.path = written_path(root, id);
       l.sha256 = hash_or_reason(m.path);
       pins.check("models." + id + ".sha256", m.path.string(), l.sha256, m.sha256);
-      // #7 item 6: hash each of the model's `adapters:` here, checked against its pin.
+      for (size_t i = 0; i < m.adapters.size(); ++i) {
+        const config::Adapter& a = m.adapters[i];
+        l.adapters[i].sha256 = hash_or_reason(a.path);
+        pins.check("models." + id + ".adapters." + a.name + ".sha256", a.path.string(),
+                   l.adapters[i].sha256, a.sha256);
+      }
     }
   }
   const auto& r = cfg.router;
@@ -180,10 +187,9 @@ json to_json(const Lock& lock) {
     if (m.engine == "embedded") {
       j["path"] = m.path;
       j["sha256"] = m.sha256;
-      json adapters = json::array();
+      j["adapters"] = json::object();
       for (const auto& a : m.adapters)
-        adapters.push_back({{"path", a.path}, {"sha256", a.sha256}, {"scale", a.scale}});
-      j["adapters"] = adapters;
+        j["adapters"][a.name] = {{"path", a.path}, {"sha256", a.sha256}, {"scale", a.scale}};
     } else {
       j["upstream_model"] = m.upstream_model;
       j["urls"] = m.urls;
@@ -222,9 +228,10 @@ Lock from_json(const json& j) {
       if (m.engine == "embedded") {
         m.path = mj.at("path").get<std::string>();
         m.sha256 = mj.at("sha256").get<std::string>();
-        for (const auto& a : mj.value("adapters", json::array()))
-          m.adapters.push_back({a.at("path").get<std::string>(), a.at("sha256").get<std::string>(),
-                                a.at("scale").get<double>()});
+        const json adapters = mj.value("adapters", json::object());
+        for (const auto& [name, a] : adapters.items())
+          m.adapters.push_back({name, a.at("path").get<std::string>(),
+                                a.at("sha256").get<std::string>(), a.at("scale").get<double>()});
       } else {
         m.upstream_model = mj.at("upstream_model").get<std::string>();
         m.urls = mj.at("urls").get<std::vector<std::string>>();
@@ -293,14 +300,13 @@ std::string to_string(const Drift& d) {
 
 namespace {
 
-// What of a locked model decides its output bytes.
-json output_inputs(const LockedModel& m) {
+// What of a locked model decides its output bytes, with `adapters` applied.
+json output_inputs(const LockedModel& m, const std::vector<LockedAdapter>& adapters) {
   json j = json::object();
   if (m.engine == "embedded") {
     j["sha256"] = m.sha256;
-    json adapters = json::array();
-    for (const auto& a : m.adapters) adapters.push_back({a.sha256, a.scale});
-    j["adapters"] = adapters;
+    j["adapters"] = json::array();
+    for (const auto& a : adapters) j["adapters"].push_back({a.sha256, a.scale});
   } else {
     j["upstream_model"] = m.upstream_model;
   }
@@ -316,14 +322,19 @@ std::string short_hash(const json& in) {
 
 std::string fingerprint(const Lock& lock) {
   json models = json::object();
-  for (const auto& [id, m] : lock.models) models[id] = output_inputs(m);
+  for (const auto& [id, m] : lock.models) models[id] = output_inputs(m, m.adapters);
   return short_hash({{"llama_cpp", lock.llama_cpp}, {"models", models}});
 }
 
-std::string model_fingerprint(const config::Model& m) {
+std::string model_fingerprint(const config::Model& m, const std::string& adapter) {
   // The pin stands for the file: the engine refuses to load any other.
-  return short_hash(
-      {{"llama_cpp", engine::llama_version()}, {"model", output_inputs(as_configured(m))}});
+  const LockedModel l = as_configured(m);
+  std::vector<LockedAdapter> applied;
+  for (size_t i = 0; i < m.adapters.size(); ++i)
+    if (m.adapters[i].name == adapter) applied.push_back(l.adapters[i]);
+  if (!adapter.empty() && applied.empty())
+    throw std::invalid_argument("model '" + m.id + "' has no adapter '" + adapter + "'");
+  return short_hash({{"llama_cpp", engine::llama_version()}, {"model", output_inputs(l, applied)}});
 }
 
 }  // namespace perimeter::lock

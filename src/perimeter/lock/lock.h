@@ -22,9 +22,9 @@ namespace perimeter::lock {
 // Format of the lock file; read_lock refuses any other.
 inline constexpr int kFormatVersion = 1;
 
-// A GGUF LoRA adapter of an embedded model. Nothing fills it yet: #7 item 6
-// adds `adapters:` to the config, and lock_config then records each one here.
+// A GGUF LoRA adapter of an embedded model (`models.<id>.adapters`).
 struct LockedAdapter {
+  std::string name;
   std::string path;    // as written in the config
   std::string sha256;  // of the file on disk
   double scale = 1;
@@ -36,7 +36,7 @@ struct LockedModel {
   // engine: embedded
   std::string path;    // as written in the config
   std::string sha256;  // of the file on disk (lock_config: equal to the config's pin)
-  std::vector<LockedAdapter> adapters;
+  std::vector<LockedAdapter> adapters;  // in adapter-name order
   // engine: http
   std::string upstream_model;  // the snapshot name sent upstream
   std::vector<std::string> urls;
@@ -112,8 +112,10 @@ std::string to_string(const Drift& d);
 std::string fingerprint(const Lock& lock);
 
 // The same for one model as configured (its pinned sha256 or snapshot name,
-// sampling defaults, the linked llama.cpp build): the `system_fingerprint`
-// of its answers, so that changing another model does not change it.
-std::string model_fingerprint(const config::Model& model);
+// sampling defaults, the linked llama.cpp build, the pin and scale of
+// `adapter` if one is applied): the `system_fingerprint` of its answers, so
+// that changing another model or adapter does not change it. Throws
+// std::invalid_argument if the model has no such adapter.
+std::string model_fingerprint(const config::Model& model, const std::string& adapter = "");
 
 }  // namespace perimeter::lock

@@ -59,7 +59,7 @@ std::vector<std::string> model_ids(const std::string& path, const YAML::Node& n,
 
 Route parse_route(const YAML::Node& node, const std::string& name, const std::string& path,
                   const std::map<std::string, ModelFacts>& models) {
-  if (!node.IsMap()) fail(path, "must be a mapping {targets, fallback, fallback_when}");
+  if (!node.IsMap()) fail(path, "must be a mapping {targets, fallback, fallback_when, adapter}");
   Route r;
   r.name = name;
   bool when_set = false;
@@ -77,9 +77,19 @@ Route parse_route(const YAML::Node& node, const std::string& name, const std::st
           fail(p, "unknown failure '" + w + "' (expected saturated, error, timeout)");
         r.fallback_when.insert(w);
       }
+    } else if (key == "adapter") {
+      r.adapter = scalar(kv.second, p);
     } else {
-      fail(p, "unknown key (expected targets, fallback, fallback_when)");
+      fail(p, "unknown key (expected targets, fallback, fallback_when, adapter)");
     }
+  }
+  if (!r.adapter.empty()) {
+    bool any = false;
+    for (const auto* list : {&r.targets, &r.fallback})
+      for (const auto& m : *list) any = any || models.at(m).adapters.count(r.adapter);
+    if (!any)
+      fail(path + ".adapter", "no model of this route has an adapter named '" + r.adapter +
+                                  "'; define it under models.<id>.adapters");
   }
   if (r.targets.empty()) fail(path + ".targets", "is required: at least one model id");
   if (when_set && r.fallback.empty())
@@ -309,14 +319,18 @@ Plan Policy::decide(const Request& r) const {
     auto it = models_.find(m);
     return it != models_.end() && it->second.cloud;
   };
+  auto has_adapter = [&](const std::string& m, const std::string& name) {
+    auto it = models_.find(m);
+    return it != models_.end() && it->second.adapters.count(name) > 0;
+  };
   auto candidates_of = [&](const Route& route) {
     std::vector<Candidate> out;
     std::set<std::string> seen;
     for (const auto& m : route.targets)
-      if (seen.insert(m).second) out.push_back({m, is_cloud(m), Transform::None, false, {}});
+      if (seen.insert(m).second) out.push_back({m, is_cloud(m), Transform::None, false, {}, {}});
     for (const auto& m : route.fallback)
       if (seen.insert(m).second)
-        out.push_back({m, is_cloud(m), Transform::None, true, route.fallback_when});
+        out.push_back({m, is_cloud(m), Transform::None, true, route.fallback_when, {}});
     return out;
   };
   auto role_allows_model = [&](const std::string& m) {
@@ -379,7 +393,7 @@ Plan Policy::decide(const Request& r) const {
       }
     }
     if (!ok) throw not_allowed("model '" + r.model + "'");
-    cs = {{r.model, is_cloud(r.model), Transform::None, false, {}}};
+    cs = {{r.model, is_cloud(r.model), Transform::None, false, {}, {}}};
   } else {
     throw Error(404, "invalid_request_error",
                 "The model '" + r.model +
@@ -458,7 +472,36 @@ Plan Policy::decide(const Request& r) const {
                            "the route's targets or fallback in policy.routes.");
   }
 
-  // 4. The transform for cloud targets: the strictest matching pii action.
+  // 4. The LoRA adapter: one the client names restricts the candidates to
+  // models that have it; the route's applies where a model has it.
+  if (!r.adapter.empty()) {
+    std::erase_if(cs, [&](const Candidate& c) {
+      if (has_adapter(c.model, r.adapter)) return false;
+      plan.reasons.push_back("dropped " + c.model + ": it has no adapter '" + r.adapter + "'");
+      return true;
+    });
+    if (cs.empty())
+      throw Error(400, "invalid_request_error",
+                  "adapter: no model that route '" + plan.route +
+                      "' may use for this request has an adapter named '" + r.adapter +
+                      "'. GET /v1/models lists each model's adapters.",
+                  "adapter", "adapter_not_found");
+  }
+  auto route = options_.routes.find(plan.route);
+  const std::string adapter = !r.adapter.empty()               ? r.adapter
+                              : route != options_.routes.end() ? route->second.adapter
+                                                               : std::string();
+  for (auto& c : cs) {
+    if (adapter.empty()) break;
+    if (has_adapter(c.model, adapter)) {
+      c.adapter = adapter;
+      plan.reasons.push_back(c.model + " decodes with adapter '" + adapter + "'");
+    } else {
+      plan.reasons.push_back(c.model + " has no adapter '" + adapter + "': base model");
+    }
+  }
+
+  // 5. The transform for cloud targets: the strictest matching pii action.
   // No matching pii rule = no transform: the rules are the source of truth.
   if (pii) {
     const Transform t = *pii == "mask" ? Transform::Mask : Transform::Pseudonymize;
@@ -469,7 +512,7 @@ Plan Policy::decide(const Request& r) const {
       }
   }
 
-  // 5. Fallbacks only run after a target failed; with no target left they serve as targets.
+  // 6. Fallbacks only run after a target failed; with no target left they serve as targets.
   if (cs.front().fallback) {
     for (auto& c : cs) {
       if (!c.fallback) break;
@@ -491,6 +534,7 @@ nlohmann::json plan_json(const Plan& p) {
                      {"transform", transform_name(c.transform)},
                      {"fallback", c.fallback},
                      {"when", c.when}});
+    if (!c.adapter.empty()) cands.back()["adapter"] = c.adapter;
   }
   return {
       {"route", p.route}, {"candidates", cands}, {"reasons", p.reasons}, {"blocked", p.blocked}};

@@ -32,9 +32,10 @@ const char* transform_name(Transform t);
 // A named, ordered list of models to try.
 struct Route {
   std::string name;
-  std::vector<std::string> targets;    // model ids, tried in order
-  std::vector<std::string> fallback;   // model ids tried after every target failed as below
+  std::vector<std::string> targets;     // model ids, tried in order
+  std::vector<std::string> fallback;    // model ids tried after every target failed as below
   std::set<std::string> fallback_when;  // "saturated", "error", "timeout"
+  std::string adapter;  // LoRA adapter its models decode with, where they have it; "" = none
 };
 
 // `when` matches a request whose effective level is at least `level`, or that
@@ -44,15 +45,15 @@ struct Rule {
   std::optional<detect::Sensitivity> level;
   std::set<std::string> categories;
   std::set<std::string> types;
-  bool egress_never = false;  // `egress: never`: matching requests never reach a cloud model
+  bool egress_never = false;       // `egress: never`: matching requests never reach a cloud model
   std::optional<std::string> pii;  // `pii: pseudonymize | mask | block` for cloud targets
 };
 
 // The `policy:` config section.
 struct PolicyOptions {
-  std::map<std::string, Route> routes;           // by route name
-  std::map<std::string, std::string> intents;    // intent name or "uncertain" -> route name
-  std::vector<Rule> rules;                       // all matching rules apply; strictest wins
+  std::map<std::string, Route> routes;         // by route name
+  std::map<std::string, std::string> intents;  // intent name or "uncertain" -> route name
+  std::vector<Rule> rules;                     // all matching rules apply; strictest wins
   // A client naming a model or route that policy forbids for this request:
   // "local" = serve it from the intent's local candidates instead (stated in
   // the Plan and the response headers), "refuse" = 403.
@@ -61,7 +62,8 @@ struct PolicyOptions {
 
 // Facts about a configured model that policy needs.
 struct ModelFacts {
-  bool cloud = false;  // egress: cloud
+  bool cloud = false;              // egress: cloud
+  std::set<std::string> adapters;  // names of its LoRA adapters (embedded models)
 };
 
 // Reads `policy:` at `key_path` against the configured models (id -> facts)
@@ -74,18 +76,19 @@ PolicyOptions parse_policy_options(const YAML::Node* node, const std::string& ke
 
 // One model the dispatcher may try, in Plan order.
 struct Candidate {
-  std::string model;                 // model id
-  bool cloud = false;                // data sent there leaves the host
+  std::string model;                      // model id
+  bool cloud = false;                     // data sent there leaves the host
   Transform transform = Transform::None;  // applied before sending (cloud only)
-  bool fallback = false;             // from the route's fallback list
-  std::set<std::string> when;        // fallback only: the failures that allow it
+  bool fallback = false;                  // from the route's fallback list
+  std::set<std::string> when;             // fallback only: the failures that allow it
+  std::string adapter;                    // LoRA adapter to decode with; "" = the base model
 };
 
 struct Plan {
-  std::string route;                   // route name, or "model:<id>" for a named model
-  std::vector<Candidate> candidates;   // never empty
-  std::vector<std::string> reasons;    // why each choice was made, for people
-  std::set<std::string> blocked;       // categories/types that kept cloud targets out
+  std::string route;                  // route name, or "model:<id>" for a named model
+  std::vector<Candidate> candidates;  // never empty
+  std::vector<std::string> reasons;   // why each choice was made, for people
+  std::set<std::string> blocked;      // categories/types that kept cloud targets out
 };
 
 // What decide() needs to know about one request.
@@ -95,6 +98,7 @@ struct Request {
   const std::vector<detect::Finding>* findings = nullptr;
   std::string model;  // as the client sent it: "", "auto", a model id or a route name
   const auth::Role* role = nullptr;  // null = no restrictions
+  std::string adapter;  // the client's `adapter` field: only models that have it may serve
 };
 
 class Policy {
@@ -105,7 +109,8 @@ class Policy {
   // The Plan for `r`. Throws Error: 404 model_not_found (unknown model or
   // route), 403 model_not_allowed (the role may not use the route or any of
   // the candidates), 403 egress_blocked (rules removed every candidate, or a
-  // forbidden cloud model was named under on_forbidden: refuse).
+  // forbidden cloud model was named under on_forbidden: refuse), 400
+  // adapter_not_found (no candidate has the adapter the client named).
   Plan decide(const Request& r) const;
 
  private:
@@ -114,7 +119,8 @@ class Policy {
   std::string default_model_;
 };
 
-// {"route", "candidates": [{"model", "egress", "transform", "fallback", "when"}], "reasons", "blocked"}
+// {"route", "candidates": [{"model", "egress", "transform", "fallback", "when", "adapter"
+// (when one applies)}], "reasons", "blocked"}
 nlohmann::json plan_json(const Plan& p);
 
 }  // namespace perimeter::policy
