@@ -18,6 +18,8 @@ before(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'perimeter-e2e-'));
   const model = join(dir, 'demo.gguf');
   const sha = execFileSync(bin, ['demo-model', model, '--seed', '3']).toString().split(/\s+/)[0];
+  const lora = join(dir, 'legal.lora.gguf');
+  const loraSha = execFileSync(bin, ['demo-adapter', lora, '--model', model]).toString().split(/\s+/)[0];
   const cfg = join(dir, 'perimeter.yaml');
   writeFileSync(cfg, `listen: 127.0.0.1:0
 models:
@@ -26,6 +28,8 @@ models:
     path: ${model}
     sha256: ${sha}
     sampling: {temperature: 0.7, seed: 11, max_tokens: 12}
+    adapters:
+      legal: {path: ${lora}, sha256: ${loraSha}}
     slots: 2
     threads: 1
     context: 512
@@ -103,6 +107,24 @@ test('streaming chat completion with usage', async () => {
     seed: 5,
   });
   assert.equal(text, plain.choices[0].message.content);
+});
+
+test('a LoRA adapter is chosen with the adapter field', async () => {
+  // The npm client sends fields it does not know as they are.
+  const ask = (extra) =>
+    client.chat.completions.create({
+      model: 'demo',
+      messages: [{ role: 'user', content: 'Review this clause' }],
+      max_tokens: 10,
+      seed: 9,
+      ...extra,
+    });
+  const base = await ask({});
+  const legal = await ask({ adapter: 'legal' });
+  assert.notEqual(legal.choices[0].message.content, base.choices[0].message.content);
+  assert.notEqual(legal.system_fingerprint, base.system_fingerprint);
+  assert.equal((await ask({ adapter: 'legal' })).choices[0].message.content, legal.choices[0].message.content);
+  await assert.rejects(ask({ adapter: 'medical' }), (e) => e.status === 400 && e.code === 'adapter_not_found');
 });
 
 test('errors surface as OpenAI API errors', async () => {
