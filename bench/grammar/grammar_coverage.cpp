@@ -169,7 +169,14 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
         long score = 0;
         if (v.is_object() && rb.is_object() && rb.contains("properties") &&
             rb["properties"].is_object())
-          for (const auto& [name, _] : v.items()) score += rb["properties"].contains(name);
+          for (const auto& [name, x] : v.items()) {
+            score += rb["properties"].contains(name);
+            const json& p = rb["properties"].contains(name) ? rb["properties"][name] : json();
+            if (p.is_object() && p.contains("enum") && p["enum"].is_array())  // a discriminator
+              score +=
+                  std::find(p["enum"].begin(), p["enum"].end(), x) != p["enum"].end() ? 1 : -1000;
+            if (p.is_object() && p.contains("const")) score += p["const"] == x ? 1 : -1000;
+          }
         if (v.is_object() && rb.is_object() && rb.contains("required") && rb["required"].is_array())
           for (const auto& r : rb["required"])  // a branch requiring what is absent cannot be it
             score += r.is_string() && v.contains(r.get<std::string>()) ? 1 : -1000;
@@ -226,6 +233,18 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
     if (!props.contains(name) && !required.count(name)) order.push_back(name);
   ojson out = ojson::object();
   for (const auto& name : order) {
+    json pattern_sub = json::array();  // patternProperties the key matches
+    if (!props.contains(name) && s.contains("patternProperties") &&
+        s["patternProperties"].is_object())
+      for (const auto& [p, sub] : s["patternProperties"].items()) try {
+          if (std::regex_search(name, std::regex(p, std::regex::ECMAScript)))
+            pattern_sub.push_back(sub);
+        } catch (const std::regex_error&) {
+        }
+    if (!pattern_sub.empty()) {
+      out[name] = required_first(v[name], json{{"allOf", pattern_sub}}, root, depth + 1);
+      continue;
+    }
     const json& sub = props.contains(name) ? props[name] : extra;
     out[name] = required_first(v[name], sub.is_object() ? sub : kEmpty, root, depth + 1);
   }

@@ -110,7 +110,7 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
            {R"({"allOf":[{"type":"string"},{"type":"integer"}]})", "type"},
            {R"({"$ref":"https://example.org/s.json"})", "$ref"},
            {R"({"type":"array","minItems":100000})", "minItems"},
-           {R"({"type":"object","patternProperties":{"^x":{}}})", "patternProperties"},
+           {R"j({"type":"object","patternProperties":{"(?=x)":{}}})j", "patternProperties"},
            {R"({"if":{"type":"string"},"then":{"minLength":2}})", "if"}}) {
     try {
       schema_to_gbnf(json::parse(schema), false);
@@ -177,6 +177,18 @@ TEST(Schema, NotDependenciesAndMinPropertiesAreRewritten) {
          false, {R"({"cost":1,"model":"m"})", R"({"model":"m"})", "{}"}, {R"({"cost":1})"});
   expect(json::parse(R"({"properties":{"a":{"type":"integer"}},"minProperties":1})"), false,
          {R"({"a":1})"}, {"{}"});
+}
+
+TEST(Schema, PatternPropertiesGiveMatchingKeysTheirSchema) {
+  const json s = json::parse(R"({"type":"object","properties":{"id":{"type":"integer"}},
+      "patternProperties":{"^x-":{"type":"string"},"^n_":{"type":"integer"}},
+      "additionalProperties":false})");
+  expect(s, false, {R"({"id":1,"x-a":"s"})", R"({"n_1":2})", "{}"},
+         {R"({"x-a":1})", R"({"n_1":"s"})", R"({"y":"s"})", R"({"id":"s"})"});
+  // A declared name matching a pattern must satisfy both schemas.
+  expect(json::parse(R"({"properties":{"x-id":{"type":"integer"}},
+      "patternProperties":{"^x-":{"minimum":5}}})"),
+         false, {R"({"x-id":5})"}, {R"({"x-id":4})"});
 }
 
 TEST(Schema, PatternsCompileToStringGrammars) {

@@ -7,11 +7,13 @@
 #include <valijson/schema_parser.hpp>
 #include <valijson/validator.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <list>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <regex>
 #include <set>
 #include <unordered_map>
 #include <vector>
@@ -106,7 +108,6 @@ const std::set<std::string, std::less<>> kUnenforced = {
     "if", "then", "else", "dependentSchemas",
     "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
     "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
-    "patternProperties",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -135,7 +136,8 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "dependencies",
                                                        "dependentRequired",
                                                        "minProperties",
-                                                       "maxProperties"};
+                                                       "maxProperties",
+                                                       "patternProperties"};
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
 const std::set<std::string, std::less<>> kRewritten = {"not", "dependencies", "dependentRequired",
@@ -280,7 +282,9 @@ class Compiler {
         if (x.is_string()) t.insert(x.get<std::string>());
       return t;
     }
-    if (m.contains("properties") || m.contains("required") || m.contains("additionalProperties"))
+    if ((m.contains("properties") && m["properties"] != json::object()) ||
+        (m.contains("required") && m["required"] != json::array()) ||
+        m.contains("additionalProperties") || m.contains("patternProperties"))
       return {"object"};
     if (m.contains("items") || m.contains("minItems") || m.contains("maxItems")) return {"array"};
     if (m.contains("minLength") || m.contains("maxLength") || m.contains("format") ||
@@ -342,7 +346,9 @@ class Compiler {
       for (const auto& p : s["required"]) {
         if (!p.is_string()) continue;
         const std::string name = p.get<std::string>();
-        if (gp.is_object() && gp.contains(name) ? gp[name] == json(false) : gextra == json(false))
+        if (gp.is_object() && gp.contains(name)
+                ? gp[name] == json(false)
+                : gextra == json(false) && !g.contains("patternProperties"))
           return true;
       }
     // g always generates a property whose value s refuses.
@@ -579,8 +585,9 @@ class Compiler {
         }
       else
         fail(path, "'type' must be a string or a non-empty array of strings.");
-    } else if (s.contains("properties") || s.contains("required") ||
-               s.contains("additionalProperties")) {
+    } else if ((s.contains("properties") && s["properties"] != json::object()) ||
+               (s.contains("required") && s["required"] != json::array()) ||
+               s.contains("additionalProperties") || s.contains("patternProperties")) {
       types = {"object"};  // generating only objects is a subset of what the schema allows
     } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems")) {
       types = {"array"};
@@ -1109,6 +1116,63 @@ class Compiler {
     return add("\"\\\"\" " + names_of[0] + " \"\\\"\"");
   }
 
+  // The patterns of patternProperties as std::regex (ECMAScript), for
+  // telling which names they match.
+  std::vector<std::pair<std::regex, const json*>> compile_patterns(const json& pats,
+                                                                   const std::string& path) const {
+    std::vector<std::pair<std::regex, const json*>> out;
+    for (const auto& [p, sub] : pats.items()) {
+      try {
+        out.emplace_back(std::regex(p, std::regex::ECMAScript), &sub);
+      } catch (const std::regex_error&) {
+        fail(path, "'patternProperties' pattern " + json(p).dump() + " is not supported.");
+      }
+    }
+    return out;
+  }
+
+  // Whether a patternProperties pattern matches a property name (ASCII
+  // names only: std::regex matches bytes, not code points).
+  bool matches(const std::regex& re, const std::string& name, const std::string& path) const {
+    for (unsigned char c : name)
+      if (c >= 0x80)
+        fail(path, "'patternProperties' beside a non-ASCII property name is not supported.");
+    return std::regex_search(name, re);
+  }
+
+  // True if no string matches both patterns: both start with ^ and a
+  // literal prefix (and have no alternation), neither prefix extending the
+  // other.
+  static bool disjoint_patterns(const std::string& a, const std::string& b) {
+    auto prefix = [](const std::string& p) {
+      std::string out;
+      if (p.empty() || p[0] != '^' || p.find('|') != std::string::npos) return out;
+      for (size_t i = 1; i < p.size(); ++i) {
+        const char c = p[i];
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ':' ||
+            c == '/' || c == '@' || c == ' ')
+          out += c;
+        else
+          break;
+      }
+      // A quantifier after the last literal makes that character optional.
+      if (!out.empty() && out.size() + 1 < p.size() &&
+          std::string("?*{").find(p[out.size() + 1]) != std::string::npos)
+        out.pop_back();
+      return out;
+    };
+    const std::string x = prefix(a), y = prefix(b);
+    if (x.empty() || y.empty()) return false;
+    const size_t n = std::min(x.size(), y.size());
+    return x.compare(0, n, y, 0, n) != 0;
+  }
+
+  static std::string pattern_at(const json& pats, size_t i) {
+    auto it = pats.items().begin();
+    for (size_t k = 0; k < i; ++k) ++it;
+    return it.key();
+  }
+
   std::string object_rule(const json& s, const std::string& path) {
     static const json kEmpty = json::object();
     const json& props = s.contains("properties") ? s["properties"] : kEmpty;
@@ -1125,6 +1189,18 @@ class Compiler {
         s.contains("additionalProperties") ? s["additionalProperties"] : json(!strict_);
     const bool extras = !(additional.is_boolean() && !additional.get<bool>());
 
+    // patternProperties: a key matching a pattern takes its schema (and is
+    // not an additional property).
+    const json& pats = s.contains("patternProperties") ? s["patternProperties"] : kEmpty;
+    if (!pats.is_object()) fail(path, "'patternProperties' must be an object.");
+    const auto regexes = compile_patterns(pats, path);
+    auto matching = [&](const std::string& name) {
+      std::vector<json> out;
+      for (size_t i = 0; i < regexes.size(); ++i)
+        if (matches(regexes[i].first, name, path)) out.push_back(*regexes[i].second);
+      return out;
+    };
+
     auto kv = [&](const std::string& name, const std::string& value) {
       return add(literal(json(name).dump()) + R"( ws ":" ws )" + value);
     };
@@ -1133,9 +1209,12 @@ class Compiler {
     for (const auto& [name, sub] : props.items()) {
       declared.insert(name);
       const size_t mark = rules_.size();
+      const std::string at = path + "/properties/" + name;
       try {
+        std::vector<json> all = matching(name);
+        all.insert(all.begin(), sub);
         (required.count(name) ? req : opt)
-            .push_back(kv(name, gen(sub, path + "/properties/" + name)));
+            .push_back(kv(name, all.size() == 1 ? gen(sub, at) : gen_merged(all, at)));
       } catch (const Unsat&) {  // an optional property no value fits: never generated
         if (required.count(name)) throw;
         rollback(mark);
@@ -1143,8 +1222,13 @@ class Compiler {
     }
     for (const auto& name : required)
       if (!declared.count(name)) {
-        if (!extras) unsat(path, "required property '" + name + "' is not allowed by the schema.");
         declared.insert(name);
+        const auto ms = matching(name);
+        if (!ms.empty()) {
+          req.push_back(kv(name, gen_merged(ms, path + "/patternProperties")));
+          continue;
+        }
+        if (!extras) unsat(path, "required property '" + name + "' is not allowed by the schema.");
         req.push_back(kv(name, additional.is_boolean() ? "value" : gen(additional, path)));
       }
 
@@ -1153,12 +1237,66 @@ class Compiler {
     for (size_t i = opt.size(); i-- > 0;)
       tails[i] =
           add("( ws \",\" ws " + opt[i] + " )?" + (tails[i + 1].empty() ? "" : " " + tails[i + 1]));
-    std::string extra, extra_kv;
+    // Undeclared keys: any key (when additionalProperties allows), whose
+    // value must then also satisfy every pattern's schema, since the key may
+    // match it; and keys spelled by each pattern that no declared name
+    // matches, whose value satisfies every pattern's schema too (a subset
+    // where patterns do not overlap). Any-key extras that cannot be compiled
+    // beside the patterns are not generated; a pattern that cannot is a 400.
+    std::vector<std::string> kvs;
+    std::vector<json> all_pats;
+    for (const auto& [p, sub] : pats.items()) all_pats.push_back(sub);
     if (extras) {
-      const std::string key = declared.empty() ? "string" : key_excluding(declared, path);
-      extra_kv = add(key + R"( ws ":" ws )" +
-                     (additional.is_boolean() ? std::string("value")
-                                              : gen(additional, path + "/additionalProperties")));
+      const size_t mark = rules_.size();
+      try {
+        const std::string key = declared.empty() ? "string" : key_excluding(declared, path);
+        std::string value;
+        if (all_pats.empty())
+          value = additional.is_boolean() ? std::string("value")
+                                          : gen(additional, path + "/additionalProperties");
+        else {
+          std::vector<json> v = all_pats;
+          v.push_back(additional);
+          value = gen_merged(v, path + "/additionalProperties");
+        }
+        kvs.push_back(add(key + R"( ws ":" ws )" + value));
+      } catch (const Unsat&) {
+        rollback(mark);
+      } catch (const Error&) {
+        if (all_pats.empty()) throw;
+        rollback(mark);
+      }
+    }
+    // A pattern key may spell a declared name: its value then satisfies that
+    // property's schema too.
+    for (size_t i = 0; i < regexes.size(); ++i) {
+      // The schemas of the patterns its keys may also match, and of the
+      // declared names it matches.
+      std::vector<json> pat_values = {*regexes[i].second};
+      for (size_t j = 0; j < regexes.size(); ++j)
+        if (j != i && !disjoint_patterns(pattern_at(pats, i), pattern_at(pats, j)))
+          pat_values.push_back(*regexes[j].second);
+      for (const auto& name : declared)
+        if (matches(regexes[i].first, name, path))
+          pat_values.push_back(props.contains(name) ? props[name] : additional);
+      const size_t mark = rules_.size();
+      try {
+        const PatternGrammar g = pattern_to_gbnf(
+            pattern_at(pats, i), [&](const std::string& b) { return add(b); }, kMaxRepeat);
+        const std::string value = gen_merged(pat_values, path + "/patternProperties");
+        kvs.push_back(add("\"\\\"\" " + g.body + " \"\\\"\" ws \":\" ws " + value));
+      } catch (const PatternError& e) {
+        fail(path, "'patternProperties' pattern " + json(pattern_at(pats, i)).dump() +
+                       " is not supported: " + e.what());
+      } catch (const Unsat&) {  // no value fits all the patterns' schemas: no such keys
+        rollback(mark);
+      }
+    }
+    std::string extra, extra_kv;
+    if (!kvs.empty()) {
+      std::string body;
+      for (const auto& k : kvs) body += (body.empty() ? "" : " | ") + k;
+      extra_kv = kvs.size() == 1 ? kvs[0] : add(body);
       extra = add("( ws \",\" ws " + extra_kv + " )*");
     }
     auto then = [](const std::string& a, const std::string& b) {
@@ -1172,7 +1310,7 @@ class Compiler {
       std::string alts;
       for (size_t i = 0; i < opt.size(); ++i)
         alts += (i ? " | " : "") + then(then(opt[i], tails[i + 1]), extra);
-      if (extras) alts += (alts.empty() ? "" : " | ") + then(extra_kv, extra);
+      if (!extra_kv.empty()) alts += (alts.empty() ? "" : " | ") + then(extra_kv, extra);
       if (!alts.empty()) content = "( " + alts + " )?";
     }
     return add("\"{\" ws " + (content.empty() ? "" : content + " ") + "ws \"}\"");
