@@ -138,7 +138,8 @@ json merged_view(const json& s, const json& root) {
       }
     if (p.contains("required") && p["required"].is_array())
       for (const auto& r : p["required"]) required.push_back(r);
-    for (const char* k : {"additionalProperties", "items", "anyOf", "oneOf"})
+    for (const char* k : {"additionalProperties", "items", "anyOf", "oneOf", "patternProperties",
+                          "dependencies", "dependentRequired", "minProperties"})
       if (p.contains(k) && !out.contains(k)) out[k] = p[k];
   }
   for (const auto& [name, subs] : props)
@@ -405,6 +406,14 @@ Counts run_dataset(const fs::path& file, const Options& opt, const engine::Gramm
     const Compiled k = compile(schema);
     if (!k.ok) {
       ++c.reasons[k.reason];
+      if (details)
+        details << json{{"kind", "refused"},
+                        {"dataset", file.stem().string()},
+                        {"id", rec.value("id", "")},
+                        {"reason", k.reason},
+                        {"message", k.message}}
+                       .dump()
+                << "\n";
       continue;
     }
     ++c.compiled;
@@ -615,8 +624,12 @@ int main(int argc, char** argv) {
         return 0;
       }
       const engine::GrammarChecker checker(engine::default_vocab_file());
-      std::printf("%s\ninstance %s: %s\n", k.gbnf.c_str(), text.c_str(),
-                  checker.accepts(k.gbnf, text) ? "accepted" : "rejected");
+      std::string shown;
+      int sorted = 0;
+      const int v = canonical_verdict(checker, k, json::parse(text), schema, shown, sorted);
+      std::printf("%s\ninstance %s (or in the compiler's key order: %s): %s\n", k.gbnf.c_str(),
+                  text.c_str(), required_first(json::parse(text), schema, schema).dump().c_str(),
+                  v == 1 ? "accepted" : "rejected");
       return 0;
     } else {
       std::fprintf(stderr,

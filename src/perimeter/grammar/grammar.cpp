@@ -64,6 +64,11 @@ const std::string kTime =
     R"(( "Z" | [+-] ( [01] [0-9] | "2" [0-3] ) ":" [0-5] [0-9] ))";
 const std::string kLabel = R"(( [A-Za-z0-9] ( [A-Za-z0-9-]{0,61} [A-Za-z0-9] )? ))";
 const std::string kAtext = R"([A-Za-z0-9!#$%&'*+/=?^_`{|}~-])";
+const std::string kUri =
+    R"([a-z] [a-z0-9+.-]{0,15} "://" [A-Za-z0-9_~-]{1,63} ( "." [A-Za-z0-9_~-]{1,63} ){0,8} )"
+    R"(( ":" [0-9]{1,5} )? ( "/" [A-Za-z0-9._~!$&'()*+,;=:@-]{0,64} ){0,16} )"
+    R"(( "?" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )? )"
+    R"(( "#" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )?)";
 const std::map<std::string, std::string, std::less<>> kFormats = {
     {"date", kDate},
     {"time", kTime},
@@ -75,11 +80,30 @@ const std::map<std::string, std::string, std::less<>> kFormats = {
     {"ipv4",
      R"(( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) )"
      R"(( "." ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) ){3})"},
-    {"uri",
-     R"([a-z] [a-z0-9+.-]{0,15} "://" [A-Za-z0-9_~-]{1,63} ( "." [A-Za-z0-9_~-]{1,63} ){0,8} )"
-     R"(( ":" [0-9]{1,5} )? ( "/" [A-Za-z0-9._~!$&'()*+,;=:@-]{0,64} ){0,16} )"
-     R"(( "?" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )? )"
-     R"(( "#" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )?)"}};
+    {"uri", kUri},
+    // An absolute URI (as above) is also a URI reference, an IRI, an IRI
+    // reference and a URI template (it has no braces).
+    {"uri-reference", kUri},
+    {"iri", kUri},
+    {"iri-reference", kUri},
+    {"uri-template", kUri},
+    // Host names: up to three labels, the last one starting with a letter.
+    // (no "--" anywhere, so no A-label: punycode has rules of its own).
+    {"hostname", R"(( [A-Za-z0-9] ( "-"? [A-Za-z0-9] ){0,30} "." ){0,2} )"
+                 R"([A-Za-z] ( "-"? [A-Za-z0-9] ){0,30})"},
+    // Durations of one unit; JSON pointers of plain tokens; regexes that are
+    // literal text; base64 without padding (OpenAPI's byte).
+    {"duration", R"("P" ( [1-9] [0-9]{0,3} [DWMY] | "T" [1-9] [0-9]{0,3} [HMS] ))"},
+    {"json-pointer", R"(( "/" [A-Za-z0-9_]{0,32} ){0,8})"},
+    {"regex", R"([A-Za-z0-9 ]{0,64})"},
+    {"byte", R"(( [A-Za-z0-9+/]{4} ){0,1000} ( [A-Za-z0-9+/]{2} "==" | [A-Za-z0-9+/]{3} "=" )?)"}};
+
+// Formats some validator asserts that have no grammar here: a 400. Any other
+// format is an annotation (unknown formats are ignored by validators).
+const std::set<std::string, std::less<>> kAssertedFormats = {
+    "idn-email",  "idn-hostname", "ipv6",   "relative-json-pointer", "color", "host-name",
+    "ip-address", "utc-millisec", "binary", "date-time-local",       "int32", "int64",
+    "float",      "double"};
 
 // A GBNF string literal for raw bytes (UTF-8 passes through).
 std::string literal(std::string_view s) {
@@ -106,8 +130,8 @@ std::string literal(std::string_view s) {
 // clang-format off
 const std::set<std::string, std::less<>> kUnenforced = {
     "if", "then", "else", "dependentSchemas",
-    "prefixItems", "contains", "minContains", "maxContains", "uniqueItems",
-    "additionalItems", "unevaluatedItems", "unevaluatedProperties", "propertyNames",
+    "contains", "minContains", "maxContains", "uniqueItems",
+    "unevaluatedItems", "unevaluatedProperties", "propertyNames",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -137,7 +161,9 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "dependentRequired",
                                                        "minProperties",
                                                        "maxProperties",
-                                                       "patternProperties"};
+                                                       "patternProperties",
+                                                       "prefixItems",
+                                                       "additionalItems"};
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
 const std::set<std::string, std::less<>> kRewritten = {"not", "dependencies", "dependentRequired",
@@ -286,9 +312,11 @@ class Compiler {
         (m.contains("required") && m["required"] != json::array()) ||
         m.contains("additionalProperties") || m.contains("patternProperties"))
       return {"object"};
-    if (m.contains("items") || m.contains("minItems") || m.contains("maxItems")) return {"array"};
-    if (m.contains("minLength") || m.contains("maxLength") || m.contains("format") ||
-        m.contains("pattern"))
+    if (m.contains("items") || m.contains("minItems") || m.contains("maxItems") ||
+        m.contains("prefixItems"))
+      return {"array"};
+    if (m.contains("minLength") || m.contains("maxLength") ||
+        (m.contains("format") && !annotation_format(m["format"])) || m.contains("pattern"))
       return {"string"};
     if (has_bounds(m)) return {"integer"};
     return {"*"};
@@ -529,6 +557,11 @@ class Compiler {
     if (!s.is_object()) fail(path, "a schema must be an object or a boolean.");
     int constraints = 0;
     for (const auto& [k, v] : s.items()) {
+      // uniqueItems false, or over arrays of at most one item, constrains nothing.
+      if (k == "uniqueItems" &&
+          (v == json(false) || (s.contains("maxItems") && s["maxItems"].is_number() &&
+                                s["maxItems"].get<double>() <= 1)))
+        continue;
       if (kUnenforced.count(k))
         fail(path, "keyword '" + k + "' is not supported by the structured-output compiler.");
       if (kSupported.count(k)) ++constraints;
@@ -589,10 +622,11 @@ class Compiler {
                (s.contains("required") && s["required"] != json::array()) ||
                s.contains("additionalProperties") || s.contains("patternProperties")) {
       types = {"object"};  // generating only objects is a subset of what the schema allows
-    } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems")) {
+    } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems") ||
+               s.contains("prefixItems")) {
       types = {"array"};
-    } else if (s.contains("minLength") || s.contains("maxLength") || s.contains("format") ||
-               s.contains("pattern")) {
+    } else if (s.contains("minLength") || s.contains("maxLength") ||
+               (s.contains("format") && !annotation_format(s["format"])) || s.contains("pattern")) {
       types = {"string"};
     } else if (has_bounds(s)) {
       types = {"integer"};  // integers only: a subset of what the bounds allow
@@ -712,7 +746,13 @@ class Compiler {
     // digit by digit with the bound's fraction.
     auto digits = [&](const char* k, long long& n, std::string& frac) {
       if (!s.contains(k) || !s[k].is_number_float()) return false;
-      const std::string t = s[k].dump();
+      std::string t = s[k].dump();
+      if (t.find_first_of("eE") != std::string::npos) {  // 1e-06: as 0.000001, if exact
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.8f", s[k].get<double>());
+        t = buf;
+        if (std::stod(t) != s[k].get<double>()) return false;
+      }
       const size_t dot = t.find('.');
       if (t[0] == '-' || dot == std::string::npos || t.find_first_of("eE") != std::string::npos)
         return false;
@@ -887,6 +927,14 @@ class Compiler {
     if (structural_a && structural_b &&
         (a.contains("patternProperties") || b.contains("patternProperties")))
       refuse("patternProperties");
+    // Which items a tuple's trailing schema covers depends on the tuple of
+    // the same schema object: array keywords on both sides are not merged.
+    auto arrays = [](const json& x) {
+      return x.contains("prefixItems") || x.contains("additionalItems") ||
+             (x.contains("items") && x["items"].is_array());
+    };
+    if ((arrays(a) && (arrays(b) || b.contains("items"))) || (arrays(b) && a.contains("items")))
+      refuse("prefixItems");
     json out = a;
     for (const auto& [k, vb] : b.items()) {
       if (!out.contains(k)) {
@@ -1023,10 +1071,17 @@ class Compiler {
     return add(body);
   }
 
+  // A format no validator asserts (unknown formats are annotations).
+  static bool annotation_format(const json& f) {
+    return f.is_string() && !kFormats.count(f.get<std::string>()) &&
+           !kAssertedFormats.count(f.get<std::string>());
+  }
+
   std::string string_rule(const json& s, const std::string& path) {
     if (s.contains("pattern")) {
       if (!s["pattern"].is_string()) fail(path, "'pattern' must be a string.");
-      if (s.contains("format")) fail(path, "'pattern' together with 'format' is not supported.");
+      if (s.contains("format") && !annotation_format(s["format"]))
+        fail(path, "'pattern' together with 'format' is not supported.");
       const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
       const long long max = s.contains("maxLength") ? count(s, "maxLength", path, true) : -1;
       if (max >= 0 && max < min) unsat(path, "'maxLength' is below 'minLength'.");
@@ -1039,13 +1094,14 @@ class Compiler {
         fail(path, "'pattern' " + json(s["pattern"]).dump() + " is not supported: " + e.what());
       }
     }
-    if (s.contains("format")) {
+    if (s.contains("format") && !annotation_format(s["format"])) {
       const json& f = s["format"];
       auto it = f.is_string() ? kFormats.find(f.get<std::string>()) : kFormats.end();
       if (it == kFormats.end())
         fail(path, "format '" + (f.is_string() ? f.get<std::string>() : f.dump()) +
-                       "' is not supported (supported: date, time, date-time, uuid, email, ipv4, "
-                       "uri).");
+                       "' is not supported (supported: date, time, date-time, duration, uuid, "
+                       "email, hostname, ipv4, uri, uri-reference, iri, iri-reference, "
+                       "uri-template, json-pointer, regex, byte; unknown formats are ignored).");
       if (s.contains("minLength") || s.contains("maxLength"))
         fail(path, "'format' together with 'minLength'/'maxLength' is not supported.");
       return add("\"\\\"\" " + it->second + " \"\\\"\"");
@@ -1058,14 +1114,57 @@ class Compiler {
   }
 
   std::string array_rule(const json& s, const std::string& path) {
-    std::string item = "value";
-    if (s.contains("items")) {
-      if (s["items"].is_array()) fail(path, "'items' as an array (tuple form) is not supported.");
-      item = gen(s["items"], path + "/items");
-    }
     const long long min = s.contains("minItems") ? count(s, "minItems", path, false) : 0;
     const long long max = s.contains("maxItems") ? count(s, "maxItems", path, true) : -1;
     if (max >= 0 && max < min) fail(path, "'maxItems' is below 'minItems'.");
+    // Tuples: items as an array (drafts up to 7, then additionalItems) or
+    // prefixItems (2020-12, then items).
+    const bool old_tuple = s.contains("items") && s["items"].is_array();
+    if (old_tuple || s.contains("prefixItems")) {
+      const json& tuple = old_tuple ? s["items"] : s["prefixItems"];
+      const char* after = old_tuple ? "additionalItems" : "items";
+      if (!tuple.is_array()) fail(path, "'prefixItems' must be an array of schemas.");
+      if (!old_tuple && s.contains("items") && s["items"].is_array())
+        fail(path, "'items' as an array beside 'prefixItems' is not valid.");
+      if (!tuple.empty()) return tuple_rule(s, tuple, after, min, max, path);
+      if (s.contains(after)) return array_of(gen(s[after], path + "/" + after), min, max);
+      return array_of("value", min, max);
+    }
+    std::string item = "value";
+    if (s.contains("items")) item = gen(s["items"], path + "/items");
+    return array_of(item, min, max);
+  }
+
+  // Arrays of the tuple's items in order (any prefix of at least `min`), then
+  // items of the `after` schema (true when absent).
+  std::string tuple_rule(const json& s, const json& tuple, const char* after, long long min,
+                         long long max, const std::string& path) {
+    const long long n = static_cast<long long>(tuple.size());
+    std::vector<std::string> items;
+    for (long long k = 0; k < n && (max < 0 || k < max); ++k)
+      items.push_back(gen(tuple[k], path + "/" +
+                                        (std::string(after) == "items" ? "prefixItems" : "items") +
+                                        "/" + std::to_string(k)));
+    const json extra = s.contains(after) ? s[after] : json(true);
+    const bool extras = extra != json(false);
+    if (!extras && min > n) unsat(path, "'minItems' above the number of items allowed.");
+    std::string extra_item;
+    if (extras && (max < 0 || max > n))
+      extra_item = extra == json(true) ? "value" : gen(extra, path + "/" + after);
+    std::string tail;  // positions k.. , built from the end
+    if (!extra_item.empty()) {
+      const std::string more = add("ws \",\" ws " + extra_item);
+      tail = repeat(more, std::max(0LL, min - n), max < 0 ? -1 : max - n);
+    }
+    for (long long k = static_cast<long long>(items.size()); k-- > 0;) {
+      const std::string inner =
+          (k ? "ws \",\" ws " : "") + items[k] + (tail.empty() ? "" : " " + tail);
+      tail = k < min ? inner : "( " + inner + " )?";
+    }
+    return add("\"[\" ws " + tail + " ws \"]\"");
+  }
+
+  std::string array_of(const std::string& item, long long min, long long max) {
     if (max == 0) return add(R"("[" ws "]")");
     const std::string more = add("ws \",\" ws " + item);
     const std::string rest = repeat(more, min == 0 ? 0 : min - 1, max < 0 ? -1 : max - 1);
@@ -1276,9 +1375,9 @@ class Compiler {
       for (size_t j = 0; j < regexes.size(); ++j)
         if (j != i && !disjoint_patterns(pattern_at(pats, i), pattern_at(pats, j)))
           pat_values.push_back(*regexes[j].second);
-      for (const auto& name : declared)
-        if (matches(regexes[i].first, name, path))
-          pat_values.push_back(props.contains(name) ? props[name] : additional);
+      for (const auto& name : declared)  // (a required undeclared name has only the patterns)
+        if (props.contains(name) && matches(regexes[i].first, name, path))
+          pat_values.push_back(props[name]);
       const size_t mark = rules_.size();
       try {
         const PatternGrammar g = pattern_to_gbnf(
