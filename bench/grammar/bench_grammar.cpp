@@ -1,16 +1,23 @@
-// Decode speed of the embedded engine with structured output: unconstrained
-// vs response_format json_object vs a two-field JSON schema, on the demo model
-// (random weights, Qwen2 152k vocabulary), runs interleaved, medians printed
-// side by side; plus the full-vocabulary mask time per token of llama.cpp's
-// grammar sampler for each grammar. Not a test: numbers, not assertions.
+// Structured-output speed, our grammar masker side by side with llama.cpp's
+// grammar sampler (the baseline), on the demo model (random weights, Qwen2
+// 152k vocabulary), runs interleaved, medians printed:
+//  1. decode tokens/s: unconstrained, json_object, a two-field schema, each
+//     grammar mode with our masker and with llama.cpp's sampler;
+//  2. per-token full-mask time (mean, p50, p99, max) of both, over real JSON
+//     texts (the JSONSchemaBench instances of the first schemas that compile),
+//     at the Qwen2 (152k) and llama-bpe (128k) vocabularies: ours cold (a fresh
+//     masker per text) and warm (the masker kept, as the engine keeps it);
+//  3. compile time (schema -> GBNF -> parsed rules -> first mask), p50 and p99.
+// Not a test: numbers, not assertions.
 //
-//   bench_grammar [runs=5] [max_tokens=64] [threads=2]
+//   bench_grammar [runs=5] [max_tokens=64] [threads=2] [shape=tiny] [texts=60]
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,6 +28,7 @@
 #include "engine/engine.h"
 #include "engine/grammar_check.h"
 #include "grammar/grammar.h"
+#include "grammar/matcher.h"
 
 using namespace perimeter;
 using Clock = std::chrono::steady_clock;
@@ -71,61 +79,142 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+void print_times(const char* what, const std::vector<double>& secs) {
+  double sum = 0;
+  for (double x : secs) sum += x;
+  const double n = secs.empty() ? 1 : static_cast<double>(secs.size());
+  std::printf("  %-34s n=%-6zu mean %9.1f  p50 %9.1f  p99 %9.1f  max %9.1f us\n", what, secs.size(),
+              1e6 * sum / n, 1e6 * percentile(secs, 0.5), 1e6 * percentile(secs, 0.99),
+              1e6 * percentile(secs, 1.0));
+}
+
+struct Sample {
+  std::string gbnf;
+  std::string text;
+};
+
+// Valid instances of the first schemas (in file order, all datasets) that
+// compile, up to `limit` texts of at most 2 KB.
+std::vector<Sample> bench_texts(size_t limit, std::vector<double>* compile_secs,
+                                const engine::GrammarChecker& checker) {
+  std::vector<Sample> out;
+  const std::filesystem::path dir =
+      std::filesystem::path(PERIMETER_SOURCE_DIR) / "../shared/bench/jsonschema";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".jsonl") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    for (int row = 0; std::getline(in, line) && row < 40; ++row) {
+      const auto j = nlohmann::json::parse(line);
+      const auto t0 = Clock::now();
+      std::string gbnf;
+      try {
+        gbnf = grammar::schema_to_gbnf(j["schema"], false);
+        // Parsing and the first mask are part of what a new schema costs.
+        (void)checker.mask_times(gbnf, "", engine::GrammarChecker::MaskBy::Masker);
+      } catch (const std::exception&) {
+        continue;
+      }
+      compile_secs->push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      for (const auto& t : j.value("tests", nlohmann::json::array())) {
+        const std::string text = t["data"].dump();
+        if (!t.value("valid", false) || text.size() > 2048 || out.size() >= limit) continue;
+        out.push_back({gbnf, text});
+        break;  // one text per schema: spread over schemas
+      }
+    }
+  }
+  return out;
+}
+
+void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size_t limit) {
+  engine::GrammarChecker checker(vocab);
+  std::vector<double> compile;
+  const auto texts = bench_texts(limit, &compile, checker);
+  std::vector<double> ours_cold, ours_warm, llama;
+  for (const auto& s : texts) {
+    if (!checker.masker_accepts(s.gbnf, s.text)) continue;  // e.g. a key order we fix differently
+    using By = engine::GrammarChecker::MaskBy;
+    for (auto [by, out] :
+         {std::pair{By::Masker, &ours_cold}, std::pair{By::MaskerSecondPass, &ours_warm},
+          std::pair{By::Llama, &llama}}) {
+      const auto t = checker.mask_times(s.gbnf, s.text, by);
+      out->insert(out->end(), t.begin(), t.end());
+    }
+  }
+  std::printf("\nfull-vocabulary mask time per token, %s vocabulary, %zu JSON texts:\n", vocab_name,
+              texts.size());
+  print_times("ours, fresh masker per text", ours_cold);
+  print_times("ours, same text again (warm)", ours_warm);
+  print_times("llama.cpp grammar sampler", llama);
+  print_times("compile: schema -> first mask", compile);
+}
+
 int main(int argc, char** argv) {
   const int runs = argc > 1 ? std::atoi(argv[1]) : 5;
   const int max_tokens = argc > 2 ? std::atoi(argv[2]) : 64;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  const std::string shape = argc > 4 ? argv[4] : "tiny";
+  const size_t n_texts = argc > 5 ? static_cast<size_t>(std::atoi(argv[5])) : 60;
 
   const auto model = std::filesystem::temp_directory_path() / "perimeter-bench-grammar.gguf";
   engine::EngineOptions o;
   o.name = "demo";
   o.path = model;
   o.sha256 =
-      engine::write_demo_model(model, engine::demo_shape("tiny"), 1, engine::default_vocab_file());
+      engine::write_demo_model(model, engine::demo_shape(shape), 1, engine::default_vocab_file());
   o.slots = 1;
   o.threads = threads;
   o.context = 1024;
-  auto e = engine::Engine::load(o);
+  auto ours = engine::Engine::load(o);
+  o.llama_grammar = true;
+  auto llama = engine::Engine::load(o);
 
   const nlohmann::json schema = nlohmann::json::parse(R"({"type":"object",
     "properties":{"name":{"type":"string","maxLength":16},"age":{"type":"integer"}},
     "required":["name","age"],"additionalProperties":false})");
-  const std::vector<std::pair<std::string, std::string>> modes = {
-      {"unconstrained", ""},
-      {"json_object", grammar::json_object_gbnf()},
-      {"schema (2 fields)", grammar::schema_to_gbnf(schema, true)}};
+  struct Mode {
+    std::string name;
+    std::string gbnf;
+    engine::Engine* engine;
+  };
+  const std::vector<Mode> modes = {
+      {"unconstrained", "", ours.get()},
+      {"json_object, ours", grammar::json_object_gbnf(), ours.get()},
+      {"json_object, llama.cpp", grammar::json_object_gbnf(), llama.get()},
+      {"schema (2 fields), ours", grammar::schema_to_gbnf(schema, true), ours.get()},
+      {"schema (2 fields), llama.cpp", grammar::schema_to_gbnf(schema, true), llama.get()}};
 
   std::vector<std::vector<double>> rates(modes.size()), tokens(modes.size());
   std::vector<std::string> sample(modes.size());
   for (int i = 0; i < runs; ++i)
     for (size_t m = 0; m < modes.size(); ++m) {
-      const Run r = run_one(*e, modes[m].second, 100 + i, max_tokens);
+      const Run r = run_one(*modes[m].engine, modes[m].gbnf, 100 + i, max_tokens);
       rates[m].push_back(r.tokens_per_s);
       tokens[m].push_back(r.tokens);
       if (!r.text.empty() && r.finish == FinishReason::Stop) sample[m] = r.text;
       if (sample[m].empty()) sample[m] = r.text;
     }
-
-  // Mask time: llama.cpp's grammar over all 152k candidates for each token of
-  // a real answer (what the engine pays whenever the sampled token is refused).
-  engine::GrammarChecker checker(engine::default_vocab_file());
-  std::printf("demo model (tiny, qwen2 vocab), %d thread(s), max_tokens %d, %d runs, median\n",
-              threads, max_tokens, runs);
-  std::printf("%-20s %12s %10s %10s %14s\n", "mode", "tokens/s", "x uncons.", "tokens",
-              "mask ms/token");
+  std::printf("demo model (%s, qwen2 vocab), %d thread(s), max_tokens %d, %d runs, median\n",
+              shape.c_str(), threads, max_tokens, runs);
+  std::printf("%-30s %12s %10s %10s\n", "mode", "tokens/s", "x uncons.", "tokens");
   const double base = median(rates[0]);
-  for (size_t m = 0; m < modes.size(); ++m) {
-    std::string mask = "-";
-    if (!modes[m].second.empty()) {
-      int n = 0;
-      const double secs = checker.mask_seconds(modes[m].second, sample[m], &n);
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.2f", n > 0 && secs >= 0 ? 1000 * secs / n : -1.0);
-      mask = buf;
-    }
-    std::printf("%-20s %12.1f %10.3f %10.0f %14s\n", modes[m].first.c_str(), median(rates[m]),
-                base > 0 ? median(rates[m]) / base : 0, median(tokens[m]), mask.c_str());
-  }
-  std::printf("sample schema answer: %s\n", sample[2].c_str());
+  for (size_t m = 0; m < modes.size(); ++m)
+    std::printf("%-30s %12.1f %10.3f %10.0f\n", modes[m].name.c_str(), median(rates[m]),
+                base > 0 ? median(rates[m]) / base : 0, median(tokens[m]));
+  std::printf("sample schema answer (ours): %s\n", sample[3].c_str());
   std::filesystem::remove(model);
+
+  mask_times("qwen2 (152k)", engine::default_vocab_file(), n_texts);
+  mask_times("llama-bpe (128k)",
+             engine::default_vocab_file().parent_path() / "ggml-vocab-llama-bpe.gguf", n_texts);
 }

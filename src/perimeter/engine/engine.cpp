@@ -10,11 +10,14 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include <llama.h>
 
 #include "core/sha256.h"
 #include "core/utf8.h"
+#include "engine/token_pieces.h"
+#include "grammar/matcher.h"
 
 namespace perimeter::engine {
 namespace {
@@ -41,8 +44,13 @@ struct Job {
   std::vector<llama_token> prompt;
   Sampling sampling;
   SamplerPtr sampler;  // built by submit(), so a bad grammar is the caller's 400
-  SamplerPtr grammar;  // null unless sampling.grammar is set
-  int adapter = -1;    // index into adapters_; -1 = the base model
+  // sampling.grammar, parsed (null if none); its masker and state are set
+  // by the worker at the first token.
+  std::shared_ptr<const grammar::Rules> rules;
+  std::shared_ptr<grammar::TokenMasker> masker;
+  grammar::TokenMasker::State state = grammar::TokenMasker::kDead;
+  SamplerPtr llama_grammar;  // instead of rules, with EngineOptions::llama_grammar
+  int adapter = -1;          // index into adapters_; -1 = the base model
   AnswerSink sink;
   std::shared_ptr<Ticket> ticket;
 };
@@ -164,7 +172,10 @@ class LlamaEngine final : public Engine {
                               "logit_bias");
     job.sampling = sampling;
     job.sampler = make_sampler(sampling);
-    job.grammar = make_grammar(sampling.grammar);
+    if (opts_.llama_grammar)
+      job.llama_grammar = make_llama_grammar(sampling.grammar);
+    else
+      job.rules = parse_grammar(sampling.grammar);
     job.adapter = adapter_index(sampling.adapter);
     job.sink = std::move(sink);
     job.ticket = std::make_shared<Ticket>();
@@ -269,52 +280,105 @@ class LlamaEngine final : public Engine {
     return owner;
   }
 
-  // The grammar sampler for `gbnf` (start rule `root`), or null if empty.
-  SamplerPtr make_grammar(const std::string& gbnf) const {
+  static Error invalid_grammar(const std::string& detail) {
+    return invalid_request(
+        "grammar: not a valid GBNF grammar for this engine (it must parse, "
+        "define every rule it uses, have no left recursion and start at a rule "
+        "named 'root')" +
+            detail,
+        "grammar", "invalid_grammar");
+  }
+
+  // `gbnf` (start rule `root`) parsed for our masker, or null if empty.
+  static std::shared_ptr<const grammar::Rules> parse_grammar(const std::string& gbnf) {
     if (gbnf.empty()) return nullptr;
-    // Null when the text does not parse, names an undefined rule, is
-    // left-recursive or has no `root`; llama.cpp logs the detail to stderr.
+    try {
+      return grammar::parse_gbnf(gbnf);
+    } catch (const std::invalid_argument& e) {
+      throw invalid_grammar(std::string(": ") + e.what());
+    }
+  }
+
+  // llama.cpp's grammar sampler for `gbnf`, or null if empty (the baseline).
+  SamplerPtr make_llama_grammar(const std::string& gbnf) const {
+    if (gbnf.empty()) return nullptr;
+    // Null when the grammar is invalid; llama.cpp logs the detail to stderr.
     SamplerPtr g(llama_sampler_init_grammar(vocab_, gbnf.c_str(), "root"));
-    if (!g)
-      throw invalid_request(
-          "grammar: not a valid GBNF grammar for this engine (it must parse, define every rule "
-          "it uses, have no left recursion and start at a rule named 'root')",
-          "grammar", "invalid_grammar");
+    if (!g) throw invalid_grammar("");
     return g;
   }
 
+  // The worker's masker for `gbnf`: shared by every request with that
+  // grammar, so its cached states and masks outlive one request. Bounded:
+  // past kMaxMaskers grammars, or a masker past kMaxStates states, start afresh.
+  std::shared_ptr<grammar::TokenMasker> masker_for(const std::string& gbnf,
+                                                   std::shared_ptr<const grammar::Rules> rules) {
+    if (!pieces_) {
+      pieces_ = std::make_shared<const grammar::Vocabulary>(token_pieces(vocab_));
+      trie_ = grammar::build_trie(*pieces_);
+    }
+    if (maskers_.size() >= kMaxMaskers && !maskers_.count(gbnf)) maskers_.clear();
+    auto& m = maskers_[gbnf];
+    if (!m || m->stats().states > kMaxStates)
+      m = std::make_shared<grammar::TokenMasker>(std::move(rules), trie_, pieces_);
+    return m;
+  }
+
   // The next token of `job` from the logits at batch row `row`. Without a
-  // grammar: the chain. With one (as llama.cpp's common sampler does): the
-  // chain picks from the unconstrained logits and the grammar checks that one
-  // token; only if it is rejected does the grammar mask the whole vocabulary
-  // (the costly part: every token's text is matched, ~15 ms for a 150k
-  // vocabulary on this VM) and the chain pick again among the valid tokens.
-  // Greedy gives the same token as masking first; both paths are
-  // deterministic for a seed. Throws if the grammar can accept nothing.
+  // grammar: the chain. With one (sample, then check): the chain picks from
+  // the unconstrained logits and the grammar checks that one token; only if
+  // it is rejected are the tokens the grammar forbids masked (our masker: a
+  // bitset cached per grammar state; llama.cpp's sampler: every token's text
+  // matched, ~15 ms for a 150k vocabulary here) and the chain picks again
+  // among the valid ones. Greedy gives the same token as masking first; both
+  // paths are deterministic for a seed. Throws if the grammar can accept nothing.
   llama_token pick(Job& job, int32_t row) {
-    if (!job.grammar) return llama_sampler_sample(job.sampler.get(), ctx_, row);
+    if (!job.rules && !job.llama_grammar) return llama_sampler_sample(job.sampler.get(), ctx_, row);
     const float* logits = llama_get_logits_ith(ctx_, row);
     if (!logits) throw std::runtime_error("no logits for this slot");
     const int n = n_vocab();
     candidates_.resize(static_cast<size_t>(n));
-    auto run = [&](bool grammar_first) {
-      for (llama_token t = 0; t < n; ++t) candidates_[static_cast<size_t>(t)] = {t, logits[t], 0};
-      llama_token_data_array all{candidates_.data(), candidates_.size(), -1, false};
-      if (grammar_first) llama_sampler_apply(job.grammar.get(), &all);
+    auto run = [&](const std::vector<uint64_t>* allowed, llama_sampler* grammar) {
+      size_t size = 0;
+      if (allowed) {
+        // Only the allowed tokens, in id order: the chain then picks what it
+        // would pick with the others at -inf (they have no probability), at
+        // the cost of the allowed ones only.
+        for (size_t w = 0; w < allowed->size(); ++w)
+          for (uint64_t bits = (*allowed)[w]; bits; bits &= bits - 1) {
+            const auto t = static_cast<llama_token>(w * 64 + __builtin_ctzll(bits));
+            if (t < n) candidates_[size++] = {t, logits[t], 0};
+          }
+      } else {
+        for (llama_token t = 0; t < n; ++t) candidates_[size++] = {t, logits[t], 0};
+      }
+      if (size == 0) return llama_token_data{0, -INFINITY, 0};
+      llama_token_data_array all{candidates_.data(), size, -1, false};
+      if (grammar) llama_sampler_apply(grammar, &all);
       llama_sampler_apply(job.sampler.get(), &all);
       if (all.selected < 0 || all.selected >= static_cast<int64_t>(all.size))
         throw std::runtime_error("the sampler selected no token");
       return all.data[all.selected];
     };
-    llama_token_data chosen = run(false);
-    llama_token_data one{chosen.id, 1.0f, 0.0f};
-    llama_token_data_array check{&one, 1, -1, false};
-    llama_sampler_apply(job.grammar.get(), &check);
-    if (!(one.logit > -INFINITY)) {
-      chosen = run(true);
-      if (!(chosen.logit > -INFINITY)) throw std::runtime_error("the grammar allows no token here");
+    llama_token_data chosen = run(nullptr, nullptr);
+    if (job.rules) {
+      if (!job.masker) {
+        job.masker = masker_for(job.sampling.grammar, job.rules);
+        job.state = job.masker->initial();
+      }
+      if (!job.masker->allows(job.state, chosen.id))
+        chosen = run(&job.masker->allowed(job.state), nullptr);
+    } else {
+      llama_token_data one{chosen.id, 1.0f, 0.0f};
+      llama_token_data_array check{&one, 1, -1, false};
+      llama_sampler_apply(job.llama_grammar.get(), &check);
+      if (!(one.logit > -INFINITY)) chosen = run(nullptr, job.llama_grammar.get());
     }
-    llama_sampler_accept(job.grammar.get(), chosen.id);
+    if (!(chosen.logit > -INFINITY)) throw std::runtime_error("the grammar allows no token here");
+    if (job.rules)
+      job.state = job.masker->accept(job.state, chosen.id);
+    else
+      llama_sampler_accept(job.llama_grammar.get(), chosen.id);
     llama_sampler_accept(job.sampler.get(), chosen.id);
     return chosen.id;
   }
@@ -504,8 +568,15 @@ class LlamaEngine final : public Engine {
   llama_memory_t mem_ = nullptr;
   llama_batch batch_{};
   std::string template_;
-  std::vector<Slot> slots_;                    // touched by the worker thread only
-  std::vector<llama_token_data> candidates_;   // pick()'s scratch, worker thread only
+  std::vector<Slot> slots_;                   // touched by the worker thread only
+  std::vector<llama_token_data> candidates_;  // pick()'s scratch, worker thread only
+  // Grammar masking, worker thread only: the vocabulary as bytes, its trie
+  // (built at the first constrained request), a masker per grammar text.
+  std::shared_ptr<const grammar::Vocabulary> pieces_;
+  std::shared_ptr<const grammar::TokenTrie> trie_;
+  std::unordered_map<std::string, std::shared_ptr<grammar::TokenMasker>> maskers_;
+  static constexpr size_t kMaxMaskers = 16;
+  static constexpr size_t kMaxStates = 200000;
   std::vector<llama_adapter_lora*> adapters_;  // as opts_.adapters; freed with the model
   int group_ = -1;       // adapter set on the context now (-1 = none); worker thread only
   int group_steps_ = 0;  // consecutive steps group_ has run

@@ -32,6 +32,9 @@ struct EngineOptions {
   int context = 2048;  // tokens per slot
   int queue = 64;      // requests waiting beyond the busy slots
   std::vector<AdapterFile> adapters;
+  // Constrain with llama.cpp's grammar sampler instead of ours: the
+  // benchmark's baseline, not for serving.
+  bool llama_grammar = false;
   std::function<void(float)> on_progress;  // model load progress in [0, 1]
 };
 

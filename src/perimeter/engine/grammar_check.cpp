@@ -9,11 +9,23 @@
 
 #include <llama.h>
 
+#include "engine/token_pieces.h"
+
 namespace perimeter::engine {
 
 struct GrammarChecker::Impl {
   llama_model* model = nullptr;
   const llama_vocab* vocab = nullptr;
+  std::shared_ptr<const grammar::Vocabulary> pieces;
+  std::shared_ptr<const grammar::TokenTrie> trie;
+
+  grammar::TokenMasker masker(const std::string& gbnf) const {
+    return grammar::TokenMasker(grammar::parse_gbnf(gbnf), trie, pieces);
+  }
+
+  static bool bit(const std::vector<uint64_t>& bits, llama_token t) {
+    return (bits[static_cast<size_t>(t) >> 6] >> (t & 63)) & 1;
+  }
 
   std::vector<llama_token> tokenize(std::string_view text) const {
     std::vector<llama_token> toks(text.size() + 8);
@@ -54,6 +66,8 @@ GrammarChecker::GrammarChecker(const std::filesystem::path& vocab) : impl_(new I
   impl_->model = llama_model_load_from_file(vocab.c_str(), mp);
   if (!impl_->model) throw std::runtime_error("cannot load vocabulary " + vocab.string());
   impl_->vocab = llama_model_get_vocab(impl_->model);
+  impl_->pieces = std::make_shared<const grammar::Vocabulary>(token_pieces(impl_->vocab));
+  impl_->trie = grammar::build_trie(*impl_->pieces);
 }
 
 GrammarChecker::~GrammarChecker() {
@@ -75,28 +89,80 @@ bool GrammarChecker::accepts(const std::string& gbnf, std::string_view text) con
   return ok;
 }
 
-double GrammarChecker::mask_seconds(const std::string& gbnf, std::string_view text,
-                                    int* tokens) const {
-  llama_sampler* g = impl_->grammar(gbnf);
+bool GrammarChecker::masker_accepts(const std::string& gbnf, std::string_view text) const {
+  grammar::TokenMasker m = impl_->masker(gbnf);
+  auto state = m.initial();
+  for (llama_token t : impl_->tokenize(text)) state = m.accept(state, t);
+  return m.allows(state, llama_vocab_eos(impl_->vocab));
+}
+
+std::vector<double> GrammarChecker::mask_times(const std::string& gbnf, std::string_view text,
+                                               MaskBy by) const {
   const auto toks = impl_->tokenize(text);
+  std::vector<double> out;
+  auto timed = [&](auto&& mask) {
+    const auto t0 = std::chrono::steady_clock::now();
+    mask();
+    out.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  };
+  if (by == MaskBy::Llama) {
+    llama_sampler* g = impl_->grammar(gbnf);
+    const int n_vocab = llama_vocab_n_tokens(impl_->vocab);
+    std::vector<llama_token_data> all(n_vocab);
+    for (size_t k = 0; k <= toks.size(); ++k) {
+      for (int i = 0; i < n_vocab; ++i) all[i] = {i, 0.0f, 0.0f};
+      llama_token_data_array arr{all.data(), all.size(), -1, false};
+      timed([&] { llama_sampler_apply(g, &arr); });
+      if (k == toks.size()) break;
+      if (!(all[toks[k]].logit > -INFINITY)) {
+        out.clear();
+        break;
+      }
+      llama_sampler_accept(g, toks[k]);
+    }
+    llama_sampler_free(g);
+    return out;
+  }
+  grammar::TokenMasker m = impl_->masker(gbnf);
+  for (int pass = by == MaskBy::MaskerSecondPass ? 2 : 1; pass > 0; --pass) {
+    out.clear();
+    auto state = m.initial();
+    for (size_t k = 0; k <= toks.size(); ++k) {
+      timed([&] { m.allowed(state); });
+      if (k == toks.size()) break;
+      state = m.accept(state, toks[k]);
+      if (state == grammar::TokenMasker::kDead) return {};
+    }
+  }
+  return out;
+}
+
+size_t GrammarChecker::mask_differences(const std::string& gbnf, std::string_view text) const {
+  llama_sampler* g = impl_->grammar(gbnf);
+  grammar::TokenMasker m = impl_->masker(gbnf);
+  auto state = m.initial();
   const int n_vocab = llama_vocab_n_tokens(impl_->vocab);
   std::vector<llama_token_data> all(n_vocab);
-  double seconds = 0;
-  for (llama_token t : toks) {
+  size_t differ = 0;
+  auto compare = [&] {
     for (int i = 0; i < n_vocab; ++i) all[i] = {i, 0.0f, 0.0f};
     llama_token_data_array arr{all.data(), all.size(), -1, false};
-    const auto t0 = std::chrono::steady_clock::now();
     llama_sampler_apply(g, &arr);
-    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (!(all[t].logit > -INFINITY)) {
-      llama_sampler_free(g);
-      return -1;
-    }
+    const auto& ours = m.allowed(state);
+    for (int i = 0; i < n_vocab; ++i)
+      if ((all[i].logit > -INFINITY) != Impl::bit(ours, i) &&
+          !llama_vocab_is_control(impl_->vocab, i))
+        ++differ;
+  };
+  for (llama_token t : impl_->tokenize(text)) {
+    compare();
+    if (!Impl::allows(g, t) || !m.allows(state, t)) break;
     llama_sampler_accept(g, t);
+    state = m.accept(state, t);
   }
+  compare();  // after the whole text, or again where one of them stopped
   llama_sampler_free(g);
-  if (tokens) *tokens = static_cast<int>(toks.size());
-  return seconds;
+  return differ;
 }
 
 }  // namespace perimeter::engine

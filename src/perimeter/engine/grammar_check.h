@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace perimeter::engine {
 
@@ -21,10 +22,24 @@ class GrammarChecker {
   // grammar llama.cpp cannot parse.
   bool accepts(const std::string& gbnf, std::string_view text) const;
 
-  // Seconds spent masking the full vocabulary once per token of `text` under
-  // `gbnf` (what the engine pays when the sampled token is rejected); -1 if
-  // the grammar rejects the text. `tokens` receives the token count.
-  double mask_seconds(const std::string& gbnf, std::string_view text, int* tokens) const;
+  // accepts() with our masker (grammar::TokenMasker, what the engine uses).
+  // Throws std::invalid_argument for a grammar it cannot parse.
+  bool masker_accepts(const std::string& gbnf, std::string_view text) const;
+
+  // Who computes the full mask in mask_times(): llama.cpp's grammar sampler
+  // (over all candidates, as the engine once paid when the sampled token was
+  // refused), a fresh masker of ours, or ours on a second pass over the same
+  // text (its caches warm, as the engine keeps a masker per grammar).
+  enum class MaskBy { Llama, Masker, MaskerSecondPass };
+
+  // Seconds the full-vocabulary mask takes before each token of `text` and
+  // once after it; empty if the grammar rejects the text.
+  std::vector<double> mask_times(const std::string& gbnf, std::string_view text, MaskBy by) const;
+
+  // Token ids (control tokens aside: ours never allows them) on which
+  // llama.cpp's mask and ours disagree, summed over the steps of `text`'s tokenization (both fed
+  // the same tokens, stopping at the first token either rejects, then comparing end-of-generation).
+  size_t mask_differences(const std::string& gbnf, std::string_view text) const;
 
  private:
   struct Impl;

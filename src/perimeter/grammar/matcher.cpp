@@ -1,0 +1,722 @@
+#include "grammar/matcher.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace perimeter::grammar {
+
+// ---- rules -----------------------------------------------------------------
+
+namespace {
+
+enum class Kind : uint8_t { End, Ref, Chars };
+
+struct Elem {
+  Kind kind = Kind::End;
+  bool negated = false;  // Chars: matches code points outside the ranges
+  uint32_t rule = 0;     // Ref
+  std::vector<std::pair<uint32_t, uint32_t>> ranges;  // Chars: inclusive
+};
+
+constexpr uint32_t kMaxCodePoint = 0x10FFFF;
+
+}  // namespace
+
+struct Rules {
+  std::vector<Elem> elems;                  // sequences, each closed by an End
+  std::vector<std::vector<uint32_t>> alts;  // rule -> index of each alternative's first elem
+  uint32_t root = 0;
+
+  bool matches(const Elem& e, uint32_t cp) const {
+    bool in = false;
+    for (const auto& [lo, hi] : e.ranges) in = in || (cp >= lo && cp <= hi);
+    return in != e.negated;
+  }
+  // True if some code point in [lo, hi] matches `e`.
+  bool matches_some(const Elem& e, uint32_t lo, uint32_t hi) const {
+    if (!e.negated) {
+      for (const auto& [a, b] : e.ranges)
+        if (a <= hi && b >= lo) return true;
+      return false;
+    }
+    // Negated: some point of [lo, hi] lies outside every range (sorted by flatten()).
+    uint32_t next = lo;  // smallest point not yet known to be covered
+    for (const auto& [a, b] : e.ranges) {
+      if (a > next) return next <= hi;
+      if (b >= next) {
+        if (b >= hi) return false;
+        next = b + 1;
+      }
+    }
+    return next <= hi;
+  }
+};
+
+namespace {
+
+// Recursive-descent reader of llama.cpp's GBNF syntax, building Rules with
+// repetitions expanded as llama.cpp does (x{m,n}: m copies, then nested
+// optional rules), so both accept the same language.
+class Parser {
+ public:
+  explicit Parser(std::string_view s) : s_(s) {}
+
+  std::shared_ptr<const Rules> run() {
+    space(true);
+    while (i_ < s_.size()) {
+      const size_t at = i_;
+      const std::string name = word();
+      if (name.empty()) fail(at, "a rule name");
+      space(false);
+      if (s_.substr(i_, 3) != "::=") fail(i_, "'::='");
+      i_ += 3;
+      space(true);
+      const uint32_t id = id_of(name);
+      if (defined_[id]) fail(at, "one definition of rule '" + name + "' (it is defined twice)");
+      defined_[id] = true;
+      rules_[id] = alternatives(false);
+      space(true);
+    }
+    for (const auto& [name, id] : ids_)
+      if (!defined_[id])
+        throw std::invalid_argument("GBNF: rule '" + name + "' is used but not defined");
+    auto it = ids_.find("root");
+    if (it == ids_.end()) throw std::invalid_argument("GBNF: no rule named 'root'");
+    check_left_recursion();
+    return flatten(it->second);
+  }
+
+ private:
+  using Seq = std::vector<Elem>;
+  using Alts = std::vector<Seq>;
+
+  [[noreturn]] void fail(size_t at, const std::string& expected) const {
+    throw std::invalid_argument("GBNF: expected " + expected + " at offset " + std::to_string(at));
+  }
+
+  static bool word_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  }
+
+  // Skips blanks and # comments; newlines only where `newlines` (inside a
+  // group, after ::= or |): a newline ends a top-level sequence.
+  void space(bool newlines) {
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == ' ' || c == '\t' || ((c == '\n' || c == '\r') && newlines)) {
+        ++i_;
+      } else if (c == '#') {
+        while (i_ < s_.size() && s_[i_] != '\n') ++i_;
+      } else {
+        break;
+      }
+    }
+  }
+
+  std::string word() {
+    const size_t start = i_;
+    while (i_ < s_.size() && word_char(s_[i_])) ++i_;
+    return std::string(s_.substr(start, i_ - start));
+  }
+
+  uint32_t id_of(const std::string& name) {
+    auto [it, fresh] = ids_.try_emplace(name, static_cast<uint32_t>(rules_.size()));
+    if (fresh) {
+      rules_.emplace_back();
+      defined_.push_back(false);
+    }
+    return it->second;
+  }
+
+  uint32_t fresh_rule(Alts alts) {
+    rules_.push_back(std::move(alts));
+    defined_.push_back(true);
+    return static_cast<uint32_t>(rules_.size() - 1);
+  }
+
+  uint32_t hex(size_t digits) {
+    uint32_t v = 0;
+    for (size_t k = 0; k < digits; ++k) {
+      if (i_ >= s_.size()) fail(i_, std::to_string(digits) + " hex digits");
+      const char c = s_[i_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        fail(i_ - 1, "a hex digit");
+    }
+    return v;
+  }
+
+  // One code point of a literal or class, escapes decoded.
+  uint32_t character() {
+    if (i_ >= s_.size()) fail(i_, "a character");
+    const auto c = static_cast<unsigned char>(s_[i_]);
+    if (c == '\\') {
+      if (++i_ >= s_.size()) fail(i_, "an escape");
+      const char e = s_[i_++];
+      switch (e) {
+        case 'x':
+          return hex(2);
+        case 'u':
+          return hex(4);
+        case 'U':
+          return hex(8);
+        case 't':
+          return '\t';
+        case 'r':
+          return '\r';
+        case 'n':
+          return '\n';
+        case '\\':
+        case '"':
+        case '[':
+        case ']':
+        case '-':
+        case '^':
+          return static_cast<uint8_t>(e);
+        default:
+          fail(i_ - 1, "a known escape (x u U t r n \\ \" [ ])");
+      }
+    }
+    // UTF-8 decode.
+    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i_ + n > s_.size()) fail(i_, "valid UTF-8");
+    uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s_[i_ + k]) & 0x3F);
+    i_ += n;
+    return cp;
+  }
+
+  Alts alternatives(bool nested) {
+    Alts alts{sequence(nested)};
+    while (i_ < s_.size() && s_[i_] == '|') {
+      ++i_;
+      space(true);
+      alts.push_back(sequence(nested));
+    }
+    return alts;
+  }
+
+  Seq sequence(bool nested) {
+    Seq seq;
+    size_t last = 0;  // where the last symbol starts, for a postfix operator
+    auto chars = [](std::vector<std::pair<uint32_t, uint32_t>> r, bool neg) {
+      Elem e;
+      e.kind = Kind::Chars;
+      e.negated = neg;
+      e.ranges = std::move(r);
+      return e;
+    };
+    while (i_ < s_.size()) {
+      const char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        last = seq.size();
+        while (i_ < s_.size() && s_[i_] != '"') {
+          const uint32_t cp = character();
+          seq.push_back(chars({{cp, cp}}, false));
+        }
+        if (i_ >= s_.size()) fail(i_, "a closing '\"'");
+        ++i_;
+      } else if (c == '[') {
+        ++i_;
+        last = seq.size();
+        bool neg = false;
+        if (i_ < s_.size() && s_[i_] == '^') neg = true, ++i_;
+        std::vector<std::pair<uint32_t, uint32_t>> ranges;
+        while (i_ < s_.size() && s_[i_] != ']') {
+          const uint32_t lo = character();
+          uint32_t hi = lo;
+          if (i_ + 1 < s_.size() && s_[i_] == '-' && s_[i_ + 1] != ']') {
+            ++i_;
+            hi = character();
+          }
+          ranges.emplace_back(lo, hi);
+        }
+        if (i_ >= s_.size()) fail(i_, "a closing ']'");
+        ++i_;
+        seq.push_back(chars(std::move(ranges), neg));
+      } else if (c == '.') {
+        ++i_;
+        last = seq.size();
+        seq.push_back(chars({{0, kMaxCodePoint}}, false));
+      } else if (word_char(c)) {
+        last = seq.size();
+        Elem e;
+        e.kind = Kind::Ref;
+        e.rule = id_of(word());
+        seq.push_back(std::move(e));
+      } else if (c == '(') {
+        ++i_;
+        space(true);
+        last = seq.size();
+        Alts inner = alternatives(true);
+        if (i_ >= s_.size() || s_[i_] != ')') fail(i_, "')'");
+        ++i_;
+        Elem e;
+        e.kind = Kind::Ref;
+        e.rule = fresh_rule(std::move(inner));
+        seq.push_back(std::move(e));
+      } else if (c == '*' || c == '+' || c == '?') {
+        ++i_;
+        repeat(seq, last, c == '+' ? 1 : 0, c == '?' ? 1 : -1);
+      } else if (c == '{') {
+        ++i_;
+        space(false);
+        const long m = number();
+        long n = m;
+        space(false);
+        if (i_ < s_.size() && s_[i_] == ',') {
+          ++i_;
+          space(false);
+          n = i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9' ? number() : -1;
+          space(false);
+        }
+        if (i_ >= s_.size() || s_[i_] != '}') fail(i_, "'}'");
+        ++i_;
+        if (n >= 0 && n < m) fail(i_, "{m,n} with m <= n");
+        repeat(seq, last, m, n);
+      } else {
+        break;  // ')', '|', a newline ending the rule, or garbage the caller reports
+      }
+      space(nested);
+    }
+    return seq;
+  }
+
+  long number() {
+    const size_t start = i_;
+    long v = 0;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9' && v < 100000)
+      v = v * 10 + (s_[i_++] - '0');
+    if (i_ == start) fail(i_, "a number");
+    return v;
+  }
+
+  // The symbol at seq[last..] repeated min..max times (max -1 = unbounded).
+  void repeat(Seq& seq, size_t last, long min, long max) {
+    if (last >= seq.size()) fail(i_, "an item before the repetition");
+    const Seq item(seq.begin() + static_cast<long>(last), seq.end());
+    seq.resize(last);
+    for (long k = 0; k < min; ++k) seq.insert(seq.end(), item.begin(), item.end());
+    const long optional = max < 0 ? 1 : max - min;
+    uint32_t previous = 0;
+    for (long k = 0; k < optional; ++k) {
+      // R ::= item R' | ε, nesting the remaining optional copies; unbounded:
+      // R ::= item R | ε.
+      const uint32_t id = fresh_rule({});
+      Seq body = item;
+      if (k > 0 || max < 0) {
+        Elem ref;
+        ref.kind = Kind::Ref;
+        ref.rule = max < 0 ? id : previous;
+        body.push_back(std::move(ref));
+      }
+      rules_[id] = {std::move(body), Seq{}};
+      previous = id;
+    }
+    if (optional > 0) {
+      Elem ref;
+      ref.kind = Kind::Ref;
+      ref.rule = previous;
+      seq.push_back(std::move(ref));
+    }
+  }
+
+  // A rule that can reach itself first thing would make the automaton
+  // loop; refused as llama.cpp refuses it: a rule counts as possibly empty
+  // only if one of its alternatives is empty (a nullable reference, as in
+  // (x*)*, is handled at run time by advance()'s seen set, as llama.cpp does).
+  void check_left_recursion() const {
+    std::vector<bool> empty(rules_.size(), false);
+    for (size_t r = 0; r < rules_.size(); ++r)
+      for (const Seq& seq : rules_[r]) empty[r] = empty[r] || seq.empty();
+    std::vector<int> mark(rules_.size(), 0);  // 0 new, 1 on the path, 2 done
+    std::function<void(uint32_t)> visit = [&](uint32_t r) {
+      if (mark[r] == 2) return;
+      if (mark[r] == 1) throw std::invalid_argument("GBNF: left recursion through a rule");
+      mark[r] = 1;
+      for (const Seq& seq : rules_[r])
+        for (const Elem& e : seq) {
+          if (e.kind != Kind::Ref) break;
+          visit(e.rule);
+          if (!empty[e.rule]) break;
+        }
+      mark[r] = 2;
+    };
+    for (uint32_t r = 0; r < rules_.size(); ++r) visit(r);
+  }
+
+  std::shared_ptr<const Rules> flatten(uint32_t root) {
+    auto out = std::make_shared<Rules>();
+    out->root = root;
+    out->alts.resize(rules_.size());
+    for (size_t r = 0; r < rules_.size(); ++r)
+      for (Seq& seq : rules_[r]) {
+        out->alts[r].push_back(static_cast<uint32_t>(out->elems.size()));
+        for (Elem& e : seq) {
+          std::sort(e.ranges.begin(), e.ranges.end());
+          out->elems.push_back(std::move(e));
+        }
+        out->elems.push_back(Elem{});
+      }
+    return out;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  std::map<std::string, uint32_t> ids_;
+  std::vector<Alts> rules_;
+  std::vector<bool> defined_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Rules> parse_gbnf(std::string_view text) {
+  return Parser(text).run();
+}
+
+// ---- the vocabulary trie --------------------------------------------------
+
+class TokenTrie {
+ public:
+  struct Node {
+    uint32_t first_child = 0, n_children = 0;  // into children
+    uint32_t first_token = 0, n_tokens = 0;    // into tokens: ids whose piece ends here
+  };
+  std::vector<Node> nodes;                             // nodes[0] = root (the empty prefix)
+  std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node), sorted by byte per node
+  std::vector<int32_t> tokens;
+  size_t n_vocab = 0;
+};
+
+std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
+  // A pointer trie first, then flattened breadth-first into arrays.
+  struct Tmp {
+    std::map<uint8_t, uint32_t> next;
+    std::vector<int32_t> ids;
+  };
+  std::vector<Tmp> tmp(1);
+  for (size_t t = 0; t < vocab.pieces.size(); ++t) {
+    const std::string& p = vocab.pieces[t];
+    if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
+    uint32_t n = 0;
+    for (char c : p) {
+      auto [it, fresh] = tmp[n].next.try_emplace(static_cast<uint8_t>(c), 0);
+      if (fresh) {
+        it->second = static_cast<uint32_t>(tmp.size());
+        tmp.emplace_back();
+      }
+      n = it->second;
+    }
+    tmp[n].ids.push_back(static_cast<int32_t>(t));
+  }
+  // Flattened in depth-first order, so a walk reads memory front to back.
+  auto trie = std::make_shared<TokenTrie>();
+  trie->n_vocab = vocab.pieces.size();
+  std::vector<uint32_t> order;  // DFS preorder of tmp indices
+  order.reserve(tmp.size());
+  std::vector<uint32_t> todo{0};
+  while (!todo.empty()) {
+    const uint32_t n = todo.back();
+    todo.pop_back();
+    order.push_back(n);
+    for (auto it = tmp[n].next.rbegin(); it != tmp[n].next.rend(); ++it) todo.push_back(it->second);
+  }
+  std::vector<uint32_t> index(tmp.size());
+  for (uint32_t k = 0; k < order.size(); ++k) index[order[k]] = k;
+  trie->nodes.resize(tmp.size());
+  for (uint32_t k = 0; k < order.size(); ++k) {
+    const Tmp& t = tmp[order[k]];
+    auto& node = trie->nodes[k];
+    node.first_child = static_cast<uint32_t>(trie->children.size());
+    node.n_children = static_cast<uint32_t>(t.next.size());
+    for (const auto& [b, child] : t.next) trie->children.emplace_back(b, index[child]);
+    node.first_token = static_cast<uint32_t>(trie->tokens.size());
+    node.n_tokens = static_cast<uint32_t>(t.ids.size());
+    trie->tokens.insert(trie->tokens.end(), t.ids.begin(), t.ids.end());
+  }
+  return trie;
+}
+
+// ---- the masker ------------------------------------------------------------
+
+namespace {
+
+using Stack = std::vector<uint32_t>;  // element indices; back() = the next to match
+using StackSet = std::vector<Stack>;  // sorted, unique
+
+// An unfinished UTF-8 code point: its value bits so far and how many
+// continuation bytes follow. Decoded as llama.cpp's grammar decodes token
+// text, so both allow the same tokens: a lead 0xF8-0xFF counts as a 4-byte
+// lead, and continuation bytes are checked only when they begin a token
+// (`checked`), not inside one.
+struct Partial {
+  uint32_t bits = 0;
+  uint8_t need = 0;  // 0 = none pending
+  bool checked = false;
+  uint32_t key() const { return (bits << 8) | (need << 4) | (checked ? 1 : 0); }
+};
+
+constexpr size_t kMaxCachedMasks = 256;  // ~19 KB each at a 152k vocabulary
+
+}  // namespace
+
+struct TokenMasker::Impl {
+  std::shared_ptr<const Rules> rules;
+  std::shared_ptr<const TokenTrie> trie;
+  std::shared_ptr<const Vocabulary> vocab;
+
+  std::vector<StackSet> sets;  // sets[0] = the empty set (no parse left)
+  std::map<StackSet, uint32_t> set_ids;
+  std::unordered_map<uint64_t, uint32_t> moves;  // (set << 21 | code point) -> set
+  // The same for ASCII, the bulk of token bytes, as a table: kUnknown until computed.
+  static constexpr uint32_t kUnknown = UINT32_MAX;
+  std::vector<std::array<uint32_t, 128>> ascii_moves;
+  std::vector<std::pair<uint32_t, Partial>> states;
+  std::unordered_map<uint64_t, State> state_ids;  // (set << 32 | partial key) -> state
+  std::unordered_map<State, std::vector<uint64_t>> masks;
+  Stats stats;
+
+  uint32_t intern(StackSet s) {
+    std::sort(s.begin(), s.end());
+    s.erase(std::unique(s.begin(), s.end()), s.end());
+    auto [it, fresh] = set_ids.try_emplace(s, static_cast<uint32_t>(sets.size()));
+    if (fresh) sets.push_back(std::move(s));
+    return it->second;
+  }
+
+  State state(uint32_t set, Partial p) {
+    if (set == 0) return kDead;
+    const uint64_t key = (static_cast<uint64_t>(set) << 32) | p.key();
+    auto [it, fresh] = state_ids.try_emplace(key, static_cast<State>(states.size()));
+    if (fresh) states.emplace_back(set, p);
+    return it->second;
+  }
+
+  // Expands references at the top of `s` until each stack waits for a
+  // character (or is empty: the match is complete). A stack met twice is
+  // expanded once, which ends the loop a nullable repetition would make.
+  void advance(Stack s, StackSet& out) const {
+    std::vector<Stack> todo{std::move(s)};
+    std::set<Stack> seen;
+    while (!todo.empty()) {
+      Stack cur = std::move(todo.back());
+      todo.pop_back();
+      if (!seen.insert(cur).second) continue;
+      if (cur.empty() || rules->elems[cur.back()].kind != Kind::Ref) {
+        out.push_back(std::move(cur));
+        continue;
+      }
+      const uint32_t pos = cur.back();
+      cur.pop_back();
+      if (rules->elems[pos + 1].kind != Kind::End) cur.push_back(pos + 1);
+      for (uint32_t alt : rules->alts[rules->elems[pos].rule]) {
+        Stack t = cur;
+        if (rules->elems[alt].kind != Kind::End) t.push_back(alt);
+        todo.push_back(std::move(t));
+      }
+    }
+  }
+
+  uint32_t move(uint32_t set, uint32_t cp) {
+    if (cp < 128) {
+      if (ascii_moves.size() <= set) ascii_moves.resize(sets.size(), filled(kUnknown));
+      uint32_t& known = ascii_moves[set][cp];
+      if (known == kUnknown) known = compute_move(set, cp);
+      return known;
+    }
+    const uint64_t key = (static_cast<uint64_t>(set) << 21) | cp;
+    if (auto it = moves.find(key); it != moves.end()) return it->second;
+    const uint32_t next = compute_move(set, cp);
+    moves.emplace(key, next);
+    return next;
+  }
+
+  static std::array<uint32_t, 128> filled(uint32_t v) {
+    std::array<uint32_t, 128> a;
+    a.fill(v);
+    return a;
+  }
+
+  uint32_t compute_move(uint32_t set, uint32_t cp) {
+    StackSet out;
+    for (const Stack& s : sets[set]) {
+      if (s.empty() || !rules->matches(rules->elems[s.back()], cp)) continue;
+      Stack t(s.begin(), s.end() - 1);
+      if (rules->elems[s.back() + 1].kind != Kind::End) t.push_back(s.back() + 1);
+      advance(std::move(t), out);
+    }
+    return out.empty() ? 0 : intern(std::move(out));
+  }
+
+  // The code points the unfinished `p` may still become.
+  static std::pair<uint32_t, uint32_t> span(const Partial& p) {
+    uint32_t lo = p.bits << (6 * p.need);
+    const uint32_t hi = lo | ((1u << (6 * p.need)) - 1);
+    if (lo == 0 && p.need == 2) lo = 1u << 11;  // shorter forms are overlong
+    if (lo == 0 && p.need == 3) lo = 1u << 16;
+    return {lo, hi};
+  }
+
+  // viable() and may_end_in(), memoized: non-ASCII bytes are a large part
+  // of a multilingual vocabulary. Bit 0: viable, bit 1: may end, bit 2: known.
+  std::unordered_map<uint64_t, uint8_t> partial_memo;
+  uint8_t partial_facts(uint32_t set, const Partial& p) {
+    const uint64_t key = (static_cast<uint64_t>(set) << 32) | p.key();
+    uint8_t& f = partial_memo[key];
+    if (!f) f = 4 | (viable(set, p) ? 1 : 0) | (may_end_in(set, p) ? 2 : 0);
+    return f;
+  }
+
+  // True if some continuation of `p` can still match: the walk's pruning.
+  bool viable(uint32_t set, const Partial& p) const {
+    if (p.need == 1 && p.bits < 2) return false;  // overlong 2-byte lead
+    const auto [lo, hi] = span(p);
+    for (const Stack& s : sets[set])
+      if (!s.empty() && rules->matches_some(rules->elems[s.back()], lo, hi)) return true;
+    return false;
+  }
+
+  // True if a token may end inside `p`: llama.cpp's rule, which for a
+  // negated class asks that no excluded code point be reachable.
+  bool may_end_in(uint32_t set, const Partial& p) const {
+    if (p.need == 1 && p.bits < 2) return false;
+    const auto [lo, hi] = span(p);
+    for (const Stack& s : sets[set]) {
+      if (s.empty()) continue;
+      const Elem& e = rules->elems[s.back()];
+      bool overlap = false;
+      for (const auto& [a, b] : e.ranges) overlap = overlap || (a <= hi && b >= lo);
+      if (overlap != e.negated) return true;
+    }
+    return false;
+  }
+
+  // One byte more: false if no parse survives it.
+  bool step(uint32_t& set, Partial& p, uint8_t b) {
+    if (p.need == 0) {
+      if (b < 0x80) {
+        set = move(set, b);
+        return set != 0;
+      }
+      const int n = (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 4) == 15 ? 3 : -1;
+      if (n < 0) return false;  // a continuation byte cannot start a code point
+      p = {static_cast<uint32_t>(b & ((1 << (7 - n)) - 1)), static_cast<uint8_t>(n), false};
+    } else {
+      if (p.checked && (b >> 6) != 2) return false;
+      p.bits = (p.bits << 6) | (b & 0x3F);
+      if (--p.need == 0) {
+        const uint32_t cp = p.bits;
+        p = {};
+        set = move(set, cp);
+        return set != 0;
+      }
+    }
+    return partial_facts(set, p) & 1;
+  }
+
+  void walk(uint32_t node, uint32_t set, Partial p, std::vector<uint64_t>& bits) {
+    const TokenTrie::Node& n = trie->nodes[node];
+    if (node != 0 && (p.need == 0 || (partial_facts(set, p) & 2)))
+      for (uint32_t k = 0; k < n.n_tokens; ++k) {
+        const int32_t t = trie->tokens[n.first_token + k];
+        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+      }
+    for (uint32_t k = 0; k < n.n_children; ++k) {
+      const auto& [b, child] = trie->children[n.first_child + k];
+      uint32_t s = set;
+      Partial q = p;
+      if (step(s, q, b)) walk(child, s, q, bits);
+    }
+  }
+
+  bool complete(State st) const {
+    const auto& [set, p] = states[static_cast<size_t>(st)];
+    if (p.need != 0) return false;
+    for (const Stack& s : sets[set])
+      if (s.empty()) return true;
+    return false;
+  }
+};
+
+TokenMasker::TokenMasker(std::shared_ptr<const Rules> rules, std::shared_ptr<const TokenTrie> trie,
+                         std::shared_ptr<const Vocabulary> vocab)
+    : impl_(new Impl) {
+  impl_->rules = std::move(rules);
+  impl_->trie = std::move(trie);
+  impl_->vocab = std::move(vocab);
+  impl_->sets.emplace_back();  // id 0: dead
+}
+
+TokenMasker::~TokenMasker() = default;
+
+TokenMasker::State TokenMasker::initial() {
+  const Rules& r = *impl_->rules;
+  StackSet out;
+  for (uint32_t alt : r.alts[r.root]) {
+    Stack s;
+    if (r.elems[alt].kind != Kind::End) s.push_back(alt);
+    impl_->advance(std::move(s), out);
+  }
+  return impl_->state(impl_->intern(std::move(out)), {});
+}
+
+const std::vector<uint64_t>& TokenMasker::allowed(State s) {
+  if (auto it = impl_->masks.find(s); it != impl_->masks.end()) {
+    ++impl_->stats.mask_hits;
+    return it->second;
+  }
+  if (impl_->masks.size() >= kMaxCachedMasks) impl_->masks.clear();
+  ++impl_->stats.masks;
+  std::vector<uint64_t> bits((impl_->trie->n_vocab + 63) / 64, 0);
+  if (s != kDead) {
+    const auto [set, p] = impl_->states[static_cast<size_t>(s)];
+    impl_->walk(0, set, p, bits);
+    if (impl_->complete(s))
+      for (size_t t = 0; t < impl_->vocab->eog.size(); ++t)
+        if (impl_->vocab->eog[t]) bits[t >> 6] |= 1ull << (t & 63);
+  }
+  return impl_->masks.emplace(s, std::move(bits)).first->second;
+}
+
+bool TokenMasker::allows(State s, int32_t t) {
+  return accept(s, t) != kDead;
+}
+
+TokenMasker::State TokenMasker::accept(State s, int32_t t) {
+  if (s == kDead || t < 0 || static_cast<size_t>(t) >= impl_->vocab->pieces.size()) return kDead;
+  if (static_cast<size_t>(t) < impl_->vocab->eog.size() && impl_->vocab->eog[t])
+    return impl_->complete(s) ? s : kDead;
+  const std::string& piece = impl_->vocab->pieces[static_cast<size_t>(t)];
+  if (piece.empty()) return kDead;
+  auto [set, p] = impl_->states[static_cast<size_t>(s)];
+  for (char c : piece)
+    if (!impl_->step(set, p, static_cast<uint8_t>(c))) return kDead;
+  if (p.need != 0 && !impl_->may_end_in(set, p)) return kDead;
+  p.checked = p.need != 0;  // the next token's first bytes must continue it
+  return impl_->state(set, p);
+}
+
+bool TokenMasker::complete(State s) {
+  return s != kDead && impl_->complete(s);
+}
+
+TokenMasker::Stats TokenMasker::stats() const {
+  Stats st = impl_->stats;
+  st.states = impl_->states.size();
+  return st;
+}
+
+}  // namespace perimeter::grammar
