@@ -29,8 +29,9 @@ using nlohmann::json;
 
 // Shared rules every grammar carries. Strings never use \u escapes (a lone
 // surrogate would make the text unparsable) and numbers have at most 16
-// integer and 15 fraction digits and no exponent (so they always fit a double
-// and the model cannot run away in digits): a subset of JSON, never more.
+// integer and 15 fraction digits and an exponent of at most two digits (so
+// they always fit a double and the model cannot run away in digits): a
+// subset of JSON, never more.
 // Whitespace is at most one space, so a model cannot stall in it.
 constexpr std::string_view kBase = R"(ws ::= | " "
 value ::= object | array | string | number | boolean | null
@@ -40,7 +41,7 @@ array ::= "[" ws ( value ( ws "," ws value )* )? ws "]"
 string ::= "\"" schar* "\""
 schar ::= [^"\\\x7F\x00-\x1F] | "\\" ["\\/bfnrt]
 kchar ::= [^"\\\x7F\x00-\x1F]
-number ::= integer ( "." [0-9]{1,15} )?
+number ::= integer ( "." [0-9]{1,15} )? ( [eE] "-"? [0-9]{1,2} )?
 integer ::= "-"? ( "0" | [1-9] [0-9]{0,15} )
 boolean ::= "true" | "false"
 null ::= "null"
@@ -244,6 +245,22 @@ class Compiler {
             branches[i]["properties"][p.get<std::string>()] = false;
             break;
           }
+        // Or it always generates one of its properties that tells it apart.
+        if (!avoids(branches[i], original[j], 0) &&
+            gen_types(branches[i]) == std::set<std::string>{"object"} &&
+            branches[i].contains("properties") && branches[i]["properties"].is_object())
+          for (const auto& [p, _] : branches[i]["properties"].items()) {
+            if (required_in(branches[i], p) || branches[i]["properties"][p] == json(false))
+              continue;
+            json trial = branches[i];
+            if (!trial.contains("required") || !trial["required"].is_array())
+              trial["required"] = json::array();
+            trial["required"].push_back(p);
+            if (avoids(trial, original[j], 0)) {
+              branches[i] = trial;
+              break;
+            }
+          }
         if (!avoids(branches[i], original[j], 0))
           fail(path, "'oneOf' whose branches " + where[i].substr(path.size() + 7) + " and " +
                          where[j].substr(path.size() + 7) +
@@ -294,20 +311,30 @@ class Compiler {
   }
 
   // The JSON types of what gen() generates for merged schema `m` ("*": any).
-  static std::set<std::string> gen_types(const json& m) {
+  std::set<std::string> gen_types(const json& m, int depth = 0) const {
     if (!m.is_object()) return {"*"};
     if (auto v = values(m)) {
       std::set<std::string> t;
       for (const auto& x : *v) t.insert(type_of(x));
       return t;
     }
-    if (m.contains("anyOf") || m.contains("oneOf")) return {"*"};
     if (m.contains("type")) {
       std::set<std::string> t;
       for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
         if (x.is_string()) t.insert(x.get<std::string>());
       return t;
     }
+    for (const char* k : {"anyOf", "oneOf"})
+      if (m.contains(k)) {  // what the branches generate
+        if (depth > 8 || !m[k].is_array()) return {"*"};
+        std::set<std::string> t;
+        for (const auto& b : m[k]) {
+          const auto mb = merged(b);
+          if (!mb) return {"*"};
+          for (const auto& x : gen_types(*mb, depth + 1)) t.insert(x);
+        }
+        return t;
+      }
     if ((m.contains("properties") && m["properties"] != json::object()) ||
         (m.contains("required") && m["required"] != json::array()) ||
         m.contains("additionalProperties") || m.contains("patternProperties"))
@@ -323,14 +350,26 @@ class Compiler {
   }
 
   // The JSON types merged schema `m` allows ("*": any).
-  static std::set<std::string> sem_types(const json& m) {
+  std::set<std::string> sem_types(const json& m, int depth = 0) const {
     if (!m.is_object()) return {"*"};
     if (auto v = values(m)) {
       std::set<std::string> t;
       for (const auto& x : *v) t.insert(type_of(x));
       return t;
     }
-    if (!m.contains("type")) return {"*"};
+    if (!m.contains("type")) {
+      for (const char* k : {"anyOf", "oneOf"})
+        if (m.contains(k) && m[k].is_array() && depth <= 8) {  // what some branch allows
+          std::set<std::string> t;
+          for (const auto& b : m[k]) {
+            const auto mb = merged(b);
+            if (!mb) return {"*"};
+            for (const auto& x : sem_types(*mb, depth + 1)) t.insert(x);
+          }
+          return t;
+        }
+      return {"*"};
+    }
     std::set<std::string> t;
     for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
       if (x.is_string()) t.insert(x.get<std::string>());
