@@ -187,8 +187,8 @@ std::string concat(const std::string& a, const std::string& b) {
 class Parser {
  public:
   Parser(std::string_view pattern, const std::function<std::string(const std::string&)>& add,
-         long long max_repeat)
-      : p_(decode_utf8(pattern)), add_(add), max_repeat_(max_repeat) {}
+         long long max_repeat, long long cap = -1)
+      : p_(decode_utf8(pattern)), add_(add), max_repeat_(max_repeat), cap_(cap) {}
 
   PatternGrammar run(long long min_len, long long max_len) {
     PatternGrammar out;
@@ -202,8 +202,12 @@ class Parser {
       Node n = seq(0);
       const bool end = end_;
       std::string g = n.g;
-      if (!start) g = concat("schar*", g), n.max = kInf;
-      if (!end) g = concat(g, "schar*"), n.max = kInf;
+      // An unanchored side is any content (at most cap_ characters if capped).
+      const std::string any = cap_ < 0    ? "schar*"
+                              : cap_ == 0 ? ""
+                                          : "schar{0," + std::to_string(cap_) + "}";
+      if (!start) g = concat(any, g), n.max = cap_ < 0 ? kInf : add_len(n.max, cap_);
+      if (!end) g = concat(g, any), n.max = cap_ < 0 ? kInf : add_len(n.max, cap_);
       out.anchored = out.anchored && start && end;
       body += (first ? "" : " | ") + (g.empty() ? "\"\"" : g);
       out.min = first ? n.min : std::min(out.min, n.min);
@@ -235,8 +239,8 @@ class Parser {
       out.max = hi;
       return out;
     }
-    throw PatternError(
-        "it cannot be combined with 'minLength'/'maxLength' unless it implies them.");
+    out.fits = false;
+    return out;
   }
 
  private:
@@ -342,6 +346,7 @@ class Parser {
       throw PatternError("a repetition of at least " + std::to_string(lo) + " is above the limit " +
                          std::to_string(max_repeat_) + ".");
     if (hi != kInf && hi > max_repeat_) hi = max_repeat_;  // generates fewer: a subset
+    if (hi == kInf && cap_ >= 0) hi = std::max(lo, cap_);  // capped: a subset
     budget_ += hi == kInf ? std::max(lo, 1LL) : hi;
     if (budget_ > 4 * max_repeat_) throw PatternError("the pattern repeats too much.");
     Node out{"", mul_len(a.min, lo), mul_len(a.max, hi), "", 1, 1, 1};
@@ -530,6 +535,7 @@ class Parser {
   long long budget_ = 0;
   const std::function<std::string(const std::string&)>& add_;
   const long long max_repeat_;
+  const long long cap_;  // unbounded repetitions repeat at most this often (-1: no cap)
 };
 
 }  // namespace
@@ -537,7 +543,31 @@ class Parser {
 PatternGrammar pattern_to_gbnf(std::string_view pattern,
                                const std::function<std::string(const std::string&)>& add_rule,
                                long long max_repeat, long long min_len, long long max_len) {
-  return Parser(pattern, add_rule, max_repeat).run(min_len, max_len);
+  PatternGrammar g = Parser(pattern, add_rule, max_repeat).run(min_len, max_len);
+  if (g.fits) return g;
+  // Only too long: cap every unbounded repetition at the largest count that
+  // keeps the longest match within max_len (a subset of the pattern).
+  if (g.min < min_len || max_len < 0)
+    throw PatternError("it cannot be combined with 'minLength' unless it implies it.");
+  const std::function<std::string(const std::string&)> dry = [](const std::string&) {
+    return std::string("x");
+  };
+  auto longest = [&](long long cap) {
+    return Parser(pattern, dry, max_repeat, cap).run(min_len, -1).max;
+  };
+  const long long first = longest(0);
+  if (first == -1 || first > max_len)
+    throw PatternError("it cannot be combined with 'maxLength' unless it implies it.");
+  long long lo = 0, hi = max_len;  // longest(lo) fits
+  while (lo < hi) {
+    const long long mid = (lo + hi + 1) / 2;
+    const long long m = longest(mid);
+    if (m != -1 && m <= max_len)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return Parser(pattern, add_rule, max_repeat, lo).run(min_len, -1);
 }
 
 }  // namespace perimeter::grammar

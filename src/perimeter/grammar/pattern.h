@@ -23,6 +23,7 @@ struct PatternGrammar {
   long long min = 0;     // fewest characters (code points) it generates
   long long max = -1;    // most characters, -1 unbounded
   bool anchored = true;  // ^...$ on every alternative: generates only full matches
+  bool fits = true;      // within the length bounds given (internal)
 };
 
 // `add_rule(body)` defines a new rule and returns its name (repetitions are
@@ -30,8 +31,9 @@ struct PatternGrammar {
 // Unanchored sides match any string content ("contains"). Counted repetition
 // above `max_repeat` is capped (a subset); a lower bound above it is refused.
 // `min_len`/`max_len` (-1: none) are the string's length bounds: applied when
-// the pattern does not imply them and is one repeated character set, else
-// the combination is refused.
+// the pattern does not imply them and is one repeated character set, or by
+// capping its unbounded repetitions when only the upper bound is at stake;
+// else the combination is refused.
 PatternGrammar pattern_to_gbnf(std::string_view pattern,
                                const std::function<std::string(const std::string&)>& add_rule,
                                long long max_repeat, long long min_len = 0, long long max_len = -1);
