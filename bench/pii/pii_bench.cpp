@@ -1,20 +1,27 @@
 // Detector evaluation and performance figures. Not a test: it prints.
 //   pii_bench eval [--failures]   Presidio / gitleaks / template figures
 //   pii_bench perf                throughput and latency
+//   pii_bench dump FILE           every finding over the corpora, to compare before/after
 //   pii_bench scan TEXT           findings for one text (min_confidence 0), for debugging
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "detect/detector.h"
 #include "pii_eval.h"
 
 using namespace perimeter;
+using pii_eval::corpus_mixed;
+using pii_eval::corpus_pii;
+using pii_eval::corpus_prose;
 
 namespace {
 
@@ -74,57 +81,6 @@ void eval(bool show_failures) {
     for (auto& e : t.errors) std::printf("  %s\n", e.c_str());
 }
 
-std::string corpus_prose(std::mt19937& rng, size_t n) {
-  static const char* kWords[] = {
-      "the",    "system",   "should", "respond", "within", "a",       "reasonable", "time",
-      "and",    "we",       "expect", "results", "to",     "be",      "accurate",   "for",
-      "every",  "request",  "that",   "users",   "send",   "through", "gateway",    "model",
-      "answer", "question", "about",  "history", "of",     "science", "in",         "Europe",
-      "during", "century",  "which",  "was"};
-  std::string s;
-  while (s.size() < n) {
-    s += kWords[rng() % std::size(kWords)];
-    s += (rng() % 12 == 0) ? ". " : " ";
-  }
-  return s.substr(0, n);
-}
-
-std::string corpus_mixed(std::mt19937& rng, size_t n) {
-  static const char* kChunks[] = {
-      "Please summarise the meeting notes from yesterday and list the action items. ",
-      "for (int i = 0; i < n; ++i) {\n  total += values[i] * weights[i];\n}\n",
-      "2024-03-15T14:30:00Z INFO request_id=8f3a2c served in 12ms status=200 path=/v1/chat\n",
-      "Pt presented with chest pain, BP 140/90, started on aspirin 81 mg daily. Follow-up in 2 "
-      "weeks. ",
-      "The quarterly revenue grew by 12 percent compared to the previous period. ",
-      "def handler(event):\n    return {'statusCode': 200, 'body': json.dumps(event)}\n",
-  };
-  std::string s;
-  while (s.size() < n) s += kChunks[rng() % std::size(kChunks)];
-  return s.substr(0, n);
-}
-
-// PII-dense text with fresh values each time (digits 'N' randomised), so no
-// cache or branch predictor gets to see the same number twice.
-std::string corpus_pii(std::mt19937& rng, size_t n) {
-  static const char* kChunks[] = {
-      "Patient: Maria Gonzalez, DOB 03/1N/19NN, MRN: 00NNNNNN, phone (415) 5NN-NNNN. ",
-      "Contact jane.doeNNN@example.org or call +44 20 7NNN NNNN about order NNNN-NNNN. ",
-      "My SSN is 1NN-NN-NNNN and my IBAN is GB82 WEST 1234 5698 7654 32. ",
-      "export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P\ndb_password = \"q8Zr3kP0xVbNLmNNwT5y\"\n",
-      "Server 10.1.N.N and 2001:db8::N were contacted by Dr. Smith at NNNN Pennsylvania Avenue. ",
-  };
-  std::string s;
-  while (s.size() < n) {
-    std::string c = kChunks[rng() % std::size(kChunks)];
-    for (char& ch : c) {
-      if (ch == 'N') ch = static_cast<char>('0' + rng() % 10);
-    }
-    s += c;
-  }
-  return s.substr(0, n);
-}
-
 double mb_per_s(const detect::Detector& d, const std::string& text, int iters) {
   auto t0 = std::chrono::steady_clock::now();
   size_t sink = 0;
@@ -166,6 +122,57 @@ void perf() {
   latency(*d, "32 KB PII-dense", pii.substr(0, 32768), 500);
 }
 
+// Every finding over the shared corpora and the generated perf corpora, under
+// three option sets, for checking that an optimisation changes no finding:
+//   pii_bench dump before.txt; (change); pii_bench dump after.txt; cmp before.txt after.txt
+void dump(const std::string& path) {
+  auto def = detect::default_detector_options();
+  auto raw = def;  // everything a rule produces, low scores and overlaps included
+  raw.min_confidence = 0;
+  raw.resolve_overlaps = false;
+  auto filtered = def;  // the filter paths
+  filtered.allow_domains = {"example.com"};
+  filtered.allow_values = {"jane.doe123@example.org", "10.1.2.3"};
+  filtered.thresholds = {{"PERSON", 0.7}};
+  filtered.disabled = {"URL"};
+  std::vector<std::pair<std::string, std::unique_ptr<detect::Detector>>> detectors;
+  detectors.emplace_back("def", detect::Detector::create(def));
+  detectors.emplace_back("raw", detect::Detector::create(raw));
+  detectors.emplace_back("flt", detect::Detector::create(filtered));
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (const char* file : {"presidio_cases.jsonl", "gitleaks_cases.jsonl"}) {
+    std::ifstream in(kShared + "/" + file);
+    std::string line;
+    for (int i = 0; std::getline(in, line); ++i) {
+      if (line.empty()) continue;
+      std::string label(1, file[0]);
+      label += std::to_string(i);
+      texts.emplace_back(label, nlohmann::json::parse(line)["text"].get<std::string>());
+    }
+  }
+  {
+    std::ifstream in(kShared + "/presidio_research_templates.txt");
+    std::string line;
+    for (int i = 0; std::getline(in, line); ++i) texts.emplace_back('t' + std::to_string(i), line);
+  }
+  std::mt19937 rng(7);  // the perf corpora
+  texts.emplace_back("prose", corpus_prose(rng, 4 << 20));
+  texts.emplace_back("mixed", corpus_mixed(rng, 4 << 20));
+  texts.emplace_back("pii", corpus_pii(rng, 1 << 20));
+  std::string out;
+  for (auto& [name, d] : detectors) {
+    for (auto& [label, text] : texts) {
+      std::string l = name;
+      l += ' ';
+      l += label;
+      pii_eval::dump_findings(*d, l, text, out);
+    }
+  }
+  std::ofstream(path) << out;
+  std::printf("%zu texts, %zu bytes of findings, fnv1a %016llx\n", texts.size(), out.size(),
+              static_cast<unsigned long long>(pii_eval::fnv1a(out)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -191,6 +198,10 @@ int main(int argc, char** argv) {
                                           : corpus_pii(rng, 1 << 20);
     std::printf("%s %8.1f MB/s\n", which.c_str(),
                 mb_per_s(*d, text, argc > 3 ? std::atoi(argv[3]) : 20));
+    return 0;
+  }
+  if (mode == "dump" && argc > 2) {
+    dump(argv[2]);
     return 0;
   }
   if (mode == "eval" || mode == "all") eval(failures);

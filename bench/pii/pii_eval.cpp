@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <set>
@@ -586,6 +587,79 @@ TemplateReport eval_templates(const std::string& templates_path, const std::stri
     }
   }
   return rep;
+}
+
+std::string corpus_prose(std::mt19937& rng, size_t n) {
+  static const char* kWords[] = {
+      "the",    "system",   "should", "respond", "within", "a",       "reasonable", "time",
+      "and",    "we",       "expect", "results", "to",     "be",      "accurate",   "for",
+      "every",  "request",  "that",   "users",   "send",   "through", "gateway",    "model",
+      "answer", "question", "about",  "history", "of",     "science", "in",         "Europe",
+      "during", "century",  "which",  "was"};
+  std::string s;
+  while (s.size() < n) {
+    s += kWords[rng() % std::size(kWords)];
+    s += (rng() % 12 == 0) ? ". " : " ";
+  }
+  return s.substr(0, n);
+}
+
+std::string corpus_mixed(std::mt19937& rng, size_t n) {
+  static const char* kChunks[] = {
+      "Please summarise the meeting notes from yesterday and list the action items. ",
+      "for (int i = 0; i < n; ++i) {\n  total += values[i] * weights[i];\n}\n",
+      "2024-03-15T14:30:00Z INFO request_id=8f3a2c served in 12ms status=200 path=/v1/chat\n",
+      "Pt presented with chest pain, BP 140/90, started on aspirin 81 mg daily. Follow-up in 2 "
+      "weeks. ",
+      "The quarterly revenue grew by 12 percent compared to the previous period. ",
+      "def handler(event):\n    return {'statusCode': 200, 'body': json.dumps(event)}\n",
+  };
+  std::string s;
+  while (s.size() < n) s += kChunks[rng() % std::size(kChunks)];
+  return s.substr(0, n);
+}
+
+// PII-dense text with fresh values each time (digits 'N' randomised), so no
+// cache or branch predictor gets to see the same number twice.
+std::string corpus_pii(std::mt19937& rng, size_t n) {
+  static const char* kChunks[] = {
+      "Patient: Maria Gonzalez, DOB 03/1N/19NN, MRN: 00NNNNNN, phone (415) 5NN-NNNN. ",
+      "Contact jane.doeNNN@example.org or call +44 20 7NNN NNNN about order NNNN-NNNN. ",
+      "My SSN is 1NN-NN-NNNN and my IBAN is GB82 WEST 1234 5698 7654 32. ",
+      "export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P\ndb_password = \"q8Zr3kP0xVbNLmNNwT5y\"\n",
+      "Server 10.1.N.N and 2001:db8::N were contacted by Dr. Smith at NNNN Pennsylvania Avenue. ",
+  };
+  std::string s;
+  while (s.size() < n) {
+    std::string c = kChunks[rng() % std::size(kChunks)];
+    for (char& ch : c) {
+      if (ch == 'N') ch = static_cast<char>('0' + rng() % 10);
+    }
+    s += c;
+  }
+  return s.substr(0, n);
+}
+
+void dump_findings(const detect::Detector& d, const std::string& label, const std::string& text,
+                   std::string& out) {
+  char buf[128];
+  for (const Finding& f : d.scan({text})) {
+    out += label;
+    std::snprintf(buf, sizeof buf, " %s %s %d %zu %zu %a ", f.type.c_str(),
+                  detect::category_name(f.category), f.message, f.start, f.end, f.confidence);
+    out += buf;
+    out += f.detector;
+    out += '\n';
+  }
+}
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
 }
 
 }  // namespace perimeter::pii_eval

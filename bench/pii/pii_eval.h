@@ -3,7 +3,9 @@
 // values). Used by bench/pii (prints figures) and tests/detect (keeps floors).
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -85,5 +87,22 @@ struct TemplateReport {
 // >= 0.75 of the longer span.
 TemplateReport eval_templates(const std::string& templates_path, const std::string& names_dir,
                               int repeats, unsigned seed);
+
+// Generated corpora for the performance figures and the findings check,
+// deterministic for a given generator state: prose without hits, a mix of
+// code, logs, clinical notes and prose, and PII-dense text (3-4 entities per
+// 80 bytes, digits drawn fresh each time).
+std::string corpus_prose(std::mt19937& rng, size_t n);
+std::string corpus_mixed(std::mt19937& rng, size_t n);
+std::string corpus_pii(std::mt19937& rng, size_t n);
+
+// Every finding of `d` in `text` scanned as one message, one line each:
+// "<label> <type> <category> <message> <start> <end> <confidence as %a> <detector>".
+// Byte-identical dumps mean identical findings (exact confidences included).
+void dump_findings(const detect::Detector& d, const std::string& label, const std::string& text,
+                   std::string& out);
+
+// FNV-1a, for golden hashes of dumps.
+uint64_t fnv1a(const std::string& s);
 
 }  // namespace perimeter::pii_eval

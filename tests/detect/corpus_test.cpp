@@ -2,7 +2,9 @@
 // quality fails here. Floors sit just under what the detector reached.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <random>
 
 #include "pii_eval.h"
 
@@ -50,6 +52,32 @@ TEST(Corpus, TemplateSentences) {
   auto r = eval_templates(dir + "/presidio_research_templates.txt",
                           PERIMETER_SOURCE_DIR "/bench/pii/data", 3, 20240601);
   EXPECT_GE(r.f2(), TEMPLATE_F2_FLOOR);
+}
+
+// Golden hash of every finding (type, category, message, start, end, exact
+// confidence, detector) over fixed seeded generated corpora, with default
+// options and with everything a rule produces (min_confidence 0, overlaps
+// kept). Performance work must leave it unchanged; a change that is meant to
+// alter findings updates the hash and says so (`pii_bench dump` shows which).
+TEST(Corpus, FindingsGoldenHash) {
+  std::mt19937 rng(11);
+  std::string pii = corpus_pii(rng, 192 << 10), mixed = corpus_mixed(rng, 64 << 10);
+  auto def = detect::default_detector_options();
+  auto raw = def;
+  raw.min_confidence = 0;
+  raw.resolve_overlaps = false;
+  std::string out;
+  for (const auto& opt : {def, raw}) {
+    auto d = detect::Detector::create(opt);
+    dump_findings(*d, "pii", pii, out);
+    dump_findings(*d, "mixed", mixed, out);
+    // 2 KB messages: the prompt size of the latency figures
+    for (size_t i = 0; i < pii.size(); i += 2048)
+      dump_findings(*d, "p2k", pii.substr(i, 2048), out);
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(out)));
+  EXPECT_EQ(std::string(hex), "2dc30448e7d1bed7") << out.size() << " bytes of findings";
 }
 
 }  // namespace
