@@ -97,7 +97,8 @@ TEST(PolicyParse, ErrorsNameTheKeyPath) {
             "cloud-large, cloud-mini, extractor, reasoner)");
   EXPECT_EQ(
       parse_error("routes: {r: {targets: [extractor], bogus: 1}}"),
-      "policy.routes.r.bogus: unknown key (expected targets, fallback, fallback_when, adapter)");
+      "policy.routes.r.bogus: unknown key (expected targets, fallback, fallback_when, adapter, "
+      "structured, unenforced_schema)");
   EXPECT_EQ(parse_error("routes: {r: {fallback: [extractor]}}"),
             "policy.routes.r.targets: is required: at least one model id");
   EXPECT_NE(parse_error("routes: {r: {targets: [extractor], fallback: [reasoner], "

@@ -53,6 +53,11 @@ struct ChatRequest {
   // LoRA adapter of the serving embedded model (the request's `adapter`
   // field, or the route's); empty = the base model.
   std::string adapter;
+  // The schema compiler's refusal of response_format's schema (a keyword it
+  // cannot enforce). The request then carries the any-JSON grammar and
+  // policy decides: a route with `unenforced_schema: validate` serves it,
+  // validating the answer afterwards; elsewhere this is the answer (400).
+  std::optional<Error> schema_refusal;
 };
 
 struct Usage {

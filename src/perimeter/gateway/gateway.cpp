@@ -98,6 +98,28 @@ audit::ModelRef model_ref(const config::Config& c, const Admission& a) {
   return r;
 }
 
+// The route's structured-output rules: `structured: required`, and whether
+// a schema the compiler cannot enforce is served (validated afterwards) or
+// refused. Throws Error 400.
+void check_structured(const policy::Policy& policy, const policy::Plan& plan,
+                      const ChatRequest& r) {
+  const policy::Route* route = policy.route(plan.route);
+  if (route && route->structured_required && r.response_schema.empty())
+    throw Error(400, "invalid_request_error",
+                "Route '" + plan.route +
+                    "' requires structured output: send response_format {\"type\": "
+                    "\"json_schema\", ...} or {\"type\": \"json_object\"}.",
+                "response_format", "structured_output_required");
+  if (r.schema_refusal && !(route && route->validate_unenforced)) {
+    const Error& e = *r.schema_refusal;
+    throw Error(e.status, e.type,
+                std::string(e.what()) + " Route '" + plan.route +
+                    "' refuses schemas it cannot enforce; a route with `unenforced_schema: "
+                    "validate` would serve it, checking the answer only after generation.",
+                e.param, e.code);
+  }
+}
+
 // Key of fingerprints_: a model decoding with an adapter ("" = none).
 std::string fingerprint_key(const std::string& model, const std::string& adapter) {
   return model + '\n' + adapter;
@@ -165,6 +187,7 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
   a.plan = policy_.decide({a.analysis.intent, a.effective, &a.analysis.findings, request.model,
                            who.role, request.adapter});
   a.route = a.plan.route;
+  check_structured(policy_, a.plan, request);
   if (auto over = budgets_.check(a.principal, audit::now_ms())) {
     metrics_.budget_rejections.with({over->key, over->budget}).inc();
     throw ledger::budget_error(*over);

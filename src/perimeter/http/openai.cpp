@@ -182,7 +182,13 @@ void parse_response_format(const json& rf, ChatRequest& req) {
   }
   if (!js.contains("schema") || !(js["schema"].is_object() || js["schema"].is_boolean()))
     bad("response_format.json_schema.schema", "expected a JSON Schema object.");
-  req.sampling.grammar = *grammar::compile_cached(js["schema"], strict);
+  try {
+    req.sampling.grammar = *grammar::compile_cached(js["schema"], strict);
+  } catch (const Error& e) {
+    if (e.code != "unsupported_schema") throw;
+    req.schema_refusal = e;
+    req.sampling.grammar = *grammar::compile_cached(json::object(), false);  // any JSON value
+  }
   req.response_schema = js["schema"].dump();
   req.response_format = rf.dump();
 }

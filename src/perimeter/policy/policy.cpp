@@ -59,7 +59,7 @@ std::vector<std::string> model_ids(const std::string& path, const YAML::Node& n,
 
 Route parse_route(const YAML::Node& node, const std::string& name, const std::string& path,
                   const std::map<std::string, ModelFacts>& models) {
-  if (!node.IsMap()) fail(path, "must be a mapping {targets, fallback, fallback_when, adapter}");
+  if (!node.IsMap()) fail(path, "must be a mapping {targets, fallback, fallback_when, ...}");
   Route r;
   r.name = name;
   bool when_set = false;
@@ -79,8 +79,18 @@ Route parse_route(const YAML::Node& node, const std::string& name, const std::st
       }
     } else if (key == "adapter") {
       r.adapter = scalar(kv.second, p);
+    } else if (key == "structured") {
+      const std::string v = scalar(kv.second, p);
+      if (v != "required" && v != "optional") fail(p, "must be required or optional");
+      r.structured_required = v == "required";
+    } else if (key == "unenforced_schema") {
+      const std::string v = scalar(kv.second, p);
+      if (v != "refuse" && v != "validate") fail(p, "must be refuse or validate");
+      r.validate_unenforced = v == "validate";
     } else {
-      fail(p, "unknown key (expected targets, fallback, fallback_when, adapter)");
+      fail(p,
+           "unknown key (expected targets, fallback, fallback_when, adapter, structured, "
+           "unenforced_schema)");
     }
   }
   if (!r.adapter.empty()) {

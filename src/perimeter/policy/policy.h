@@ -36,6 +36,8 @@ struct Route {
   std::vector<std::string> fallback;    // model ids tried after every target failed as below
   std::set<std::string> fallback_when;  // "saturated", "error", "timeout"
   std::string adapter;  // LoRA adapter its models decode with, where they have it; "" = none
+  bool structured_required = false;  // `structured: required`: requests need a JSON response_format
+  bool validate_unenforced = false;  // `unenforced_schema: validate` (else refuse)
 };
 
 // `when` matches a request whose effective level is at least `level`, or that
@@ -105,6 +107,12 @@ class Policy {
  public:
   Policy(PolicyOptions options, std::map<std::string, ModelFacts> models,
          std::string default_model);
+
+  // The route named `name`, or null (e.g. "model:<id>" plans).
+  const Route* route(const std::string& name) const {
+    auto it = options_.routes.find(name);
+    return it == options_.routes.end() ? nullptr : &it->second;
+  }
 
   // The Plan for `r`. Throws Error: 404 model_not_found (unknown model or
   // route), 403 model_not_allowed (the role may not use the route or any of
