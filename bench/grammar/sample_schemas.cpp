@@ -1,0 +1,145 @@
+// Issue #7's end-to-end check: every JSONSchemaBench schema the compiler
+// accepts is sampled once by the embedded engine (tiny demo model, our
+// masker), and every answer that finishes with "stop" must validate against
+// its schema (valijson). Answers cut by max_tokens ("length") are counted,
+// never claimed valid. Not a test: it prints the counts and the failures.
+//
+//   sample_schemas [max_tokens=256] [max_schemas=0 (all)] [threads=2]
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/demo_model.h"
+#include "engine/engine.h"
+#include "grammar/grammar.h"
+
+using namespace perimeter;
+using nlohmann::json;
+
+struct Job {
+  std::string id;
+  json schema;
+  std::string text;
+  Completion done;
+  bool finished = false;
+};
+
+int main(int argc, char** argv) {
+  const int max_tokens = argc > 1 ? std::atoi(argv[1]) : 256;
+  const size_t max_schemas = argc > 2 ? static_cast<size_t>(std::atoll(argv[2])) : 0;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+
+  std::vector<Job> jobs;
+  std::map<std::string, int> refused;
+  const std::filesystem::path dir =
+      std::filesystem::path(PERIMETER_SOURCE_DIR) / "../shared/bench/jsonschema";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".jsonl") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  size_t total = 0;
+  std::vector<std::string> grammars;
+  for (const auto& f : files) {
+    std::ifstream in(f);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (max_schemas && total >= max_schemas) break;
+      ++total;
+      const json j = json::parse(line);
+      try {
+        grammars.push_back(grammar::schema_to_gbnf(j["schema"], false));
+        jobs.push_back({j["id"].get<std::string>(), j["schema"], "", {}, false});
+      } catch (const std::exception&) {
+        ++refused[f.stem().string()];
+      }
+    }
+  }
+
+  const auto model = std::filesystem::temp_directory_path() / "perimeter-sample-schemas.gguf";
+  engine::EngineOptions o;
+  o.name = "demo";
+  o.path = model;
+  o.sha256 =
+      engine::write_demo_model(model, engine::demo_shape("tiny"), 1, engine::default_vocab_file());
+  o.slots = 4;
+  o.threads = threads;
+  o.context = 2048;
+  o.queue = static_cast<int>(jobs.size()) + 1;
+  auto e = engine::Engine::load(o);
+
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t finished = 0;
+  std::vector<std::string> errors(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    engine::Sampling s;
+    s.temperature = 0.9;
+    s.seed = static_cast<uint32_t>(i + 1);
+    s.max_tokens = max_tokens;
+    s.grammar = grammars[i];
+    Job* job = &jobs[i];
+    try {
+      e->submit({{"user", "Answer in JSON."}}, s,
+                {[&, job](std::string_view d) {
+                   std::lock_guard lk(mu);
+                   job->text += d;
+                 },
+                 [&, job](const Completion& c) {
+                   std::lock_guard lk(mu);
+                   job->done = c;
+                   job->finished = true;
+                   ++finished;
+                   cv.notify_all();
+                 }});
+    } catch (const std::exception& ex) {
+      std::lock_guard lk(mu);
+      errors[i] = ex.what();
+      job->finished = true;
+      ++finished;
+    }
+  }
+  {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return finished == jobs.size(); });
+  }
+  std::filesystem::remove(model);
+
+  size_t stop = 0, valid = 0, length = 0, failed = 0;
+  std::vector<std::string> invalid;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Job& j = jobs[i];
+    if (!errors[i].empty() || j.done.error) {
+      ++failed;
+      std::printf("error %s: %s\n", j.id.c_str(),
+                  errors[i].empty() ? j.done.error->what() : errors[i].c_str());
+      continue;
+    }
+    if (j.done.finish == FinishReason::Length) {
+      ++length;
+      continue;
+    }
+    ++stop;
+    const auto v = grammar::validate(j.schema, j.text);
+    if (v.ok) {
+      ++valid;
+    } else {
+      invalid.push_back(j.id + ": " + v.error + "\n    " + j.text.substr(0, 300));
+    }
+  }
+  std::printf("schemas %zu, compiled %zu, sampled once each (tiny demo model, max_tokens %d)\n",
+              total, jobs.size(), max_tokens);
+  std::printf("finished with stop: %zu, of which valid %zu, INVALID %zu\n", stop, valid,
+              invalid.size());
+  std::printf("cut by max_tokens (length, not claimed valid): %zu; errors: %zu\n", length, failed);
+  for (const auto& s : invalid) std::printf("invalid %s\n", s.c_str());
+  return invalid.empty() && failed == 0 ? 0 : 1;
+}
