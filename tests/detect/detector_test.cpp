@@ -1,9 +1,15 @@
 #include "detect/detector.h"
 
+#include <hs/hs.h>
+#include <phonenumbers/phonenumberutil.h>
+
+#include "detect/rules.h"
+
 #include <gtest/gtest.h>
 
 #include <cctype>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -394,6 +400,128 @@ TEST(Detector, ThreadSafe) {
   }
   for (auto& t : ts) t.join();
   EXPECT_EQ(bad.load(), 0);
+}
+
+// Rules with Rule::start_of run without Vectorscan's start-of-match tracking;
+// the start they compute must be the one SOM_LEFTMOST reports, for every
+// match end, or raw candidates (and so findings) would change. Random text
+// over the characters these patterns care about, checked against the same
+// pattern compiled with SOM_LEFTMOST.
+#ifndef ITERS_START_OF
+#define ITERS_START_OF 60000
+#endif
+TEST(Detector, ComputedMatchStartsEqualVectorscanSom) {
+  int rules_checked = 0;
+  for (const auto& rule : internal::pii_rules()) {
+    if (!rule.start_of) continue;
+    ++rules_checked;
+    hs_database_t* db = nullptr;
+    hs_compile_error_t* err = nullptr;
+    ASSERT_EQ(hs_compile(rule.pattern.c_str(), rule.flags | HS_FLAG_SOM_LEFTMOST, HS_MODE_BLOCK,
+                         nullptr, &db, &err),
+              HS_SUCCESS)
+        << rule.detector;
+    hs_scratch_t* scratch = nullptr;
+    ASSERT_EQ(hs_alloc_scratch(db, &scratch), HS_SUCCESS);
+    struct Ctx {
+      const internal::Rule* rule;
+      std::string_view text;
+      int matches = 0, wrong = 0;
+      std::string first_wrong;
+    } ctx;
+    ctx.rule = &rule;
+    auto on = [](unsigned, unsigned long long from, unsigned long long to, unsigned,
+                 void* p) -> int {
+      auto& c = *static_cast<Ctx*>(p);
+      ++c.matches;
+      size_t got = c.rule->start_of(c.text, static_cast<size_t>(to));
+      if (got != from && c.wrong++ == 0) {
+        c.first_wrong = std::string(c.text.substr(0, to)) + " | want " + std::to_string(from) +
+                        " got " + std::to_string(got);
+      }
+      return 0;
+    };
+    std::mt19937 rng(20261129);
+    const std::string alphabet =
+        "01234567890123456789012345678901234567890123456789     ++(()).-/\tAAAZZaabx_\x80";
+    for (int i = 0; i < ITERS_START_OF; ++i) {
+      std::string t(1 + rng() % 60, ' ');
+      for (char& c : t) c = alphabet[rng() % alphabet.size()];
+      ctx.text = t;
+      hs_scan(db, t.data(), static_cast<unsigned>(t.size()), 0, scratch, on, &ctx);
+    }
+    EXPECT_EQ(ctx.wrong, 0) << rule.detector << ": " << ctx.first_wrong;
+    EXPECT_GT(ctx.matches, ITERS_START_OF / 30) << rule.detector;
+    hs_free_scratch(scratch);
+    hs_free_database(db);
+  }
+  EXPECT_GE(rules_checked, 2);
+}
+
+// phone_valid_for_region must give libphonenumber's IsValidNumberForRegion
+// answer for every number it answers. Random national numbers for every
+// country code, plus libphonenumber's example numbers of each type with
+// digits changed (so that many are valid and many nearly so).
+#ifndef PHONE_META_NUMBERS
+#define PHONE_META_NUMBERS 300
+#endif
+TEST(Detector, PhoneMetaAgreesWithLibphonenumber) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  std::mt19937 rng(7);
+  int checked = 0, valid = 0, wrong = 0, regions = 0;
+  std::string first_wrong;
+  auto check = [&](int cc, const std::string& region, const std::string& national) {
+    if (national.empty() || national[0] == '0' || national.size() > 17) return;
+    int fast = internal::phone_valid_for_region(region, cc, national);
+    if (fast < 0) return;
+    PhoneNumber n;
+    n.set_country_code(cc);
+    n.set_national_number(std::stoull(national));
+    bool want = util.IsValidNumberForRegion(n, region);
+    ++checked;
+    valid += want;
+    if ((fast == 1) != want && wrong++ == 0)
+      first_wrong = std::to_string(cc) + ' ' + national;
+  };
+  std::set<PhoneNumberUtil::PhoneNumberType> types;
+  for (int t = PhoneNumberUtil::FIXED_LINE; t <= PhoneNumberUtil::VOICEMAIL; ++t)
+    types.insert(static_cast<PhoneNumberUtil::PhoneNumberType>(t));
+  for (int cc = 1; cc < 1000; ++cc) {
+    std::string region;
+    util.GetRegionCodeForCountryCode(cc, &region);
+    if (region == "ZZ") continue;
+    ++regions;
+    for (int i = 0; i < PHONE_META_NUMBERS; ++i) {
+      std::string d(2 + rng() % 16, '0');
+      for (char& c : d) c = static_cast<char>('0' + rng() % 10);
+      d[0] = static_cast<char>('1' + rng() % 9);
+      check(cc, region, d);
+    }
+    for (auto type : types) {
+      PhoneNumber ex;
+      bool got = region == "001" ? util.GetExampleNumberForNonGeoEntity(cc, &ex)
+                                 : util.GetExampleNumberForType(region, type, &ex);
+      if (!got) continue;
+      std::string base = std::to_string(ex.national_number());
+      check(cc, region, base);
+      for (int i = 0; i < PHONE_META_NUMBERS / 3; ++i) {
+        std::string d = base;
+        // change one or two trailing or leading digits, or the length by one
+        int how = static_cast<int>(rng() % 4);
+        if (how == 0) d[d.size() - 1 - rng() % std::min<size_t>(d.size(), 4)] = '0' + rng() % 10;
+        if (how == 1) d[rng() % std::min<size_t>(d.size(), 3)] = '0' + rng() % 10;
+        if (how == 2) d += static_cast<char>('0' + rng() % 10);
+        if (how == 3 && d.size() > 2) d.pop_back();
+        check(cc, region, d);
+      }
+    }
+  }
+  EXPECT_EQ(wrong, 0) << "first: " << first_wrong;
+  EXPECT_GT(regions, 200);
+  EXPECT_GT(checked, regions * PHONE_META_NUMBERS);
+  EXPECT_GT(valid, checked / 10);
 }
 
 }  // namespace

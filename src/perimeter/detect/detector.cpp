@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
@@ -162,13 +163,18 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
         word_byte(static_cast<unsigned char>(st.text[to])))
       return 0;
   }
-  if (!(*st.rules)[id].som) from = to;  // no start tracked: the check finds it
+  const internal::Rule& rule = (*st.rules)[id];
+  if (rule.start_of) {
+    from = rule.start_of(st.text, static_cast<size_t>(to));  // computed, not tracked
+  } else if (!rule.som) {
+    from = to;  // no start tracked: the check finds it
+  }
   int& li = st.last[id];
   if (li >= 0) {
     Raw& r = st.raw[static_cast<size_t>(li)];
     // Same start: a longer match of the same candidate. Overlapping start:
     // leftmost-first like a findall, or one merged region for merge rules.
-    if (r.start == from || (from < r.end && (*st.rules)[id].merge)) {
+    if (r.start == from || (from < r.end && rule.merge)) {
       r.end = std::max<size_t>(r.end, to);
       return 0;
     }
@@ -195,6 +201,7 @@ class DetectorImpl final : public Detector {
     }
     person_ = enabled("PERSON");
     code_ = enabled("CODE");
+    index_entities();
     if (!rules_.empty()) compile();
   }
 
@@ -261,7 +268,8 @@ class DetectorImpl final : public Detector {
     std::vector<unsigned> flags;
     for (unsigned i : ids) {
       exprs.push_back(rules_[i].pattern.c_str());
-      flags.push_back(rules_[i].flags | (rules_[i].som ? HS_FLAG_SOM_LEFTMOST : 0u));
+      bool som = rules_[i].som && !rules_[i].start_of;
+      flags.push_back(rules_[i].flags | (som ? HS_FLAG_SOM_LEFTMOST : 0u));
     }
     hs_database_t* db = nullptr;
     hs_compile_error_t* err = nullptr;
@@ -337,25 +345,74 @@ class DetectorImpl final : public Detector {
     return it == opt_.thresholds.end() ? opt_.min_confidence : it->second;
   }
 
+  // A finding before it is reported: strings stay with the rule and the
+  // entity table until a candidate survives every filter.
+  struct Cand {
+    size_t start, end;
+    double score;
+    uint32_t entity;              // index into entities_ (or the scan's extra names)
+    const std::string* detector;  // the rule's name
+  };
+
+  // What the post-passes need to know about an entity type, computed once.
+  struct EntityMeta {
+    const std::string* name;
+    Category category;
+    bool wanted, clinical, identifies;
+    double threshold;
+  };
+
+  EntityMeta meta_for(const std::string& name) const {
+    return EntityMeta{&name,
+                      internal::category_of(name),
+                      wanted(name),
+                      is_clinical(name),
+                      identifies_patient(name),
+                      threshold(name)};
+  }
+
+  void index_entities() {
+    for (const auto& [name, info] : registry()) entities_.push_back(meta_for(name));
+    for (const auto& r : rules_) rule_entity_.push_back(entity_id(r.entity));
+    person_id_ = entity_id("PERSON");
+    code_id_ = entity_id("CODE");
+  }
+
+  // Index of a registry entity (the registry is sorted by name), or npos.
+  uint32_t entity_id(const std::string& name) const {
+    auto it =
+        std::lower_bound(entities_.begin(), entities_.end(), name,
+                         [](const EntityMeta& m, const std::string& n) { return *m.name < n; });
+    if (it == entities_.end() || *it->name != name) return kNoEntity;
+    return static_cast<uint32_t>(it - entities_.begin());
+  }
+
   void scan_one(std::string_view text, int msg, hs_scratch_t* scratch,
                 std::vector<Finding>& out) const {
-    std::vector<Finding> found;
+    std::vector<Cand> found;
     found.reserve(16);
-    auto add = [&](const internal::Hit& h, const std::string& entity, const std::string& detector) {
-      Finding f;
-      f.type = entity;
-      f.category = internal::category_of(entity);
-      f.message = msg;
-      f.start = h.start;
-      f.end = h.end;
-      f.confidence = h.score;
-      f.detector = detector;
-      found.push_back(std::move(f));
+    // Names a check produced that are not in the registry (none today) get
+    // their metadata here, with ids after the registry's.
+    std::deque<std::string> extra_names;
+    std::vector<EntityMeta> extra_meta;
+    auto meta = [&](uint32_t id) -> const EntityMeta& {
+      return id < entities_.size() ? entities_[id] : extra_meta[id - entities_.size()];
+    };
+    auto id_of = [&](const std::string& name) {
+      uint32_t id = entity_id(name);
+      if (id != kNoEntity) return id;
+      for (size_t k = 0; k < extra_names.size(); ++k) {
+        if (extra_names[k] == name) return static_cast<uint32_t>(entities_.size() + k);
+      }
+      extra_names.push_back(name);
+      extra_meta.push_back(meta_for(extra_names.back()));
+      return static_cast<uint32_t>(entities_.size() + extra_names.size() - 1);
     };
     if ((db_ || digit_db_) && !text.empty()) {
       ScanState st;
       st.rules = &rules_;
       st.last.assign(rules_.size(), -1);
+      st.text = text;
       if (db_) {
         hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
                 0, scratch, on_match, &st);
@@ -363,6 +420,15 @@ class DetectorImpl final : public Detector {
       if (digit_db_)
         scan_digit_windows(text.substr(0, std::min<size_t>(text.size(), 0xFFFFFFFFu)), scratch, st);
       found.reserve(st.raw.size() + 16);
+      // The message lower-cased once, for the context words of all candidates.
+      std::string lowered;
+      auto lowered_text = [&]() -> std::string_view {
+        if (lowered.size() != text.size()) {
+          lowered.resize(text.size());
+          internal::lower_ascii(text, lowered.data());
+        }
+        return lowered;
+      };
       std::vector<internal::Hit> extra;
       for (const Raw& r : st.raw) {
         const internal::Rule& rule = rules_[r.rule];
@@ -370,93 +436,119 @@ class DetectorImpl final : public Detector {
         extra.clear();
         bool ok = rule.multi ? rule.multi(text, h, extra) : (!rule.check || rule.check(text, h));
         if (!ok) continue;
-        extra.insert(extra.begin(), h);
-        for (internal::Hit& x : extra) {
-          if (!rule.context.empty() && internal::has_context(text, x.start, x.end, rule.context)) {
+        auto add_hit = [&](internal::Hit& x) {
+          if (!rule.context.empty() &&
+              internal::has_context_lowered(lowered_text(), x.start, x.end, rule.context)) {
             x.score = internal::boosted(x.score);
           }
-          add(x, x.entity.empty() ? rule.entity : x.entity, rule.detector);
-        }
+          uint32_t id = x.entity.empty() ? rule_entity_[r.rule] : id_of(x.entity);
+          if (id == kNoEntity) id = id_of(rule.entity);
+          found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector});
+        };
+        add_hit(h);
+        for (internal::Hit& x : extra) add_hit(x);
       }
     }
+    static const std::string kPersonDetector = "person", kCodeDetector = "code";
     if (person_) {
       std::vector<internal::Hit> hits;
       internal::find_persons(text, hits);
-      for (auto& h : hits) add(h, "PERSON", "person");
+      for (auto& h : hits)
+        found.push_back(Cand{h.start, h.end, h.score, person_id_, &kPersonDetector});
     }
     if (code_) {
       std::vector<internal::Hit> hits;
       internal::find_code(text, opt_.code_threshold, hits);
-      for (auto& h : hits) add(h, "CODE", "code");
+      for (auto& h : hits) found.push_back(Cand{h.start, h.end, h.score, code_id_, &kCodeDetector});
     }
     // Health facts become PHI when the message also says whose they are.
     bool clinical = false, patient = false;
-    for (const Finding& f : found) {
-      if (identifies_patient(f.type) && f.confidence >= threshold(f.type)) patient = true;
-      clinical = clinical || is_clinical(f.type);
+    for (const Cand& f : found) {
+      const EntityMeta& m = meta(f.entity);
+      if (m.identifies && f.score >= m.threshold) patient = true;
+      clinical = clinical || m.clinical;
     }
     if (clinical && !patient) patient = mentions_patient(text);
     if (patient) {
-      for (Finding& f : found) {
-        if (is_clinical(f.type)) f.confidence = std::max(f.confidence, 0.85);
+      for (Cand& f : found) {
+        if (meta(f.entity).clinical) f.score = std::max(f.score, 0.85);
       }
     }
     // Several triggers can widen to the same candidate.
-    std::sort(found.begin(), found.end(), [](const Finding& a, const Finding& b) {
-      return std::tie(a.start, a.end, a.type) < std::tie(b.start, b.end, b.type);
+    auto type_less = [&](uint32_t a, uint32_t b) {
+      return a != b && *meta(a).name < *meta(b).name;
+    };
+    std::sort(found.begin(), found.end(), [&](const Cand& a, const Cand& b) {
+      if (a.start != b.start) return a.start < b.start;
+      if (a.end != b.end) return a.end < b.end;
+      return type_less(a.entity, b.entity);
     });
-    found.erase(std::unique(found.begin(), found.end(),
-                            [](const Finding& a, const Finding& b) {
-                              return a.start == b.start && a.end == b.end && a.type == b.type;
-                            }),
-                found.end());
-    // Filters: enabled set, thresholds, allow-lists. In place: findings are
-    // never copied, and `found` keeps its (start, end, type) order.
+    found.erase(
+        std::unique(found.begin(), found.end(),
+                    [&](const Cand& a, const Cand& b) {
+                      return a.start == b.start && a.end == b.end &&
+                             (a.entity == b.entity || *meta(a.entity).name == *meta(b.entity).name);
+                    }),
+        found.end());
+    // Filters: enabled set, thresholds, allow-lists. In place, so `found`
+    // keeps its (start, end, type) order.
     found.erase(
         std::remove_if(found.begin(), found.end(),
-                       [&](const Finding& f) {
-                         if (!wanted(f.type) || f.confidence < threshold(f.type)) return true;
+                       [&](const Cand& f) {
+                         const EntityMeta& m = meta(f.entity);
+                         if (!m.wanted || f.score < m.threshold) return true;
                          std::string_view value = text.substr(f.start, f.end - f.start);
                          if (!opt_.allow_values.empty() && opt_.allow_values.count(lower(value)))
                            return true;
                          return !opt_.allow_domains.empty() &&
-                                (f.type == "EMAIL_ADDRESS" || f.type == "URL") &&
-                                domain_allowed(host_of(f.type, value), opt_.allow_domains);
+                                (*m.name == "EMAIL_ADDRESS" || *m.name == "URL") &&
+                                domain_allowed(host_of(*m.name, value), opt_.allow_domains);
                        }),
         found.end());
-    if (opt_.resolve_overlaps) resolve(found);
-    if (out.empty()) {
-      out = std::move(found);
-    } else {
-      out.insert(out.end(), std::make_move_iterator(found.begin()),
-                 std::make_move_iterator(found.end()));
+    if (opt_.resolve_overlaps) resolve(found, [&](uint32_t id) { return meta(id).category; });
+    out.reserve(out.size() + found.size());
+    for (const Cand& f : found) {
+      const EntityMeta& m = meta(f.entity);
+      Finding x;
+      x.type = *m.name;
+      x.category = m.category;
+      x.message = msg;
+      x.start = f.start;
+      x.end = f.end;
+      x.confidence = f.score;
+      x.detector = *f.detector;
+      out.push_back(std::move(x));
     }
   }
 
   // Best finding per span: higher confidence, then longer, wins. CODE spans
   // are containers and never suppress what is inside them (a key in code is
   // still a key). Decides on indices, then compacts `v` in place, so its
-  // order is kept and no finding is copied.
-  static void resolve(std::vector<Finding>& v) {
+  // order is kept.
+  template <class CategoryOf>
+  static void resolve(std::vector<Cand>& v, CategoryOf category_of) {
     std::vector<uint32_t> order;
     order.reserve(v.size());
+    std::vector<char> keep(v.size(), 0);
     for (uint32_t i = 0; i < v.size(); ++i) {
-      if (v[i].category != Category::CODE) order.push_back(i);
+      if (category_of(v[i].entity) != Category::CODE) {
+        order.push_back(i);
+      } else {
+        keep[i] = 1;
+      }
     }
     std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-      const Finding &a = v[x], &b = v[y];
-      if (a.confidence != b.confidence) return a.confidence > b.confidence;
+      const Cand &a = v[x], &b = v[y];
+      if (a.score != b.score) return a.score > b.score;
       if (a.end - a.start != b.end - b.start) return a.end - a.start > b.end - b.start;
       return a.start < b.start;
     });
     // Kept spans are disjoint, so ordered by start they are also ordered by
     // end: a candidate overlaps a kept span iff it overlaps its neighbour
     // (the last one starting before its end). O(n log n) for dense text.
-    std::vector<char> keep(v.size(), 0);
-    for (size_t i = 0; i < v.size(); ++i) keep[i] = v[i].category == Category::CODE;
     std::map<size_t, size_t> spans;  // start -> end of kept findings
     for (uint32_t i : order) {
-      const Finding& f = v[i];
+      const Cand& f = v[i];
       auto it = spans.lower_bound(f.end);
       bool overlaps = false;
       if (it != spans.begin()) {
@@ -471,11 +563,16 @@ class DetectorImpl final : public Detector {
     size_t w = 0;
     for (size_t i = 0; i < v.size(); ++i) {
       if (!keep[i]) continue;
-      if (w != i) v[w] = std::move(v[i]);
+      if (w != i) v[w] = v[i];
       ++w;
     }
-    v.erase(v.begin() + static_cast<std::ptrdiff_t>(w), v.end());
+    v.resize(w);
   }
+
+  static constexpr uint32_t kNoEntity = 0xFFFFFFFFu;
+  std::vector<EntityMeta> entities_;  // registry order (sorted by name)
+  std::vector<uint32_t> rule_entity_;
+  uint32_t person_id_ = kNoEntity, code_id_ = kNoEntity;
 
   DetectorOptions opt_;
   std::vector<internal::Rule> rules_;
@@ -497,19 +594,20 @@ Category category_of(const std::string& entity) {
   return it == registry().end() ? Category::PII : it->second.category;
 }
 
-bool has_context(std::string_view text, size_t start, size_t end,
-                 const std::vector<std::string>& words) {
-  size_t a = start > 64 ? start - 64 : 0;
-  size_t b = std::min(text.size(), end + 24);
-  // Lower-cased copies of the two windows on the stack: no allocation per candidate.
-  char before_buf[64], after_buf[24];
-  auto lower_into = [](std::string_view src, char* dst) {
-    for (size_t i = 0; i < src.size(); ++i)
-      dst[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(src[i])));
-    return std::string_view(dst, src.size());
-  };
-  std::string_view before = lower_into(text.substr(a, start - a), before_buf);
-  std::string_view after = lower_into(text.substr(end, b - end), after_buf);
+namespace {
+
+// ASCII lower-casing as std::tolower does in the "C" locale, without a libc
+// call per byte.
+struct LowerTable {
+  char t[256];
+  constexpr LowerTable() : t() {
+    for (int i = 0; i < 256; ++i) t[i] = static_cast<char>(i >= 'A' && i <= 'Z' ? i + 32 : i);
+  }
+};
+constexpr LowerTable kLower;
+
+bool context_in(std::string_view before, std::string_view after,
+                const std::vector<std::string>& words) {
   auto found_in = [](std::string_view hay, const std::string& w) {
     size_t pos = 0;
     while ((pos = hay.find(w, pos)) != std::string_view::npos) {
@@ -526,6 +624,31 @@ bool has_context(std::string_view text, size_t start, size_t end,
     if (found_in(before, w) || found_in(after, w)) return true;
   }
   return false;
+}
+
+}  // namespace
+
+void lower_ascii(std::string_view src, char* dst) {
+  for (size_t i = 0; i < src.size(); ++i) dst[i] = kLower.t[static_cast<unsigned char>(src[i])];
+}
+
+bool has_context(std::string_view text, size_t start, size_t end,
+                 const std::vector<std::string>& words) {
+  size_t a = start > 64 ? start - 64 : 0;
+  size_t b = std::min(text.size(), end + 24);
+  // Lower-cased copies of the two windows on the stack: no allocation per candidate.
+  char before_buf[64], after_buf[24];
+  lower_ascii(text.substr(a, start - a), before_buf);
+  lower_ascii(text.substr(end, b - end), after_buf);
+  return context_in(std::string_view(before_buf, start - a), std::string_view(after_buf, b - end),
+                    words);
+}
+
+bool has_context_lowered(std::string_view lowered, size_t start, size_t end,
+                         const std::vector<std::string>& words) {
+  size_t a = start > 64 ? start - 64 : 0;
+  size_t b = std::min(lowered.size(), end + 24);
+  return context_in(lowered.substr(a, start - a), lowered.substr(end, b - end), words);
 }
 
 }  // namespace internal

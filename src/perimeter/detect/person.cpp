@@ -83,16 +83,6 @@ bool letter(unsigned char c) {
   return std::isalpha(c) || c >= 0x80;
 }
 
-bool capitalized(std::string_view w) {
-  if (w.empty()) return false;
-  unsigned char c = static_cast<unsigned char>(w[0]);
-  if (std::isupper(c))
-    return w.size() == 1 || !std::isupper(static_cast<unsigned char>(w[1])) || w.size() <= 3;
-  // Latin-1 capitals (À-Þ) in UTF-8.
-  return c == 0xC3 && w.size() > 1 && static_cast<unsigned char>(w[1]) >= 0x80 &&
-         static_cast<unsigned char>(w[1]) <= 0x9E;
-}
-
 // Street suffixes: "Stefan Square" and "Maximilian Trail" are places.
 bool street_word(std::string_view w) {
   static const std::unordered_set<std::string_view> kStreet = {

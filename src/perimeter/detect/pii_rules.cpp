@@ -85,6 +85,8 @@ bool direct_valid(std::string_view intl_digits) {
     if (national.empty() || national.size() > 17 || national[0] == '0') return false;
     uint64_t nn = 0;
     for (char c : national) nn = nn * 10 + static_cast<uint64_t>(c - '0');
+    int fast = phone_valid_for_region(region, cc, national);
+    if (fast >= 0) return fast == 1;
     i18n::phonenumbers::PhoneNumber n;
     n.set_country_code(cc);
     n.set_national_number(nn);
@@ -196,6 +198,47 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
   // separators or a "+" are what people use for phones.
   h.score = formatted ? 0.7 : 0.5;
   return true;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Leftmost start of a phone match ending at `end`, i.e. what Vectorscan's
+// SOM_LEFTMOST reports for (?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d: the
+// core is a digit, 5-24 characters of the class, a digit (7-26 bytes, all in
+// the class); the earliest core start wins, since an earlier start can only
+// be made by a digit and the optional prefix "+", "+ ", "(" holds none.
+bool phone_class(char c) {
+  return is_digit(c) || c == ' ' || c == '\t' || c == '(' || c == ')' || c == '.' || c == '-' ||
+         c == '/';
+}
+size_t phone_start(std::string_view t, size_t end) {
+  size_t lo = end >= 26 ? end - 26 : 0, run = end;
+  while (run > lo && phone_class(t[run - 1])) --run;
+  size_t d = run;
+  while (d + 7 <= end && !is_digit(t[d])) ++d;
+  if (d + 7 > end) return end;  // not a match end (cannot happen)
+  size_t s = d;
+  if (s > 0 && t[s - 1] == '(') --s;
+  if (s > 0 && t[s - 1] == '+') {
+    --s;
+  } else if (s > 1 && t[s - 1] == ' ' && t[s - 2] == '+') {
+    s -= 2;
+  }
+  return s;
+}
+
+// Leftmost start of a street match ending at `end`, as SOM_LEFTMOST reports
+// for \b\d{1,6}[A-Za-z]?[ ]+[A-Z]: back over the spaces, an optional letter,
+// then the whole digit run, which must be 1-6 digits after a word boundary.
+size_t street_start(std::string_view t, size_t end) {
+  size_t k = end - 1;  // the capital
+  while (k > 0 && t[k - 1] == ' ') --k;
+  if (k > 0 && ((t[k - 1] >= 'A' && t[k - 1] <= 'Z') || (t[k - 1] >= 'a' && t[k - 1] <= 'z'))) --k;
+  size_t r = k;
+  while (r > 0 && is_digit(t[r - 1])) --r;
+  return r;
 }
 
 // Cheap triggers keep the database fast; these widen a trigger to the
@@ -576,6 +619,7 @@ std::vector<Rule> pii_rules() {
                {"email", "mail", "e-mail"}});
   r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d)", 0, 0.5, nullptr,
                ctx_phone, false, phone_check});
+  r.back().start_of = phone_start;
   r.push_back({"url",
                "URL",
                R"((?:https?|ftp|sftp|ssh|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqps?)://)",
@@ -635,6 +679,7 @@ std::vector<Rule> pii_rules() {
                0.7,
                street_check,
                {"address", "live", "lives", "located", "street", "residence"}});
+  r.back().start_of = street_start;
   // ---- financial -------------------------------------------------------------
   r.push_back({"credit_card",
                "CREDIT_CARD",

@@ -26,15 +26,15 @@ using Check = std::function<bool(std::string_view text, Hit& hit)>;
 using MultiCheck = std::function<bool(std::string_view text, Hit& hit, std::vector<Hit>& extra)>;
 
 struct Rule {
-  std::string detector;              // rule name reported in Finding::detector
-  std::string entity;                // entity type it yields
-  std::string pattern;               // Vectorscan expression (no backtracking engine runs it)
-  unsigned flags = 0;                // HS_FLAG_* besides SOM_LEFTMOST
-  double score = 0.5;                // confidence before context
-  Check check;                       // nullptr: accept as matched
-  std::vector<std::string> context;  // lowercase words that raise confidence nearby
-  bool merge = false;  // merge overlapping raw matches into one region before checking
-  MultiCheck multi;    // used instead of `check` when set
+  std::string detector;                   // rule name reported in Finding::detector
+  std::string entity;                     // entity type it yields
+  std::string pattern;                    // Vectorscan expression (no backtracking engine runs it)
+  unsigned flags = 0;                     // HS_FLAG_* besides SOM_LEFTMOST
+  double score = 0.5;                     // confidence before context
+  Check check = nullptr;                  // nullptr: accept as matched
+  std::vector<std::string> context = {};  // lowercase words that raise confidence nearby
+  bool merge = false;          // merge overlapping raw matches into one region before checking
+  MultiCheck multi = nullptr;  // used instead of `check` when set
   // Start-of-match tracking roughly halves Vectorscan's speed, so trigger
   // rules whose check finds the start itself run without it: their raw
   // match arrives as the empty span [end, end).
@@ -44,11 +44,25 @@ struct Rule {
   // like `[A-Za-z]{2}\d{7}`, which Vectorscan cannot skip ahead for in prose)
   // go into a second database that is scanned only in windows around digits.
   bool digit_anchored = false;
+  // Given the end of a match (`text[0, end)` holds it), the leftmost start
+  // Vectorscan's HS_FLAG_SOM_LEFTMOST would report. Set for dense-matching
+  // rules whose pattern makes that start a short backward walk: the rule is
+  // compiled without start-of-match tracking (the expensive part of the scan
+  // on digit-dense text) and its raw matches are the same as with it.
+  size_t (*start_of)(std::string_view text, size_t end) = nullptr;
 };
 
 std::vector<Rule> pii_rules();
 std::vector<Rule> secret_rules();
 std::vector<Rule> clinical_rules();
+
+// PhoneNumberUtil::IsValidNumberForRegion(number, region) for the number with
+// `country_code` and significant national number `national` (digits, no
+// leading zero, at most 17), where `region` is the country code's main region
+// ("001" for non-geographic codes): 1 valid, 0 not, -1 ask libphonenumber.
+// Same decision from the same metadata, one Vectorscan scan instead of one
+// ICU regex per number type (phone_meta.cpp).
+int phone_valid_for_region(const std::string& region, int country_code, std::string_view national);
 
 // Token-level passes, run after the Vectorscan scan on the same message.
 void find_persons(std::string_view text, std::vector<Hit>& out);
@@ -58,6 +72,13 @@ void find_code(std::string_view text, double threshold, std::vector<Hit>& out);
 // case-insensitively; words of up to 3 letters must stand alone.
 bool has_context(std::string_view text, size_t start, size_t end,
                  const std::vector<std::string>& words);
+// The same on `lowered`, the whole message already lower-cased by lower_ascii
+// (computed once per message instead of once per candidate).
+bool has_context_lowered(std::string_view lowered, size_t start, size_t end,
+                         const std::vector<std::string>& words);
+// ASCII lower-casing of `src` into dst[0, src.size()), as std::tolower in the
+// "C" locale.
+void lower_ascii(std::string_view src, char* dst);
 
 // The standard boost for a supportive context word.
 inline double boosted(double score) {
