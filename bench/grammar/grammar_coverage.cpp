@@ -185,7 +185,41 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
       }
       json rest = s;
       rest.erase(k);
-      return required_first(v, json{{"allOf", json::array({rest, *best})}}, root, depth + 1);
+      json parts = json::array({rest, *best});
+      // The compiler makes a oneOf branch always generate a property that
+      // tells it apart from another branch declaring it differently.
+      const json& rb = resolve(*best, root);
+      if (std::string(k) == "oneOf" && v.is_object() && rb.is_object() &&
+          rb.contains("properties") && rb["properties"].is_object()) {
+        json extra = json::array();
+        // (the first such property not already required, whose types or values differ)
+        auto shape = [&](const json& x) {
+          const json& r = resolve(x, root);
+          json out = json::object();
+          if (r.is_object())
+            for (const char* key : {"type", "enum", "const"})
+              if (r.contains(key)) out[key] = r[key];
+          return out;
+        };
+        const bool has_required = rb.contains("required") && rb["required"].is_array();
+        for (const auto& [p, sub] : rb["properties"].items()) {
+          if (!v.contains(p) || !extra.empty()) continue;
+          if (has_required && std::find(rb["required"].begin(), rb["required"].end(), json(p)) !=
+                                  rb["required"].end())
+            continue;
+          for (const auto& o : s[k]) {
+            const json& ro = resolve(o, root);
+            if (&ro != &rb && ro.is_object() && ro.contains("properties") &&
+                ro["properties"].is_object() && ro["properties"].contains(p) &&
+                shape(ro["properties"][p]) != shape(sub)) {
+              extra.push_back(p);
+              break;
+            }
+          }
+        }
+        if (!extra.empty()) parts.push_back(json{{"required", extra}});
+      }
+      return required_first(v, json{{"allOf", parts}}, root, depth + 1);
     }
   if (v.is_array()) {
     ojson out = ojson::array();

@@ -191,6 +191,36 @@ TEST(Schema, PatternPropertiesGiveMatchingKeysTheirSchema) {
          false, {R"({"x-id":5})"}, {R"({"x-id":4})"});
 }
 
+TEST(Schema, TuplesPropertyCountsAndNamesCompile) {
+  // items as an array: any prefix, then additionalItems.
+  expect(json::parse(R"({"type":"array","items":[{"type":"integer"},{"type":"string"}],
+      "additionalItems":false})"),
+         false, {"[]", "[1]", R"([1,"a"])"}, {R"(["a"])", R"([1,"a",2])", "[1,2]"});
+  expect(json::parse(R"({"prefixItems":[{"type":"integer"},{"type":"integer"}],"minItems":1})"),
+         false, {"[1]", "[1,2]", "[1,2,3]"}, {"[]", R"(["a"])", R"([1,"a"])"});
+  // maxProperties beside additional properties bounds the undeclared keys.
+  expect(json::parse(R"({"type":"object","properties":{"x":{}},"maxProperties":2})"), false,
+         {R"({"x":1,"a":1})", R"({"a":1})"}, {R"({"x":1,"a":1,"b":2})"});
+  expect(json::parse(R"({"type":"object","minProperties":2})"), false, {R"({"a":1,"b":2})"},
+         {"{}", R"({"a":1})"});
+  // propertyNames: declared names it refuses are never generated.
+  expect(json::parse(R"({"properties":{"ok":{},"no_":{}},"propertyNames":{"pattern":"^[a-z]+$"}})"),
+         false, {R"({"ok":1})"}, {R"({"no_":1})", R"({"ok":1,"zz":2})"});
+  // A pattern longer than maxLength allows has its repetitions capped.
+  expect(json::parse(R"({"type":"string","pattern":"^a+b*$","maxLength":4})"), false,
+         {R"("ab")", R"("aabb")"}, {R"("aaaab")", R"("b")"});
+}
+
+TEST(Schema, MoreStringFormatsAndUnknownOnes) {
+  expect(json::parse(R"({"type":"string","format":"hostname"})"), false,
+         {R"("example.com")", R"("a-b.c")"},
+         {R"("-a.com")", R"("xn--a.com")", R"("a..com")", R"("1.2.3.4")"});
+  expect(json::parse(R"({"type":"string","format":"byte"})"), false, {R"("SGVsbG8=")", R"("")"},
+         {R"("SGVsbG8")", R"("a b")"});
+  // A format no validator knows is an annotation.
+  expect(json::parse(R"({"type":"string","format":"my-own"})"), false, {R"("anything")"}, {"1"});
+}
+
 TEST(Schema, PatternsCompileToStringGrammars) {
   expect(json::parse(R"({"type":"string","pattern":"^[a-z]{2,3}-\\d+(\\.[0-9]+)?$"})"), false,
          {R"("ab-1")", R"("abc-12.5")"},

@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <functional>
 #include <list>
 #include <map>
 #include <mutex>
@@ -132,7 +133,7 @@ std::string literal(std::string_view s) {
 const std::set<std::string, std::less<>> kUnenforced = {
     "if", "then", "else", "dependentSchemas",
     "contains", "minContains", "maxContains", "uniqueItems",
-    "unevaluatedItems", "unevaluatedProperties", "propertyNames",
+    "unevaluatedItems", "unevaluatedProperties",
     "multipleOf", "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
@@ -164,11 +165,18 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "maxProperties",
                                                        "patternProperties",
                                                        "prefixItems",
-                                                       "additionalItems"};
+                                                       "additionalItems",
+                                                       "propertyNames"};
+
+// Internal keyword (not a JSON Schema one): at least this many undeclared
+// keys, which is how minProperties over no declared property is compiled.
+constexpr std::string_view kMinExtra = " perimeter:minExtra";
+// And at most this many (maxProperties beside additional properties).
+constexpr std::string_view kMaxExtra = " perimeter:maxExtra";
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
-const std::set<std::string, std::less<>> kRewritten = {"not", "dependencies", "dependentRequired",
-                                                       "minProperties", "maxProperties"};
+const std::set<std::string, std::less<>> kRewritten = {
+    "not", "dependencies", "dependentRequired", "minProperties", "maxProperties", "propertyNames"};
 
 // A schema (or the combination of schemas) no value can satisfy. Inside
 // anyOf/oneOf such a branch is dropped; anywhere else it is a 400.
@@ -471,12 +479,41 @@ class Compiler {
       if (!m.is_number_integer()) fail(path, "'minProperties' must be an integer.");
       const long long n = m.get<long long>();
       if (n > static_cast<long long>(required.size())) {
-        // At least one property: one of the declared ones is required.
-        if (n > 1 || props.empty())
-          fail(path, "'minProperties' above the number of required properties is not supported.");
+        // Enough declared optional properties are required: one branch per
+        // choice of them (a subset when undeclared keys could count too).
+        std::vector<std::string> optional;
+        for (const auto& [name, _] : props.items())
+          if (!required.count(name)) optional.push_back(name);
+        const size_t need = static_cast<size_t>(n) - required.size();
         json alts = json::array();
-        for (const auto& [name, _] : props.items()) alts.push_back(json{{"required", {name}}});
-        parts.push_back(json{{"anyOf", alts}});
+        std::vector<size_t> pick(need);
+        std::function<void(size_t, size_t)> choose = [&](size_t from, size_t k) {
+          if (alts.size() > 64) return;
+          if (k == need) {
+            json r = json::array();
+            for (size_t i : pick) r.push_back(optional[i]);
+            alts.push_back(json{{"required", r}});
+            return;
+          }
+          for (size_t i = from; i + (need - k) <= optional.size(); ++i) {
+            pick[k] = i;
+            choose(i + 1, k + 1);
+          }
+        };
+        choose(0, 0);
+        const bool extras =
+            !(s.contains("additionalProperties") ? s["additionalProperties"] == json(false)
+                                                 : strict_);
+        if (optional.empty() && extras) {
+          // Nothing declared to choose from: that many undeclared keys.
+          // (minProperties constrains objects only: other types stay allowed.)
+          parts.push_back(objects_only(json{{std::string(kMinExtra), need}}));
+        } else if (alts.empty() || alts.size() > 64)
+          fail(path,
+               "'minProperties' above the number of required properties is supported only "
+               "over few enough declared properties.");
+        else
+          parts.push_back(json{{"anyOf", alts}});
       }
     }
     if (s.contains("maxProperties")) {
@@ -484,13 +521,42 @@ class Compiler {
       if (!m.is_number_integer()) fail(path, "'maxProperties' must be an integer.");
       const bool closed =
           s.contains("additionalProperties") ? s["additionalProperties"] == json(false) : strict_;
-      if (!closed || s.contains("patternProperties") ||
+      if (s.contains("patternProperties") ||
           static_cast<long long>(props.size()) > m.get<long long>())
         fail(path,
              "'maxProperties' is supported only when no more properties than it allows are "
-             "declared and additionalProperties is false.");
+             "declared and no patternProperties.");
+      if (!closed)  // at most that many undeclared keys beside all the declared ones
+        parts.push_back(objects_only(json{
+            {std::string(kMaxExtra), m.get<long long>() - static_cast<long long>(props.size())}}));
+    }
+    const json& names = s.contains("propertyNames") ? s["propertyNames"] : json(true);
+    const bool trivial_names = names == json(true) || names == json::object() ||
+                               names == json{{"type", "string"}};  // every key is a string
+    if (!trivial_names) {
+      // Declared names the property-name schema refuses are never generated,
+      // nor are undeclared keys (a subset).
+      if (s.contains("patternProperties"))
+        fail(path, "'propertyNames' beside 'patternProperties' is not supported.");
+      json forbid_bad = json{{"additionalProperties", false}, {"properties", json::object()}};
+      for (const auto& [name, _] : props.items())  // (listed: the part closes the object)
+        forbid_bad["properties"][name] =
+            validate(with_definitions(s["propertyNames"]), json(name).dump()).ok;
+      for (const auto& name : required)
+        if (!props.contains(name) ||
+            !validate(with_definitions(s["propertyNames"]), json(name).dump()).ok)
+          unsat(path, "required property '" + name + "' is refused by 'propertyNames'.");
+      parts.push_back(forbid_bad);
     }
     return json{{"allOf", parts}};
+  }
+
+  // `x` (an object-only keyword) on objects; any other type as it is.
+  static json objects_only(json x) {
+    x["type"] = "object";
+    return json{
+        {"anyOf",
+         json::array({json{{"type", {"array", "string", "number", "boolean", "null"}}}, x})}};
   }
 
   // A schema for "not `n`" given the rest of the schema, for the shapes of
@@ -1093,6 +1159,16 @@ class Compiler {
   }
 
   // enum/const: the listed values that also satisfy the rest of the schema.
+  // `s` with the root's definitions beside it, so that valijson resolves
+  // its local $refs to them (others stay unresolvable: the value is refused).
+  json with_definitions(const json& s) const {
+    if (!s.is_object() || !root_.is_object()) return s;
+    json out = s;
+    for (const char* k : {"definitions", "$defs"})
+      if (root_.contains(k) && !out.contains(k)) out[k] = root_[k];
+    return out;
+  }
+
   std::string literals(const json& s, const std::string& path) {
     std::vector<json> values;
     if (s.contains("const")) values.push_back(s["const"]);
@@ -1103,7 +1179,7 @@ class Compiler {
     }
     std::string body;
     for (const auto& v : values) {
-      if (!validate(s, v.dump()).ok) continue;
+      if (!validate(with_definitions(s), v.dump()).ok) continue;
       body += (body.empty() ? "" : " | ") + literal(v.dump());
     }
     if (body.empty()) fail(path, "no 'enum'/'const' value satisfies the rest of the schema.");
@@ -1180,10 +1256,15 @@ class Compiler {
                          long long max, const std::string& path) {
     const long long n = static_cast<long long>(tuple.size());
     std::vector<std::string> items;
-    for (long long k = 0; k < n && (max < 0 || k < max); ++k)
-      items.push_back(gen(tuple[k], path + "/" +
-                                        (std::string(after) == "items" ? "prefixItems" : "items") +
-                                        "/" + std::to_string(k)));
+    // prefixItems beside items: a draft-7 validator (the one after
+    // generation) applies items to every element, so tuple items satisfy both.
+    const bool both_apply = std::string(after) == "items" && s.contains("items");
+    for (long long k = 0; k < n && (max < 0 || k < max); ++k) {
+      const std::string at = path + "/" +
+                             (std::string(after) == "items" ? "prefixItems" : "items") + "/" +
+                             std::to_string(k);
+      items.push_back(both_apply ? gen_merged({tuple[k], s["items"]}, at) : gen(tuple[k], at));
+    }
     const json extra = s.contains(after) ? s[after] : json(true);
     const bool extras = extra != json(false);
     if (!extras && min > n) unsat(path, "'minItems' above the number of items allowed.");
@@ -1430,26 +1511,51 @@ class Compiler {
         rollback(mark);
       }
     }
+    const std::string max_key(kMaxExtra);
+    const long long max_extra =
+        s.contains(max_key) && s[max_key].is_number_integer() ? s[max_key].get<long long>() : -1;
+    if (max_extra == 0) kvs.clear();
     std::string extra, extra_kv;
     if (!kvs.empty()) {
       std::string body;
       for (const auto& k : kvs) body += (body.empty() ? "" : " | ") + k;
       extra_kv = kvs.size() == 1 ? kvs[0] : add(body);
-      extra = add("( ws \",\" ws " + extra_kv + " )*");
+      extra = repeat(add("ws \",\" ws " + extra_kv), 0, max_extra);
     }
     auto then = [](const std::string& a, const std::string& b) {
       return b.empty() ? a : a + " " + b;
     };
+    const std::string min_key(kMinExtra);
+    const long long min_extra =
+        s.contains(min_key) && s[min_key].is_number_integer() ? s[min_key].get<long long>() : 0;
     std::string content;
     if (!req.empty()) {
       for (size_t i = 0; i < req.size(); ++i) content += (i ? R"( ws "," ws )" : "") + req[i];
-      content = then(then(content, tails[0]), extra);
+      if (min_extra > 0) {  // that many undeclared keys after the required ones
+        if (!opt.empty() || extra_kv.empty()) unsat(path, "'minProperties' cannot be met.");
+        if (max_extra >= 0 && max_extra < min_extra) unsat(path, "'minProperties' cannot be met.");
+        content += " " + repeat(add("ws \",\" ws " + extra_kv), min_extra, max_extra);
+      } else {
+        content = then(then(content, tails[0]), extra);
+      }
     } else {
       std::string alts;
       for (size_t i = 0; i < opt.size(); ++i)
         alts += (i ? " | " : "") + then(then(opt[i], tails[i + 1]), extra);
-      if (!extra_kv.empty()) alts += (alts.empty() ? "" : " | ") + then(extra_kv, extra);
-      if (!alts.empty()) content = "( " + alts + " )?";
+      if (!extra_kv.empty())
+        alts +=
+            (alts.empty() ? "" : " | ") +
+            then(extra_kv,
+                 max_extra < 0 ? extra : repeat(add("ws \",\" ws " + extra_kv), 0, max_extra - 1));
+      if (min_extra > 0) {
+        if (!opt.empty() || extra_kv.empty()) unsat(path, "'minProperties' cannot be met.");
+        if (max_extra >= 0 && max_extra < min_extra) unsat(path, "'minProperties' cannot be met.");
+        content = extra_kv + " " +
+                  repeat(add("ws \",\" ws " + extra_kv), min_extra - 1,
+                         max_extra < 0 ? -1 : max_extra - 1);
+      } else if (!alts.empty()) {
+        content = "( " + alts + " )?";
+      }
     }
     return add("\"{\" ws " + (content.empty() ? "" : content + " ") + "ws \"}\"");
   }
