@@ -24,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_data.h"
 #include "engine/demo_model.h"
 #include "engine/engine.h"
 #include "engine/grammar_check.h"
@@ -104,13 +105,7 @@ struct Sample {
 std::vector<Sample> bench_texts(size_t limit, std::vector<double>* compile_secs,
                                 const engine::GrammarChecker& checker) {
   std::vector<Sample> out;
-  const std::filesystem::path dir =
-      std::filesystem::path(PERIMETER_SOURCE_DIR) / "../shared/bench/jsonschema";
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".jsonl") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
+  for (const auto& f : bench::jsonschema_bench_files()) {
     std::ifstream in(f);
     std::string line;
     for (int row = 0; std::getline(in, line) && row < 40; ++row) {

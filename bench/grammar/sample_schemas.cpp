@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench_data.h"
 #include "engine/demo_model.h"
 #include "engine/engine.h"
 #include "grammar/grammar.h"
@@ -40,15 +41,9 @@ int main(int argc, char** argv) {
 
   std::vector<Job> jobs;
   std::map<std::string, int> refused;
-  const std::filesystem::path dir =
-      std::filesystem::path(PERIMETER_SOURCE_DIR) / "../shared/bench/jsonschema";
-  std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    if (e.path().extension() == ".jsonl") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   size_t total = 0;
   std::vector<std::string> grammars;
-  for (const auto& f : files) {
+  for (const auto& f : bench::jsonschema_bench_files()) {
     std::ifstream in(f);
     std::string line;
     while (std::getline(in, line)) {

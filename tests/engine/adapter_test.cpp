@@ -10,11 +10,14 @@
 #include "core/sha256.h"
 #include "engine/demo_model.h"
 #include "engine/engine.h"
+#include "support/answer_collector.h"
 #include "support/demo.h"
 
 namespace perimeter::engine {
 namespace {
 
+using testing::Answer;
+using testing::Collector;
 using testing::tiny_adapter;
 using testing::tiny_adapter_sha256;
 using testing::tiny_model;
@@ -24,38 +27,6 @@ std::filesystem::path temp_path(const std::string& name) {
   return std::filesystem::temp_directory_path() /
          ("perimeter-" + std::to_string(::getpid()) + "-" + name);
 }
-
-struct Answer {
-  std::string text;
-  Completion done;
-};
-
-class Collector {
- public:
-  AnswerSink sink() {
-    return {[this](std::string_view d) {
-              std::lock_guard lk(mu_);
-              a_.text += d;
-            },
-            [this](const Completion& c) {
-              std::lock_guard lk(mu_);
-              a_.done = c;
-              finished_ = true;
-              cv_.notify_all();
-            }};
-  }
-  Answer wait() {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return finished_; });
-    return a_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool finished_ = false;
-  Answer a_;
-};
 
 EngineOptions options(int slots, std::vector<AdapterFile> adapters) {
   EngineOptions o;

@@ -14,11 +14,14 @@
 #include "core/utf8.h"
 #include "engine/demo_model.h"
 #include "engine/engine.h"
+#include "support/answer_collector.h"
 #include "support/demo.h"
 
 namespace perimeter::engine {
 namespace {
 
+using testing::Answer;
+using testing::Collector;
 using testing::tiny_model;
 using testing::tiny_model_sha256;
 
@@ -97,43 +100,6 @@ TEST(EnginePin, MissingFileExplainsHowToCreateIt) {
     EXPECT_NE(std::string(e.what()).find("perimeter demo-model"), std::string::npos);
   }
 }
-
-// Collects one answer synchronously.
-struct Answer {
-  std::string text;
-  Completion done;
-  int deltas = 0;
-  bool all_valid_utf8 = true;
-};
-
-class Collector {
- public:
-  AnswerSink sink() {
-    return {[this](std::string_view d) {
-              std::lock_guard lk(mu_);
-              a_.text += d;
-              ++a_.deltas;
-              a_.all_valid_utf8 = a_.all_valid_utf8 && utf8_valid(d);
-            },
-            [this](const Completion& c) {
-              std::lock_guard lk(mu_);
-              a_.done = c;
-              finished_ = true;
-              cv_.notify_all();
-            }};
-  }
-  Answer wait() {
-    std::unique_lock lk(mu_);
-    cv_.wait(lk, [&] { return finished_; });
-    return a_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool finished_ = false;
-  Answer a_;
-};
 
 Sampling sampling(uint32_t seed, int max_tokens = 24) {
   Sampling s;

@@ -33,6 +33,24 @@ void parse_sampling(MapReader m, Sampling& s) {
 
 Model parse_common(MapReader& m, Model& model);
 
+struct PinnedFile {
+  std::filesystem::path path;  // absolute
+  std::string as_written;
+  std::string sha256;
+};
+
+// `path` and `sha256` of a file the engine loads only if it matches its pin.
+PinnedFile read_pinned_file(MapReader& m, const std::string& what, const std::string& kind,
+                            const std::filesystem::path& base_dir) {
+  auto path = m.get_string("path");
+  if (!path || path->empty()) m.fail("path", "is required: " + what);
+  auto sha = m.get_string("sha256");
+  if (!sha) m.fail("sha256", "is required: pin the " + kind + " file (sha256sum " + *path + ")");
+  if (!is_sha256_hex(*sha)) m.fail("sha256", "must be 64 lowercase hex digits");
+  std::filesystem::path p(*path);
+  return {p.is_relative() ? base_dir / p : p, *path, *sha};
+}
+
 bool valid_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s)
@@ -50,15 +68,10 @@ void parse_adapters(MapReader& m, Model& model, const std::filesystem::path& bas
     MapReader a(all.child(name), all.path_of(name));
     Adapter ad;
     ad.name = name;
-    auto path = a.get_string("path");
-    if (!path || path->empty()) a.fail("path", "is required: the GGUF LoRA adapter file");
-    ad.path_as_written = *path;
-    ad.path = std::filesystem::path(*path);
-    if (ad.path.is_relative()) ad.path = base_dir / ad.path;
-    auto sha = a.get_string("sha256");
-    if (!sha) a.fail("sha256", "is required: pin the adapter file (sha256sum " + *path + ")");
-    if (!is_sha256_hex(*sha)) a.fail("sha256", "must be 64 lowercase hex digits");
-    ad.sha256 = *sha;
+    const PinnedFile f = read_pinned_file(a, "the GGUF LoRA adapter file", "adapter", base_dir);
+    ad.path = f.path;
+    ad.path_as_written = f.as_written;
+    ad.sha256 = f.sha256;
     if (auto v = a.get_double("scale")) {
       if (!(*v > -100 && *v < 100)) a.fail("scale", "must be in (-100, 100)");
       ad.scale = *v;
@@ -182,15 +195,9 @@ Model parse_model(MapReader m, const std::string& id, const std::filesystem::pat
     return parse_common(m, model);
   }
 
-  auto path = m.get_string("path");
-  if (!path || path->empty()) m.fail("path", "is required: the GGUF file to load");
-  model.path = std::filesystem::path(*path);
-  if (model.path.is_relative()) model.path = base_dir / model.path;
-
-  auto sha = m.get_string("sha256");
-  if (!sha) m.fail("sha256", "is required: pin the model file (sha256sum " + *path + ")");
-  if (!is_sha256_hex(*sha)) m.fail("sha256", "must be 64 lowercase hex digits");
-  model.sha256 = *sha;
+  const PinnedFile f = read_pinned_file(m, "the GGUF file to load", "model", base_dir);
+  model.path = f.path;
+  model.sha256 = f.sha256;
 
   if (m.has("adapters")) parse_adapters(m, model, base_dir);
   if (auto v = m.get_int("slots", 1, 64)) model.slots = static_cast<int>(*v);

@@ -1,0 +1,21 @@
+// Where the benchmarks find JSONSchemaBench (../shared/bench/jsonschema).
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace perimeter::bench {
+
+// The dataset files (*.jsonl), in name order.
+inline std::vector<std::filesystem::path> jsonschema_bench_files() {
+  const std::filesystem::path dir =
+      std::filesystem::path(PERIMETER_SOURCE_DIR) / "../shared/bench/jsonschema";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".jsonl") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace perimeter::bench
