@@ -383,10 +383,6 @@ TEST(ResponseFormat, BadShapesAre400sNamingTheField) {
            {json{{"type", "json_schema"},
                  {"json_schema", {{"name", "p"}, {"schema", person}, {"strict", "yes"}}}},
             "response_format.json_schema.strict"},
-           {json{{"type", "json_schema"},
-                 {"json_schema",
-                  {{"name", "p"}, {"schema", {{"type", "string"}, {"pattern", "(?!a)"}}}}}},
-            "response_format.json_schema.schema"},
            {json{{"type", "json_object"}, {"json_schema", {}}}, "response_format.json_schema"}}) {
     const json body = {{"model", "demo"},
                        {"messages", {{{"role", "user"}, {"content", "hi"}}}},
@@ -399,6 +395,23 @@ TEST(ResponseFormat, BadShapesAre400sNamingTheField) {
       EXPECT_EQ(e.param, param) << rf.dump() << ": " << e.what();
     }
   }
+}
+
+TEST(ResponseFormat, AnUnenforceableSchemaIsARefusalTheRouteDecidesOn) {
+  // The parser records the compiler's 400 (naming the keyword) and carries
+  // the any-JSON grammar; the policy decides whether to answer with it.
+  const json body = {
+      {"model", "demo"},
+      {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+      {"response_format",
+       {{"type", "json_schema"},
+        {"json_schema", {{"name", "p"}, {"schema", {{"type", "string"}, {"pattern", "(?!a)"}}}}}}}};
+  const auto req = http::parse_chat_request(body.dump());
+  ASSERT_TRUE(req.schema_refusal.has_value());
+  EXPECT_EQ(req.schema_refusal->status, 400);
+  EXPECT_EQ(req.schema_refusal->code, "unsupported_schema");
+  EXPECT_EQ(req.schema_refusal->param, "response_format.json_schema.schema");
+  EXPECT_NE(std::string(req.schema_refusal->what()).find("pattern"), std::string::npos);
 }
 
 }  // namespace
