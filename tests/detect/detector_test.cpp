@@ -455,7 +455,7 @@ TEST(Detector, ComputedMatchStartsEqualVectorscanSom) {
     hs_free_scratch(scratch);
     hs_free_database(db);
   }
-  EXPECT_GE(rules_checked, 2);
+  EXPECT_GE(rules_checked, 1);  // phone
 }
 
 // phone_valid_for_region must give libphonenumber's IsValidNumberForRegion
@@ -482,8 +482,7 @@ TEST(Detector, PhoneMetaAgreesWithLibphonenumber) {
     bool want = util.IsValidNumberForRegion(n, region);
     ++checked;
     valid += want;
-    if ((fast == 1) != want && wrong++ == 0)
-      first_wrong = std::to_string(cc) + ' ' + national;
+    if ((fast == 1) != want && wrong++ == 0) first_wrong = std::to_string(cc) + ' ' + national;
   };
   std::set<PhoneNumberUtil::PhoneNumberType> types;
   for (int t = PhoneNumberUtil::FIXED_LINE; t <= PhoneNumberUtil::VOICEMAIL; ++t)

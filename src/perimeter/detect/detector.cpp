@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <iterator>
 #include <mutex>
 #include <stdexcept>
@@ -393,7 +392,7 @@ class DetectorImpl final : public Detector {
     found.reserve(16);
     // Names a check produced that are not in the registry (none today) get
     // their metadata here, with ids after the registry's.
-    std::deque<std::string> extra_names;
+    std::vector<std::unique_ptr<std::string>> extra_names;  // no allocation while empty
     std::vector<EntityMeta> extra_meta;
     auto meta = [&](uint32_t id) -> const EntityMeta& {
       return id < entities_.size() ? entities_[id] : extra_meta[id - entities_.size()];
@@ -402,14 +401,24 @@ class DetectorImpl final : public Detector {
       uint32_t id = entity_id(name);
       if (id != kNoEntity) return id;
       for (size_t k = 0; k < extra_names.size(); ++k) {
-        if (extra_names[k] == name) return static_cast<uint32_t>(entities_.size() + k);
+        if (*extra_names[k] == name) return static_cast<uint32_t>(entities_.size() + k);
       }
-      extra_names.push_back(name);
-      extra_meta.push_back(meta_for(extra_names.back()));
+      extra_names.push_back(std::make_unique<std::string>(name));
+      extra_meta.push_back(meta_for(*extra_names.back()));
       return static_cast<uint32_t>(entities_.size() + extra_names.size() - 1);
     };
     if ((db_ || digit_db_) && !text.empty()) {
+      // Per-thread buffers, reused across scans: on dense text these are
+      // about as large as the message, and fresh ones cost page faults.
+      struct Buffers {
+        std::vector<Raw> raw;
+        std::string lowered;
+        std::vector<char> block_done;
+      };
+      thread_local Buffers buffers;
       ScanState st;
+      st.raw.swap(buffers.raw);
+      st.raw.clear();
       st.rules = &rules_;
       st.last.assign(rules_.size(), -1);
       st.text = text;
@@ -421,15 +430,30 @@ class DetectorImpl final : public Detector {
         scan_digit_windows(text.substr(0, std::min<size_t>(text.size(), 0xFFFFFFFFu)), scratch, st);
       found.reserve(st.raw.size() + 16);
       // The message lower-cased once, for the context words of all candidates.
-      std::string lowered;
-      auto lowered_text = [&]() -> std::string_view {
-        if (lowered.size() != text.size()) {
+      // Lower-cased in 1 KB blocks as candidates need them, so a long
+      // message with a few candidates is not lower-cased as a whole.
+      std::string& lowered = buffers.lowered;
+      std::vector<char>& block_done = buffers.block_done;
+      constexpr size_t kBlock = 1024;
+      bool lowered_init = false;
+      auto lowered_text = [&](size_t start, size_t end) -> std::string_view {
+        if (!lowered_init) {
           lowered.resize(text.size());
-          internal::lower_ascii(text, lowered.data());
+          block_done.assign(text.size() / kBlock + 1, 0);
+          lowered_init = true;
         }
-        return lowered;
+        size_t a = start > 64 ? start - 64 : 0, b = std::min(text.size(), end + 24);
+        for (size_t k = a / kBlock; k * kBlock < b; ++k) {
+          if (block_done[k]) continue;
+          size_t from = k * kBlock, len = std::min(kBlock, text.size() - from);
+          internal::lower_ascii(text.substr(from, len), lowered.data() + from);
+          block_done[k] = 1;
+        }
+        return std::string_view(lowered).substr(0, text.size());
       };
       std::vector<internal::Hit> extra;
+      std::string last_label;
+      uint32_t last_label_id = kNoEntity;
       for (const Raw& r : st.raw) {
         const internal::Rule& rule = rules_[r.rule];
         internal::Hit h{r.start, r.end, rule.score, ""};
@@ -438,15 +462,31 @@ class DetectorImpl final : public Detector {
         if (!ok) continue;
         auto add_hit = [&](internal::Hit& x) {
           if (!rule.context.empty() &&
-              internal::has_context_lowered(lowered_text(), x.start, x.end, rule.context)) {
+              internal::has_context_lowered(lowered_text(x.start, x.end), x.start, x.end,
+                                            rule.context)) {
             x.score = internal::boosted(x.score);
           }
-          uint32_t id = x.entity.empty() ? rule_entity_[r.rule] : id_of(x.entity);
+          uint32_t id = rule_entity_[r.rule];
+          if (!x.entity.empty()) {
+            // Relabels repeat (a date becomes DATE_OF_BIRTH): remember the last one.
+            if (x.entity != last_label) {
+              last_label = x.entity;
+              last_label_id = id_of(x.entity);
+            }
+            id = last_label_id;
+          }
           if (id == kNoEntity) id = id_of(rule.entity);
           found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector});
         };
         add_hit(h);
         for (internal::Hit& x : extra) add_hit(x);
+      }
+      // Keep the buffers for the next scan unless a huge message grew them.
+      constexpr size_t kKeep = size_t{8} << 20;
+      if (st.raw.capacity() * sizeof(Raw) <= kKeep) buffers.raw.swap(st.raw);
+      if (lowered.capacity() > kKeep) {
+        std::string().swap(lowered);
+        std::vector<char>().swap(block_done);
       }
     }
     static const std::string kPersonDetector = "person", kCodeDetector = "code";
@@ -527,37 +567,78 @@ class DetectorImpl final : public Detector {
   // order is kept.
   template <class CategoryOf>
   static void resolve(std::vector<Cand>& v, CategoryOf category_of) {
-    std::vector<uint32_t> order;
+    // The sort keys side by side (not reached through an index), so the sort
+    // touches less memory; same comparisons, so the same order.
+    struct Key {
+      double score;
+      size_t len, start;
+      uint32_t i;
+    };
+    std::vector<Key> order;
     order.reserve(v.size());
     std::vector<char> keep(v.size(), 0);
+    bool empty_span = false;
+    size_t lo = SIZE_MAX, hi = 0;
     for (uint32_t i = 0; i < v.size(); ++i) {
       if (category_of(v[i].entity) != Category::CODE) {
-        order.push_back(i);
+        order.push_back(Key{v[i].score, v[i].end - v[i].start, v[i].start, i});
+        empty_span = empty_span || v[i].end <= v[i].start;
+        lo = std::min(lo, v[i].start);
+        hi = std::max(hi, v[i].end);
       } else {
         keep[i] = 1;
       }
     }
-    std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
-      const Cand &a = v[x], &b = v[y];
+    std::sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
       if (a.score != b.score) return a.score > b.score;
-      if (a.end - a.start != b.end - b.start) return a.end - a.start > b.end - b.start;
+      if (a.len != b.len) return a.len > b.len;
       return a.start < b.start;
     });
-    // Kept spans are disjoint, so ordered by start they are also ordered by
-    // end: a candidate overlaps a kept span iff it overlaps its neighbour
-    // (the last one starting before its end). O(n log n) for dense text.
-    std::map<size_t, size_t> spans;  // start -> end of kept findings
-    for (uint32_t i : order) {
-      const Cand& f = v[i];
-      auto it = spans.lower_bound(f.end);
-      bool overlaps = false;
-      if (it != spans.begin()) {
-        --it;
-        overlaps = it->second > f.start;
+    if (!empty_span && !order.empty()) {
+      // Non-empty spans: a candidate overlaps a kept span iff one of its
+      // bytes is covered by one, so a bitmap of covered bytes decides.
+      std::vector<uint64_t> covered((hi - lo + 64) / 64, 0);
+      auto any = [&](size_t a, size_t b) {  // any bit in [a, b)
+        for (size_t w = a / 64; w <= (b - 1) / 64; ++w) {
+          uint64_t m = ~0ull;
+          if (w == a / 64) m &= ~0ull << (a % 64);
+          if (w == (b - 1) / 64) m &= ~0ull >> (63 - (b - 1) % 64);
+          if (covered[w] & m) return true;
+        }
+        return false;
+      };
+      auto set = [&](size_t a, size_t b) {
+        for (size_t w = a / 64; w <= (b - 1) / 64; ++w) {
+          uint64_t m = ~0ull;
+          if (w == a / 64) m &= ~0ull << (a % 64);
+          if (w == (b - 1) / 64) m &= ~0ull >> (63 - (b - 1) % 64);
+          covered[w] |= m;
+        }
+      };
+      for (const Key& k : order) {
+        const Cand& f = v[k.i];
+        if (!any(f.start - lo, f.end - lo)) {
+          set(f.start - lo, f.end - lo);
+          keep[k.i] = 1;
+        }
       }
-      if (!overlaps) {
-        spans.emplace(f.start, f.end);
-        keep[i] = 1;
+    } else {
+      // Kept spans are disjoint, so ordered by start they are also ordered
+      // by end: a candidate overlaps a kept span iff it overlaps its
+      // neighbour (the last one starting before its end).
+      std::map<size_t, size_t> spans;  // start -> end of kept findings
+      for (const Key& k : order) {
+        const Cand& f = v[k.i];
+        auto it = spans.lower_bound(f.end);
+        bool overlaps = false;
+        if (it != spans.begin()) {
+          --it;
+          overlaps = it->second > f.start;
+        }
+        if (!overlaps) {
+          spans.emplace(f.start, f.end);
+          keep[k.i] = 1;
+        }
       }
     }
     size_t w = 0;

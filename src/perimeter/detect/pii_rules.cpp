@@ -229,18 +229,6 @@ size_t phone_start(std::string_view t, size_t end) {
   return s;
 }
 
-// Leftmost start of a street match ending at `end`, as SOM_LEFTMOST reports
-// for \b\d{1,6}[A-Za-z]?[ ]+[A-Z]: back over the spaces, an optional letter,
-// then the whole digit run, which must be 1-6 digits after a word boundary.
-size_t street_start(std::string_view t, size_t end) {
-  size_t k = end - 1;  // the capital
-  while (k > 0 && t[k - 1] == ' ') --k;
-  if (k > 0 && ((t[k - 1] >= 'A' && t[k - 1] <= 'Z') || (t[k - 1] >= 'a' && t[k - 1] <= 'z'))) --k;
-  size_t r = k;
-  while (r > 0 && is_digit(t[r - 1])) --r;
-  return r;
-}
-
 // Cheap triggers keep the database fast; these widen a trigger to the
 // whole candidate over a character class, at most `limit` bytes each way.
 template <class Pred>
@@ -679,7 +667,6 @@ std::vector<Rule> pii_rules() {
                0.7,
                street_check,
                {"address", "live", "lives", "located", "street", "residence"}});
-  r.back().start_of = street_start;
   // ---- financial -------------------------------------------------------------
   r.push_back({"credit_card",
                "CREDIT_CARD",
