@@ -416,3 +416,33 @@ TEST(ResponseFormat, AnUnenforceableSchemaIsARefusalTheRouteDecidesOn) {
 
 }  // namespace
 }  // namespace perimeter::grammar
+
+namespace perimeter::grammar {
+namespace {
+
+// For routes with `unenforced_schema: validate`: only the refused part is
+// widened, the rest of the schema still constrains generation.
+TEST(Relaxed, WidensOnlyTheRefusedPart) {
+  const json schema = json::parse(R"({"type":"object",
+    "properties":{"id":{"type":"integer"},
+                  "tags":{"type":"array","items":{"type":"integer"},"contains":{"const":7}}},
+    "required":["id","tags"],"additionalProperties":false})");
+  EXPECT_THROW(schema_to_gbnf(schema, false), Error);
+  std::vector<std::string> relaxed;
+  const std::string g = schema_to_gbnf_relaxed(schema, false, &relaxed);
+  EXPECT_EQ(relaxed, std::vector<std::string>{"/properties/tags"});
+  for (const char* ok : {R"({"id":1,"tags":[1,2]})", R"({"id":1,"tags":"anything"})"})
+    EXPECT_TRUE(checker().masker_accepts(g, ok)) << ok;
+  for (const char* no : {R"({"id":"x","tags":[]})", R"({"tags":[]})", R"([1])"})
+    EXPECT_FALSE(checker().masker_accepts(g, no)) << no;
+  // A refused `not` is dropped, not widened to "not anything".
+  relaxed.clear();
+  const json neg = json::parse(R"({"type":"integer","not":{"multipleOf":3}})");
+  const std::string gn = schema_to_gbnf_relaxed(neg, false, &relaxed);
+  EXPECT_TRUE(checker().masker_accepts(gn, "9"));
+  EXPECT_FALSE(checker().masker_accepts(gn, "\"9\""));
+  ASSERT_FALSE(relaxed.empty());
+}
+
+}  // namespace
+}  // namespace perimeter::grammar

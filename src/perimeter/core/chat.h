@@ -54,9 +54,10 @@ struct ChatRequest {
   // field, or the route's); empty = the base model.
   std::string adapter;
   // The schema compiler's refusal of response_format's schema (a keyword it
-  // cannot enforce). The request then carries the any-JSON grammar and
-  // policy decides: a route with `unenforced_schema: validate` serves it,
-  // validating the answer afterwards; elsewhere this is the answer (400).
+  // cannot enforce). The request then carries the grammar of a superset
+  // (grammar::schema_to_gbnf_relaxed) and policy decides: a route with
+  // `unenforced_schema: validate` serves it, validating the answer
+  // afterwards; elsewhere this is the answer (400).
   std::optional<Error> schema_refusal;
 };
 

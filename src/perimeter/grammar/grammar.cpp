@@ -184,6 +184,13 @@ struct Unsat {
   std::string path, what;
 };
 
+// The 400 for a part of the schema the compiler cannot enforce, with the
+// JSON pointer of that part (for schema_to_gbnf_relaxed).
+struct Refusal : Error {
+  Refusal(const Error& e, std::string at) : Error(e), path(std::move(at)) {}
+  std::string path;
+};
+
 class Compiler {
  public:
   Compiler(const json& root, bool strict, std::string param)
@@ -204,11 +211,12 @@ class Compiler {
 
  private:
   [[noreturn]] void fail(const std::string& path, const std::string& what) const {
-    throw invalid_request("Invalid '" + param_ + "' at '" + (path.empty() ? "/" : path) +
-                              "': " + what +
-                              " Structured output only accepts schemas it can enforce while "
-                              "generating; remove or rewrite that part of the schema.",
-                          param_, "unsupported_schema");
+    throw Refusal(invalid_request(
+                      "Invalid '" + param_ + "' at '" + (path.empty() ? "/" : path) + "': " + what +
+                          " Structured output only accepts schemas it can enforce "
+                          "while generating; remove or rewrite that part of the schema.",
+                      param_, "unsupported_schema"),
+                  path);
   }
 
   [[noreturn]] static void unsat(const std::string& path, const std::string& what) {
@@ -1589,6 +1597,42 @@ const std::string& json_object_gbnf() {
 
 std::string schema_to_gbnf(const json& schema, bool strict, const std::string& param) {
   return Compiler(schema, strict, param).run();
+}
+
+std::string schema_to_gbnf_relaxed(const json& schema, bool strict,
+                                   std::vector<std::string>* relaxed) {
+  json work = schema;
+  for (int round = 0; round < 64; ++round) {
+    try {
+      return schema_to_gbnf(work, strict);
+    } catch (const Refusal& r) {
+      // Widen the refused part to "any value". Under a `not` that would
+      // narrow instead, so the `not` itself goes.
+      std::string at = r.path;
+      const auto n = at.find("/not");
+      if (n != std::string::npos) at.resize(n);
+      json::json_pointer ptr;
+      bool found = false;
+      try {
+        ptr = json::json_pointer(at);
+        found = work.contains(ptr) && work[ptr].is_object();
+      } catch (const json::exception&) {
+      }
+      if (!found) {
+        work = json::object();
+        at = "/";
+      } else if (n != std::string::npos && work[ptr].contains("not")) {
+        work[ptr].erase("not");
+        at += "/not";
+      } else {
+        work[ptr] = json::object();
+        if (at.empty()) at = "/";
+      }
+      if (relaxed) relaxed->push_back(at);
+    }
+  }
+  if (relaxed) relaxed->push_back("/");
+  return schema_to_gbnf(json::object(), false);
 }
 
 std::shared_ptr<const std::string> compile_cached(const json& schema, bool strict,

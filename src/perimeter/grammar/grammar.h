@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,13 @@ const std::string& json_object_gbnf();
 // naming the first keyword or shape it cannot enforce.
 std::string schema_to_gbnf(const nlohmann::json& schema, bool strict,
                            const std::string& param = "response_format.json_schema.schema");
+
+// A grammar for a superset of `schema`'s language, for answers validated
+// after generation: where schema_to_gbnf refuses a part, that part is widened
+// to any value (a refused `not` is dropped) until it compiles. `relaxed`
+// receives the JSON pointer of each widened part ("/" = the whole schema).
+std::string schema_to_gbnf_relaxed(const nlohmann::json& schema, bool strict,
+                                   std::vector<std::string>* relaxed = nullptr);
 
 // schema_to_gbnf through a bounded LRU cache keyed by the sha256 of the
 // schema's canonical text and `strict`; safe from any thread.

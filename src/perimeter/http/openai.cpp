@@ -187,7 +187,7 @@ void parse_response_format(const json& rf, ChatRequest& req) {
   } catch (const Error& e) {
     if (e.code != "unsupported_schema") throw;
     req.schema_refusal = e;
-    req.sampling.grammar = *grammar::compile_cached(json::object(), false);  // any JSON value
+    req.sampling.grammar = grammar::schema_to_gbnf_relaxed(js["schema"], strict);
   }
   req.response_schema = js["schema"].dump();
   req.response_format = rf.dump();
