@@ -1671,10 +1671,21 @@ Validation validate(const json& schema, std::string_view text) {
   } catch (const std::exception& e) {
     return {false, std::string("the output is not JSON: ") + e.what()};
   }
+  // valijson reads an unsigned integer above INT64_MAX as a negative
+  // int64, so a bound like `maximum: 9223372036854776000` would reject
+  // everything; as a double it compares as the schema means.
+  json bounds_fixed = schema;
+  std::function<void(json&)> widen = [&](json& j) {
+    if (j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT64_MAX))
+      j = static_cast<double>(j.get<uint64_t>());
+    else if (j.is_structured())
+      for (auto& v : j) widen(v);
+  };
+  widen(bounds_fixed);
   try {
     valijson::Schema compiled;
     valijson::SchemaParser parser;
-    valijson::adapters::NlohmannJsonAdapter schema_adapter(schema);
+    valijson::adapters::NlohmannJsonAdapter schema_adapter(bounds_fixed);
     parser.populateSchema(schema_adapter, compiled);
     valijson::Validator validator;
     valijson::ValidationResults results;

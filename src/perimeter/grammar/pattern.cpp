@@ -75,30 +75,32 @@ const Ranges kSpaceBoth = {{0x09, 0x0D},     {0x20, 0x20},     {0xA0, 0xA0},
                            {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000}};
 const Ranges kSpaceEither = unite(kSpaceBoth, {{0x1C, 0x1F}, {0x85, 0x85}, {0xFEFF, 0xFEFF}});
 // `.`: anything but the line terminators of either engine.
-const Ranges kDot = complement({{0x0A, 0x0A}, {0x0D, 0x0D}, {0x2028, 0x2029}});
+// `.` and negated classes generate ASCII only: validators that run the
+// pattern over UTF-8 bytes (valijson's std::regex) see a multi-byte
+// character as several, so `.` or `[^/]` once would not match it there.
+const Ranges kDot = {{0, 0x09}, {0x0B, 0x0C}, {0x0E, 0x7F}};
 
-// A class escape (\d \D \w \W \s \S) as a lower set (safe to generate) and an
-// upper set (what any engine may match, removed when negating). \d and \w are
-// Unicode-aware in Python, so their negations stay within ASCII.
+// A class escape (\d \D \w \W \s \S) as a lower set (safe to generate: ASCII
+// only, as kDot) and an upper set (what any engine may match, removed when
+// negating).
 struct ClassSet {
   Ranges lower, upper;
-  bool ascii_only = false;  // a negated class using it is complemented within ASCII
 };
 
 ClassSet class_escape(uint32_t c) {
   switch (c) {
     case 'd':
-      return {kDigit, kDigit, true};
+      return {kDigit, kDigit};
     case 'D':
-      return {minus(kAscii, kDigit), complement(kDigit), true};
+      return {minus(kAscii, kDigit), complement(kDigit)};
     case 'w':
-      return {kWord, kWord, true};
+      return {kWord, kWord};
     case 'W':
-      return {minus(kAscii, kWord), complement(kWord), true};
+      return {minus(kAscii, kWord), complement(kWord)};
     case 's':
-      return {kSpaceBoth, kSpaceEither, false};
+      return {minus(kSpaceBoth, complement(kAscii)), kSpaceEither};
     default:  // 'S'
-      return {complement(kSpaceEither), complement(kSpaceBoth), false};
+      return {minus(kAscii, kSpaceEither), complement(kSpaceBoth)};
   }
 }
 
@@ -493,7 +495,6 @@ class Parser {
     if (pos_ < p_.size() && p_[pos_] == ']')
       throw PatternError("a class starting with ']' means different things to different engines.");
     Ranges lower, upper;
-    bool ascii_only = false;
     // One class member: a character (returns true) or a class escape.
     auto member = [&](uint32_t& cp, ClassSet& set) {
       if (pos_ >= p_.size()) throw PatternError("an unterminated '[' in the pattern.");
@@ -510,7 +511,6 @@ class Parser {
       if (!member(a, set)) {
         lower = unite(lower, set.lower);
         upper = unite(upper, set.upper);
-        ascii_only = ascii_only || set.ascii_only;
         if (pos_ + 1 < p_.size() && p_[pos_] == '-' && p_[pos_ + 1] != ']')
           throw PatternError("a range from a class escape in the pattern.");
         continue;
@@ -526,7 +526,7 @@ class Parser {
     }
     if (!eat(']')) throw PatternError("an unterminated '[' in the pattern.");
     if (!negated) return one(lower);
-    return one(minus(ascii_only ? kAscii : kAll, upper));
+    return one(minus(kAscii, upper));  // ASCII only, as kDot
   }
 
   std::u32string p_;
