@@ -4,7 +4,10 @@
 // its schema (valijson). Answers cut by max_tokens ("length") are counted,
 // never claimed valid. Not a test: it prints the counts and the failures.
 //
-//   sample_schemas [max_tokens=256] [max_schemas=0 (all)] [threads=2]
+//   sample_schemas [max_tokens=256] [max_schemas=0 (all)] [threads=2] [id_filter] [samples=1]
+//
+// Seeds come from the schema id and the sample number, so a filtered run
+// (e.g. one id, many samples) replays what the full run generated.
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -32,12 +35,22 @@ struct Job {
   std::string text;
   Completion done;
   bool finished = false;
+  uint32_t sample = 0;
 };
+
+// FNV-1a: a seed from the schema id that does not depend on which schemas run.
+uint32_t seed_of(const std::string& id, uint32_t sample) {
+  uint32_t h = 2166136261u;
+  for (char c : id) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+  return (h ^ sample) % 0xFFFFFFFEu;
+}
 
 int main(int argc, char** argv) {
   const int max_tokens = argc > 1 ? std::atoi(argv[1]) : 256;
   const size_t max_schemas = argc > 2 ? static_cast<size_t>(std::atoll(argv[2])) : 0;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
+  const std::string only = argc > 4 ? argv[4] : "";
+  const int samples = argc > 5 ? std::max(1, std::atoi(argv[5])) : 1;
 
   std::vector<Job> jobs;
   std::map<std::string, int> refused;
@@ -50,9 +63,14 @@ int main(int argc, char** argv) {
       if (max_schemas && total >= max_schemas) break;
       ++total;
       const json j = json::parse(line);
+      const std::string id = j["id"].get<std::string>();
+      if (!only.empty() && id.find(only) == std::string::npos) continue;
       try {
-        grammars.push_back(grammar::schema_to_gbnf(j["schema"], false));
-        jobs.push_back({j["id"].get<std::string>(), j["schema"], "", {}, false});
+        const std::string g = grammar::schema_to_gbnf(j["schema"], false);
+        for (int k = 0; k < samples; ++k) {
+          grammars.push_back(g);
+          jobs.push_back({id, j["schema"], "", {}, false, static_cast<uint32_t>(k)});
+        }
       } catch (const std::exception&) {
         ++refused[f.stem().string()];
       }
@@ -78,7 +96,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < jobs.size(); ++i) {
     engine::Sampling s;
     s.temperature = 0.9;
-    s.seed = static_cast<uint32_t>(i + 1);
+    s.seed = seed_of(jobs[i].id, jobs[i].sample);
     s.max_tokens = max_tokens;
     s.grammar = grammars[i];
     Job* job = &jobs[i];
@@ -127,11 +145,12 @@ int main(int argc, char** argv) {
     if (v.ok) {
       ++valid;
     } else {
-      invalid.push_back(j.id + ": " + v.error + "\n    " + j.text.substr(0, 300));
+      invalid.push_back(j.id + " (seed " + std::to_string(seed_of(j.id, j.sample)) +
+                        "): " + v.error + "\n    " + j.text);
     }
   }
-  std::printf("schemas %zu, compiled %zu, sampled once each (tiny demo model, max_tokens %d)\n",
-              total, jobs.size(), max_tokens);
+  std::printf("schemas %zu, samples %zu (%d per compiled schema; tiny demo model, max_tokens %d)\n",
+              total, jobs.size(), samples, max_tokens);
   std::printf("finished with stop: %zu, of which valid %zu, INVALID %zu\n", stop, valid,
               invalid.size());
   std::printf("cut by max_tokens (length, not claimed valid): %zu; errors: %zu\n", length, failed);

@@ -93,6 +93,21 @@ TEST(TokenMasker, ACodePointSplitAcrossTokensIsFollowedByteByByte) {
             (std::vector<int>{A, B, LBRACE, E_LEAD, E_FULL, SPACE}));
 }
 
+TEST(TokenMasker, OnlyValidUtf8IsAllowed) {
+  // Surrogates, overlong forms and code points past U+10FFFF would be
+  // characters to llama.cpp's grammar, and U+FFFD garbage once printed.
+  auto v = std::make_shared<Vocabulary>();
+  v->pieces = {"\xED\xA0\x80", "\xED\xA0",     "\xC1\x81",         "\xF5\x80\x80\x80",
+               "\xE0\x80\x80", "\xED\x9F\xBF", "\xF0\x9F\x98\x80", "\xE4"};
+  v->eog.assign(v->pieces.size(), false);
+  TokenMasker m(parse_gbnf(R"(root ::= [^"\\\x00-\x1F]+)"), build_trie(*v), v);
+  const auto& bits = m.allowed(m.initial());
+  std::vector<int> allowed;
+  for (int t = 0; t < 8; ++t)
+    if ((bits[0] >> t) & 1) allowed.push_back(t);
+  EXPECT_EQ(allowed, (std::vector<int>{5, 6, 7}));  // U+D7FF, U+1F600, a lead byte
+}
+
 TEST(TokenMasker, SeenStatesAreServedFromTheCache) {
   auto vocab = toy_vocab();
   TokenMasker m(parse_gbnf("root ::= \"a\"*"), build_trie(*vocab), vocab);
@@ -129,7 +144,9 @@ TEST(TokenMaskerVsLlama, SameMasksAtEveryStepForOurGrammars) {
   };
   for (const auto& [gbnf, texts] : cases)
     for (const auto& text : texts) {
-      EXPECT_EQ(checker().mask_differences(gbnf, text), 0u) << text;
+      const auto diff = checker().mask_differences(gbnf, text);
+      EXPECT_EQ(diff.looser, 0u) << text;
+      EXPECT_EQ(diff.stricter, 0u) << text;
       EXPECT_EQ(checker().masker_accepts(gbnf, text), checker().accepts(gbnf, text)) << text;
     }
 }

@@ -137,22 +137,62 @@ std::vector<double> GrammarChecker::mask_times(const std::string& gbnf, std::str
   return out;
 }
 
-size_t GrammarChecker::mask_differences(const std::string& gbnf, std::string_view text) const {
+namespace {
+
+// True if `piece` could be part of valid UTF-8 text: well-formed sequences,
+// possibly a head of continuation bytes (the end of a character begun by the
+// previous token) and an unfinished last character that can still be valid.
+bool could_be_valid_utf8(std::string_view piece) {
+  size_t i = 0;
+  while (i < piece.size() && (static_cast<uint8_t>(piece[i]) >> 6) == 2) ++i;
+  if (i > 3) return false;
+  while (i < piece.size()) {
+    const auto b = static_cast<uint8_t>(piece[i]);
+    const int n = b < 0x80                 ? 0
+                  : b >= 0xC2 && b <= 0xDF ? 1
+                  : b >= 0xE0 && b <= 0xEF ? 2
+                  : b >= 0xF0 && b <= 0xF4 ? 3
+                                           : -1;
+    if (n < 0) return false;
+    // The second byte's range rules out overlong forms, surrogates and > U+10FFFF.
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (b == 0xE0) lo = 0xA0;
+    if (b == 0xED) hi = 0x9F;
+    if (b == 0xF0) lo = 0x90;
+    if (b == 0xF4) hi = 0x8F;
+    for (int k = 1; k <= n; ++k) {
+      if (i + k >= piece.size()) return true;  // unfinished, so far valid
+      const auto c = static_cast<uint8_t>(piece[i + k]);
+      if (k == 1 ? (c < lo || c > hi) : (c >> 6) != 2) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+GrammarChecker::MaskDiff GrammarChecker::mask_differences(const std::string& gbnf,
+                                                          std::string_view text) const {
   llama_sampler* g = impl_->grammar(gbnf);
   grammar::TokenMasker m = impl_->masker(gbnf);
   auto state = m.initial();
   const int n_vocab = llama_vocab_n_tokens(impl_->vocab);
   std::vector<llama_token_data> all(n_vocab);
-  size_t differ = 0;
+  MaskDiff diff;
   auto compare = [&] {
     for (int i = 0; i < n_vocab; ++i) all[i] = {i, 0.0f, 0.0f};
     llama_token_data_array arr{all.data(), all.size(), -1, false};
     llama_sampler_apply(g, &arr);
     const auto& ours = m.allowed(state);
-    for (int i = 0; i < n_vocab; ++i)
-      if ((all[i].logit > -INFINITY) != Impl::bit(ours, i) &&
-          !llama_vocab_is_control(impl_->vocab, i))
-        ++differ;
+    for (int i = 0; i < n_vocab; ++i) {
+      const bool theirs = all[i].logit > -INFINITY, mine = Impl::bit(ours, i);
+      if (theirs == mine || llama_vocab_is_control(impl_->vocab, i)) continue;
+      if (mine)
+        ++diff.looser;
+      else if (could_be_valid_utf8(impl_->pieces->pieces[static_cast<size_t>(i)]))
+        ++diff.stricter;
+    }
   };
   for (llama_token t : impl_->tokenize(text)) {
     compare();
@@ -162,7 +202,7 @@ size_t GrammarChecker::mask_differences(const std::string& gbnf, std::string_vie
   }
   compare();  // after the whole text, or again where one of them stopped
   llama_sampler_free(g);
-  return differ;
+  return diff;
 }
 
 }  // namespace perimeter::engine

@@ -36,10 +36,16 @@ class GrammarChecker {
   // once after it; empty if the grammar rejects the text.
   std::vector<double> mask_times(const std::string& gbnf, std::string_view text, MaskBy by) const;
 
-  // Token ids (control tokens aside: ours never allows them) on which
-  // llama.cpp's mask and ours disagree, summed over the steps of `text`'s tokenization (both fed
-  // the same tokens, stopping at the first token either rejects, then comparing end-of-generation).
-  size_t mask_differences(const std::string& gbnf, std::string_view text) const;
+  // How our masks differ from llama.cpp's, summed over the steps of `text`'s
+  // tokenization (both fed the same tokens, stopping at the first token
+  // either rejects). Control tokens are left out: ours never allows them.
+  struct MaskDiff {
+    size_t looser = 0;    // tokens ours allows and llama.cpp does not
+    size_t stricter = 0;  // tokens llama.cpp allows and ours does not, whose
+                          // bytes could still be valid UTF-8 (the deliberate
+                          // difference: ours allows valid UTF-8 only)
+  };
+  MaskDiff mask_differences(const std::string& gbnf, std::string_view text) const;
 
  private:
   struct Impl;

@@ -457,17 +457,20 @@ namespace {
 using Stack = std::vector<uint32_t>;  // element indices; back() = the next to match
 using StackSet = std::vector<Stack>;  // sorted, unique
 
-// An unfinished UTF-8 code point: its value bits so far and how many
-// continuation bytes follow. Decoded as llama.cpp's grammar decodes token
-// text, so both allow the same tokens: a lead 0xF8-0xFF counts as a 4-byte
-// lead, and continuation bytes are checked only when they begin a token
-// (`checked`), not inside one.
+// An unfinished UTF-8 code point: its value bits so far, how many
+// continuation bytes follow and the sequence's length. Only valid UTF-8 is
+// followed — no overlong forms, surrogates or code points past U+10FFFF —
+// where llama.cpp's grammar would take such bytes as a character (which the
+// engine's UTF-8 sanitizer then prints as U+FFFD, breaking e.g. maxLength).
 struct Partial {
   uint32_t bits = 0;
   uint8_t need = 0;  // 0 = none pending
-  bool checked = false;
-  uint32_t key() const { return (bits << 8) | (need << 4) | (checked ? 1 : 0); }
+  uint8_t len = 0;   // bytes of the whole sequence
+  uint32_t key() const { return (bits << 8) | (need << 4) | len; }
 };
+
+// The smallest code point a sequence of `len` bytes may encode.
+constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
 
 constexpr size_t kMaxCachedMasks = 256;  // ~19 KB each at a 152k vocabulary
 
@@ -561,12 +564,12 @@ struct TokenMasker::Impl {
     return out.empty() ? 0 : intern(std::move(out));
   }
 
-  // The code points the unfinished `p` may still become.
+  // The valid code points the unfinished `p` may still become (lo > hi: none).
   static std::pair<uint32_t, uint32_t> span(const Partial& p) {
-    uint32_t lo = p.bits << (6 * p.need);
-    const uint32_t hi = lo | ((1u << (6 * p.need)) - 1);
-    if (lo == 0 && p.need == 2) lo = 1u << 11;  // shorter forms are overlong
-    if (lo == 0 && p.need == 3) lo = 1u << 16;
+    const uint32_t lo = std::max(p.bits << (6 * p.need), kMinOfLength[p.len]);
+    const uint32_t hi =
+        std::min((p.bits << (6 * p.need)) | ((1u << (6 * p.need)) - 1), kMaxCodePoint);
+    if (lo >= 0xD800 && hi <= 0xDFFF) return {1, 0};  // surrogates only
     return {lo, hi};
   }
 
@@ -582,8 +585,8 @@ struct TokenMasker::Impl {
 
   // True if some continuation of `p` can still match: the walk's pruning.
   bool viable(uint32_t set, const Partial& p) const {
-    if (p.need == 1 && p.bits < 2) return false;  // overlong 2-byte lead
     const auto [lo, hi] = span(p);
+    if (lo > hi) return false;
     for (const Stack& s : sets[set])
       if (!s.empty() && rules->matches_some(rules->elems[s.back()], lo, hi)) return true;
     return false;
@@ -592,8 +595,8 @@ struct TokenMasker::Impl {
   // True if a token may end inside `p`: llama.cpp's rule, which for a
   // negated class asks that no excluded code point be reachable.
   bool may_end_in(uint32_t set, const Partial& p) const {
-    if (p.need == 1 && p.bits < 2) return false;
     const auto [lo, hi] = span(p);
+    if (lo > hi) return false;
     for (const Stack& s : sets[set]) {
       if (s.empty()) continue;
       const Elem& e = rules->elems[s.back()];
@@ -611,15 +614,19 @@ struct TokenMasker::Impl {
         set = move(set, b);
         return set != 0;
       }
-      const int n = (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 4) == 15 ? 3 : -1;
-      if (n < 0) return false;  // a continuation byte cannot start a code point
-      p = {static_cast<uint32_t>(b & ((1 << (7 - n)) - 1)), static_cast<uint8_t>(n), false};
+      const int n = (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
+      if (n < 0) return false;  // a continuation byte or an invalid lead
+      p = {static_cast<uint32_t>(b & ((1 << (6 - n)) - 1)), static_cast<uint8_t>(n),
+           static_cast<uint8_t>(n + 1)};
     } else {
-      if (p.checked && (b >> 6) != 2) return false;
+      if ((b >> 6) != 2) return false;
       p.bits = (p.bits << 6) | (b & 0x3F);
       if (--p.need == 0) {
         const uint32_t cp = p.bits;
+        const bool valid =
+            cp >= kMinOfLength[p.len] && cp <= kMaxCodePoint && !(cp >= 0xD800 && cp <= 0xDFFF);
         p = {};
+        if (!valid) return false;
         set = move(set, cp);
         return set != 0;
       }
@@ -705,7 +712,6 @@ TokenMasker::State TokenMasker::accept(State s, int32_t t) {
   for (char c : piece)
     if (!impl_->step(set, p, static_cast<uint8_t>(c))) return kDead;
   if (p.need != 0 && !impl_->may_end_in(set, p)) return kDead;
-  p.checked = p.need != 0;  // the next token's first bytes must continue it
   return impl_->state(set, p);
 }
 
