@@ -366,19 +366,22 @@ class LlamaEngine final : public Engine {
         job.masker = masker_for(job.sampling.grammar, job.rules);
         job.state = job.masker->initial();
       }
-      if (!job.masker->allows(job.state, chosen.id))
+      auto next = job.masker->accept(job.state, chosen.id);  // kDead if refused
+      if (next == grammar::TokenMasker::kDead) {
         chosen = run(&job.masker->allowed(job.state), nullptr);
+        if (!(chosen.logit > -INFINITY))
+          throw std::runtime_error("the grammar allows no token here");
+        next = job.masker->accept(job.state, chosen.id);
+      }
+      job.state = next;
     } else {
       llama_token_data one{chosen.id, 1.0f, 0.0f};
       llama_token_data_array check{&one, 1, -1, false};
       llama_sampler_apply(job.llama_grammar.get(), &check);
       if (!(one.logit > -INFINITY)) chosen = run(nullptr, job.llama_grammar.get());
-    }
-    if (!(chosen.logit > -INFINITY)) throw std::runtime_error("the grammar allows no token here");
-    if (job.rules)
-      job.state = job.masker->accept(job.state, chosen.id);
-    else
+      if (!(chosen.logit > -INFINITY)) throw std::runtime_error("the grammar allows no token here");
       llama_sampler_accept(job.llama_grammar.get(), chosen.id);
+    }
     llama_sampler_accept(job.sampler.get(), chosen.id);
     return chosen.id;
   }
