@@ -164,7 +164,7 @@ PresidioReport eval_presidio(const std::string& path) {
   return rep;
 }
 
-GitleaksReport eval_gitleaks(const std::string& path, const std::string& sample_values_path) {
+GitleaksReport eval_gitleaks(const std::string& path) {
   auto det = Detector::create(detect::default_detector_options());
   GitleaksReport rep;
   std::vector<nlohmann::json> rows;
@@ -179,16 +179,6 @@ GitleaksReport eval_gitleaks(const std::string& path, const std::string& sample_
   auto cross = [&](const std::string& rule, const std::string& text) {
     for (const auto& [r, t] : positives) {
       if (r != rule && t.size() >= 16 && text.find(t) != std::string::npos) return true;
-    }
-    return false;
-  };
-  std::vector<std::string> samples;
-  for (const std::string& line : read_lines(sample_values_path)) {
-    if (!line.empty() && line[0] != '#') samples.push_back(line);
-  }
-  auto sample = [&](const std::string& text) {
-    for (const auto& v : samples) {
-      if (text.find(v) != std::string::npos) return true;
     }
     return false;
   };
@@ -218,17 +208,12 @@ GitleaksReport eval_gitleaks(const std::string& path, const std::string& sample_
     } else {
       ++rep.negatives;
       bool other = cross(rule, text);
-      bool published = !other && sample(text);
       rep.cross_negatives += other;
       rep.cross_flagged += other && hit;
-      rep.sample_negatives += published;
-      rep.sample_flagged += published && hit;
       if (hit) {
         ++rep.flagged;
         ++c.fp;
-        const char* kind = other       ? "[another rule's credential] "
-                           : published ? "[published sample value] "
-                                       : "[other] ";
+        const char* kind = other ? "[another rule's credential] " : "[other] ";
         rep.false_flags.push_back(kind + rule + " | " + text.substr(0, 200) + " ->" + why);
       } else {
         ++c.passed;

@@ -38,25 +38,15 @@ PresidioReport eval_presidio(const std::string& path);
 
 struct GitleaksReport {
   int positives = 0, detected = 0, negatives = 0, flagged = 0;
-  // Every negative counts in flag_rate(), the headline. Two kinds of negative
-  // hold a value with the exact format of a live credential, so flagging them
-  // is right for a gateway, which asks "is there a credential", not "is it
-  // rule X"; they are also counted apart, so the remaining rate shows what no
-  // reading calls a credential:
-  //  * cross: the text contains a positive row of another gitleaks rule;
-  //  * sample: (not cross) the text contains a published sample value that
-  //    gitleaks suppresses by listing the exact string
-  //    (bench/pii/data/gitleaks_sample_values.txt).
+  // Every negative counts in flag_rate(), the headline. Negatives whose text
+  // contains a positive row of another gitleaks rule ("cross") hold a live
+  // credential's exact format, so flagging them is right for a gateway, which
+  // asks "is there a credential", not "is it rule X"; strict_flag_rate()
+  // leaves them out.
   int cross_negatives = 0, cross_flagged = 0;
-  int sample_negatives = 0, sample_flagged = 0;
   double strict_flag_rate() const {
     int n = negatives - cross_negatives;
     return n ? static_cast<double>(flagged - cross_flagged) / n : 0;
-  }
-  int other_negatives() const { return negatives - cross_negatives - sample_negatives; }
-  int other_flagged() const { return flagged - cross_flagged - sample_flagged; }
-  double other_flag_rate() const {
-    return other_negatives() ? static_cast<double>(other_flagged()) / other_negatives() : 0;
   }
   std::map<std::string, Counts> per_rule;  // tp = detected positives, fp = flagged negatives
   std::vector<std::string> misses;         // rule | text of undetected positives
@@ -67,8 +57,7 @@ struct GitleaksReport {
 
 // A positive row is detected when the default detector reports any SECRET
 // category finding in it; a negative row is flagged when it does.
-// `sample_values_path`: one published sample value per line ('#' comments).
-GitleaksReport eval_gitleaks(const std::string& path, const std::string& sample_values_path);
+GitleaksReport eval_gitleaks(const std::string& path);
 
 struct TemplateReport {
   std::map<std::string, Counts> per_entity;
