@@ -22,13 +22,6 @@ const Detector& detector() {
   return *d;
 }
 
-// Types found in `text` under the default options.
-std::vector<std::string> types(const std::string& text) {
-  std::vector<std::string> out;
-  for (const auto& f : detector().scan({text})) out.push_back(f.type);
-  return out;
-}
-
 bool has(const std::string& text, const std::string& type, const std::string& value = "") {
   for (const auto& f : detector().scan({text})) {
     if (f.type == type && (value.empty() || text.substr(f.start, f.end - f.start) == value))
@@ -262,8 +255,9 @@ TEST(Detector, FindingsSortedAcrossMessages) {
     auto key = [](const Finding& x) { return std::make_tuple(x.message, x.start, x.end); };
     EXPECT_LE(key(f[i - 1]), key(f[i])) << "finding " << i << " out of order";
     if (f[i - 1].message == f[i].message && f[i - 1].category != Category::CODE &&
-        f[i].category != Category::CODE)
+        f[i].category != Category::CODE) {
       EXPECT_LE(f[i - 1].end, f[i].start) << "overlap left after resolution";
+    }
   }
   EXPECT_EQ(f.front().message, 0);
   EXPECT_EQ(f.back().message, 2);
@@ -319,7 +313,9 @@ TEST(Detector, OffsetsAreBytesOnCodePoints) {
     ASSERT_LE(x.end, text.size());
     EXPECT_NE(static_cast<unsigned char>(text[x.start]) & 0xC0, 0x80)
         << "start inside a code point";
-    if (x.end < text.size()) EXPECT_NE(static_cast<unsigned char>(text[x.end]) & 0xC0, 0x80);
+    if (x.end < text.size()) {
+      EXPECT_NE(static_cast<unsigned char>(text[x.end]) & 0xC0, 0x80);
+    }
   }
 }
 
