@@ -103,8 +103,10 @@ TEST(Schema, UnenforceableKeywordsAreA400NamingThem) {
            {R"({"type":"string","pattern":"\\p{L}"})", "pattern"},
            {R"({"type":"string","format":"ipv6"})", "ipv6"},
            {R"({"type":"number","minimum":0,"exclusiveMinimum":true})", "exclusiveMinimum"},
-           {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":2}}})",
+           {R"({"type":"object","properties":{"x":{"type":"number","multipleOf":0.5}}})",
             "multipleOf"},
+           {R"({"type":"integer","multipleOf":7,"minimum":5,"maximum":100000})", "multipleOf"},
+           {R"({"type":"string","not":{"enum":["a"]},"minLength":2})", "listed strings"},
            {R"({"type":"array","items":{"type":"string"},"uniqueItems":true})", "uniqueItems"},
            {R"({"allOf":[{"type":"string","pattern":"^a"},{"pattern":"^b"}]})", "allOf"},
            {R"({"allOf":[{"type":"string"},{"type":"integer"}]})", "type"},
@@ -167,7 +169,54 @@ TEST(Schema, OneOfNeverGeneratesAValueTwoBranchesMatch) {
       schema_to_gbnf(json::parse(R"({"oneOf":[{"type":"integer"},{"minimum":2}]})"), false), Error);
 }
 
+TEST(Schema, OneOfLeavesOutListedValuesAnotherBranchAllows) {
+  // "auto" matches both branches: it is no value of the oneOf, and the
+  // string branch leaves out the value the enum lists.
+  expect(json::parse(R"({"type":"string","oneOf":[{"enum":["auto","none"]},
+      {"not":{"const":"none"}}]})"),
+         false, {R"("x")", R"("autos")", R"("none")", R"("")"}, {R"("auto")"});
+  // A listed value the other branch refuses keeps the branches apart.
+  expect(json::parse(R"({"oneOf":[{"type":"string","pattern":"^[0-9a-f]{4}$"},{"enum":[""]},
+      {"type":"null"}]})"),
+         false, {R"("")", R"("00ff")", "null"}, {R"("00f")"});
+}
+
+TEST(Schema, MultipleOfWholeNumbers) {
+  // Digit by digit through the remainder: every accepted value is a multiple.
+  const json twelve = json::parse(R"({"type":"integer","minimum":0,"multipleOf":12})");
+  expect(twelve, false, {"0", "12", "144", "1200000000000012"}, {"-12", "13", "6", "1e2"});
+  const std::string g = schema_to_gbnf(twelve, false);
+  for (int n = 0; n <= 500; ++n)
+    EXPECT_EQ(checker().accepts(g, std::to_string(n)), n % 12 == 0) << n;
+  // Few multiples within the bounds are listed; a number may end in .0.
+  expect(json::parse(R"({"type":"number","multipleOf":7,"minimum":10000,"maximum":10010})"),
+         false, {"10003", "10010", "10010.0"}, {"10000", "10017", "9996"});
+  // Multiples of both branches of an allOf: of their least common multiple.
+  expect(json::parse(R"({"allOf":[{"multipleOf":4},{"multipleOf":6}],"type":"integer"})"), false,
+         {"12", "-24", "0"}, {"4", "6", "18"});
+  expect(json::parse(R"({"type":"integer","multipleOf":1.0})"), false, {"5", "-3"}, {"2.5"});
+}
+
+TEST(Schema, AnOptionalPropertyNoValueFitsIsNeverGenerated) {
+  // (an enum of strings under type object: a mistake found in real schemas)
+  expect(json::parse(R"({"type":"object","properties":{"mode":{"type":"object","enum":["a"]},
+      "n":{"type":"integer"}},"additionalProperties":false})"),
+         false, {R"({"n":1})", "{}"}, {R"({"mode":"a"})", R"({"mode":{}})"});
+  EXPECT_THROW(schema_to_gbnf(json::parse(R"({"type":"object","required":["mode"],
+      "properties":{"mode":{"type":"object","enum":["a"]}}})"),
+                              false),
+               Error);
+}
+
 TEST(Schema, NotDependenciesAndMinPropertiesAreRewritten) {
+  expect(json::parse(R"({"type":"string","not":{"enum":["test","include"]}})"), false,
+         {R"("tests")", R"("")", R"("inc")"}, {R"("test")", R"("include")"});
+  expect(json::parse(R"({"type":"object","not":{"allOf":[{"required":["site"]},
+      {"required":["app"]}]}})"),
+         false, {R"({"site":1})", R"({"app":1})"}, {R"({"app":1,"site":2})"});
+  // Not (array and more): values of the other types, a subset.
+  expect(json::parse(R"({"not":{"type":"array","items":{"type":"string"}}})"), false,
+         {"1", R"("x")"}, {"[1]", R"(["x"])"});
   expect(json::parse(R"({"type":"object","not":{"required":["a","b"]}})"), false,
          {R"({"a":1})", R"({"b":1})", "{}"}, {R"({"a":1,"b":2})"});
   expect(json::parse(R"({"not":{"type":["string","object","array","null","boolean"]}})"), false,

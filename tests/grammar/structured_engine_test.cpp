@@ -136,7 +136,7 @@ TEST(StructuredServer, JsonSchemaEndToEndAndUnsupportedKeywordIs400) {
     EXPECT_TRUE(validate(kSchema, content).ok) << content;
   }
   json bad = kSchema;
-  bad["properties"]["age"]["multipleOf"] = 7;  // a keyword the compiler refuses
+  bad["properties"]["age"]["multipleOf"] = 0.5;  // a keyword value the compiler refuses
   auto r = testing::post_chat(
       server.port(),
       body(1, 8,

@@ -15,6 +15,7 @@ void add_router_commands(CLI::App& app);     // router train|eval
 void add_audit_commands(CLI::App& app);      // audit verify|tail|export, report
 void add_auth_commands(CLI::App& app);       // auth new-key
 void add_lock_commands(CLI::App& app);       // lock, verify
+void add_grammar_command(CLI::App& app);     // schema
 
 // The command that re-locks `config` (into `lock_file`, if not the default).
 std::string relock_command(const std::string& config, const std::string& lock_file);

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   perimeter::cli::add_audit_commands(app);
   perimeter::cli::add_auth_commands(app);
   perimeter::cli::add_lock_commands(app);
+  perimeter::cli::add_grammar_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

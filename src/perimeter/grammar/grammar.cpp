@@ -1,5 +1,8 @@
 #include "grammar/grammar.h"
 
+// GCC 12 reports a false -Wrestrict inside std::string::replace when it
+// inlines valijson's JSON-pointer code (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
 // valijson aborts on a bad schema unless told to throw.
 #define VALIJSON_USE_EXCEPTIONS 1
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
@@ -125,6 +128,65 @@ std::string literal(std::string_view s) {
   return out + "\"";
 }
 
+// A schema parsed once by valijson (draft 7), for checking many values.
+class SchemaCheck {
+ public:
+  explicit SchemaCheck(const json& schema) : schema_(schema) {
+    // valijson reads an unsigned integer above INT64_MAX as a negative
+    // int64, so a bound like `maximum: 9223372036854776000` would reject
+    // everything; as a double it compares as the schema means.
+    std::function<void(json&)> widen = [&](json& j) {
+      if (j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT64_MAX))
+        j = static_cast<double>(j.get<uint64_t>());
+      else if (j.is_structured())
+        for (auto& v : j) widen(v);
+    };
+    widen(schema_);
+    try {
+      valijson::SchemaParser parser;
+      valijson::adapters::NlohmannJsonAdapter adapter(schema_);
+      parser.populateSchema(adapter, compiled_);
+    } catch (const std::exception& e) {
+      unusable_ = std::string("the schema cannot be used for validation: ") + e.what();
+    }
+  }
+
+  // Whether `doc` satisfies the schema, and if not the innermost violation.
+  Validation check(const json& doc) const {
+    if (!unusable_.empty()) return {false, unusable_};
+    try {
+      valijson::Validator validator;
+      valijson::ValidationResults results;
+      valijson::adapters::NlohmannJsonAdapter doc_adapter(doc);
+      if (validator.validate(compiled_, doc_adapter, &results)) return {true, ""};
+      // valijson reports outermost first; the innermost error says what is wrong.
+      valijson::ValidationResults::Error last;
+      std::string error;
+      while (results.popError(last)) {
+        std::string where;
+        for (const auto& c : last.context) where += c;
+        error = where + ": " + last.description;
+      }
+      return {false, error.empty() ? "the output does not match the schema" : error};
+    } catch (const std::exception& e) {
+      return {false, std::string("the schema cannot be used for validation: ") + e.what()};
+    }
+  }
+
+  // True only if `v` is shown not to satisfy the schema (a schema valijson
+  // cannot use proves nothing).
+  bool refuses(const json& v) const {
+    if (!unusable_.empty()) return false;
+    const Validation r = check(v);
+    return !r.ok && r.error.rfind("the schema cannot be used", 0) != 0;
+  }
+
+ private:
+  json schema_;
+  valijson::Schema compiled_;
+  std::string unusable_;
+};
+
 // Keywords of JSON Schema (drafts 3 to 2020-12) that constrain an instance
 // and that the compiler cannot enforce: each is a declared error. Any keyword
 // neither here nor in kSupported is an annotation or an extension (`title`,
@@ -134,7 +196,7 @@ const std::set<std::string, std::less<>> kUnenforced = {
     "if", "then", "else", "dependentSchemas",
     "contains", "minContains", "maxContains", "uniqueItems",
     "unevaluatedItems", "unevaluatedProperties",
-    "multipleOf", "$dynamicRef",
+    "$dynamicRef",
     "$recursiveRef", "extends", "disallow", "divisibleBy", "requires", "contentEncoding",
     "contentMediaType", "contentSchema"};
 // clang-format on
@@ -166,13 +228,18 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "patternProperties",
                                                        "prefixItems",
                                                        "additionalItems",
-                                                       "propertyNames"};
+                                                       "propertyNames",
+                                                       "multipleOf"};
 
 // Internal keyword (not a JSON Schema one): at least this many undeclared
 // keys, which is how minProperties over no declared property is compiled.
 constexpr std::string_view kMinExtra = " perimeter:minExtra";
 // And at most this many (maxProperties beside additional properties).
 constexpr std::string_view kMaxExtra = " perimeter:maxExtra";
+
+// And none of these values (the negation of an enum/const, or the values
+// another oneOf branch lists).
+constexpr std::string_view kNotIn = " perimeter:notIn";
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
 const std::set<std::string, std::less<>> kRewritten = {
@@ -251,9 +318,37 @@ class Compiler {
     }
     if (branches.empty()) unsat(path, "no branch of 'oneOf' can match: " + why);
     const std::vector<json> original = branches;
+    // A listed value another branch also allows matches twice: it is no
+    // value of the oneOf. A branch of strings leaves out the listed strings
+    // another branch allows.
+    const std::string not_in(kNotIn);
+    std::vector<std::unique_ptr<SchemaCheck>> checks(branches.size());
+    for (size_t j = 0; j < branches.size(); ++j) {
+      const auto vj = values(original[j]);
+      if (!vj) continue;
+      json kept = json::array();
+      for (const auto& v : *vj) {
+        bool twice = false;
+        for (size_t i = 0; i < branches.size(); ++i) {
+          if (i == j) continue;
+          if (!checks[i]) checks[i] = std::make_unique<SchemaCheck>(with_definitions(original[i]));
+          if (checks[i]->refuses(v)) continue;
+          twice = true;
+          if (!values(original[i]) && v.is_string() &&
+              gen_types(branches[i]) == std::set<std::string>{"string"} && !excluded(branches[i], v))
+            branches[i][not_in].push_back(v);
+        }
+        if (!twice) kept.push_back(v);
+      }
+      branches[j].erase("const");
+      branches[j]["enum"] = kept;
+    }
+    auto dropped = [&](size_t i) {
+      return branches[i].contains("enum") && branches[i]["enum"].empty();
+    };
     for (size_t i = 0; i < branches.size(); ++i)
       for (size_t j = 0; j < branches.size(); ++j) {
-        if (i == j || avoids(branches[i], original[j], 0)) continue;
+        if (i == j || dropped(i) || avoids(branches[i], original[j], 0)) continue;
         if (gen_types(branches[i]) == std::set<std::string>{"object"} &&
             original[j].contains("required") && original[j]["required"].is_array())
           for (const auto& p : original[j]["required"]) {
@@ -284,6 +379,7 @@ class Compiler {
       }
     std::string body;
     for (size_t i = 0; i < branches.size(); ++i) {
+      if (dropped(i)) continue;
       const size_t mark = rules_.size();
       try {
         body += (body.empty() ? "" : " | ") + gen(branches[i], where[i]);
@@ -299,6 +395,13 @@ class Compiler {
   static bool required_in(const json& m, const std::string& p) {
     if (!m.contains("required") || !m["required"].is_array()) return false;
     return std::find(m["required"].begin(), m["required"].end(), json(p)) != m["required"].end();
+  }
+
+  // Whether `m` excludes value `v` by name (kNotIn).
+  static bool excluded(const json& m, const json& v) {
+    const std::string k(kNotIn);
+    return m.contains(k) && m[k].is_array() &&
+           std::find(m[k].begin(), m[k].end(), v) != m[k].end();
   }
 
   static std::string type_of(const json& v) {
@@ -361,7 +464,7 @@ class Compiler {
     if (m.contains("minLength") || m.contains("maxLength") ||
         (m.contains("format") && !annotation_format(m["format"])) || m.contains("pattern"))
       return {"string"};
-    if (has_bounds(m)) return {"integer"};
+    if (numeric(m)) return {"integer"};
     return {"*"};
   }
 
@@ -411,6 +514,18 @@ class Compiler {
       for (const auto& x : *vg)
         common = common || std::find(vs->begin(), vs->end(), x) != vs->end();
       if (!common) return true;
+    }
+    if (vs && !vg) {  // g's own schema (which gen() generates a subset of) refuses each value
+      const SchemaCheck check(with_definitions(g));
+      bool all = true;
+      for (const auto& x : *vs) all = all && (excluded(g, x) || check.refuses(x));
+      if (all) return true;
+    }
+    if (vg && !vs) {  // s refuses each value g lists
+      const SchemaCheck check(with_definitions(s));
+      bool all = true;
+      for (const auto& x : *vg) all = all && (excluded(g, x) || check.refuses(x));
+      if (all) return true;
     }
     const auto gt = gen_types(g), st = sem_types(s);
     bool overlap = gt.count("*") || st.count("*");
@@ -580,6 +695,15 @@ class Compiler {
     for (const auto& [k, v] : n.items())
       if (kSupported.count(k) || kUnenforced.count(k) || k == "format") c[k] = v;
     if (c.empty()) unsat(path, "'not' of a schema that allows everything allows no value.");
+    if (c.size() == 1 && (c.contains("enum") || c.contains("const"))) {
+      const auto v = values(c);
+      if (!v || v->empty()) fail(path, "'enum' must be a non-empty array.");
+      return json{{std::string(kNotIn), *v}};
+    }
+    if (c.size() == 1 && c.contains("allOf")) {  // not (A and B): the merged schema negated
+      const auto m = merged(c);
+      if (m && *m != c) return negate(*m, rest, path);
+    }
     if (c.size() == 1 && c.contains("anyOf") && c["anyOf"].is_array()) {
       json all = json::array();
       for (const auto& x : c["anyOf"]) all.push_back(negate(x, rest, path));
@@ -609,9 +733,14 @@ class Compiler {
       if (alts.empty()) unsat(path, "'not' forbids properties the schema requires.");
       return alts.size() == 1 ? alts[0] : json{{"anyOf", alts}};
     }
+    if (c.contains("type") && !c["type"].is_null()) {
+      // Values of the other types fail n whatever the rest of it says: a subset.
+      const json others = negate(json{{"type", c["type"]}}, rest, path);
+      return others;
+    }
     fail(path,
-         "keyword 'not' is supported only over true/false, 'type', 'required' or 'anyOf' of "
-         "those (or beside 'enum'/'const').");
+         "keyword 'not' is supported only over true/false, 'type', 'required', 'enum', "
+         "'const' or 'anyOf'/'allOf' of those (or beside 'enum'/'const').");
   }
 
   // gen() of the allOf of `schemas`. A merged schema met again (through a
@@ -741,16 +870,30 @@ class Compiler {
     } else if (s.contains("minLength") || s.contains("maxLength") ||
                (s.contains("format") && !annotation_format(s["format"])) || s.contains("pattern")) {
       types = {"string"};
-    } else if (has_bounds(s)) {
+    } else if (numeric(s)) {
       types = {"integer"};  // integers only: a subset of what the bounds allow
+    } else if (s.contains(kNotIn)) {
+      types = {"object", "array", "string", "number", "boolean", "null"};
     } else {
       return "value";
     }
+    if (s.contains(kNotIn))  // listed strings are left out by string_rule; other values are not
+      for (const auto& v : s[std::string(kNotIn)]) {
+        const std::string tv = type_of(v);
+        const bool numeric = tv == "integer" || tv == "number";
+        for (const auto& t : types)
+          if (!v.is_string() &&
+              (t == tv || (numeric && (t == "integer" || t == "number"))))
+            fail(path, "'not' of an 'enum'/'const' value of type '" + tv +
+                           "' is not supported (only strings can be left out).");
+      }
     std::string body;
     for (const auto& t : types) {
       std::string alt;
       if (t == "string")
         alt = string_rule(s, path);
+      else if ((t == "integer" || t == "number") && s.contains("multipleOf"))
+        alt = multiple_rule(s, t, path);
       else if (t == "integer" && has_bounds(s))
         alt = integer_range(s, path);
       else if (t == "number" && has_bounds(s))
@@ -771,6 +914,98 @@ class Compiler {
   static bool has_bounds(const json& s) {
     return s.contains("minimum") || s.contains("maximum") || s.contains("exclusiveMinimum") ||
            s.contains("exclusiveMaximum");
+  }
+
+  // Keywords that constrain numbers only.
+  static bool numeric(const json& s) { return has_bounds(s) || s.contains("multipleOf"); }
+
+  // An integer multipleOf. A fractional one is refused: valijson, which
+  // checks every answer, tests it with remainder() against a fixed epsilon
+  // and so rejects true multiples such as 12.34 of 0.01.
+  long long divisor(const json& v, const std::string& path) const {
+    if (!v.is_number() || v.get<double>() <= 0)
+      fail(path, "'multipleOf' must be a number above 0.");
+    const double x = v.get<double>();
+    if (x != std::floor(x))
+      fail(path, "'multipleOf' " + v.dump() +
+                     " is not supported: only whole numbers are (the validator run on every "
+                     "answer cannot check fractional ones exactly).");
+    if (x > 1e15) fail(path, "'multipleOf' above 10^15 is not supported.");
+    return static_cast<long long>(x);
+  }
+
+  // Integers (for 'number' also written n.0) that are multiples of an
+  // integer multipleOf and within the bounds: listed when the bounds leave
+  // few, else digit by digit through the remainder so far (up to 16 digits,
+  // as `integer` has) when no bound or only a lower bound of at most 0 is
+  // given (non-negative multiples then: a subset).
+  std::string multiple_rule(const json& s, const std::string& t, const std::string& path) {
+    const long long m = divisor(s["multipleOf"], path);
+    const std::string point_zero = t == "number" ? " ( \".\" \"0\"{1,9} )?" : "";
+    const Bounds b = bounds(s, path);
+    if (b.lo > b.hi) unsat(path, "no integer lies within 'minimum'/'maximum'.");
+    if (m == 1)
+      return add("( " + (has_bounds(s) ? int_alts(b.lo, b.hi) : std::string("integer")) + " )" +
+                 point_zero);
+    auto floor_div = [](long long a, long long d) { return a / d - (a % d != 0 && a < 0); };
+    const long long first = -floor_div(-b.lo, m), last = floor_div(b.hi, m);
+    if (first > last) unsat(path, "no multiple of 'multipleOf' lies within 'minimum'/'maximum'.");
+    if (last - first < 256) {
+      std::string body;
+      for (long long k = first; k <= last; ++k)
+        body += (body.empty() ? "" : " | ") + literal(std::to_string(k * m));
+      return add("( " + body + " )" + point_zero);
+    }
+    const bool negatives = b.lo == -kLimit;
+    if (b.hi != kLimit || (!negatives && b.lo > 0))
+      fail(path,
+           "'multipleOf' beside 'minimum'/'maximum' is supported when they leave at most 256 "
+           "multiples, or with only a lower bound of at most 0.");
+    if (m > 64) fail(path, "'multipleOf' above 64 is supported only within bounds.");
+    // Rule (r, k): the rest of a number whose first k digits leave
+    // remainder r; only r = 0 may end, and the 16th digit must make it 0.
+    constexpr int kDigits = 16;
+    // live[k][r]: some digits after the k-th reach remainder 0 within kDigits.
+    std::vector<std::vector<bool>> live(kDigits + 1, std::vector<bool>(m, false));
+    for (int k = kDigits; k >= 1; --k)
+      for (long long r = 0; r < m; ++r) {
+        bool ok = r == 0;
+        for (int c = 0; c <= 9 && !ok && k < kDigits; ++c) ok = live[k + 1][(10 * r + c) % m];
+        live[k][r] = ok;
+      }
+    std::map<std::pair<long long, int>, std::string> names;
+    std::function<std::string(long long, int)> state = [&](long long r, int k) -> std::string {
+      if (!live[k][r]) return "";
+      if (auto it = names.find({r, k}); it != names.end()) return it->second;
+      const std::string name = "r" + std::to_string(rules_.size());
+      rules_.push_back("");
+      names[{r, k}] = name;
+      std::string body = r == 0 ? "\"\"" : "";
+      if (k < kDigits) {
+        const std::string steps =
+            digit_steps(r, m, 0, [&](long long next) { return state(next, k + 1); });
+        if (!steps.empty()) body += (body.empty() ? "" : " | ") + steps;
+      }
+      rules_[std::stoul(name.substr(1))] = name + " ::= " + body;
+      return name;
+    };
+    const std::string nonzero = digit_steps(0, m, 1, [&](long long next) { return state(next, 1); });
+    return add(std::string(negatives ? "\"-\"? " : "") + "( \"0\" | " + nonzero + " )" +
+               point_zero);
+  }
+
+  // Alternatives "[digits] rule" for each digit from `from` to 9, grouped by
+  // the remainder (10 r + digit) mod m they lead to ("" from `rule`: a dead end).
+  static std::string digit_steps(long long r, long long m, int from,
+                                 const std::function<std::string(long long)>& rule) {
+    std::map<long long, std::string> by_next;
+    for (int c = from; c <= 9; ++c) by_next[(10 * r + c) % m] += static_cast<char>('0' + c);
+    std::string out;
+    for (const auto& [next, cs] : by_next) {
+      const std::string to = rule(next);
+      if (!to.empty()) out += (out.empty() ? "" : " | ") + ("[" + cs + "] ") + to;
+    }
+    return out;
   }
 
   static constexpr long long kLimit = 9999999999999999LL;  // 16 digits, as `integer` has
@@ -936,7 +1171,11 @@ class Compiler {
     std::string out;
     const std::string a = std::to_string(lo), b = std::to_string(hi);
     for (size_t n = a.size(); n <= b.size(); ++n) {
-      const std::string from = n == a.size() ? a : "1" + std::string(n - 1, '0');
+      std::string from = a;
+      if (n != a.size()) {  // 10^(n-1)
+        from.assign(n, '0');
+        from[0] = '1';
+      }
       const std::string to = n == b.size() ? b : std::string(n, '9');
       out += (out.empty() ? "" : " | ") + digits_between(from, to);
     }
@@ -1110,6 +1349,17 @@ class Compiler {
         out[k] = json{{"anyOf", json::array({va, vb})}};  // not A and not B
       } else if (k == "uniqueItems") {
         out[k] = va == json(true) || vb == json(true);
+      } else if (k == "multipleOf" && va.is_number() && vb.is_number() &&
+                 va.get<double>() == std::floor(va.get<double>()) &&
+                 vb.get<double>() == std::floor(vb.get<double>()) && va.get<double>() > 0 &&
+                 vb.get<double>() > 0 && std::max(va.get<double>(), vb.get<double>()) < 1e9) {
+        // Multiples of both: multiples of the least common multiple.
+        out[k] = std::lcm(va.get<long long>(), vb.get<long long>());
+      } else if (k == kNotIn) {
+        json u = va;
+        for (const auto& x : vb)
+          if (std::find(u.begin(), u.end(), x) == u.end()) u.push_back(x);
+        out[k] = u;
       } else if (kSupported.count(k) || kUnenforced.count(k) || k == "format") {
         refuse(k);
       }  // else an annotation: keep the first
@@ -1185,12 +1435,15 @@ class Compiler {
         fail(path, "'enum' must be a non-empty array.");
       for (const auto& v : s["enum"]) values.push_back(v);
     }
+    const SchemaCheck check(with_definitions(s));
     std::string body;
     for (const auto& v : values) {
-      if (!validate(with_definitions(s), v.dump()).ok) continue;
+      if (excluded(s, v) || !check.check(v).ok) continue;
       body += (body.empty() ? "" : " | ") + literal(v.dump());
     }
-    if (body.empty()) fail(path, "no 'enum'/'const' value satisfies the rest of the schema.");
+    // No value at all: an optional property is then never generated, an
+    // anyOf branch dropped.
+    if (body.empty()) unsat(path, "no 'enum'/'const' value satisfies the rest of the schema.");
     return add(body);
   }
 
@@ -1201,6 +1454,23 @@ class Compiler {
   }
 
   std::string string_rule(const json& s, const std::string& path) {
+    if (s.contains(kNotIn)) {  // any string but the listed ones (no escapes: a subset)
+      std::set<std::string> banned;
+      for (const auto& v : s[std::string(kNotIn)])
+        if (v.is_string()) banned.insert(v.get<std::string>());
+      if (s.contains("pattern") || s.contains("minLength") || s.contains("maxLength") ||
+          (s.contains("format") && !annotation_format(s["format"])))
+        fail(path,
+             "leaving listed strings out ('not' of an 'enum'/'const', or a oneOf branch listing "
+             "them) beside 'pattern', 'format' or a length is not supported.");
+      for (const auto& b : banned)
+        for (unsigned char c : b)
+          if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\')
+            fail(path,
+                 "leaving out a listed string with non-ASCII or escaped characters is not "
+                 "supported.");
+      if (!banned.empty()) return key_excluding(banned, path);
+    }
     if (s.contains("pattern")) {
       if (!s["pattern"].is_string()) fail(path, "'pattern' must be a string.");
       if (s.contains("format") && !annotation_format(s["format"]))
@@ -1671,38 +1941,7 @@ Validation validate(const json& schema, std::string_view text) {
   } catch (const std::exception& e) {
     return {false, std::string("the output is not JSON: ") + e.what()};
   }
-  // valijson reads an unsigned integer above INT64_MAX as a negative
-  // int64, so a bound like `maximum: 9223372036854776000` would reject
-  // everything; as a double it compares as the schema means.
-  json bounds_fixed = schema;
-  std::function<void(json&)> widen = [&](json& j) {
-    if (j.is_number_unsigned() && j.get<uint64_t>() > uint64_t(INT64_MAX))
-      j = static_cast<double>(j.get<uint64_t>());
-    else if (j.is_structured())
-      for (auto& v : j) widen(v);
-  };
-  widen(bounds_fixed);
-  try {
-    valijson::Schema compiled;
-    valijson::SchemaParser parser;
-    valijson::adapters::NlohmannJsonAdapter schema_adapter(bounds_fixed);
-    parser.populateSchema(schema_adapter, compiled);
-    valijson::Validator validator;
-    valijson::ValidationResults results;
-    valijson::adapters::NlohmannJsonAdapter doc_adapter(doc);
-    if (validator.validate(compiled, doc_adapter, &results)) return {true, ""};
-    // valijson reports outermost first; the innermost error says what is wrong.
-    valijson::ValidationResults::Error last;
-    std::string error;
-    while (results.popError(last)) {
-      std::string where;
-      for (const auto& c : last.context) where += c;
-      error = where + ": " + last.description;
-    }
-    return {false, error.empty() ? "the output does not match the schema" : error};
-  } catch (const std::exception& e) {
-    return {false, std::string("the schema cannot be used for validation: ") + e.what()};
-  }
+  return SchemaCheck(schema).check(doc);
 }
 
 }  // namespace perimeter::grammar
