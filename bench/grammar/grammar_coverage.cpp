@@ -123,7 +123,7 @@ void flatten(const json& s, const json& root, std::vector<json>& parts, int dept
 
 // What an allOf declares, merged the way the compiler merges it as far as key
 // order goes: properties (a property in several parts gets their allOf),
-// required, and the first additionalProperties/items/anyOf/oneOf.
+// required, items (their allOf), and the first additionalProperties/anyOf/oneOf.
 json merged_view(const json& s, const json& root) {
   std::vector<json> parts;
   flatten(s, root, parts, 0);
@@ -140,7 +140,11 @@ json merged_view(const json& s, const json& root) {
       for (const auto& r : p["required"]) required.push_back(r);
     for (const char* k : {"additionalProperties", "items", "anyOf", "oneOf", "patternProperties",
                           "dependencies", "dependentRequired", "minProperties"})
-      if (p.contains(k) && !out.contains(k)) out[k] = p[k];
+      if (p.contains(k) && !out.contains(k))
+        out[k] = p[k];
+      else if (p.contains(k) && std::string(k) == "items" && p[k].is_object() &&
+               out[k].is_object() && out[k] != p[k])  // items of both parts, as the compiler
+        out[k] = json{{"allOf", json::array({out[k], p[k]})}};
   }
   for (const auto& [name, subs] : props)
     out["properties"][name] = subs.size() == 1 ? subs[0] : json{{"allOf", subs}};
@@ -161,6 +165,28 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
   const json& s = resolve(schema, root);
   if (!s.is_object()) return ojson::parse(v.dump());
   if (s.contains("allOf")) return required_first(v, merged_view(s, root), root, depth + 1);
+  if (s.contains("if") && (s.contains("then") || s.contains("else"))) {
+    // The compiler's anyOf of (if and then) or (not if and else), where not
+    // if requires a property of the condition whose value fails it.
+    json rest = s;
+    for (const char* k : {"if", "then", "else"}) rest.erase(k);
+    json parts = json::array({rest});
+    if (grammar::validate(s["if"], v.dump()).ok) {
+      parts.push_back(s["if"]);
+      if (s.contains("then")) parts.push_back(s["then"]);
+    } else {
+      if (s.contains("else")) parts.push_back(s["else"]);
+      const json& cond = resolve(s["if"], root);
+      if (v.is_object() && cond.is_object() && cond.contains("properties") &&
+          cond["properties"].is_object())
+        for (const auto& [p, sub] : cond["properties"].items())
+          if (v.contains(p) && !grammar::validate(sub, v[p].dump()).ok) {
+            parts.push_back(json{{"required", json::array({p})}});
+            break;
+          }
+    }
+    return required_first(v, json{{"allOf", parts}}, root, depth + 1);
+  }
   for (const char* k : {"anyOf", "oneOf"})
     if (s.contains(k) && s[k].is_array() && !s[k].empty()) {
       const json* best = &s[k][0];

@@ -74,39 +74,73 @@ const std::string kUri =
     R"(( ":" [0-9]{1,5} )? ( "/" [A-Za-z0-9._~!$&'()*+,;=:@-]{0,64} ){0,16} )"
     R"(( "?" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )? )"
     R"(( "#" [A-Za-z0-9._~!$&'()*+,;=:@/?-]{0,256} )?)";
-const std::map<std::string, std::string, std::less<>> kFormats = {
-    {"date", kDate},
-    {"time", kTime},
-    {"date-time", kDate + R"( "T" )" + kTime},
-    {"uuid", R"([0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" )"
-             R"([0-9a-fA-F]{12})"},
-    {"email", kAtext + "{1,64} ( \".\" " + kAtext + "{1,64} ){0,7} \"@\" " + kLabel + " ( \".\" " +
-                  kLabel + " ){1,7}"},
-    {"ipv4",
-     R"(( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) )"
-     R"(( "." ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) ){3})"},
-    {"uri", kUri},
+const std::string kIpv4 =
+    R"(( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) )"
+    R"(( "." ( "25" [0-5] | "2" [0-4] [0-9] | "1" [0-9] [0-9] | [1-9] [0-9] | [0-9] ) ){3})";
+// RFC 3986's IPv6address: eight groups, "::" standing for one or more zero
+// groups, the last two may be an IPv4 address.
+const std::string kH16 = "[0-9a-fA-F]{1,4}";
+const std::string kH16c = "( " + kH16 + " \":\" )";
+const std::string kLs32 = "( " + kH16 + " \":\" " + kH16 + " | " + kIpv4 + " )";
+std::string ipv6_before(int most) {  // [ *most( h16 ":" ) h16 ]
+  return "( " + kH16c + "{0," + std::to_string(most) + "} " + kH16 + " )?";
+}
+const std::string kIpv6 = "( " + kH16c + "{6} " + kLs32 + " | \"::\" " + kH16c + "{5} " + kLs32 +
+                          " | " + kH16 + "? \"::\" " + kH16c + "{4} " + kLs32 + " | " +
+                          ipv6_before(1) + " \"::\" " + kH16c + "{3} " + kLs32 + " | " +
+                          ipv6_before(2) + " \"::\" " + kH16c + "{2} " + kLs32 + " | " +
+                          ipv6_before(3) + " \"::\" " + kH16c + " " + kLs32 + " | " +
+                          ipv6_before(4) + " \"::\" " + kLs32 + " | " + ipv6_before(5) +
+                          " \"::\" " + kH16 + " | " + ipv6_before(6) + " \"::\" )";
+
+// A format's grammar and the shortest and longest value it generates (in
+// characters: all ASCII), so that a length bound containing them is no
+// constraint.
+struct Format {
+  std::string gbnf;
+  long long min, max;
+};
+const std::map<std::string, Format, std::less<>> kFormats = {
+    {"date", {kDate, 10, 10}},
+    {"time", {kTime, 9, 24}},
+    {"date-time", {kDate + R"( "T" )" + kTime, 20, 35}},
+    {"uuid",
+     {R"([0-9a-fA-F]{8} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" [0-9a-fA-F]{4} "-" )"
+      R"([0-9a-fA-F]{12})",
+      36, 36}},
+    // (a local part of at most 115 characters, a domain of at most 511)
+    {"email",
+     {kAtext + "{1,64} ( \".\" " + kAtext + "{1,16} ){0,3} \"@\" " + kLabel + " ( \".\" " +
+          kLabel + " ){1,7}",
+      5, 627}},
+    {"ipv4", {kIpv4, 7, 15}},
+    {"ipv6", {kIpv6, 2, 45}},
+    {"uri", {kUri, 5, 2154}},
     // An absolute URI (as above) is also a URI reference, an IRI, an IRI
     // reference and a URI template (it has no braces).
-    {"uri-reference", kUri},
-    {"iri", kUri},
-    {"iri-reference", kUri},
-    {"uri-template", kUri},
+    {"uri-reference", {kUri, 5, 2154}},
+    {"iri", {kUri, 5, 2154}},
+    {"iri-reference", {kUri, 5, 2154}},
+    {"uri-template", {kUri, 5, 2154}},
     // Host names: up to three labels, the last one starting with a letter.
     // (no "--" anywhere, so no A-label: punycode has rules of its own).
-    {"hostname", R"(( [A-Za-z0-9] ( "-"? [A-Za-z0-9] ){0,30} "." ){0,2} )"
-                 R"([A-Za-z] ( "-"? [A-Za-z0-9] ){0,30})"},
+    {"hostname",
+     {R"(( [A-Za-z0-9] ( "-"? [A-Za-z0-9] ){0,30} "." ){0,2} )"
+      R"([A-Za-z] ( "-"? [A-Za-z0-9] ){0,30})",
+      1, 185}},
     // Durations of one unit; JSON pointers of plain tokens; regexes that are
     // literal text; base64 without padding (OpenAPI's byte).
-    {"duration", R"("P" ( [1-9] [0-9]{0,3} [DWMY] | "T" [1-9] [0-9]{0,3} [HMS] ))"},
-    {"json-pointer", R"(( "/" [A-Za-z0-9_]{0,32} ){0,8})"},
-    {"regex", R"([A-Za-z0-9 ]{0,64})"},
-    {"byte", R"(( [A-Za-z0-9+/]{4} ){0,1000} ( [A-Za-z0-9+/]{2} "==" | [A-Za-z0-9+/]{3} "=" )?)"}};
+    {"duration", {R"("P" ( [1-9] [0-9]{0,3} [DWMY] | "T" [1-9] [0-9]{0,3} [HMS] ))", 3, 7}},
+    {"json-pointer", {R"(( "/" [A-Za-z0-9_]{0,32} ){0,8})", 0, 264}},
+    {"regex", {R"([A-Za-z0-9 ]{0,64})", 0, 64}},
+    {"byte",
+     {R"(( [A-Za-z0-9+/]{4} ){0,1000} ( [A-Za-z0-9+/]{2} "==" | [A-Za-z0-9+/]{3} "=" )?)", 0,
+      4004}}};
 
 // Formats some validator asserts that have no grammar here: a 400. Any other
 // format is an annotation (unknown formats are ignored by validators).
 const std::set<std::string, std::less<>> kAssertedFormats = {
-    "idn-email",  "idn-hostname", "ipv6",   "relative-json-pointer", "color", "host-name",
+    "idn-email",  "idn-hostname", "relative-json-pointer", "color", "host-name",
     "ip-address", "utc-millisec", "binary", "date-time-local",       "int32", "int64",
     "float",      "double"};
 
@@ -193,7 +227,7 @@ class SchemaCheck {
 // `$id`, draft-04 `id`, `x-*`, `readOnly`, ...), which validators ignore too.
 // clang-format off
 const std::set<std::string, std::less<>> kUnenforced = {
-    "if", "then", "else", "dependentSchemas",
+    "dependentSchemas",
     "contains", "minContains", "maxContains", "uniqueItems",
     "unevaluatedItems", "unevaluatedProperties",
     "$dynamicRef",
@@ -229,7 +263,10 @@ const std::set<std::string, std::less<>> kSupported = {"type",
                                                        "prefixItems",
                                                        "additionalItems",
                                                        "propertyNames",
-                                                       "multipleOf"};
+                                                       "multipleOf",
+                                                       "if",
+                                                       "then",
+                                                       "else"};
 
 // Internal keyword (not a JSON Schema one): at least this many undeclared
 // keys, which is how minProperties over no declared property is compiled.
@@ -243,7 +280,8 @@ constexpr std::string_view kNotIn = " perimeter:notIn";
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
 const std::set<std::string, std::less<>> kRewritten = {
-    "not", "dependencies", "dependentRequired", "minProperties", "maxProperties", "propertyNames"};
+    "not",           "dependencies",  "dependentRequired", "minProperties", "maxProperties",
+    "propertyNames", "if",            "then",              "else"};
 
 // A schema (or the combination of schemas) no value can satisfy. Inside
 // anyOf/oneOf such a branch is dropped; anywhere else it is a 400.
@@ -575,6 +613,25 @@ class Compiler {
     json parts = json::array({rest});
     auto forbid = [](const std::string& p) { return json{{"properties", {{p, false}}}}; };
     if (s.contains("not")) parts.push_back(negate(s["not"], rest, path + "/not"));
+    if (s.contains("if") && (s.contains("then") || s.contains("else"))) {
+      // Either the condition holds and so does `then`, or it fails and `else` holds.
+      json otherwise;
+      try {
+        otherwise = negate(s["if"], json::object(), path + "/if");
+      } catch (const Refusal&) {
+        fail(path + "/if",
+             "'if' is supported only over schemas whose negation compiles ('type', 'required', "
+             "'enum', 'const', 'properties' of those, bounds, lengths, or 'anyOf'/'allOf' of "
+             "them).");
+      } catch (const Unsat&) {
+        otherwise = false;  // the condition always holds
+      }
+      json alts = json::array();
+      alts.push_back(json{{"allOf", json::array({s["if"], s.value("then", json(true))})}});
+      if (otherwise != json(false))
+        alts.push_back(json{{"allOf", json::array({otherwise, s.value("else", json(true))})}});
+      parts.push_back(json{{"anyOf", alts}});
+    }
     for (const char* k : {"dependencies", "dependentRequired"}) {
       if (!s.contains(k)) continue;
       if (!s[k].is_object()) fail(path, std::string("'") + k + "' must be an object.");
@@ -733,14 +790,68 @@ class Compiler {
       if (alts.empty()) unsat(path, "'not' forbids properties the schema requires.");
       return alts.size() == 1 ? alts[0] : json{{"anyOf", alts}};
     }
+    if (c.size() == 1 && c.contains("properties") && c["properties"].is_object()) {
+      // Some listed property is present with a value its schema refuses.
+      json alts = json::array();
+      for (const auto& [name, sub] : c["properties"].items()) {
+        try {
+          alts.push_back(json{{"required", json::array({name})},
+                              {"properties", {{name, negate(sub, json::object(), path)}}}});
+        } catch (const Unsat&) {  // the property's schema allows everything
+        }
+      }
+      if (alts.empty()) unsat(path, "'not' of properties that allow everything allows no value.");
+      return alts.size() == 1 ? alts[0] : json{{"anyOf", alts}};
+    }
+    if (c.size() == 1) {
+      // A bound or length fails only on its own type: that type past the bound.
+      static const std::map<std::string, std::tuple<const char*, const char*, int>> kFlip = {
+          {"minimum", {"number", "exclusiveMaximum", 0}},
+          {"maximum", {"number", "exclusiveMinimum", 0}},
+          {"exclusiveMinimum", {"number", "maximum", 0}},
+          {"exclusiveMaximum", {"number", "minimum", 0}},
+          {"minLength", {"string", "maxLength", -1}},
+          {"maxLength", {"string", "minLength", 1}},
+          {"minItems", {"array", "maxItems", -1}},
+          {"maxItems", {"array", "minItems", 1}}};
+      const std::string k = c.begin().key();
+      const json& v = c.begin().value();
+      if (auto it = kFlip.find(k); it != kFlip.end() && v.is_number()) {
+        const auto& [type, flipped, shift] = it->second;
+        if (shift == 0) return json{{"type", type}, {flipped, v}};
+        if (!v.is_number_integer()) fail(path, "'" + k + "' must be an integer.");
+        const long long n = v.get<long long>() + shift;
+        if (n < 0) unsat(path, "'not' of '" + k + "': 0 allows no value.");
+        return json{{"type", type}, {flipped, n}};
+      }
+    }
+    // not (A and B and ...) = (not A) or (not B) or ...: one keyword at a
+    // time, for keywords that mean the same alone.
+    static const std::set<std::string, std::less<>> kAlone = {
+        "type",      "required",  "enum",      "const",    "properties",       "minimum",
+        "maximum",   "minLength", "maxLength", "minItems", "exclusiveMinimum", "exclusiveMaximum",
+        "maxItems",  "anyOf",     "allOf"};
+    bool alone = c.size() > 1;
+    for (const auto& [k, _] : c.items()) alone = alone && kAlone.count(k);
+    if (alone) {
+      json alts = json::array();
+      for (const auto& [k, v] : c.items()) {
+        try {
+          alts.push_back(negate(json{{k, v}}, rest, path));
+        } catch (const Unsat&) {  // that keyword allows everything here
+        }
+      }
+      if (alts.empty()) unsat(path, "'not' of this schema allows no value.");
+      return json{{"anyOf", alts}};
+    }
     if (c.contains("type") && !c["type"].is_null()) {
       // Values of the other types fail n whatever the rest of it says: a subset.
-      const json others = negate(json{{"type", c["type"]}}, rest, path);
-      return others;
+      return negate(json{{"type", c["type"]}}, rest, path);
     }
     fail(path,
          "keyword 'not' is supported only over true/false, 'type', 'required', 'enum', "
-         "'const' or 'anyOf'/'allOf' of those (or beside 'enum'/'const').");
+         "'const', 'properties' of those, bounds, lengths or 'anyOf'/'allOf' of those (or "
+         "beside 'enum'/'const').");
   }
 
   // gen() of the allOf of `schemas`. A merged schema met again (through a
@@ -1493,11 +1604,19 @@ class Compiler {
       if (it == kFormats.end())
         fail(path, "format '" + (f.is_string() ? f.get<std::string>() : f.dump()) +
                        "' is not supported (supported: date, time, date-time, duration, uuid, "
-                       "email, hostname, ipv4, uri, uri-reference, iri, iri-reference, "
+                       "email, hostname, ipv4, ipv6, uri, uri-reference, iri, iri-reference, "
                        "uri-template, json-pointer, regex, byte; unknown formats are ignored).");
-      if (s.contains("minLength") || s.contains("maxLength"))
-        fail(path, "'format' together with 'minLength'/'maxLength' is not supported.");
-      return add("\"\\\"\" " + it->second + " \"\\\"\"");
+      const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
+      const long long max = s.contains("maxLength") ? count(s, "maxLength", path, true) : -1;
+      const Format& fmt = it->second;
+      if (min > fmt.max || (max >= 0 && max < fmt.min))
+        unsat(path, "no '" + it->first + "' value generated here has a length within " +
+                        "'minLength'/'maxLength'.");
+      if (min > fmt.min || (max >= 0 && max < fmt.max))
+        fail(path, "format '" + it->first + "' with 'minLength'/'maxLength' narrower than its " +
+                       "values here (" + std::to_string(fmt.min) + " to " + std::to_string(fmt.max) +
+                       " characters) is not supported.");
+      return add("\"\\\"\" " + fmt.gbnf + " \"\\\"\"");
     }
     if (!s.contains("minLength") && !s.contains("maxLength")) return "string";
     const long long min = s.contains("minLength") ? count(s, "minLength", path, false) : 0;
