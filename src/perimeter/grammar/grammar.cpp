@@ -547,22 +547,19 @@ class Compiler {
   bool avoids(const json& g, const json& s, int depth) const {
     if (depth > 8 || !g.is_object() || !s.is_object()) return false;
     const auto vg = values(g), vs = values(s);
-    if (vg && vs) {
-      bool common = false;
-      for (const auto& x : *vg)
-        common = common || std::find(vs->begin(), vs->end(), x) != vs->end();
-      if (!common) return true;
-    }
-    if (vs && !vg) {  // g's own schema (which gen() generates a subset of) refuses each value
+    auto listed = [](const std::optional<json>& v, const json& x) {
+      return !v || std::find(v->begin(), v->end(), x) != v->end();
+    };
+    if (vs) {  // each value s lists is one g never generates (g's schema, or its list, refuses it)
       const SchemaCheck check(with_definitions(g));
       bool all = true;
-      for (const auto& x : *vs) all = all && (excluded(g, x) || check.refuses(x));
+      for (const auto& x : *vs) all = all && (excluded(g, x) || !listed(vg, x) || check.refuses(x));
       if (all) return true;
     }
-    if (vg && !vs) {  // s refuses each value g lists
+    if (vg) {  // or s refuses each value g lists
       const SchemaCheck check(with_definitions(s));
       bool all = true;
-      for (const auto& x : *vg) all = all && (excluded(g, x) || check.refuses(x));
+      for (const auto& x : *vg) all = all && (excluded(g, x) || !listed(vs, x) || check.refuses(x));
       if (all) return true;
     }
     const auto gt = gen_types(g), st = sem_types(s);
