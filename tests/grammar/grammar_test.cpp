@@ -199,6 +199,29 @@ TEST(Schema, MultipleOfWholeNumbers) {
   expect(json::parse(R"({"type":"integer","multipleOf":1.0})"), false, {"5", "-3"}, {"2.5"});
 }
 
+TEST(Schema, IfThenElseIsEitherBranch) {
+  const json member = json::parse(R"({"type":"object","required":["isMember"],
+    "properties":{"isMember":{"type":"boolean"},"n":{"type":"string"}},
+    "additionalProperties":false,
+    "if":{"properties":{"isMember":{"const":true}}},
+    "then":{"properties":{"n":{"maxLength":3}}},
+    "else":{"properties":{"n":{"minLength":5}}}})");
+  expect(member, false,
+         {R"({"isMember":true,"n":"abc"})", R"({"isMember":false,"n":"abcde"})",
+          R"({"isMember":true})"},
+         {R"({"isMember":true,"n":"abcdef"})", R"({"isMember":false,"n":"ab"})"});
+}
+
+TEST(Schema, Ipv6AndFormatsWithinLengthBounds) {
+  expect(json::parse(R"({"type":"string","format":"ipv6"})"), false,
+         {R"("::1")", R"("2001:db8::7")", R"("1:2:3:4:5:6:7:8")", R"("::ffff:192.168.0.1")",
+          R"("fe80::")"},
+         {R"("1:2:3:4:5:6:7:8:9")", R"(":::")", R"("12345::")", R"("1::2::3")", R"("")"});
+  // Every generated e-mail address fits in 1024 characters: no constraint.
+  expect(json::parse(R"({"type":"string","format":"email","maxLength":1024})"), false,
+         {R"("ada@example.org")"}, {R"("ada")"});
+}
+
 TEST(Schema, AnOptionalPropertyNoValueFitsIsNeverGenerated) {
   // (an enum of strings under type object: a mistake found in real schemas)
   expect(json::parse(R"({"type":"object","properties":{"mode":{"type":"object","enum":["a"]},

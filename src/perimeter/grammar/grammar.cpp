@@ -985,19 +985,32 @@ class Compiler {
     } else {
       return "value";
     }
-    if (s.contains(kNotIn))  // listed strings are left out by string_rule; other values are not
+    // Listed strings are left out by string_rule, booleans and null here;
+    // numbers, arrays and objects cannot be.
+    std::set<std::string> left_out;
+    if (s.contains(kNotIn))
       for (const auto& v : s[std::string(kNotIn)]) {
         const std::string tv = type_of(v);
         const bool numeric = tv == "integer" || tv == "number";
+        if (v.is_boolean() || v.is_null()) left_out.insert(v.dump());
         for (const auto& t : types)
-          if (!v.is_string() &&
+          if (!v.is_string() && !v.is_boolean() && !v.is_null() &&
               (t == tv || (numeric && (t == "integer" || t == "number"))))
             fail(path, "'not' of an 'enum'/'const' value of type '" + tv +
-                           "' is not supported (only strings can be left out).");
+                           "' is not supported (only strings, booleans and null can be left out).");
       }
     std::string body;
     for (const auto& t : types) {
       std::string alt;
+      if (t == "boolean" && !left_out.empty()) {
+        for (const char* b : {"true", "false"})
+          if (!left_out.count(b)) alt += (alt.empty() ? "" : " | ") + literal(b);
+        if (alt.empty()) continue;
+        alt = add(alt);
+        body += (body.empty() ? "" : " | ") + alt;
+        continue;
+      }
+      if (t == "null" && left_out.count("null")) continue;
       if (t == "string")
         alt = string_rule(s, path);
       else if ((t == "integer" || t == "number") && s.contains("multipleOf"))
@@ -1016,6 +1029,7 @@ class Compiler {
         fail(path, "unknown type '" + t + "'.");
       body += (body.empty() ? "" : " | ") + alt;
     }
+    if (body.empty()) unsat(path, "'not' leaves no value of the allowed types.");
     return types.size() == 1 ? body : add(body);
   }
 
