@@ -212,6 +212,14 @@ TEST(Schema, IfThenElseIsEitherBranch) {
          {R"({"isMember":true,"n":"abcdef"})", R"({"isMember":false,"n":"ab"})"});
 }
 
+TEST(Schema, MaxPropertiesOnAClosedObjectChoosesWhichOptionalOnesAppear) {
+  expect(json::parse(R"({"type":"object","additionalProperties":false,"maxProperties":2,
+      "required":["id"],"properties":{"id":{"type":"integer"},"a":{"type":"integer"},
+      "b":{"type":"integer"}}})"),
+         false, {R"({"id":1})", R"({"id":1,"a":2})", R"({"id":1,"b":2})"},
+         {R"({"id":1,"a":2,"b":3})"});
+}
+
 TEST(Schema, Ipv6AndFormatsWithinLengthBounds) {
   expect(json::parse(R"({"type":"string","format":"ipv6"})"), false,
          {R"("::1")", R"("2001:db8::7")", R"("1:2:3:4:5:6:7:8")", R"("::ffff:192.168.0.1")",

@@ -610,25 +610,8 @@ class Compiler {
     json parts = json::array({rest});
     auto forbid = [](const std::string& p) { return json{{"properties", {{p, false}}}}; };
     if (s.contains("not")) parts.push_back(negate(s["not"], rest, path + "/not"));
-    if (s.contains("if") && (s.contains("then") || s.contains("else"))) {
-      // Either the condition holds and so does `then`, or it fails and `else` holds.
-      json otherwise;
-      try {
-        otherwise = negate(s["if"], json::object(), path + "/if");
-      } catch (const Refusal&) {
-        fail(path + "/if",
-             "'if' is supported only over schemas whose negation compiles ('type', 'required', "
-             "'enum', 'const', 'properties' of those, bounds, lengths, or 'anyOf'/'allOf' of "
-             "them).");
-      } catch (const Unsat&) {
-        otherwise = false;  // the condition always holds
-      }
-      json alts = json::array();
-      alts.push_back(json{{"allOf", json::array({s["if"], s.value("then", json(true))})}});
-      if (otherwise != json(false))
-        alts.push_back(json{{"allOf", json::array({otherwise, s.value("else", json(true))})}});
-      parts.push_back(json{{"anyOf", alts}});
-    }
+    if (s.contains("if") && (s.contains("then") || s.contains("else")))
+      parts.push_back(conditional(s, path));
     for (const char* k : {"dependencies", "dependentRequired"}) {
       if (!s.contains(k)) continue;
       if (!s[k].is_object()) fail(path, std::string("'") + k + "' must be an object.");
@@ -698,11 +681,36 @@ class Compiler {
       if (!m.is_number_integer()) fail(path, "'maxProperties' must be an integer.");
       const bool closed =
           s.contains("additionalProperties") ? s["additionalProperties"] == json(false) : strict_;
-      if (s.contains("patternProperties") ||
-          static_cast<long long>(props.size()) > m.get<long long>())
+      const long long most = m.get<long long>();
+      if (closed && !s.contains("patternProperties") &&
+          static_cast<long long>(props.size()) > most) {
+        // A closed object: one branch per choice of the optional properties
+        // it may have (the others never generated), all required ones kept.
+        if (static_cast<long long>(required.size()) > most)
+          unsat(path, "'required' lists more properties than 'maxProperties' allows.");
+        std::vector<std::string> optional;
+        for (const auto& [name, _] : props.items())
+          if (!required.count(name)) optional.push_back(name);
+        const size_t keep = static_cast<size_t>(most) - required.size();
+        json alts = json::array();
+        std::vector<bool> pick(optional.size(), false);
+        std::fill(pick.begin(), pick.begin() + static_cast<long>(keep), true);
+        do {  // every choice of `keep` optional properties (pick is a sorted mask)
+          json forbid = json::object();
+          for (size_t i = 0; i < optional.size(); ++i)
+            if (!pick[i]) forbid[optional[i]] = false;
+          alts.push_back(json{{"properties", forbid}});
+        } while (alts.size() <= 64 && std::prev_permutation(pick.begin(), pick.end()));
+        if (alts.size() > 64)
+          fail(path,
+               "'maxProperties' below the number of declared properties is supported only "
+               "when few enough choices of them remain (at most 64).");
+        parts.push_back(json{{"anyOf", alts}});
+      } else if (s.contains("patternProperties") || static_cast<long long>(props.size()) > most)
         fail(path,
-             "'maxProperties' is supported only when no more properties than it allows are "
-             "declared and no patternProperties.");
+             "'maxProperties' is supported only on a closed object (additionalProperties "
+             "false) or when no more properties than it allows are declared, and without "
+             "patternProperties.");
       if (!closed)  // at most that many undeclared keys beside all the declared ones
         parts.push_back(objects_only(json{
             {std::string(kMaxExtra), m.get<long long>() - static_cast<long long>(props.size())}}));
@@ -726,6 +734,27 @@ class Compiler {
       parts.push_back(forbid_bad);
     }
     return json{{"allOf", parts}};
+  }
+
+  // if/then/else of `s` as an anyOf: either the condition holds and so does
+  // `then`, or it fails and `else` holds.
+  json conditional(const json& s, const std::string& path) const {
+    json otherwise;
+    try {
+      otherwise = negate(s["if"], json::object(), path + "/if");
+    } catch (const Refusal&) {
+      fail(path + "/if",
+           "'if' is supported only over schemas whose negation compiles ('type', 'required', "
+           "'enum', 'const', 'properties' of those, bounds, lengths, or 'anyOf'/'allOf' of "
+           "them).");
+    } catch (const Unsat&) {
+      otherwise = false;  // the condition always holds
+    }
+    json alts = json::array();
+    alts.push_back(json{{"allOf", json::array({s["if"], s.value("then", json(true))})}});
+    if (otherwise != json(false))
+      alts.push_back(json{{"allOf", json::array({otherwise, s.value("else", json(true))})}});
+    return json{{"anyOf", alts}};
   }
 
   // `x` (an object-only keyword) on objects; any other type as it is.
