@@ -191,8 +191,8 @@ TEST(Schema, MultipleOfWholeNumbers) {
   for (int n = 0; n <= 500; ++n)
     EXPECT_EQ(checker().accepts(g, std::to_string(n)), n % 12 == 0) << n;
   // Few multiples within the bounds are listed; a number may end in .0.
-  expect(json::parse(R"({"type":"number","multipleOf":7,"minimum":10000,"maximum":10010})"),
-         false, {"10003", "10010", "10010.0"}, {"10000", "10017", "9996"});
+  expect(json::parse(R"({"type":"number","multipleOf":7,"minimum":10000,"maximum":10010})"), false,
+         {"10003", "10010", "10010.0"}, {"10000", "10017", "9996"});
   // Multiples of both branches of an allOf: of their least common multiple.
   expect(json::parse(R"({"allOf":[{"multipleOf":4},{"multipleOf":6}],"type":"integer"})"), false,
          {"12", "-24", "0"}, {"4", "6", "18"});

@@ -85,13 +85,12 @@ const std::string kLs32 = "( " + kH16 + " \":\" " + kH16 + " | " + kIpv4 + " )";
 std::string ipv6_before(int most) {  // [ *most( h16 ":" ) h16 ]
   return "( " + kH16c + "{0," + std::to_string(most) + "} " + kH16 + " )?";
 }
-const std::string kIpv6 = "( " + kH16c + "{6} " + kLs32 + " | \"::\" " + kH16c + "{5} " + kLs32 +
-                          " | " + kH16 + "? \"::\" " + kH16c + "{4} " + kLs32 + " | " +
-                          ipv6_before(1) + " \"::\" " + kH16c + "{3} " + kLs32 + " | " +
-                          ipv6_before(2) + " \"::\" " + kH16c + "{2} " + kLs32 + " | " +
-                          ipv6_before(3) + " \"::\" " + kH16c + " " + kLs32 + " | " +
-                          ipv6_before(4) + " \"::\" " + kLs32 + " | " + ipv6_before(5) +
-                          " \"::\" " + kH16 + " | " + ipv6_before(6) + " \"::\" )";
+const std::string kIpv6 =
+    "( " + kH16c + "{6} " + kLs32 + " | \"::\" " + kH16c + "{5} " + kLs32 + " | " + kH16 +
+    "? \"::\" " + kH16c + "{4} " + kLs32 + " | " + ipv6_before(1) + " \"::\" " + kH16c + "{3} " +
+    kLs32 + " | " + ipv6_before(2) + " \"::\" " + kH16c + "{2} " + kLs32 + " | " + ipv6_before(3) +
+    " \"::\" " + kH16c + " " + kLs32 + " | " + ipv6_before(4) + " \"::\" " + kLs32 + " | " +
+    ipv6_before(5) + " \"::\" " + kH16 + " | " + ipv6_before(6) + " \"::\" )";
 
 // A format's grammar and the shortest and longest value it generates (in
 // characters: all ASCII), so that a length bound containing them is no
@@ -110,8 +109,8 @@ const std::map<std::string, Format, std::less<>> kFormats = {
       36, 36}},
     // (a local part of at most 115 characters, a domain of at most 511)
     {"email",
-     {kAtext + "{1,64} ( \".\" " + kAtext + "{1,16} ){0,3} \"@\" " + kLabel + " ( \".\" " +
-          kLabel + " ){1,7}",
+     {kAtext + "{1,64} ( \".\" " + kAtext + "{1,16} ){0,3} \"@\" " + kLabel + " ( \".\" " + kLabel +
+          " ){1,7}",
       5, 627}},
     {"ipv4", {kIpv4, 7, 15}},
     {"ipv6", {kIpv6, 2, 45}},
@@ -140,9 +139,9 @@ const std::map<std::string, Format, std::less<>> kFormats = {
 // Formats some validator asserts that have no grammar here: a 400. Any other
 // format is an annotation (unknown formats are ignored by validators).
 const std::set<std::string, std::less<>> kAssertedFormats = {
-    "idn-email",  "idn-hostname", "relative-json-pointer", "color", "host-name",
-    "ip-address", "utc-millisec", "binary", "date-time-local",       "int32", "int64",
-    "float",      "double"};
+    "idn-email",    "idn-hostname", "relative-json-pointer", "color", "host-name", "ip-address",
+    "utc-millisec", "binary",       "date-time-local",       "int32", "int64",     "float",
+    "double"};
 
 // A GBNF string literal for raw bytes (UTF-8 passes through).
 std::string literal(std::string_view s) {
@@ -279,9 +278,15 @@ constexpr std::string_view kMaxExtra = " perimeter:maxExtra";
 constexpr std::string_view kNotIn = " perimeter:notIn";
 
 // Keywords gen() rewrites into ones it compiles (Compiler::rewrite).
-const std::set<std::string, std::less<>> kRewritten = {
-    "not",           "dependencies",  "dependentRequired", "minProperties", "maxProperties",
-    "propertyNames", "if",            "then",              "else"};
+const std::set<std::string, std::less<>> kRewritten = {"not",
+                                                       "dependencies",
+                                                       "dependentRequired",
+                                                       "minProperties",
+                                                       "maxProperties",
+                                                       "propertyNames",
+                                                       "if",
+                                                       "then",
+                                                       "else"};
 
 // A schema (or the combination of schemas) no value can satisfy. Inside
 // anyOf/oneOf such a branch is dropped; anywhere else it is a 400.
@@ -373,7 +378,8 @@ class Compiler {
           if (checks[i]->refuses(v)) continue;
           twice = true;
           if (!values(original[i]) && v.is_string() &&
-              gen_types(branches[i]) == std::set<std::string>{"string"} && !excluded(branches[i], v))
+              gen_types(branches[i]) == std::set<std::string>{"string"} &&
+              !excluded(branches[i], v))
             branches[i][not_in].push_back(v);
         }
         if (!twice) kept.push_back(v);
@@ -438,8 +444,7 @@ class Compiler {
   // Whether `m` excludes value `v` by name (kNotIn).
   static bool excluded(const json& m, const json& v) {
     const std::string k(kNotIn);
-    return m.contains(k) && m[k].is_array() &&
-           std::find(m[k].begin(), m[k].end(), v) != m[k].end();
+    return m.contains(k) && m[k].is_array() && std::find(m[k].begin(), m[k].end(), v) != m[k].end();
   }
 
   static std::string type_of(const json& v) {
@@ -854,9 +859,9 @@ class Compiler {
     // not (A and B and ...) = (not A) or (not B) or ...: one keyword at a
     // time, for keywords that mean the same alone.
     static const std::set<std::string, std::less<>> kAlone = {
-        "type",      "required",  "enum",      "const",    "properties",       "minimum",
-        "maximum",   "minLength", "maxLength", "minItems", "exclusiveMinimum", "exclusiveMaximum",
-        "maxItems",  "anyOf",     "allOf"};
+        "type",     "required",  "enum",      "const",    "properties",       "minimum",
+        "maximum",  "minLength", "maxLength", "minItems", "exclusiveMinimum", "exclusiveMaximum",
+        "maxItems", "anyOf",     "allOf"};
     bool alone = c.size() > 1;
     for (const auto& [k, _] : c.items()) alone = alone && kAlone.count(k);
     if (alone) {
@@ -1140,7 +1145,8 @@ class Compiler {
       rules_[std::stoul(name.substr(1))] = name + " ::= " + body;
       return name;
     };
-    const std::string nonzero = digit_steps(0, m, 1, [&](long long next) { return state(next, 1); });
+    const std::string nonzero =
+        digit_steps(0, m, 1, [&](long long next) { return state(next, 1); });
     return add(std::string(negatives ? "\"-\"? " : "") + "( \"0\" | " + nonzero + " )" +
                point_zero);
   }
@@ -1654,8 +1660,8 @@ class Compiler {
                         "'minLength'/'maxLength'.");
       if (min > fmt.min || (max >= 0 && max < fmt.max))
         fail(path, "format '" + it->first + "' with 'minLength'/'maxLength' narrower than its " +
-                       "values here (" + std::to_string(fmt.min) + " to " + std::to_string(fmt.max) +
-                       " characters) is not supported.");
+                       "values here (" + std::to_string(fmt.min) + " to " +
+                       std::to_string(fmt.max) + " characters) is not supported.");
       return add("\"\\\"\" " + fmt.gbnf + " \"\\\"\"");
     }
     if (!s.contains("minLength") && !s.contains("maxLength")) return "string";
