@@ -153,8 +153,8 @@ json merged_view(const json& s, const json& root) {
 }
 
 // `v` with every object's keys in the order the compiler emits them (its
-// canonical order, grammar.cpp object_rule): required properties (sorted),
-// then optional declared properties (sorted), then undeclared keys (sorted).
+// canonical order, grammar.cpp object_rule): declared and required
+// properties (sorted), then undeclared keys (sorted).
 // allOf is merged first; for anyOf/oneOf the branch declaring most of the
 // object's keys is followed, merged with the keywords beside it.
 ojson required_first(const json& v, const json& schema, const json& root, int depth = 0) {
@@ -284,12 +284,8 @@ ojson required_first(const json& v, const json& schema, const json& root, int de
         break;
       }
   std::vector<std::string> order;
-  for (const auto& [name, _] : props.items())  // required declared, sorted
-    if (required.count(name) && v.contains(name)) order.push_back(name);
-  for (const auto& name : required)  // required undeclared, sorted
-    if (!props.contains(name) && v.contains(name)) order.push_back(name);
-  for (const auto& [name, _] : props.items())  // optional declared, sorted
-    if (!required.count(name) && v.contains(name)) order.push_back(name);
+  for (const auto& [name, _] : v.items())  // declared or required, sorted
+    if (props.contains(name) || required.count(name)) order.push_back(name);
   for (const auto& [name, _] : v.items())  // undeclared, sorted
     if (!props.contains(name) && !required.count(name)) order.push_back(name);
   ojson out = ojson::object();

@@ -216,8 +216,8 @@ TEST(Schema, MaxPropertiesOnAClosedObjectChoosesWhichOptionalOnesAppear) {
   expect(json::parse(R"({"type":"object","additionalProperties":false,"maxProperties":2,
       "required":["id"],"properties":{"id":{"type":"integer"},"a":{"type":"integer"},
       "b":{"type":"integer"}}})"),
-         false, {R"({"id":1})", R"({"id":1,"a":2})", R"({"id":1,"b":2})"},
-         {R"({"id":1,"a":2,"b":3})"});
+         false, {R"({"id":1})", R"({"a":2,"id":1})", R"({"b":2,"id":1})"},
+         {R"({"a":2,"b":3,"id":1})"});
 }
 
 TEST(Schema, Ipv6AndFormatsWithinLengthBounds) {

@@ -33,8 +33,7 @@ void add_grammar_command(CLI::App& app) {
       "Compile a JSON Schema as response_format would: print the GBNF grammar, or the 400 "
       "naming what cannot be enforced (exit 1)");
   cmd->add_option("SCHEMA", a->schema, "JSON Schema file ('-' for stdin)")->required();
-  cmd->add_option("--strict", a->strict, "as json_schema.strict: additionalProperties false")
-      ->capture_default_str();
+  cmd->add_flag("--strict", a->strict, "as json_schema.strict: additionalProperties false");
   cmd->add_option("--validate", a->instance,
                   "also validate this JSON file against the schema (as every answer is)");
   cmd->callback([a] {

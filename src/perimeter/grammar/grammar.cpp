@@ -568,12 +568,19 @@ class Compiler {
       if (all) return true;
     }
     const auto gt = gen_types(g), st = sem_types(s);
-    bool overlap = gt.count("*") || st.count("*");
+    // Types of g's values that s allows; objects may still be told apart
+    // by their properties, strings by their patterns.
+    std::set<std::string> shared;
     for (const auto& t : gt)
-      overlap = overlap || st.count(t) || (t == "integer" && st.count("number")) ||
-                (t == "number" && st.count("integer"));
-    if (!overlap) return true;
-    if (gt != std::set<std::string>{"object"} || vg) return false;
+      if (t == "*" || st.count("*") || st.count(t) || (t == "integer" && st.count("number")) ||
+          (t == "number" && st.count("integer")))
+        shared.insert(t);
+    if (shared.empty()) return true;
+    if (shared == std::set<std::string>{"string"} && g.contains("pattern") &&
+        s.contains("pattern") && g["pattern"].is_string() && s["pattern"].is_string() &&
+        disjoint_patterns(g["pattern"].get<std::string>(), s["pattern"].get<std::string>()))
+      return true;
+    if (shared != std::set<std::string>{"object"} || vg) return false;
     static const json kNone = json::object();
     const json& gp = g.contains("properties") ? g["properties"] : kNone;
     const json& sp = s.contains("properties") ? s["properties"] : kNone;
@@ -1803,9 +1810,34 @@ class Compiler {
   }
 
   // True if no string matches both patterns: both start with ^ and a
-  // literal prefix (and have no alternation), neither prefix extending the
-  // other.
+  // literal prefix, or both end with a literal suffix and $ (and have no
+  // alternation), neither prefix (suffix) extending the other.
   static bool disjoint_patterns(const std::string& a, const std::string& b) {
+    // The literal run just before a final $, reversed ("" if none).
+    auto suffix = [](const std::string& p) {
+      std::string out;
+      if (p.size() < 2 || p.back() != '$' || p.find('|') != std::string::npos ||
+          p.find("\\\\") != std::string::npos || p[p.size() - 2] == '\\')
+        return out;
+      for (size_t i = p.size() - 1; i-- > 0;) {
+        const char c = p[i];
+        if (i > 0 && p[i - 1] == '\\') {  // an escape: punctuation is literal, \d etc. a class
+          if (std::isalnum(static_cast<unsigned char>(c))) break;
+          out += c;
+          --i;
+        } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                   c == ':' || c == '/' || c == '@' || c == ' ') {
+          out += c;
+        } else {
+          break;
+        }
+      }
+      return out;
+    };
+    const std::string sa = suffix(a), sb = suffix(b);
+    if (!sa.empty() && !sb.empty() &&
+        sa.compare(0, std::min(sa.size(), sb.size()), sb, 0, std::min(sa.size(), sb.size())) != 0)
+      return true;
     auto prefix = [](const std::string& p) {
       std::string out;
       if (p.empty() || p[0] != '^' || p.find('|') != std::string::npos) return out;
@@ -1866,7 +1898,13 @@ class Compiler {
     auto kv = [&](const std::string& name, const std::string& value) {
       return add(literal(json(name).dump()) + R"( ws ":" ws )" + value);
     };
-    std::vector<std::string> req, opt;
+    // Declared and required properties in key order (a canonical order that
+    // does not depend on which branch or rewrite made a key required).
+    struct Entry {
+      std::string kv;
+      bool required;
+    };
+    std::map<std::string, Entry> entries;
     std::set<std::string> declared;
     for (const auto& [name, sub] : props.items()) {
       declared.insert(name);
@@ -1875,8 +1913,8 @@ class Compiler {
       try {
         std::vector<json> all = matching(name);
         all.insert(all.begin(), sub);
-        (required.count(name) ? req : opt)
-            .push_back(kv(name, all.size() == 1 ? gen(sub, at) : gen_merged(all, at)));
+        entries[name] = {kv(name, all.size() == 1 ? gen(sub, at) : gen_merged(all, at)),
+                         required.count(name) > 0};
       } catch (const Unsat&) {  // an optional property no value fits: never generated
         if (required.count(name)) throw;
         rollback(mark);
@@ -1887,18 +1925,14 @@ class Compiler {
         declared.insert(name);
         const auto ms = matching(name);
         if (!ms.empty()) {
-          req.push_back(kv(name, gen_merged(ms, path + "/patternProperties")));
+          entries[name] = {kv(name, gen_merged(ms, path + "/patternProperties")), true};
           continue;
         }
         if (!extras) unsat(path, "required property '" + name + "' is not allowed by the schema.");
-        req.push_back(kv(name, additional.is_boolean() ? "value" : gen(additional, path)));
+        entries[name] = {kv(name, additional.is_boolean() ? "value" : gen(additional, path)), true};
       }
-
-    // tails[i]: optional properties i.. in order, each present or not.
-    std::vector<std::string> tails(opt.size() + 1);
-    for (size_t i = opt.size(); i-- > 0;)
-      tails[i] =
-          add("( ws \",\" ws " + opt[i] + " )?" + (tails[i + 1].empty() ? "" : " " + tails[i + 1]));
+    bool any_optional = false;
+    for (const auto& [_, e] : entries) any_optional = any_optional || !e.required;
     // Undeclared keys: any key (when additionalProperties allows), whose
     // value must then also satisfy every pattern's schema, since the key may
     // match it; and keys spelled by each pattern that no declared name
@@ -1972,33 +2006,36 @@ class Compiler {
     const long long min_extra =
         s.contains(min_key) && s[min_key].is_number_integer() ? s[min_key].get<long long>() : 0;
     std::string content;
-    if (!req.empty()) {
-      for (size_t i = 0; i < req.size(); ++i) content += (i ? R"( ws "," ws )" : "") + req[i];
-      if (min_extra > 0) {  // that many undeclared keys after the required ones
-        if (!opt.empty() || extra_kv.empty()) unsat(path, "'minProperties' cannot be met.");
-        if (max_extra >= 0 && max_extra < min_extra) unsat(path, "'minProperties' cannot be met.");
-        content += " " + repeat(add("ws \",\" ws " + extra_kv), min_extra, max_extra);
-      } else {
-        content = then(then(content, tails[0]), extra);
-      }
+    if (min_extra > 0) {  // that many undeclared keys after the (required) declared ones
+      if (any_optional || extra_kv.empty()) unsat(path, "'minProperties' cannot be met.");
+      if (max_extra >= 0 && max_extra < min_extra) unsat(path, "'minProperties' cannot be met.");
+      for (const auto& [_, e] : entries)
+        content += (content.empty() ? "" : R"( ws "," ws )") + e.kv;
+      const std::string more = add("ws \",\" ws " + extra_kv);
+      content =
+          content.empty()
+              ? extra_kv + " " + repeat(more, min_extra - 1, max_extra < 0 ? -1 : max_extra - 1)
+              : content + " " + repeat(more, min_extra, max_extra);
     } else {
-      std::string alts;
-      for (size_t i = 0; i < opt.size(); ++i)
-        alts += (i ? " | " : "") + then(then(opt[i], tails[i + 1]), extra);
+      // From the last key back: `after` is what may follow once a key has
+      // been written (each later key with its comma, then undeclared keys);
+      // `first` what may come when none has been (empty only if `open`).
+      std::string after = extra;
+      std::string first;
       if (!extra_kv.empty())
-        alts +=
-            (alts.empty() ? "" : " | ") +
-            then(extra_kv,
-                 max_extra < 0 ? extra : repeat(add("ws \",\" ws " + extra_kv), 0, max_extra - 1));
-      if (min_extra > 0) {
-        if (!opt.empty() || extra_kv.empty()) unsat(path, "'minProperties' cannot be met.");
-        if (max_extra >= 0 && max_extra < min_extra) unsat(path, "'minProperties' cannot be met.");
-        content = extra_kv + " " +
-                  repeat(add("ws \",\" ws " + extra_kv), min_extra - 1,
-                         max_extra < 0 ? -1 : max_extra - 1);
-      } else if (!alts.empty()) {
-        content = "( " + alts + " )?";
+        first = add(then(extra_kv, max_extra < 0
+                                       ? extra
+                                       : repeat(add("ws \",\" ws " + extra_kv), 0, max_extra - 1)));
+      bool open = true;
+      for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+        const Entry& e = it->second;
+        const std::string emit = then(e.kv, after);
+        first = e.required ? add(emit) : add(emit + (first.empty() ? "" : " | " + first));
+        open = open && !e.required;
+        after =
+            add(e.required ? "ws \",\" ws " + emit : then("( ws \",\" ws " + e.kv + " )?", after));
       }
+      if (!first.empty()) content = open ? "( " + first + " )?" : first;
     }
     return add("\"{\" ws " + (content.empty() ? "" : content + " ") + "ws \"}\"");
   }
