@@ -1838,27 +1838,86 @@ class Compiler {
     if (!sa.empty() && !sb.empty() &&
         sa.compare(0, std::min(sa.size(), sb.size()), sb, 0, std::min(sa.size(), sb.size())) != 0)
       return true;
-    auto prefix = [](const std::string& p) {
-      std::string out;
-      if (p.empty() || p[0] != '^' || p.find('|') != std::string::npos) return out;
-      for (size_t i = 1; i < p.size(); ++i) {
-        const char c = p[i];
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == ':' ||
-            c == '/' || c == '@' || c == ' ')
-          out += c;
-        else
-          break;
+    // A pattern only one string matches: whether the other matches it.
+    for (const auto& [one, other] : {std::pair{a, b}, std::pair{b, a}}) {
+      const auto x = literal_prefixes(one);
+      if (x.size() != 1 || one.size() < 2 || one.back() != '$') continue;
+      std::string rest = one.substr(1, one.size() - 2);  // every character literal?
+      std::string text;
+      for (size_t i = 0; i < rest.size(); ++i) text += rest[i] == '\\' ? rest[++i] : rest[i];
+      if (text != x[0]) continue;
+      try {
+        return !std::regex_search(text, std::regex(other, std::regex::ECMAScript));
+      } catch (const std::regex_error&) {
+        return false;
       }
-      // A quantifier after the last literal makes that character optional.
-      if (!out.empty() && out.size() + 1 < p.size() &&
-          std::string("?*{").find(p[out.size() + 1]) != std::string::npos)
-        out.pop_back();
-      return out;
-    };
-    const std::string x = prefix(a), y = prefix(b);
+    }
+    const auto x = literal_prefixes(a), y = literal_prefixes(b);
     if (x.empty() || y.empty()) return false;
-    const size_t n = std::min(x.size(), y.size());
-    return x.compare(0, n, y, 0, n) != 0;
+    for (const auto& u : x)
+      for (const auto& v : y) {
+        const size_t n = std::min(u.size(), v.size());
+        if (u.compare(0, n, v, 0, n) == 0) return false;  // a match may begin with both
+      }
+    return true;
+  }
+
+  // Whether `p` has a '|' outside every group and character class.
+  static bool top_level_alternation(const std::string& p) {
+    int depth = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      const char c = p[i];
+      if (c == '\\') {
+        ++i;
+      } else if (in_class) {
+        in_class = c != ']';
+      } else if (c == '[') {
+        in_class = true;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')') {
+        --depth;
+      } else if (c == '|' && depth == 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The literal beginnings every match of pattern `p` starts with: after
+  // '^', literal characters, a character followed by '?' spelt both with and
+  // without it, up to the first other construct. Empty when `p` is not
+  // anchored, alternates at the top level, or has over 16 spellings.
+  static std::vector<std::string> literal_prefixes(const std::string& p) {
+    if (p.empty() || p[0] != '^' || top_level_alternation(p)) return {};
+    std::vector<std::string> out = {""};
+    for (size_t i = 1; i < p.size();) {
+      char c = p[i];
+      size_t next = i + 1;
+      if (c == '\\' && i + 1 < p.size() && std::ispunct(static_cast<unsigned char>(p[i + 1]))) {
+        c = p[i + 1];
+        next = i + 2;
+      } else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                   c == ':' || c == '/' || c == '@' || c == ' ')) {
+        break;
+      }
+      const char q = next < p.size() ? p[next] : '\0';
+      if (q == '*' || q == '{') break;  // repeated: the beginnings end before it
+      if (q == '?') {
+        const size_t n = out.size();
+        for (size_t k = 0; k < n; ++k) out.push_back(out[k] + c);
+        next += next + 1 < p.size() && p[next + 1] == '?' ? 2 : 1;  // (lazy '??' too)
+      } else {
+        for (auto& x : out) x += c;
+        if (q == '+') break;  // at least one: more may follow
+      }
+      if (out.size() > 16) return {};
+      i = next;
+    }
+    for (const auto& x : out)
+      if (x.empty()) return {};
+    return out;
   }
 
   static std::string pattern_at(const json& pats, size_t i) {
