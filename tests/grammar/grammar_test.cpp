@@ -8,6 +8,7 @@
 #include "engine/demo_model.h"
 #include "engine/grammar_check.h"
 #include "grammar/grammar.h"
+#include "grammar/pattern.h"
 #include "http/openai.h"
 
 namespace perimeter::grammar {
@@ -181,6 +182,29 @@ TEST(Schema, OneOfLeavesOutListedValuesAnotherBranchAllows) {
   expect(json::parse(R"({"oneOf":[{"type":"string","pattern":"^[0-9a-f]{4}$"},{"enum":[""]},
       {"type":"null"}]})"),
          false, {R"("")", R"("00ff")", "null"}, {R"("00f")"});
+}
+
+TEST(Pattern, DisjointByTheirFirstOrLastCharacters) {
+  EXPECT_TRUE(patterns_disjoint(R"(\.js$)", R"(\.(html|htm)$)"));
+  EXPECT_TRUE(patterns_disjoint(R"(^\d+\.\d+$)", R"(^(?:>=|<)\d+$)"));
+  EXPECT_TRUE(patterns_disjoint(R"(^(?:[0-9]+(?:[mM][sS]|[dh])\s?)+$)", R"(^[0-9]+[xX]$)"));
+  // "ab" matches both; "" matches both; an unanchored side may be anything.
+  EXPECT_FALSE(patterns_disjoint("^a", "b$"));
+  EXPECT_FALSE(patterns_disjoint("^a*$", "^b*$"));
+  EXPECT_FALSE(patterns_disjoint("a$", "^a"));
+  // Past ASCII, engines matching bytes and code points disagree: unsure.
+  EXPECT_FALSE(patterns_disjoint("^[^a]", "^[\u00e9]"));
+}
+
+TEST(Schema, OneOfBranchesToldApartByTheirPatterns) {
+  expect(json::parse(R"({"type":"string","oneOf":[{"pattern":"\\.js$"},
+      {"pattern":"\\.(html|htm)$"},{"pattern":"^bytes$"},{"pattern":"^bytes[0-9]+$"}]})"),
+         false, {R"("a.js")", R"("b.html")", R"("bytes")", R"("bytes32")", R"("bytes1.js")"},
+         {R"("c.txt")", R"("x")"});
+  EXPECT_THROW(schema_to_gbnf(json::parse(R"({"type":"string","oneOf":[{"pattern":"^a"},
+      {"pattern":"b$"}]})"),
+                              false),
+               Error);
 }
 
 TEST(Schema, MultipleOfWholeNumbers) {

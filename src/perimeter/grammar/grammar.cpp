@@ -1813,6 +1813,7 @@ class Compiler {
   // literal prefix, or both end with a literal suffix and $ (and have no
   // alternation), neither prefix (suffix) extending the other.
   static bool disjoint_patterns(const std::string& a, const std::string& b) {
+    if (patterns_disjoint(a, b)) return true;
     // The literal run just before a final $, reversed ("" if none).
     auto suffix = [](const std::string& p) {
       std::string out;

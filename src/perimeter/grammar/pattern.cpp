@@ -128,13 +128,17 @@ std::string set_expr(const Ranges& set) {
   std::vector<std::string> alts;
   if (plain.size() == 1 && plain[0].first == plain[0].second) {
     const uint32_t c = plain[0].first;
-    alts.push_back(alnum(c) ? "\"" + std::string(1, static_cast<char>(c)) + "\""
-                            : "\"" + hex_escape(c) + "\"");
+    std::string lit(1, '"');
+    lit += alnum(c) ? std::string(1, static_cast<char>(c)) : hex_escape(c);
+    alts.push_back(lit + '"');
   } else if (!plain.empty()) {
     std::string cls = "[";
     for (const auto& [a, b] : plain) {
       cls += alnum(a) ? std::string(1, static_cast<char>(a)) : hex_escape(a);
-      if (b != a) cls += "-" + (alnum(b) ? std::string(1, static_cast<char>(b)) : hex_escape(b));
+      if (b != a) {
+        cls += '-';
+        cls += alnum(b) ? std::string(1, static_cast<char>(b)) : hex_escape(b);
+      }
     }
     alts.push_back(cls + "]");
   }
@@ -171,6 +175,9 @@ struct Node {
   std::string unit;          // for one character set, possibly repeated: its expression
   long long lo = 1, hi = 1;  // and the repetition
   int items = 1;             // sequence length
+  // The characters a non-empty match may start and end with, as any engine
+  // may match them (for telling patterns apart, not for generating).
+  Ranges first, last;
 };
 
 long long add_len(long long a, long long b) {
@@ -211,6 +218,10 @@ class Parser {
       if (!start) g = concat(any, g), n.max = cap_ < 0 ? kInf : add_len(n.max, cap_);
       if (!end) g = concat(g, any), n.max = cap_ < 0 ? kInf : add_len(n.max, cap_);
       out.anchored = out.anchored && start && end;
+      // An unanchored side may be any character.
+      starts = unite(starts, start ? n.first : kAll);
+      ends = unite(ends, end ? n.last : kAll);
+      empty = empty || n.min == 0;
       body += (first ? "" : " | ") + (g.empty() ? "\"\"" : g);
       out.min = first ? n.min : std::min(out.min, n.min);
       out.max =
@@ -255,10 +266,12 @@ class Parser {
     std::vector<Node> alts{seq(depth)};
     while (eat('|')) alts.push_back(seq(depth));
     if (alts.size() == 1) return alts[0];
-    Node out{"", alts[0].min, alts[0].max, "", 1, 1, 1};
+    Node out{"", alts[0].min, alts[0].max, "", 1, 1, 1, {}, {}};
     std::string body;
     for (size_t i = 0; i < alts.size(); ++i) {
       body += (i ? " | " : "") + alts[i].g;
+      out.first = unite(out.first, alts[i].first);
+      out.last = unite(out.last, alts[i].last);
       out.min = std::min(out.min, alts[i].min);
       out.max = out.max == kInf || alts[i].max == kInf ? kInf : std::max(out.max, alts[i].max);
     }
@@ -284,6 +297,8 @@ class Parser {
       if (c == '^') throw PatternError("'^' is supported only at the start of the pattern.");
       Node a = quantified(atom(depth));
       last = a;
+      if (out.min == 0) out.first = unite(out.first, a.first);  // all before it may be empty
+      out.last = a.min == 0 ? unite(out.last, a.last) : a.last;
       ++out.items;
       out.g = concat(out.g, a.g);
       out.min = add_len(out.min, a.min);
@@ -351,9 +366,9 @@ class Parser {
     if (hi == kInf && cap_ >= 0) hi = std::max(lo, cap_);  // capped: a subset
     budget_ += hi == kInf ? std::max(lo, 1LL) : hi;
     if (budget_ > 4 * max_repeat_) throw PatternError("the pattern repeats too much.");
-    Node out{"", mul_len(a.min, lo), mul_len(a.max, hi), "", 1, 1, 1};
+    Node out{"", mul_len(a.min, lo), mul_len(a.max, hi), "", 1, 1, 1, a.first, a.last};
     if (!a.unit.empty() && a.lo == 1 && a.hi == 1) out.unit = a.unit, out.lo = lo, out.hi = hi;
-    if (a.g.empty() || hi == 0) return {"", 0, 0, "", 1, 1, 1};
+    if (a.g.empty() || hi == 0) return {"", 0, 0, "", 1, 1, 1, {}, {}};
     const std::string r = add_(a.g);
     if (lo == 0 && hi == kInf)
       out.g = r + "*";
@@ -440,10 +455,12 @@ class Parser {
     return false;
   }
 
-  Node one(const Ranges& set) {
+  // One character: generated from `set`, matched (by any engine) from `upper`.
+  Node one(const Ranges& set, const Ranges& upper) {
     const std::string g = set_expr(set);
-    return {g, 1, 1, g, 1, 1, 1};
+    return {g, 1, 1, g, 1, 1, 1, upper, upper};
   }
+  Node one(const Ranges& set) { return one(set, set); }
 
   Node atom(int depth) {
     const uint32_t c = p_[pos_++];
@@ -467,11 +484,11 @@ class Parser {
       case '[':
         return klass();
       case '.':
-        return one(kDot);
+        return one(kDot, complement({{0x0A, 0x0A}, {0x0D, 0x0D}, {0x2028, 0x2029}}));
       case '\\': {
         uint32_t cp = 0;
         ClassSet set;
-        if (escape(cp, set, false)) return one(set.lower);
+        if (escape(cp, set, false)) return one(set.lower, set.upper);
         return one({{cp, cp}});
       }
       case '*':
@@ -525,10 +542,17 @@ class Parser {
       upper = unite(upper, {{a, b}});
     }
     if (!eat(']')) throw PatternError("an unterminated '[' in the pattern.");
-    if (!negated) return one(lower);
-    return one(minus(kAscii, upper));  // ASCII only, as kDot
+    if (!negated) return one(lower, upper);
+    return one(minus(kAscii, upper), complement(lower));  // ASCII only, as kDot
   }
 
+ public:
+  // After run(): what a non-empty match may start and end with, and whether
+  // the empty string may match.
+  Ranges starts, ends;
+  bool empty = false;
+
+ private:
   std::u32string p_;
   size_t pos_ = 0;
   bool end_ = false;
@@ -539,6 +563,27 @@ class Parser {
 };
 
 }  // namespace
+
+bool patterns_disjoint(std::string_view a, std::string_view b) {
+  const std::function<std::string(const std::string&)> dry = [](const std::string&) {
+    return std::string("x");
+  };
+  try {
+    Parser pa(a, dry, 1LL << 30), pb(b, dry, 1LL << 30);
+    pa.run(0, -1);
+    pb.run(0, -1);
+    if (pa.empty && pb.empty) return false;
+    // Sets compare on ASCII; beyond it, engines that match bytes and ones
+    // that match code points disagree, so two sets reaching past it overlap.
+    auto apart = [](const Ranges& x, const Ranges& y) {
+      return intersect(intersect(x, y), kAscii).empty() &&
+             (minus(x, kAscii).empty() || minus(y, kAscii).empty());
+    };
+    return apart(pa.starts, pb.starts) || apart(pa.ends, pb.ends);
+  } catch (const PatternError&) {
+    return false;
+  }
+}
 
 PatternGrammar pattern_to_gbnf(std::string_view pattern,
                                const std::function<std::string(const std::string&)>& add_rule,

@@ -34,6 +34,10 @@ struct PatternGrammar {
 // the pattern does not imply them and is one repeated character set, or by
 // capping its unbounded repetitions when only the upper bound is at stake;
 // else the combination is refused.
+// True only if no string matches both patterns, shown by the characters a
+// match may start or end with (anchored sides only); false when unsure.
+bool patterns_disjoint(std::string_view a, std::string_view b);
+
 PatternGrammar pattern_to_gbnf(std::string_view pattern,
                                const std::function<std::string(const std::string&)>& add_rule,
                                long long max_repeat, long long min_len = 0, long long max_len = -1);
