@@ -150,21 +150,23 @@ bool word_byte(unsigned char c) {
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* ctx) {
   auto& st = *static_cast<ScanState*>(ctx);
+  const internal::Rule& rule = (*st.rules)[id];
   if (st.win_end) {
     from += st.win_start;
     to += st.win_start;
     // At a window edge Vectorscan sees start/end of data where the message
     // goes on: re-check the word boundaries these rules begin and end with.
-    if (from == st.win_start && from > 0 &&
+    // (A computed start is found in the whole message, boundaries included.)
+    if (!rule.start_of && from == st.win_start && from > 0 &&
         word_byte(static_cast<unsigned char>(st.text[from - 1])))
       return 0;
     if (to == st.win_end && to < st.text.size() &&
         word_byte(static_cast<unsigned char>(st.text[to])))
       return 0;
   }
-  const internal::Rule& rule = (*st.rules)[id];
   if (rule.start_of) {
     from = rule.start_of(st.text, static_cast<size_t>(to));  // computed, not tracked
+    if (from > to) return 0;  // no start in the message (a window-edge artefact)
   } else if (!rule.som) {
     from = to;  // no start tracked: the check finds it
   }

@@ -229,6 +229,78 @@ size_t phone_start(std::string_view t, size_t end) {
   return s;
 }
 
+// Computed match starts for the dense-matching rules below (see
+// Rule::start_of): what SOM_LEFTMOST would report for a match ending at `end`,
+// or kNoStart when no start makes one (possible only at a window edge of the
+// digit-anchored scan, where Vectorscan saw a start of data that is not one).
+// `\b` is Vectorscan's ASCII word boundary.
+constexpr size_t kNoStart = static_cast<size_t>(-1);
+bool hs_word(char c) {
+  unsigned char u = static_cast<unsigned char>(c);
+  return (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z') || u == '_';
+}
+bool boundary_before(std::string_view t, size_t s) {
+  return s == 0 || !hs_word(t[s - 1]);
+}
+
+// \b\d(?:[ \-]?\d){12,18}\b: 13-19 digits, single separators between them;
+// the leftmost digit with a boundary before it and 13-19 digits up to `end`.
+size_t card_start(std::string_view t, size_t end) {
+  size_t best = kNoStart;
+  int digits = 0;
+  for (size_t i = end; i > 0; --i) {
+    char c = t[i - 1];
+    if (is_digit(c)) {
+      if (++digits > 19) break;
+      if (digits >= 13 && boundary_before(t, i - 1)) best = i - 1;
+    } else if (c == ' ' || c == '-') {
+      if (i == end || !is_digit(t[i])) break;  // leading, trailing or doubled separator
+    } else {
+      break;
+    }
+  }
+  return best;
+}
+
+// \b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,32}\b: two capitals and two digits,
+// then 11-32 capitals or digits with single separators between them (and
+// possibly one right after the check digits). The walk goes back over that
+// body and tries each position as the start of the prefix, leftmost last.
+size_t iban_start(std::string_view t, size_t end) {
+  auto body = [](char c) { return is_digit(c) || (c >= 'A' && c <= 'Z'); };
+  // Body characters in [i, end), for i down to the walk's limit.
+  constexpr size_t kMax = 4 + 2 * 32;
+  int count[kMax + 2];
+  size_t lo = end;
+  int n = 0;
+  count[0] = 0;
+  while (lo > 0 && end - lo < kMax) {
+    char c = t[lo - 1];
+    if (body(c)) {
+      ++n;
+    } else if (c == ' ' || c == '-') {
+      if (lo == end || !body(t[lo])) break;  // trailing or doubled separator
+    } else {
+      break;
+    }
+    --lo;
+    count[end - lo] = n;
+  }
+  size_t best = kNoStart;
+  for (size_t s = end >= 4 ? end - 4 : 0; s + 4 <= end && s >= lo; --s) {
+    bool prefix = t[s] >= 'A' && t[s] <= 'Z' && t[s + 1] >= 'A' && t[s + 1] <= 'Z' &&
+                  is_digit(t[s + 2]) && is_digit(t[s + 3]);
+    if (prefix && boundary_before(t, s)) {
+      // The body after the prefix: count[end - (s + 4)] characters, the first
+      // of them possibly after a separator (never two in a row, checked above).
+      int rest = count[end - (s + 4)];
+      if (rest >= 11 && rest <= 32 && s + 4 < end) best = s;
+    }
+    if (s == 0) break;
+  }
+  return best;
+}
+
 // Cheap triggers keep the database fast; these widen a trigger to the
 // whole candidate over a character class, at most `limit` bytes each way.
 template <class Pred>
@@ -675,6 +747,7 @@ std::vector<Rule> pii_rules() {
                1.0,
                digits_check(checks::credit_card, 1.0),
                {"credit", "card", "visa", "mastercard", "amex", "debit", "cc", "payment"}});
+  r.back().start_of = card_start;
   r.push_back({"iban",
                "IBAN_CODE",
                R"(\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,32}\b)",
@@ -693,6 +766,7 @@ std::vector<Rule> pii_rules() {
                  return false;
                },
                {"iban", "bank", "account", "transfer"}});
+  r.back().start_of = iban_start;
   r.push_back({"aba",
                "ABA_ROUTING_NUMBER",
                R"(\b[0-3678]\d{3}-?\d{4}-?\d\b)",
