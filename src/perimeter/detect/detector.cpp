@@ -463,7 +463,8 @@ class DetectorImpl final : public Detector {
         bool ok = rule.multi ? rule.multi(text, h, extra) : (!rule.check || rule.check(text, h));
         if (!ok) continue;
         auto add_hit = [&](internal::Hit& x) {
-          if (!rule.context.empty() &&
+          // A context word cannot raise a score that is already 1.
+          if (!rule.context.empty() && x.score < 1.0 &&
               internal::has_context_lowered(lowered_text(x.start, x.end), x.start, x.end,
                                             rule.context)) {
             x.score = internal::boosted(x.score);
@@ -566,7 +567,7 @@ class DetectorImpl final : public Detector {
   // Best finding per span: higher confidence, then longer, wins. CODE spans
   // are containers and never suppress what is inside them (a key in code is
   // still a key). Decides on indices, then compacts `v` in place, so its
-  // order is kept.
+  // order is kept. `v` is sorted by start.
   template <class CategoryOf>
   static void resolve(std::vector<Cand>& v, CategoryOf category_of) {
     // The sort keys side by side (not reached through an index), so the sort
@@ -575,6 +576,11 @@ class DetectorImpl final : public Detector {
       double score;
       size_t len, start;
       uint32_t i;
+    };
+    auto better = [](const Key& a, const Key& b) {
+      if (a.score != b.score) return a.score > b.score;
+      if (a.len != b.len) return a.len > b.len;
+      return a.start < b.start;
     };
     std::vector<Key> order;
     order.reserve(v.size());
@@ -591,11 +597,6 @@ class DetectorImpl final : public Detector {
         keep[i] = 1;
       }
     }
-    std::sort(order.begin(), order.end(), [](const Key& a, const Key& b) {
-      if (a.score != b.score) return a.score > b.score;
-      if (a.len != b.len) return a.len > b.len;
-      return a.start < b.start;
-    });
     if (!empty_span && !order.empty()) {
       // Non-empty spans: a candidate overlaps a kept span iff one of its
       // bytes is covered by one, so a bitmap of covered bytes decides.
@@ -617,14 +618,35 @@ class DetectorImpl final : public Detector {
           covered[w] |= m;
         }
       };
-      for (const Key& k : order) {
-        const Cand& f = v[k.i];
-        if (!any(f.start - lo, f.end - lo)) {
-          set(f.start - lo, f.end - lo);
-          keep[k.i] = 1;
+      // Candidates that overlap nothing (most of them) are kept without a
+      // sort. The others form clusters, maximal runs (in start order) of
+      // chained overlaps; a decision only depends on kept spans that overlap
+      // the candidate, all in its cluster, so sorting each cluster on its
+      // own decides as one global sort would.
+      size_t a = 0;
+      while (a < order.size()) {
+        size_t b = a + 1, reach = v[order[a].i].end;
+        while (b < order.size() && v[order[b].i].start < reach) {
+          reach = std::max(reach, v[order[b].i].end);
+          ++b;
         }
+        if (b - a == 1) {
+          keep[order[a].i] = 1;
+        } else {
+          std::sort(order.begin() + static_cast<std::ptrdiff_t>(a),
+                    order.begin() + static_cast<std::ptrdiff_t>(b), better);
+          for (size_t k = a; k < b; ++k) {
+            const Cand& f = v[order[k].i];
+            if (!any(f.start - lo, f.end - lo)) {
+              set(f.start - lo, f.end - lo);
+              keep[order[k].i] = 1;
+            }
+          }
+        }
+        a = b;
       }
     } else {
+      std::sort(order.begin(), order.end(), better);
       // Kept spans are disjoint, so ordered by start they are also ordered
       // by end: a candidate overlaps a kept span iff it overlaps its
       // neighbour (the last one starting before its end).

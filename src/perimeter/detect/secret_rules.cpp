@@ -69,8 +69,16 @@ bool periodic_value(std::string_view v) {
 
 // Documentation placeholders and variable references, never credentials.
 bool placeholder(std::string_view v) {
-  std::string l(v);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  // Lower-cased on the stack (values are at most ~1 KB; longer ones on the heap).
+  char buf[256];
+  std::string heap;
+  char* l_data = buf;
+  if (v.size() > sizeof buf) {
+    heap.resize(v.size());
+    l_data = heap.data();
+  }
+  lower_ascii(v, l_data);
+  std::string_view l(l_data, v.size());
   static const char* kStop[] = {
       "example",  "sample",     "changeme",  "change_me",  "placeholder",
       "your_",    "your-",      "yourkey",   "xxxx",       "dummy",
@@ -79,7 +87,7 @@ bool placeholder(std::string_view v) {
       "****",     "....",       "abcdefgh",  "fake",       "secret_key_here",
       "todo",     "mypassword", "password1", "password123"};
   for (const char* s : kStop) {
-    if (l.find(s) != std::string::npos) return true;
+    if (l.find(s) != std::string_view::npos) return true;
   }
   return sequential_filler(v);
 }
@@ -114,9 +122,20 @@ Check token_check(double min_entropy) {
 }
 
 std::string lower(std::string_view v) {
-  std::string l(v);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string l(v.size(), '\0');
+  lower_ascii(v, l.data());
   return l;
+}
+
+// Case-insensitive ASCII equality of t[i, i + w.size()) and the lower-case word w.
+bool lower_eq_at(std::string_view t, size_t i, std::string_view w) {
+  if (i > t.size() || t.size() - i < w.size()) return false;
+  for (size_t k = 0; k < w.size(); ++k) {
+    char c = t[i + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    if (c != w[k]) return false;
+  }
+  return true;
 }
 
 // Key names that hold identifiers, names or public material, not secrets.
@@ -437,8 +456,7 @@ bool assignment_check(std::string_view t, Hit& h) {
     for (const char* verb : {"is", "was", "are"}) {
       if (!secret_word) break;
       const size_t len = std::strlen(verb);
-      if (i + len < limit && lower(t.substr(i, len)) == verb &&
-          (t[i + len] == ' ' || t[i + len] == ':')) {
+      if (i + len < limit && lower_eq_at(t, i, verb) && (t[i + len] == ' ' || t[i + len] == ':')) {
         i += len;
         if (t[i] == ':') ++i;
         skip_ws();
