@@ -10,7 +10,8 @@
 //  3. compile time (schema -> GBNF -> parsed rules -> first mask), p50 and p99.
 // Not a test: numbers, not assertions.
 //
-//   bench_grammar [runs=5] [max_tokens=64] [threads=2] [shape=tiny] [texts=60]
+//   bench_grammar [runs=5] [max_tokens=64] [threads=2] [shape=tiny] [texts=60] [ours]
+// (runs 0: mask times only; "ours": without llama.cpp's sampler as the baseline)
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -131,27 +132,43 @@ std::vector<Sample> bench_texts(size_t limit, std::vector<double>* compile_secs,
   return out;
 }
 
-void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size_t limit) {
+void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size_t limit,
+                bool baseline) {
   engine::GrammarChecker checker(vocab);
   std::vector<double> compile;
   const auto texts = bench_texts(limit, &compile, checker);
   std::vector<double> ours_cold, ours_warm, llama;
-  for (const auto& s : texts) {
+  struct Slow {
+    double secs;
+    size_t text, token;
+  };
+  std::vector<Slow> slowest;  // the cold masks that took longest, to see what they were
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto& s = texts[i];
     if (!checker.masker_accepts(s.gbnf, s.text)) continue;  // e.g. a key order we fix differently
     using By = engine::GrammarChecker::MaskBy;
     for (auto [by, out] :
          {std::pair{By::Masker, &ours_cold}, std::pair{By::MaskerSecondPass, &ours_warm},
           std::pair{By::Llama, &llama}}) {
+      if (by == By::Llama && !baseline) continue;
       const auto t = checker.mask_times(s.gbnf, s.text, by);
       out->insert(out->end(), t.begin(), t.end());
+      if (by == By::Masker)
+        for (size_t k = 0; k < t.size(); ++k) slowest.push_back({t[k], i, k});
     }
   }
+  std::sort(slowest.begin(), slowest.end(),
+            [](const Slow& a, const Slow& b) { return a.secs > b.secs; });
   std::printf("\nfull-vocabulary mask time per token, %s vocabulary, %zu JSON texts:\n", vocab_name,
               texts.size());
   print_times("ours, fresh masker per text", ours_cold);
   print_times("ours, same text again (warm)", ours_warm);
   print_times("llama.cpp grammar sampler", llama);
   print_times("compile: schema -> first mask", compile);
+  for (size_t k = 0; k < std::min<size_t>(slowest.size(), 3); ++k)
+    std::printf("  slowest cold mask %zu: %.1f us, text %zu token %zu: %.120s\n", k + 1,
+                1e6 * slowest[k].secs, slowest[k].text, slowest[k].token,
+                texts[slowest[k].text].text.c_str());
 }
 
 int main(int argc, char** argv) {
@@ -160,6 +177,7 @@ int main(int argc, char** argv) {
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;
   const std::string shape = argc > 4 ? argv[4] : "tiny";
   const size_t n_texts = argc > 5 ? static_cast<size_t>(std::atoi(argv[5])) : 60;
+  const bool baseline = !(argc > 6 && std::string(argv[6]) == "ours");
 
   const auto model = std::filesystem::temp_directory_path() / "perimeter-bench-grammar.gguf";
   engine::EngineOptions o;
@@ -209,7 +227,8 @@ int main(int argc, char** argv) {
   std::printf("sample schema answer (ours): %s\n", sample[3].c_str());
   std::filesystem::remove(model);
 
-  mask_times("qwen2 (152k)", engine::default_vocab_file(), n_texts);
+  mask_times("qwen2 (152k)", engine::default_vocab_file(), n_texts, baseline);
   mask_times("llama-bpe (128k)",
-             engine::default_vocab_file().parent_path() / "ggml-vocab-llama-bpe.gguf", n_texts);
+             engine::default_vocab_file().parent_path() / "ggml-vocab-llama-bpe.gguf", n_texts,
+             baseline);
 }

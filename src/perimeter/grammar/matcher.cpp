@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -389,6 +390,9 @@ std::shared_ptr<const Rules> parse_gbnf(std::string_view text) {
 
 // ---- the vocabulary trie --------------------------------------------------
 
+using Ranges = std::vector<std::pair<uint32_t, uint32_t>>;  // sorted, inclusive
+struct ClassIndex;
+
 class TokenTrie {
  public:
   struct Node {
@@ -399,18 +403,25 @@ class TokenTrie {
   std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node), sorted by byte per node
   std::vector<int32_t> tokens;
   size_t n_vocab = 0;
+
+  // The vocabulary split by a code-point class (see ClassIndex), built on
+  // first use and shared by every masker of this vocabulary.
+  mutable std::mutex mu;
+  mutable std::map<Ranges, std::shared_ptr<const ClassIndex>> class_indexes;
 };
 
-std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
-  // A pointer trie first, then flattened breadth-first into arrays.
+namespace {
+
+// A trie of `entries` (bytes, token id) over a vocabulary of `n_vocab` ids.
+std::shared_ptr<TokenTrie> trie_of(const std::vector<std::pair<std::string_view, int32_t>>& entries,
+                                   size_t n_vocab) {
+  // A pointer trie first, then flattened into arrays.
   struct Tmp {
     std::map<uint8_t, uint32_t> next;
     std::vector<int32_t> ids;
   };
   std::vector<Tmp> tmp(1);
-  for (size_t t = 0; t < vocab.pieces.size(); ++t) {
-    const std::string& p = vocab.pieces[t];
-    if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
+  for (const auto& [p, t] : entries) {
     uint32_t n = 0;
     for (char c : p) {
       auto [it, fresh] = tmp[n].next.try_emplace(static_cast<uint8_t>(c), 0);
@@ -420,11 +431,11 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
       }
       n = it->second;
     }
-    tmp[n].ids.push_back(static_cast<int32_t>(t));
+    tmp[n].ids.push_back(t);
   }
   // Flattened in depth-first order, so a walk reads memory front to back.
   auto trie = std::make_shared<TokenTrie>();
-  trie->n_vocab = vocab.pieces.size();
+  trie->n_vocab = n_vocab;
   std::vector<uint32_t> order;  // DFS preorder of tmp indices
   order.reserve(tmp.size());
   std::vector<uint32_t> todo{0};
@@ -450,6 +461,100 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
   return trie;
 }
 
+}  // namespace
+
+// A state that stays itself on every code point of a class C (inside a JSON
+// string: any character but '"', '\\' and controls) allows every token made
+// of C only, and decides the others by their bytes from the first code point
+// outside C. So its mask is a precomputed set plus a walk over a small trie
+// of those tails, instead of a walk over the whole vocabulary. The same
+// holds one ASCII byte into a token (a string's opening quote, a key's
+// first character), which `after` covers.
+struct ClassIndex {
+  std::vector<uint64_t> all;               // tokens whose code points all lie in C
+  std::shared_ptr<const TokenTrie> tails;  // the others, from their first code point outside C
+  std::array<std::vector<int32_t>, 128> all_after;  // first byte b, then only C
+  std::array<std::shared_ptr<const TokenTrie>, 128> tails_after;
+};
+
+namespace {
+
+// The smallest code point a sequence of `len` bytes may encode.
+constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
+
+bool in_ranges(const Ranges& r, uint32_t cp) {
+  auto it = std::upper_bound(r.begin(), r.end(), std::make_pair(cp, UINT32_MAX));
+  return it != r.begin() && std::prev(it)->second >= cp;
+}
+
+// The byte offset in `p`, from `from`, of the first code point that is not a
+// valid, complete one in `c` (p.size() if none).
+size_t first_outside(std::string_view p, size_t from, const Ranges& c) {
+  size_t i = from;
+  while (i < p.size()) {
+    const auto b = static_cast<uint8_t>(p[i]);
+    const int n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > p.size()) return i;
+    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    for (int k = 1; k < n; ++k) {
+      const auto x = static_cast<uint8_t>(p[i + k]);
+      if ((x >> 6) != 2) return i;
+      cp = (cp << 6) | (x & 0x3F);
+    }
+    if (cp < kMinOfLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
+        !in_ranges(c, cp))
+      return i;
+    i += n;
+  }
+  return i;
+}
+
+std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocabulary& vocab,
+                                              const Ranges& c) {
+  std::lock_guard lk(trie.mu);
+  if (auto it = trie.class_indexes.find(c); it != trie.class_indexes.end()) return it->second;
+  if (trie.class_indexes.size() >= 64) return nullptr;  // a bound on memory
+  auto ci = std::make_shared<ClassIndex>();
+  ci->all.assign((vocab.pieces.size() + 63) / 64, 0);
+  std::vector<std::pair<std::string_view, int32_t>> tails;
+  std::array<std::vector<std::pair<std::string_view, int32_t>>, 128> tails_after;
+  for (size_t t = 0; t < vocab.pieces.size(); ++t) {
+    const std::string_view p = vocab.pieces[t];
+    if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
+    const auto id = static_cast<int32_t>(t);
+    if (const size_t f = first_outside(p, 0, c); f == p.size())
+      ci->all[t >> 6] |= 1ull << (t & 63);
+    else
+      tails.emplace_back(p.substr(f), id);
+    const auto b = static_cast<uint8_t>(p[0]);
+    if (b >= 0x80) continue;
+    if (const size_t f = first_outside(p, 1, c); f == p.size())
+      ci->all_after[b].push_back(id);
+    else
+      tails_after[b].emplace_back(p.substr(f), id);
+  }
+  ci->tails = trie_of(tails, vocab.pieces.size());
+  for (size_t b = 0; b < 128; ++b)
+    if (!tails_after[b].empty()) ci->tails_after[b] = trie_of(tails_after[b], vocab.pieces.size());
+  trie.class_indexes.emplace(c, ci);
+  return ci;
+}
+
+}  // namespace
+
+std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
+  std::vector<std::pair<std::string_view, int32_t>> entries;
+  for (size_t t = 0; t < vocab.pieces.size(); ++t)
+    if (!vocab.pieces[t].empty() && !(t < vocab.eog.size() && vocab.eog[t]))
+      entries.emplace_back(vocab.pieces[t], static_cast<int32_t>(t));
+  auto trie = trie_of(entries, vocab.pieces.size());
+  // The class every JSON string and key loops on (the unescaped characters
+  // of the schema compiler's `schar`/`kchar`), indexed with the vocabulary
+  // rather than on a grammar's first string.
+  class_index(*trie, vocab, {{0x20, 0x21}, {0x23, 0x5B}, {0x5D, 0x7E}, {0x80, 0x10FFFF}});
+  return trie;
+}
+
 // ---- the masker ------------------------------------------------------------
 
 namespace {
@@ -468,9 +573,6 @@ struct Partial {
   uint8_t len = 0;   // bytes of the whole sequence
   uint32_t key() const { return (bits << 8) | (need << 4) | len; }
 };
-
-// The smallest code point a sequence of `len` bytes may encode.
-constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
 
 constexpr size_t kMaxCachedMasks = 256;  // ~19 KB each at a 152k vocabulary
 
@@ -536,15 +638,67 @@ struct TokenMasker::Impl {
   uint32_t move(uint32_t set, uint32_t cp) {
     if (cp < 128) {
       if (ascii_moves.size() <= set) ascii_moves.resize(sets.size(), filled(kUnknown));
-      uint32_t& known = ascii_moves[set][cp];
-      if (known == kUnknown) known = compute_move(set, cp);
-      return known;
+      if (ascii_moves[set][0] == kUnknown) fill_ascii(set);
+      return ascii_moves[set][cp];
     }
     const uint64_t key = (static_cast<uint64_t>(set) << 21) | cp;
     if (auto it = moves.find(key); it != moves.end()) return it->second;
     const uint32_t next = compute_move(set, cp);
     moves.emplace(key, next);
     return next;
+  }
+
+  // Every ASCII move of `set` at once: the stacks each byte matches, from
+  // the elements' ranges, and one move per distinct group of stacks (inside
+  // a string, nearly every byte leads to the same set).
+  void fill_ascii(uint32_t set) {
+    std::array<std::vector<uint32_t>, 128> hits;
+    const StackSet& stacks = sets[set];
+    for (uint32_t i = 0; i < stacks.size(); ++i) {
+      if (stacks[i].empty()) continue;
+      const Elem& e = rules->elems[stacks[i].back()];
+      std::array<bool, 128> in{};
+      for (const auto& [lo, hi] : e.ranges)
+        for (uint32_t c = lo; c <= hi && c < 128; ++c) in[c] = true;
+      for (uint32_t c = 0; c < 128; ++c)
+        if (in[c] != e.negated) hits[c].push_back(i);
+    }
+    std::map<std::vector<uint32_t>, uint32_t> by_hits;
+    std::array<uint32_t, 128> row;
+    for (uint32_t c = 0; c < 128; ++c) {
+      if (hits[c].empty()) {
+        row[c] = 0;
+        continue;
+      }
+      auto [it, fresh] = by_hits.try_emplace(hits[c], 0);
+      if (fresh) {
+        StackSet out;
+        for (uint32_t i : hits[c]) {
+          const Stack& st = sets[set][i];
+          Stack t(st.begin(), st.end() - 1);
+          if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
+          advance(std::move(t), out);
+        }
+        it->second = out.empty() ? 0 : intern(std::move(out));
+      }
+      row[c] = it->second;
+    }
+    if (ascii_moves.size() < sets.size()) ascii_moves.resize(sets.size(), filled(kUnknown));
+    ascii_moves[set] = row;
+  }
+
+  // Whether some element `set` waits on may match a code point past ASCII.
+  std::vector<int8_t> wide;  // per set: -1 unknown, 0 no, 1 yes
+  bool takes_wide(uint32_t set) {
+    if (wide.size() <= set) wide.resize(sets.size(), -1);
+    if (wide[set] < 0) {
+      bool any = false;
+      for (const Stack& st : sets[set])
+        if (!st.empty())
+          any = any || rules->matches_some(rules->elems[st.back()], 0x80, kMaxCodePoint);
+      wide[set] = any;
+    }
+    return wide[set] == 1;
   }
 
   static std::array<uint32_t, 128> filled(uint32_t v) {
@@ -615,7 +769,7 @@ struct TokenMasker::Impl {
         return set != 0;
       }
       const int n = (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
-      if (n < 0) return false;  // a continuation byte or an invalid lead
+      if (n < 0 || !takes_wide(set)) return false;  // a continuation byte, an invalid lead
       p = {static_cast<uint32_t>(b & ((1 << (6 - n)) - 1)), static_cast<uint8_t>(n),
            static_cast<uint8_t>(n + 1)};
     } else {
@@ -634,19 +788,81 @@ struct TokenMasker::Impl {
     return partial_facts(set, p) & 1;
   }
 
-  void walk(uint32_t node, uint32_t set, Partial p, std::vector<uint64_t>& bits) {
-    const TokenTrie::Node& n = trie->nodes[node];
+  void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
+            std::vector<uint64_t>& bits) {
+    const TokenTrie::Node& n = tr.nodes[node];
     if (node != 0 && (p.need == 0 || (partial_facts(set, p) & 2)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
-        const int32_t t = trie->tokens[n.first_token + k];
+        const int32_t t = tr.tokens[n.first_token + k];
         bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
       }
     for (uint32_t k = 0; k < n.n_children; ++k) {
-      const auto& [b, child] = trie->children[n.first_child + k];
+      const auto& [b, child] = tr.children[n.first_child + k];
       uint32_t s = set;
       Partial q = p;
-      if (step(s, q, b)) walk(child, s, q, bits);
+      if (step(s, q, b)) walk(tr, child, s, q, bits);
     }
+  }
+
+  // The mask of (set, p): from a class index where the state loops on a
+  // class (at the start, or after one ASCII byte), else by walking the trie.
+  void mask(uint32_t set, Partial p, std::vector<uint64_t>& bits) {
+    if (p.need == 0)
+      if (const ClassIndex* ci = loop_index(set)) {
+        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= ci->all[w];
+        walk(*ci->tails, 0, set, p, bits);
+        return;
+      }
+    const TokenTrie::Node& root = trie->nodes[0];
+    for (uint32_t k = 0; k < root.n_children; ++k) {
+      const auto& [b, child] = trie->children[root.first_child + k];
+      uint32_t s = set;
+      Partial q = p;
+      if (!step(s, q, b)) continue;
+      if (p.need == 0 && b < 0x80)
+        if (const ClassIndex* ci = loop_index(s)) {
+          for (const int32_t t : ci->all_after[b])
+            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+          if (ci->tails_after[b]) walk(*ci->tails_after[b], 0, s, q, bits);
+          continue;
+        }
+      walk(*trie, child, s, q, bits);
+    }
+  }
+
+  // The class index of the code points on which `set` moves to itself,
+  // if that class is large enough to be worth one (memoized per set).
+  std::unordered_map<uint32_t, std::shared_ptr<const ClassIndex>> loops;
+  const ClassIndex* loop_index(uint32_t set) {
+    if (auto it = loops.find(set); it != loops.end()) return it->second.get();
+    // Code points between two consecutive range bounds of the waiting
+    // elements all move the set alike: one probe per such cell.
+    std::vector<uint32_t> cuts{0, kMaxCodePoint + 1};
+    for (const Stack& st : sets[set])
+      if (!st.empty())
+        for (const auto& [lo, hi] : rules->elems[st.back()].ranges) {
+          cuts.push_back(lo);
+          cuts.push_back(hi + 1);
+        }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    Ranges c;
+    uint64_t size = 0;
+    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
+      uint32_t lo = cuts[i];
+      const uint32_t hi = cuts[i + 1] - 1;
+      if (lo >= 0xD800 && hi <= 0xDFFF) continue;  // surrogates: never a code point here
+      if (lo >= 0xD800 && lo <= 0xDFFF) lo = 0xE000;
+      if (move(set, lo) != set) continue;
+      if (!c.empty() && c.back().second + 1 >= lo)
+        c.back().second = hi;
+      else
+        c.emplace_back(lo, hi);
+      size += hi - lo + 1;
+    }
+    std::shared_ptr<const ClassIndex> ci;
+    if (size >= 64) ci = class_index(*trie, *vocab, c);
+    return loops.emplace(set, std::move(ci)).first->second.get();
   }
 
   bool complete(State st) const {
@@ -690,7 +906,7 @@ const std::vector<uint64_t>& TokenMasker::allowed(State s) {
   std::vector<uint64_t> bits((impl_->trie->n_vocab + 63) / 64, 0);
   if (s != kDead) {
     const auto [set, p] = impl_->states[static_cast<size_t>(s)];
-    impl_->walk(0, set, p, bits);
+    impl_->mask(set, p, bits);
     if (impl_->complete(s))
       for (size_t t = 0; t < impl_->vocab->eog.size(); ++t)
         if (impl_->vocab->eog[t]) bits[t >> 6] |= 1ull << (t & 63);
