@@ -41,6 +41,20 @@ TEST(Detector, ContactDetails) {
                   "1600 Pennsylvania Avenue, Washington, DC 20500"));
 }
 
+// The house number and the street name are at most 40 spaces apart (the rule
+// is scanned in windows around digits, so its matches are bounded); a number
+// in one column of a wide table and a capitalised word in another are not an
+// address.
+TEST(Detector, StreetNumberAndNameStayClose) {
+  auto apart = [](size_t spaces) {
+    return "Ship to 1600" + std::string(spaces, ' ') + "Pennsylvania Avenue today";
+  };
+  EXPECT_TRUE(has(apart(1), "STREET_ADDRESS", "1600 Pennsylvania Avenue"));
+  EXPECT_TRUE(has(apart(40), "STREET_ADDRESS"));
+  EXPECT_FALSE(has(apart(41), "STREET_ADDRESS"));
+  EXPECT_FALSE(has(apart(200), "STREET_ADDRESS"));
+}
+
 TEST(Detector, FinancialAndGovernment) {
   EXPECT_TRUE(has("card 4111 1111 1111 1111 exp 12/29", "CREDIT_CARD", "4111 1111 1111 1111"));
   EXPECT_FALSE(has("card 4111 1111 1111 1112", "CREDIT_CARD"));

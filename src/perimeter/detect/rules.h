@@ -39,10 +39,12 @@ struct Rule {
   // rules whose check finds the start itself run without it: their raw
   // match arrives as the empty span [end, end).
   bool som = true;
-  // Every match contains a digit, starts and ends at a word boundary, and is
-  // at most a few dozen bytes long. Such rules (mostly letter-led identifiers
-  // like `[A-Za-z]{2}\d{7}`, which Vectorscan cannot skip ahead for in prose)
-  // go into a second database that is scanned only in windows around digits.
+  // Every match contains a digit and is at most a few dozen bytes long
+  // (Vectorscan's max_width, at most 256). Such rules (letter-led identifiers
+  // like `[A-Za-z]{2}\d{7}`, which Vectorscan cannot skip ahead for in prose,
+  // and the digit-led numbers, dates, phones and house numbers) go into a
+  // second database that is scanned only in windows reaching that far around
+  // digits, where it finds exactly the matches of a whole-message scan.
   bool digit_anchored = false;
   // Given the end of a match (`text[0, end)` holds it), the leftmost start
   // Vectorscan's HS_FLAG_SOM_LEFTMOST would report. Set for dense-matching
