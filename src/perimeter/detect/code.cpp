@@ -10,7 +10,8 @@
 namespace perimeter::detect::internal {
 namespace {
 
-// Code-likeness of one line in [0, 1].
+// Code-likeness of one line in [0, 1]; only whether it reaches 0.5, and its
+// value when it does, matter (lines below are scored 0 early), -1 if blank.
 double line_score(std::string_view line) {
   size_t a = 0;
   while (a < line.size() && (line[a] == ' ' || line[a] == '\t')) ++a;
@@ -80,6 +81,15 @@ double line_score(std::string_view line) {
   double density = static_cast<double>(punct) / static_cast<double>(l.size());
   if (density > 0.12) s += 0.2;
   if (density > 0.25) s += 0.1;
+  // The prose penalties below are known now; operators, calls and indentation
+  // add at most 0.4. A line that cannot reach 0.5 is scored 0, which its
+  // caller treats the same (only >= 0.5 counts), without the passes below.
+  {
+    double bound = s + 0.4;
+    if (spaces > 6 && density < 0.08) bound -= 0.4;
+    if ((last == '.' || last == '?' || last == '!') && density < 0.1) bound -= 0.3;
+    if (bound < 0.5 - 1e-9) return 0;
+  }
   // Operators and call syntax, found in one pass over the line.
   bool infix = false;
   for (size_t i = 0; i + 1 < l.size() && !infix; ++i) {
