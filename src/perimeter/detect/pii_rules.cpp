@@ -32,6 +32,10 @@ bool word_after(std::string_view t, size_t end) {
   return end < t.size() && (std::isalnum(static_cast<unsigned char>(t[end])) ||
                             static_cast<unsigned char>(t[end]) >= 0x80);
 }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
 // Digits glued to the candidate by a separator ("1.2.3.4.5") mean it is a
 // fragment of a longer number, not an identifier of its own.
 bool digit_chain_around(std::string_view t, size_t start, size_t end) {
@@ -95,18 +99,28 @@ bool direct_valid(std::string_view intl_digits) {
   return false;
 }
 
-bool phone_valid(const std::string& s) {
+// `s` is a candidate of at most 32 bytes with 7-15 digits (phone_check).
+bool phone_valid(std::string_view s) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   i18n::phonenumbers::PhoneNumber n;
   auto valid_in = [&](const char* region) {
-    return util.Parse(s, region, &n) == PhoneNumberUtil::NO_PARSING_ERROR && util.IsValidNumber(n);
+    return util.Parse(std::string(s), region, &n) == PhoneNumberUtil::NO_PARSING_ERROR &&
+           util.IsValidNumber(n);
   };
-  std::string d = checks::digits_of(s);
+  // The digits, on the stack: this runs for most digit groups in a message.
+  char dbuf[32];
+  size_t dn = 0;
+  for (char c : s) {
+    if (is_digit(c) && dn < sizeof dbuf) dbuf[dn++] = c;
+  }
+  std::string_view d(dbuf, dn);
+  if (d.empty()) return false;
   if (s[0] == '+') return direct_valid(d) || valid_in("ZZ");
   // "00" is the international call prefix in most of the world: 001-718-... is +1 718 ...
   if (d.size() > 9 && d[0] == '0' && d[1] == '0') {
-    if (direct_valid(std::string_view(d).substr(2))) return true;
-    return util.Parse("+" + d.substr(2), "ZZ", &n) == PhoneNumberUtil::NO_PARSING_ERROR &&
+    if (direct_valid(d.substr(2))) return true;
+    return util.Parse("+" + std::string(d.substr(2)), "ZZ", &n) ==
+               PhoneNumberUtil::NO_PARSING_ERROR &&
            util.IsValidNumber(n);
   }
   // North American numbering plan, checked in place: it is most of our
@@ -124,11 +138,14 @@ bool phone_valid(const std::string& s) {
   if (s.size() == 11 && s[3] == '-' && s[6] == '-') return false;
   if (d[0] == '0' && d.size() >= 9 && d.size() <= 12) {
     // A short number after the "00" international prefix (0043 1 5756).
-    if (d[1] == '0' && direct_valid(std::string_view(d).substr(2))) return true;
+    if (d[1] == '0' && direct_valid(d.substr(2))) return true;
     // These regions' trunk prefix is a single 0 before the national number,
     // so the number is built directly; Brazil's carrier codes need Parse.
-    for (const char* cc : {"44", "49", "33", "972", "61", "81", "91", "86"}) {
-      if (direct_valid(std::string(cc) + d.substr(1))) return true;
+    char ibuf[3 + sizeof dbuf];
+    for (std::string_view cc : {"44", "49", "33", "972", "61", "81", "91", "86"}) {
+      std::memcpy(ibuf, cc.data(), cc.size());
+      std::memcpy(ibuf + cc.size(), d.data() + 1, d.size() - 1);
+      if (direct_valid(std::string_view(ibuf, cc.size() + d.size() - 1))) return true;
     }
     return valid_in("BR");
   }
@@ -162,12 +179,12 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
     if (digits <= 15) return false;
   }
   auto try_span = [&](size_t a, size_t b) {
-    std::string c(t.substr(a, b - a));
+    std::string_view c = t.substr(a, b - a);
     int d = 0;
-    for (char ch : c) d += std::isdigit(static_cast<unsigned char>(ch)) != 0;
+    for (char ch : c) d += is_digit(ch);
     if (d < 7 || d > 15) return false;
     // Dates and versions are not phones.
-    if (c.find('/') != std::string::npos && d <= 8) return false;
+    if (c.find('/') != std::string_view::npos && d <= 8) return false;
     if (!phone_valid(c)) return false;
     h.start = a;
     h.end = b;
@@ -198,10 +215,6 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
   // separators or a "+" are what people use for phones.
   h.score = formatted ? 0.7 : 0.5;
   return true;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
 }
 
 // Leftmost start of a phone match ending at `end`, i.e. what Vectorscan's

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 
 #include "detect/checks.h"
@@ -67,6 +68,29 @@ bool periodic_value(std::string_view v) {
   return false;
 }
 
+// The adjacent byte pairs of a string as a 1024-bit set: a word can only
+// occur where its first two bytes do, so most of a word list is passed over
+// without a search (same answers, fewer searches).
+struct PairSet {
+  uint64_t bits[16] = {};
+  static unsigned bit(char a, char b) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(a)) * 31u +
+            static_cast<unsigned char>(b)) &
+           1023u;
+  }
+  explicit PairSet(std::string_view s) {
+    for (size_t i = 0; i + 1 < s.size(); ++i) {
+      unsigned b = bit(s[i], s[i + 1]);
+      bits[b / 64] |= uint64_t{1} << (b % 64);
+    }
+  }
+  bool may_contain(std::string_view w) const {
+    if (w.size() < 2) return true;
+    unsigned b = bit(w[0], w[1]);
+    return (bits[b / 64] >> (b % 64) & 1u) != 0;
+  }
+};
+
 // Documentation placeholders and variable references, never credentials.
 bool placeholder(std::string_view v) {
   // Lower-cased on the stack (values are at most ~1 KB; longer ones on the heap).
@@ -79,6 +103,7 @@ bool placeholder(std::string_view v) {
   }
   lower_ascii(v, l_data);
   std::string_view l(l_data, v.size());
+  const PairSet pairs(l);
   static const char* kStop[] = {
       "example",  "sample",     "changeme",  "change_me",  "placeholder",
       "your_",    "your-",      "yourkey",   "xxxx",       "dummy",
@@ -87,7 +112,7 @@ bool placeholder(std::string_view v) {
       "****",     "....",       "abcdefgh",  "fake",       "secret_key_here",
       "todo",     "mypassword", "password1", "password123"};
   for (const char* s : kStop) {
-    if (l.find(s) != std::string_view::npos) return true;
+    if (pairs.may_contain(s) && l.find(s) != std::string_view::npos) return true;
   }
   return sequential_filler(v);
 }
@@ -145,8 +170,9 @@ bool benign_key(const std::string& key) {
       "size",   "type",        "path",        "file",         "field",    "column", "index",
       "count",  "csrf",        "xsrf",        "authenticity", "fake",     "dummy",  "example",
       "sample", "mock",        "nonmatching", "format",       "algorithm"};
+  const PairSet pairs(key);
   for (const char* p : kParts) {
-    if (key.find(p) != std::string::npos) return true;
+    if (pairs.may_contain(p) && key.find(p) != std::string::npos) return true;
   }
   // ...Id / _id: an identifier of the credential, not the credential.
   size_t n = key.size();
