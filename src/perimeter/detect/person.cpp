@@ -2,9 +2,11 @@
 // pairs from a gazetteer. Works on tokens, one linear pass per message.
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -20,10 +22,79 @@ extern const char* const kSurnames;
 
 namespace {
 
+// A set of words for membership tests: open addressing with linear probing
+// over a power-of-two table at most half full, each slot holding the word's
+// hash. The name pass asks it several questions per capitalised word;
+// std::unordered_set's bucket lists and modulo made those a sizeable part of
+// the pass.
+class WordSet {
+ public:
+  WordSet() = default;
+  WordSet(std::initializer_list<std::string_view> words) {
+    for (std::string_view w : words) insert(w);
+  }
+  template <class It>
+  WordSet(It first, It last) {
+    for (; first != last; ++first) insert(*first);
+  }
+  void insert(std::string_view w) {
+    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
+    put(w);
+  }
+  size_t count(std::string_view w) const {
+    if (slots_.empty()) return 0;
+    const uint64_t h = hash(w);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (!s.used) return 0;
+      if (s.hash == h && s.word == w) return 1;
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    std::string_view word;
+    bool used = false;
+  };
+  static uint64_t hash(std::string_view w) {  // FNV-1a
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : w) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+  }
+  void put(std::string_view w) {
+    const uint64_t h = hash(w);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (!s.used) {
+        s = Slot{h, w, true};
+        ++size_;
+        return;
+      }
+      if (s.hash == h && s.word == w) return;
+    }
+  }
+  void rehash(size_t n) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(n, Slot{});
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.used) put(s.word);
+    }
+  }
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+};
+
 struct Gazetteer {
-  std::unordered_set<std::string_view> given, surname, common;
+  WordSet given, surname, common;
   Gazetteer() {
-    auto load = [](const char* data, std::unordered_set<std::string_view>& set) {
+    auto load = [](const char* data, WordSet& set) {
       std::string_view all(data);
       size_t i = 0;
       while (i < all.size()) {
@@ -89,7 +160,7 @@ bool letter(unsigned char c) {
 
 // Street suffixes: "Stefan Square" and "Maximilian Trail" are places.
 bool street_word(std::string_view w) {
-  static const std::unordered_set<std::string_view> kStreet = {
+  static const WordSet kStreet = {
       "Street",   "St",      "Avenue",   "Ave",     "Road",    "Rd",      "Lane",    "Ln",
       "Drive",    "Dr",      "Court",    "Ct",      "Way",     "Place",   "Pl",      "Boulevard",
       "Blvd",     "Terrace", "Circle",   "Parkway", "Ridge",   "Square",  "Trail",   "Highway",
@@ -168,10 +239,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       "from",   "cc",        "contact", "client",      "employee",  "physician", "nurse",
       "author", "applicant", "member",  "beneficiary", "guardian",  "witness",   "cheers",
       "thanks", "best",      "hi",      "hello",       "hey"};
-  static const std::unordered_set<std::string_view> kTitleSet(std::begin(kTitles),
-                                                              std::end(kTitles));
-  static const std::unordered_set<std::string_view> kLabelSet(std::begin(kLabels),
-                                                              std::end(kLabels));
+  static const WordSet kTitleSet(std::begin(kTitles), std::end(kTitles));
+  static const WordSet kLabelSet(std::begin(kLabels), std::end(kLabels));
   const size_t n = text.size();
   auto at = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
   auto is_cap_start = [&](size_t i) {
@@ -254,8 +323,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     std::string_view w = text.substr(s, e - s);
     // Acronyms and company suffixes, possessive or not ("LLC's", "Corp's"), are
     // never the start of a name.
-    static const std::unordered_set<std::string_view> kCompany = {"Corp",  "Inc",     "Ltd", "Co",
-                                                                  "Group", "Company", "Plc"};
+    static const WordSet kCompany = {"Corp", "Inc", "Ltd", "Co", "Group", "Company", "Plc"};
     if (all_caps(w) || all_caps(strip_possessive(w)) || kCompany.count(strip_possessive(w))) {
       i = e;
       continue;
@@ -322,10 +390,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // Places and organisations named after people: "Lake Jessica", "Port Andrew",
     // "Madison Country Club", "Franklin Corp".
     {
-      static const std::unordered_set<std::string_view> kPlacePrefix = {
+      static const WordSet kPlacePrefix = {
           "Lake", "Port",  "New", "North", "South", "East", "West",  "Mount", "Fort", "Saint",
           "San",  "Santa", "Los", "Las",   "El",    "Glen", "Lower", "Upper", "Old",  "Little"};
-      static const std::unordered_set<std::string_view> kOrgNext = {
+      static const WordSet kOrgNext = {
           "Country",    "Club",       "Corp",      "LLC",     "Inc",    "Ltd",   "Group",
           "University", "College",    "Hospital",  "School",  "County", "City",  "Airport",
           "Day",        "Foundation", "Institute", "Company", "Bank",   "Hotel", "Center",
@@ -353,7 +421,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
                         (end == n || text[end] == '\n' || text[end] == '\r');
         bool sentence_start =
             prev.empty() || gap.find_first_of(".!?\n:\"") != std::string_view::npos;
-        static const std::unordered_set<std::string_view> kNotName = {
+        static const WordSet kNotName = {
             "LLC",     "Corp",      "Inc",      "Ltd",   "Group",    "Company", "Co",
             "Club",    "Orchestra", "Band",     "TV",    "News",     "Weekly",  "Times",
             "Post",    "Act",       "Law",      "Tales", "Records",  "Studios", "University",
@@ -428,11 +496,11 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           acts = true;
         } else if (text[e] == ' ' && e + 1 < n && std::islower(at(e + 1))) {
           std::string_view verb = text.substr(e + 1, word_end(e + 1) - e - 1);
-          static const std::unordered_set<std::string_view> kVerbs = {
-              "is",    "was",   "has",    "had",     "said",  "says",  "will",
-              "would", "can",   "could",  "shouted", "spent", "began", "lives",
-              "lived", "works", "worked", "wrote",   "asked", "told",  "called",
-              "went",  "came",  "made",   "gave",    "took",  "and",   "replied"};
+          static const WordSet kVerbs = {"is",    "was",   "has",    "had",    "said",    "says",
+                                         "will",  "would", "can",    "could",  "shouted", "spent",
+                                         "began", "lives", "lived",  "works",  "worked",  "wrote",
+                                         "asked", "told",  "called", "went",   "came",    "made",
+                                         "gave",  "took",  "and",    "replied"};
           acts = kVerbs.count(verb) > 0;
         }
       }
