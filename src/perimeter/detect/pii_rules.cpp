@@ -773,14 +773,18 @@ std::vector<Rule> pii_rules() {
                {"address", "live", "lives", "located", "street", "residence"}});
   r.back().start_of = street_start;
   // ---- financial -------------------------------------------------------------
+  // Scanned as its last 13 digits before a boundary (the bounded 13-19 repeat
+  // with a leading \b was a fifth of the digit windows' time on dense text);
+  // card_start finds the start of the exact pattern, or none.
   r.push_back({"credit_card",
                "CREDIT_CARD",
-               R"(\b\d(?:[ \-]?\d){12,18}\b)",
+               R"(\d(?:[ \-]?\d){12}\b)",
                0,
                1.0,
                digits_check(checks::credit_card, 1.0),
                {"credit", "card", "visa", "mastercard", "amex", "debit", "cc", "payment"}});
   r.back().start_of = card_start;
+  r.back().exact_pattern = R"(\b\d(?:[ \-]?\d){12,18}\b)";
   r.push_back({"iban",
                "IBAN_CODE",
                R"(\b[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]){11,32}\b)",

@@ -54,6 +54,11 @@ struct Rule {
   // May return a value above `end` when no start makes a match (at the edge
   // of a digit window, see digit_anchored); the match is then dropped.
   size_t (*start_of)(std::string_view text, size_t end) = nullptr;
+  // With start_of: when set, the rule's candidates are this expression's
+  // (with SOM_LEFTMOST), and `pattern` is a cheaper superset that Vectorscan
+  // scans instead; start_of returns a start only for ends where this one
+  // matches, and tests compare the two.
+  std::string exact_pattern = {};
 };
 
 std::vector<Rule> pii_rules();
