@@ -97,6 +97,7 @@ void print_times(const char* what, const std::vector<double>& secs) {
 }
 
 struct Sample {
+  std::string id;  // the JSONSchemaBench schema
   std::string gbnf;
   std::string text;
 };
@@ -124,7 +125,7 @@ std::vector<Sample> bench_texts(size_t limit, std::vector<double>* compile_secs,
       for (const auto& t : j.value("tests", nlohmann::json::array())) {
         const std::string text = t["data"].dump();
         if (!t.value("valid", false) || text.size() > 2048 || out.size() >= limit) continue;
-        out.push_back({gbnf, text});
+        out.push_back({j.value("id", ""), gbnf, text});
         break;  // one text per schema: spread over schemas
       }
     }
@@ -165,9 +166,9 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
   print_times("ours, same text again (warm)", ours_warm);
   print_times("llama.cpp grammar sampler", llama);
   print_times("compile: schema -> first mask", compile);
-  for (size_t k = 0; k < std::min<size_t>(slowest.size(), 3); ++k)
-    std::printf("  slowest cold mask %zu: %.1f us, text %zu token %zu: %.120s\n", k + 1,
-                1e6 * slowest[k].secs, slowest[k].text, slowest[k].token,
+  for (size_t k = 0; k < std::min<size_t>(slowest.size(), 8); ++k)
+    std::printf("  slowest cold mask %zu: %.1f us, %s token %zu: %.100s\n", k + 1,
+                1e6 * slowest[k].secs, texts[slowest[k].text].id.c_str(), slowest[k].token,
                 texts[slowest[k].text].text.c_str());
 }
 

@@ -470,11 +470,40 @@ std::shared_ptr<TokenTrie> trie_of(const std::vector<std::pair<std::string_view,
 // of those tails, instead of a walk over the whole vocabulary. The same
 // holds one ASCII byte into a token (a string's opening quote, a key's
 // first character), which `after` covers.
+//
+// A state that, on every code point of C, moves to one next state (a string
+// with a maximum length counts its characters this way) is a chain: tokens
+// of C alone are allowed up to the chain's length, and the others' tails are
+// walked from the state the chain is in after their C prefix.
+//
+// Tails are grouped by their first byte, and a group's trie is built the
+// first time a state lets that byte through: most groups never are.
+struct Tails {
+  std::array<std::vector<std::pair<std::string_view, int32_t>>, 256> by_first;
+  size_t n_vocab = 0;
+  const TokenTrie* trie(uint8_t b) const {
+    std::call_once(built_[b], [&] {
+      if (!by_first[b].empty()) tries_[b] = trie_of_tails(by_first[b], n_vocab);
+    });
+    return tries_[b].get();
+  }
+  static std::shared_ptr<const TokenTrie> trie_of_tails(
+      const std::vector<std::pair<std::string_view, int32_t>>& entries, size_t n_vocab);
+
+ private:
+  mutable std::array<std::shared_ptr<const TokenTrie>, 256> tries_;
+  mutable std::array<std::once_flag, 256> built_;
+};
+
 struct ClassIndex {
-  std::vector<uint64_t> all;               // tokens whose code points all lie in C
-  std::shared_ptr<const TokenTrie> tails;  // the others, from their first code point outside C
+  static constexpr size_t kChain = 32;  // chain steps indexed; longer tokens are checked one by one
+  std::vector<uint64_t> all;            // tokens whose code points all lie in C
+  Tails tails;                          // the others, from their first code point outside C
   std::array<std::vector<int32_t>, 128> all_after;  // first byte b, then only C
-  std::array<std::shared_ptr<const TokenTrie>, 128> tails_after;
+  std::array<std::unique_ptr<Tails>, 128> tails_after;
+  std::vector<std::vector<uint64_t>> up_to;      // [n]: tokens of at most n code points, all in C
+  std::vector<std::unique_ptr<Tails>> tails_at;  // [j]: tails after j code points of C
+  std::vector<int32_t> long_tokens;  // the rest: more than kChain code points before leaving C
 };
 
 namespace {
@@ -488,9 +517,11 @@ bool in_ranges(const Ranges& r, uint32_t cp) {
 }
 
 // The byte offset in `p`, from `from`, of the first code point that is not a
-// valid, complete one in `c` (p.size() if none).
-size_t first_outside(std::string_view p, size_t from, const Ranges& c) {
+// valid, complete one in `c` (p.size() if none); `count` gets how many
+// code points of `c` come before it.
+size_t first_outside(std::string_view p, size_t from, const Ranges& c, size_t* count = nullptr) {
   size_t i = from;
+  if (count) *count = 0;
   while (i < p.size()) {
     const auto b = static_cast<uint8_t>(p[i]);
     const int n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
@@ -505,6 +536,7 @@ size_t first_outside(std::string_view p, size_t from, const Ranges& c) {
         !in_ranges(c, cp))
       return i;
     i += n;
+    if (count) ++*count;
   }
   return i;
 }
@@ -515,32 +547,51 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   if (auto it = trie.class_indexes.find(c); it != trie.class_indexes.end()) return it->second;
   if (trie.class_indexes.size() >= 64) return nullptr;  // a bound on memory
   auto ci = std::make_shared<ClassIndex>();
-  ci->all.assign((vocab.pieces.size() + 63) / 64, 0);
-  std::vector<std::pair<std::string_view, int32_t>> tails;
-  std::array<std::vector<std::pair<std::string_view, int32_t>>, 128> tails_after;
+  const size_t words = (vocab.pieces.size() + 63) / 64;
+  ci->all.assign(words, 0);
+  ci->up_to.assign(ClassIndex::kChain + 1, std::vector<uint64_t>(words, 0));
+  const size_t n_vocab = vocab.pieces.size();
+  auto tails_of = [&](std::unique_ptr<Tails>& t) -> Tails& {
+    if (!t) t = std::make_unique<Tails>(), t->n_vocab = n_vocab;
+    return *t;
+  };
+  ci->tails.n_vocab = n_vocab;
+  ci->tails_at.resize(ClassIndex::kChain + 1);
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
     const std::string_view p = vocab.pieces[t];
     if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
     const auto id = static_cast<int32_t>(t);
-    if (const size_t f = first_outside(p, 0, c); f == p.size())
+    size_t n = 0;
+    const size_t f = first_outside(p, 0, c, &n);
+    if (n > ClassIndex::kChain)
+      ci->long_tokens.push_back(id);
+    else if (f == p.size())
+      for (size_t k = n; k <= ClassIndex::kChain; ++k) ci->up_to[k][t >> 6] |= 1ull << (t & 63);
+    else
+      tails_of(ci->tails_at[n]).by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
+    if (f == p.size())
       ci->all[t >> 6] |= 1ull << (t & 63);
     else
-      tails.emplace_back(p.substr(f), id);
+      ci->tails.by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
     const auto b = static_cast<uint8_t>(p[0]);
     if (b >= 0x80) continue;
     if (const size_t f = first_outside(p, 1, c); f == p.size())
       ci->all_after[b].push_back(id);
     else
-      tails_after[b].emplace_back(p.substr(f), id);
+      tails_of(ci->tails_after[b])
+          .by_first[static_cast<uint8_t>(p[f])]
+          .emplace_back(p.substr(f), id);
   }
-  ci->tails = trie_of(tails, vocab.pieces.size());
-  for (size_t b = 0; b < 128; ++b)
-    if (!tails_after[b].empty()) ci->tails_after[b] = trie_of(tails_after[b], vocab.pieces.size());
   trie.class_indexes.emplace(c, ci);
   return ci;
 }
 
 }  // namespace
+
+std::shared_ptr<const TokenTrie> Tails::trie_of_tails(
+    const std::vector<std::pair<std::string_view, int32_t>>& entries, size_t n_vocab) {
+  return trie_of(entries, n_vocab);
+}
 
 std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
   std::vector<std::pair<std::string_view, int32_t>> entries;
@@ -585,8 +636,8 @@ struct TokenMasker::Impl {
 
   std::vector<StackSet> sets;  // sets[0] = the empty set (no parse left)
   std::map<StackSet, uint32_t> set_ids;
-  std::unordered_map<uint64_t, uint32_t> moves;  // (set << 21 | code point) -> set
-  // The same for ASCII, the bulk of token bytes, as a table: kUnknown until computed.
+  // The move of each set on each ASCII byte, the bulk of token bytes, as a
+  // table (kUnknown until computed); past ASCII, per cell (wide_moves).
   static constexpr uint32_t kUnknown = UINT32_MAX;
   std::vector<std::array<uint32_t, 128>> ascii_moves;
   std::vector<std::pair<uint32_t, Partial>> states;
@@ -641,12 +692,17 @@ struct TokenMasker::Impl {
       if (ascii_moves[set][0] == kUnknown) fill_ascii(set);
       return ascii_moves[set][cp];
     }
-    const uint64_t key = (static_cast<uint64_t>(set) << 21) | cp;
-    if (auto it = moves.find(key); it != moves.end()) return it->second;
-    const uint32_t next = compute_move(set, cp);
-    moves.emplace(key, next);
-    return next;
+    // Past ASCII, code points between two range bounds of the waiting
+    // elements move alike: one move per such cell, found by its upper end.
+    if (wide_moves.size() <= set) wide_moves.resize(sets.size());
+    auto& row = wide_moves[set];
+    if (row.empty())
+      for (const auto& [lo, hi] : cells(set))
+        if (hi >= 0x80) row.emplace_back(hi, compute_move(set, std::max<uint32_t>(lo, 0x80)));
+    auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(cp, 0u));
+    return it == row.end() ? 0 : it->second;
   }
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> wide_moves;  // per set: (cell end, set)
 
   // Every ASCII move of `set` at once: the stacks each byte matches, from
   // the elements' ranges, and one move per distinct group of stacks (inside
@@ -727,22 +783,27 @@ struct TokenMasker::Impl {
     return {lo, hi};
   }
 
-  // viable() and may_end_in(), memoized: non-ASCII bytes are a large part
-  // of a multilingual vocabulary. Bit 0: viable, bit 1: may end, bit 2: known.
+  // may_end_in(), memoized (bit 0: may end, bit 1: known).
   std::unordered_map<uint64_t, uint8_t> partial_memo;
-  uint8_t partial_facts(uint32_t set, const Partial& p) {
+  bool may_end(uint32_t set, const Partial& p) {
     const uint64_t key = (static_cast<uint64_t>(set) << 32) | p.key();
     uint8_t& f = partial_memo[key];
-    if (!f) f = 4 | (viable(set, p) ? 1 : 0) | (may_end_in(set, p) ? 2 : 0);
-    return f;
+    if (!f) f = 2 | (may_end_in(set, p) ? 1 : 0);
+    return f & 1;
   }
 
-  // True if some continuation of `p` can still match: the walk's pruning.
-  bool viable(uint32_t set, const Partial& p) const {
+  // True if some continuation of `p` can still match (the walk's pruning):
+  // some cell of the set's wide moves within its span leads on.
+  bool viable(uint32_t set, const Partial& p) {
     const auto [lo, hi] = span(p);
     if (lo > hi) return false;
-    for (const Stack& s : sets[set])
-      if (!s.empty() && rules->matches_some(rules->elems[s.back()], lo, hi)) return true;
+    move(set, 0x80);  // fills wide_moves[set]
+    const auto& row = wide_moves[set];
+    for (auto it = std::lower_bound(row.begin(), row.end(), std::make_pair(lo, 0u));
+         it != row.end(); ++it) {
+      if (it->second != 0) return true;
+      if (it->first >= hi) break;
+    }
     return false;
   }
 
@@ -785,13 +846,13 @@ struct TokenMasker::Impl {
         return set != 0;
       }
     }
-    return partial_facts(set, p) & 1;
+    return viable(set, p);
   }
 
   void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
             std::vector<uint64_t>& bits) {
     const TokenTrie::Node& n = tr.nodes[node];
-    if (node != 0 && (p.need == 0 || (partial_facts(set, p) & 2)))
+    if (node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
         const int32_t t = tr.tokens[n.first_token + k];
         bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
@@ -804,15 +865,40 @@ struct TokenMasker::Impl {
     }
   }
 
+  // walk() over `t`: for each first byte `set` lets through, that group's trie.
+  void walk_tails(const Tails& t, uint32_t set, std::vector<uint64_t>& bits) {
+    for (size_t b = 0; b < 256; ++b) {
+      if (t.by_first[b].empty()) continue;
+      uint32_t s = set;
+      Partial q;
+      if (!step(s, q, static_cast<uint8_t>(b))) continue;
+      walk(*t.trie(static_cast<uint8_t>(b)), 0, set, {}, bits);
+    }
+  }
+
   // The mask of (set, p): from a class index where the state loops on a
   // class (at the start, or after one ASCII byte), else by walking the trie.
   void mask(uint32_t set, Partial p, std::vector<uint64_t>& bits) {
-    if (p.need == 0)
+    if (p.need == 0) {
       if (const ClassIndex* ci = loop_index(set)) {
         for (size_t w = 0; w < bits.size(); ++w) bits[w] |= ci->all[w];
-        walk(*ci->tails, 0, set, p, bits);
+        walk_tails(ci->tails, set, bits);
         return;
       }
+      if (const Chain& ch = chain(set); !ch.states.empty()) {
+        const ClassIndex& ci = *index_of(set);
+        // states.size() - 1 code points of the class fit (at least, if open).
+        const size_t fit = ch.open ? ClassIndex::kChain : ch.states.size() - 1;
+        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= ci.up_to[fit][w];
+        for (size_t j = 0; j <= fit; ++j)
+          if (ci.tails_at[j])
+            walk_tails(*ci.tails_at[j], ch.states[std::min(j, ch.states.size() - 1)], bits);
+        for (const int32_t t : ci.long_tokens)
+          if (accepts(set, p, vocab->pieces[static_cast<size_t>(t)]))
+            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+        return;
+      }
+    }
     const TokenTrie::Node& root = trie->nodes[0];
     for (uint32_t k = 0; k < root.n_children; ++k) {
       const auto& [b, child] = trie->children[root.first_child + k];
@@ -823,20 +909,25 @@ struct TokenMasker::Impl {
         if (const ClassIndex* ci = loop_index(s)) {
           for (const int32_t t : ci->all_after[b])
             bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
-          if (ci->tails_after[b]) walk(*ci->tails_after[b], 0, s, q, bits);
+          if (ci->tails_after[b]) walk_tails(*ci->tails_after[b], s, bits);
           continue;
         }
       walk(*trie, child, s, q, bits);
     }
   }
 
-  // The class index of the code points on which `set` moves to itself,
-  // if that class is large enough to be worth one (memoized per set).
-  std::unordered_map<uint32_t, std::shared_ptr<const ClassIndex>> loops;
-  const ClassIndex* loop_index(uint32_t set) {
-    if (auto it = loops.find(set); it != loops.end()) return it->second.get();
-    // Code points between two consecutive range bounds of the waiting
-    // elements all move the set alike: one probe per such cell.
+  // The code points that move `set` to one same state, the largest such
+  // class (by size): `target` 0 if none is worth an index.
+  struct Uniform {
+    Ranges c;
+    uint32_t target = 0;
+    std::shared_ptr<const ClassIndex> index;
+  };
+  std::unordered_map<uint32_t, Uniform> uniforms;
+
+  // Code points between two consecutive range bounds of the waiting
+  // elements all move the set alike: one probe per such cell.
+  Ranges cells(uint32_t set) const {
     std::vector<uint32_t> cuts{0, kMaxCodePoint + 1};
     for (const Stack& st : sets[set])
       if (!st.empty())
@@ -846,23 +937,102 @@ struct TokenMasker::Impl {
         }
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-    Ranges c;
-    uint64_t size = 0;
+    Ranges out;
     for (size_t i = 0; i + 1 < cuts.size(); ++i) {
       uint32_t lo = cuts[i];
       const uint32_t hi = cuts[i + 1] - 1;
       if (lo >= 0xD800 && hi <= 0xDFFF) continue;  // surrogates: never a code point here
       if (lo >= 0xD800 && lo <= 0xDFFF) lo = 0xE000;
-      if (move(set, lo) != set) continue;
+      out.emplace_back(lo, hi);
+    }
+    return out;
+  }
+
+  const Uniform& uniform(uint32_t set) {
+    if (auto it = uniforms.find(set); it != uniforms.end()) return it->second;
+    std::map<uint32_t, std::pair<Ranges, uint64_t>> by_target;
+    for (const auto& [lo, hi] : cells(set)) {
+      const uint32_t t = move(set, lo);
+      if (t == 0) continue;
+      auto& [c, size] = by_target[t];
       if (!c.empty() && c.back().second + 1 >= lo)
         c.back().second = hi;
       else
         c.emplace_back(lo, hi);
       size += hi - lo + 1;
     }
-    std::shared_ptr<const ClassIndex> ci;
-    if (size >= 64) ci = class_index(*trie, *vocab, c);
-    return loops.emplace(set, std::move(ci)).first->second.get();
+    Uniform u;
+    uint64_t best = 63;  // a class of fewer code points is not worth an index
+    for (auto& [t, cs] : by_target)
+      if (cs.second > best) best = cs.second, u.target = t, u.c = cs.first;
+    return uniforms.emplace(set, std::move(u)).first->second;
+  }
+
+  // The class index of uniform(set), built (once per vocabulary) on first use.
+  const ClassIndex* index_of(uint32_t set) {
+    Uniform& u = uniforms.at(set);
+    if (!u.index && u.target) u.index = class_index(*trie, *vocab, u.c);
+    return u.index.get();
+  }
+
+  // The class index of `set` if it moves to itself on its class.
+  const ClassIndex* loop_index(uint32_t set) {
+    return uniform(set).target == set ? index_of(set) : nullptr;
+  }
+
+  // The states a chain on class `c` passes through from `set` (states[j]
+  // after j code points of c), up to ClassIndex::kChain; `open`: it lasts
+  // at least that long. Empty if `set` is not the start of one.
+  struct Chain {
+    std::vector<uint32_t> states;
+    bool open = false;
+  };
+  std::unordered_map<uint32_t, Chain> chains;
+
+  const Chain& chain(uint32_t set) {
+    if (auto it = chains.find(set); it != chains.end()) return it->second;
+    Chain ch;
+    const Uniform& u = uniform(set);
+    const Ranges c = u.c;
+    if (u.target != 0 && u.target != set) {
+      ch.states.push_back(set);
+      uint32_t cur = set;
+      while (ch.states.size() <= ClassIndex::kChain) {
+        // Every cell of `cur` inside c must lead to one same state.
+        uint32_t next = UINT32_MAX;
+        bool alike = true;
+        for (const auto& [lo, hi] : cells(cur))
+          for (const auto& [a, b] : c)
+            if (a <= hi && b >= lo) {
+              const uint32_t t = move(cur, std::max(a, lo));
+              alike = alike && (next == UINT32_MAX || next == t);
+              next = t;
+            }
+        if (!alike || next == UINT32_MAX) {
+          ch.states.clear();
+          break;
+        }
+        if (next == 0) break;  // no more code points of c
+        if (next == cur) {     // loops from here on: as long as any token
+          ch.open = true;
+          break;
+        }
+        ch.states.push_back(next);
+        cur = next;
+      }
+      if (ch.states.size() > ClassIndex::kChain) ch.open = true;
+      // A chain of one step (a key's first character before any character
+      // goes) differs in class from state to state: not worth an index.
+      if (ch.states.size() < 3 || !index_of(set)) ch.states.clear();
+    }
+    return chains.emplace(set, std::move(ch)).first->second;
+  }
+
+  // Whether the bytes of `piece` may follow in (set, p), stepping each.
+  bool accepts(uint32_t set, Partial p, std::string_view piece) {
+    for (char c : piece)
+      if (!step(set, p, static_cast<uint8_t>(c))) return false;
+    return p.need == 0 || may_end_in(set, p);
   }
 
   bool complete(State st) const {
