@@ -1,9 +1,33 @@
 #include "detect/checks.h"
 
+#include <cctype>
+
+#include "detect/ascii.h"
+
 #include <gtest/gtest.h>
 
 namespace perimeter::detect::checks {
 namespace {
+
+// The inline classes the checks use give <cctype>'s answers in the "C"
+// locale (the process never sets another) for every byte, signed or not.
+TEST(Checks, AsciiClassesEqualCctype) {
+  for (int c = -128; c < 256; ++c) {
+    SCOPED_TRACE(c);
+    EXPECT_EQ(ascii::isdigit(c) != 0, std::isdigit(c) != 0);
+    EXPECT_EQ(ascii::isalpha(c) != 0, std::isalpha(c) != 0);
+    EXPECT_EQ(ascii::isalnum(c) != 0, std::isalnum(c) != 0);
+    EXPECT_EQ(ascii::isupper(c) != 0, std::isupper(c) != 0);
+    EXPECT_EQ(ascii::islower(c) != 0, std::islower(c) != 0);
+    EXPECT_EQ(ascii::isspace(c) != 0, std::isspace(c) != 0);
+    EXPECT_EQ(ascii::isxdigit(c) != 0, std::isxdigit(c) != 0);
+    EXPECT_EQ(ascii::ispunct(c) != 0, std::ispunct(c) != 0);
+    if (c >= -1) {  // case mapping: EOF and unsigned char values, as <cctype> defines it
+      EXPECT_EQ(ascii::tolower(c), std::tolower(c));
+      EXPECT_EQ(ascii::toupper(c), std::toupper(c));
+    }
+  }
+}
 
 TEST(Checks, Luhn) {
   EXPECT_TRUE(luhn("4111111111111111"));

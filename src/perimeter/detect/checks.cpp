@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "detect/ascii.h"
+
 namespace perimeter::detect::checks {
 namespace {
 
@@ -23,7 +25,7 @@ bool is_digit(char c) {
 bool consistent_separators(std::string_view s) {
   char sep = 0;
   for (char c : s) {
-    if (is_digit(c) || std::isalpha(static_cast<unsigned char>(c))) continue;
+    if (is_digit(c) || ascii::isalpha(static_cast<unsigned char>(c))) continue;
     if (sep == 0) {
       sep = c;
     } else if (c != sep) {
@@ -79,8 +81,8 @@ std::string alnum_upper(std::string_view s) {
   std::string d;
   d.reserve(s.size());
   for (char c : s) {
-    if (std::isalnum(static_cast<unsigned char>(c))) {
-      d.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (ascii::isalnum(static_cast<unsigned char>(c))) {
+      d.push_back(static_cast<char>(ascii::toupper(static_cast<unsigned char>(c))));
     }
   }
   return d;
@@ -139,8 +141,8 @@ bool credit_card(std::string_view s) {
 bool iban(std::string_view s) {
   std::string a = alnum_upper(s);
   if (a.size() < 15 || a.size() > 34) return false;
-  if (!std::isupper(static_cast<unsigned char>(a[0])) ||
-      !std::isupper(static_cast<unsigned char>(a[1])) || !is_digit(a[2]) || !is_digit(a[3])) {
+  if (!ascii::isupper(static_cast<unsigned char>(a[0])) ||
+      !ascii::isupper(static_cast<unsigned char>(a[1])) || !is_digit(a[2]) || !is_digit(a[3])) {
     return false;
   }
   int want = iban_length(a[0], a[1]);
@@ -220,8 +222,8 @@ bool uk_nino(std::string_view s) {
   char p0 = a[0], p1 = a[1];
   auto bad_first = [](char c) { return std::strchr("DFIQUV", c) != nullptr; };
   auto bad_second = [](char c) { return std::strchr("DFIQUVO", c) != nullptr; };
-  if (!std::isalpha(static_cast<unsigned char>(p0)) ||
-      !std::isalpha(static_cast<unsigned char>(p1)) || bad_first(p0) || bad_second(p1)) {
+  if (!ascii::isalpha(static_cast<unsigned char>(p0)) ||
+      !ascii::isalpha(static_cast<unsigned char>(p1)) || bad_first(p0) || bad_second(p1)) {
     return false;
   }
   static const char* kNever[] = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"};
@@ -261,10 +263,10 @@ bool btc_bech32(std::string_view s) {
   std::string lower(s);
   bool has_lower = false, has_upper = false;
   for (char& c : lower) {
-    if (std::islower(static_cast<unsigned char>(c))) has_lower = true;
-    if (std::isupper(static_cast<unsigned char>(c))) {
+    if (ascii::islower(static_cast<unsigned char>(c))) has_lower = true;
+    if (ascii::isupper(static_cast<unsigned char>(c))) {
       has_upper = true;
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      c = static_cast<char>(ascii::tolower(static_cast<unsigned char>(c)));
     }
   }
   if (has_lower && has_upper) return false;

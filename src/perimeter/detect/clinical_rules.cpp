@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "detect/ascii.h"
 #include "detect/rules.h"
 
 namespace perimeter::detect::internal {
@@ -259,20 +260,20 @@ bool medication_check(std::string_view t, Hit& h) {
       "sodium", "hydrochloride", "hcl", "er", "xr", "sr", "tablet", "tablets", "oral"};
   // The raw match is [end, end): step back over the unit, a space and the number.
   size_t i = h.end;
-  while (i > 0 && (std::isalpha(static_cast<unsigned char>(t[i - 1])) ||
+  while (i > 0 && (ascii::isalpha(static_cast<unsigned char>(t[i - 1])) ||
                    static_cast<unsigned char>(t[i - 1]) >= 0x80)) {
     --i;
   }
   while (i > 0 && t[i - 1] == ' ') --i;
-  while (i > 0 && (std::isdigit(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '.')) --i;
-  if (i > 0 && std::isalnum(static_cast<unsigned char>(t[i - 1]))) return false;
+  while (i > 0 && (ascii::isdigit(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '.')) --i;
+  if (i > 0 && ascii::isalnum(static_cast<unsigned char>(t[i - 1]))) return false;
   for (int words = 0; words < 3; ++words) {
     while (i > 0 && (t[i - 1] == ' ' || t[i - 1] == '\t')) --i;
     size_t e = i;
-    while (i > 0 && std::isalpha(static_cast<unsigned char>(t[i - 1]))) --i;
+    while (i > 0 && ascii::isalpha(static_cast<unsigned char>(t[i - 1]))) --i;
     if (i == e) return false;
     std::string w(t.substr(i, e - i));
-    for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : w) c = static_cast<char>(ascii::tolower(static_cast<unsigned char>(c)));
     if (kSet.count(w)) {
       h.start = i;
       return true;
@@ -295,7 +296,7 @@ std::string alternation(const char* const* words, size_t n) {
 }
 
 bool bounded(std::string_view t, Hit& h) {
-  auto w = [&](size_t i) { return std::isalnum(static_cast<unsigned char>(t[i])) != 0; };
+  auto w = [&](size_t i) { return ascii::isalnum(static_cast<unsigned char>(t[i])) != 0; };
   if (h.start > 0 && w(h.start - 1)) return false;
   if (h.end < t.size() && w(h.end)) return false;
   return true;

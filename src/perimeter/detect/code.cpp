@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "detect/ascii.h"
 #include "detect/rules.h"
 
 namespace perimeter::detect::internal {
@@ -63,7 +64,7 @@ double line_score(std::string_view line) {
   static const std::array<unsigned char, 256> kClass = [] {
     std::array<unsigned char, 256> t{};
     for (int c = 0; c < 256; ++c) {
-      if (std::isalnum(c) || c == '_') t[static_cast<size_t>(c)] = 2;
+      if (ascii::isalnum(c) || c == '_') t[static_cast<size_t>(c)] = 2;
     }
     for (const char* p = "(){}[];=<>&|!*+-/%^~:.\"'`,$#@\\"; *p; ++p)
       t[static_cast<unsigned char>(*p)] = 1;
@@ -141,7 +142,7 @@ double line_score(std::string_view line) {
   if (infix) s += 0.2;
   // Identifiers with underscores or camelCase followed by "(".
   for (size_t i = 1; i < l.size(); ++i) {
-    if (l[i] == '(' && (std::isalnum(static_cast<unsigned char>(l[i - 1])) || l[i - 1] == '_')) {
+    if (l[i] == '(' && (ascii::isalnum(static_cast<unsigned char>(l[i - 1])) || l[i - 1] == '_')) {
       s += 0.15;
       break;
     }

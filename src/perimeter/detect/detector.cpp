@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "detect/ascii.h"
 #include "detect/rules.h"
 
 namespace perimeter::detect {
@@ -84,12 +85,12 @@ bool mentions_patient(std::string_view t) {
   for (size_t i = 0; i + 3 <= t.size(); ++i) {
     char c = t[i];
     if (c != 'p' && c != 'P') continue;
-    if (i > 0 && std::isalpha(static_cast<unsigned char>(t[i - 1]))) continue;
+    if (i > 0 && ascii::isalpha(static_cast<unsigned char>(t[i - 1]))) continue;
     auto ieq = [&](size_t at, const char* w) {
       size_t n = std::strlen(w);
       if (at + n > t.size()) return false;
       for (size_t k = 0; k < n; ++k) {
-        if (std::tolower(static_cast<unsigned char>(t[at + k])) != w[k]) return false;
+        if (ascii::tolower(static_cast<unsigned char>(t[at + k])) != w[k]) return false;
       }
       return true;
     };
@@ -100,7 +101,7 @@ bool mentions_patient(std::string_view t) {
 
 std::string lower(std::string_view s) {
   std::string l(s);
-  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(l.begin(), l.end(), l.begin(), [](unsigned char c) { return ascii::tolower(c); });
   return l;
 }
 
@@ -144,7 +145,7 @@ struct ScanState {
 };
 
 bool word_byte(unsigned char c) {
-  return std::isalnum(c) || c == '_';
+  return ascii::isalnum(c) || c == '_';
 }
 
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
@@ -717,9 +718,9 @@ bool context_in(std::string_view before, std::string_view after,
     size_t pos = 0;
     while ((pos = hay.find(w, pos)) != std::string_view::npos) {
       if (w.size() > 3) return true;
-      bool left = pos == 0 || !std::isalpha(static_cast<unsigned char>(hay[pos - 1]));
+      bool left = pos == 0 || !ascii::isalpha(static_cast<unsigned char>(hay[pos - 1]));
       size_t e = pos + w.size();
-      bool right = e >= hay.size() || !std::isalpha(static_cast<unsigned char>(hay[e]));
+      bool right = e >= hay.size() || !ascii::isalpha(static_cast<unsigned char>(hay[e]));
       if (left && right) return true;
       ++pos;
     }

@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "detect/ascii.h"
 #include "detect/rules.h"
 
 namespace perimeter::detect::internal {
@@ -155,7 +156,7 @@ const Gazetteer& gazetteer() {
 }
 
 bool letter(unsigned char c) {
-  return std::isalpha(c) || c >= 0x80;
+  return ascii::isalpha(c) || c >= 0x80;
 }
 
 // Street suffixes: "Stefan Square" and "Maximilian Trail" are places.
@@ -174,14 +175,14 @@ bool street_word(std::string_view w) {
 
 bool has_lower(std::string_view w) {
   for (unsigned char c : w) {
-    if (std::islower(c) || c >= 0x80) return true;
+    if (ascii::islower(c) || c >= 0x80) return true;
   }
   return false;
 }
 
 bool all_caps(std::string_view w) {
   for (unsigned char c : w) {
-    if (std::islower(c)) return false;
+    if (ascii::islower(c)) return false;
   }
   return true;
 }
@@ -195,8 +196,8 @@ std::string_view strip_possessive(std::string_view w) {
 bool equals_ci(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
+    if (ascii::tolower(static_cast<unsigned char>(a[i])) !=
+        ascii::tolower(static_cast<unsigned char>(b[i])))
       return false;
   }
   return true;
@@ -280,7 +281,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     if (w.size() < 2 || w.size() > 11) return false;
     char buf[12];
     for (size_t q = 0; q < w.size(); ++q)
-      buf[q] = static_cast<char>(std::tolower(static_cast<unsigned char>(w[q])));
+      buf[q] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(w[q])));
     return kLabelSet.count(std::string_view(buf, w.size())) > 0;
   };
   // Extends a name from the word [s, e) over following capitalised words and
@@ -335,7 +336,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     bool title_before = !prev.empty() && (gap == ". " || gap == " ") && kTitleSet.count(prev);
     if (!title_before && gap == ". " && prev.size() <= 4 && !prev.empty()) {
       std::string cap(prev);
-      cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+      cap[0] = static_cast<char>(ascii::toupper(static_cast<unsigned char>(cap[0])));
       title_before = kTitleSet.count(cap) > 0;
     }
     if (title_before && !g.common.count(w)) {
@@ -494,7 +495,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (sentence_start && e < n) {
         if (text[e] == ',') {
           acts = true;
-        } else if (text[e] == ' ' && e + 1 < n && std::islower(at(e + 1))) {
+        } else if (text[e] == ' ' && e + 1 < n && ascii::islower(at(e + 1))) {
           std::string_view verb = text.substr(e + 1, word_end(e + 1) - e - 1);
           static const WordSet kVerbs = {"is",    "was",   "has",    "had",    "said",    "says",
                                          "will",  "would", "can",    "could",  "shouted", "spent",
@@ -522,10 +523,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
   while ((pos = text.find("name is ", pos)) != std::string_view::npos) {
     size_t s = pos + 8, e = s;
     pos = s;
-    if (s >= n || !std::islower(at(s))) continue;
+    if (s >= n || !ascii::islower(at(s))) continue;
     e = word_end(s);
     std::string cap(text.substr(s, e - s));
-    cap[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(cap[0])));
+    cap[0] = static_cast<char>(ascii::toupper(static_cast<unsigned char>(cap[0])));
     if (g.given.count(cap)) out.push_back(Hit{s, e, 0.7, ""});
   }
 }

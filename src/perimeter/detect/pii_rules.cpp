@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "detect/ascii.h"
 #include "detect/checks.h"
 #include "detect/rules.h"
 
@@ -22,14 +23,14 @@ using i18n::phonenumbers::PhoneNumberMatcher;
 using i18n::phonenumbers::PhoneNumberUtil;
 
 bool alnum_at(std::string_view t, size_t i) {
-  return i < t.size() && std::isalnum(static_cast<unsigned char>(t[i]));
+  return i < t.size() && ascii::isalnum(static_cast<unsigned char>(t[i]));
 }
 bool word_before(std::string_view t, size_t start) {
-  return start > 0 && (std::isalnum(static_cast<unsigned char>(t[start - 1])) ||
+  return start > 0 && (ascii::isalnum(static_cast<unsigned char>(t[start - 1])) ||
                        static_cast<unsigned char>(t[start - 1]) >= 0x80);
 }
 bool word_after(std::string_view t, size_t end) {
-  return end < t.size() && (std::isalnum(static_cast<unsigned char>(t[end])) ||
+  return end < t.size() && (ascii::isalnum(static_cast<unsigned char>(t[end])) ||
                             static_cast<unsigned char>(t[end]) >= 0x80);
 }
 bool is_digit(char c) {
@@ -158,23 +159,23 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
   size_t s = h.start;
   // Include an opening "+" or "(" just before the candidate.
   while (s > 0 && h.start - s < 2 && (t[s - 1] == '+' || t[s - 1] == '(')) --s;
-  if (s > 0 && (std::isalnum(static_cast<unsigned char>(t[s - 1])) || t[s - 1] == '-' ||
+  if (s > 0 && (ascii::isalnum(static_cast<unsigned char>(t[s - 1])) || t[s - 1] == '-' ||
                 t[s - 1] == '.' || t[s - 1] == '/')) {
     return false;
   }
   size_t ext_end = 0;  // an extension "x123" / "ext. 123" after the number
   if (word_after(t, h.end)) {
     size_t x = h.end;
-    if (t[x] == 'x' && x + 1 < t.size() && std::isdigit(static_cast<unsigned char>(t[x + 1]))) {
+    if (t[x] == 'x' && x + 1 < t.size() && ascii::isdigit(static_cast<unsigned char>(t[x + 1]))) {
       ++x;
-      while (x < t.size() && x - h.end < 7 && std::isdigit(static_cast<unsigned char>(t[x]))) ++x;
+      while (x < t.size() && x - h.end < 7 && ascii::isdigit(static_cast<unsigned char>(t[x]))) ++x;
       if (!word_after(t, x)) ext_end = x;
     }
     if (ext_end == 0) return false;
   }
   size_t e = h.end;
   int digits = 0;
-  for (size_t i = s; i < e; ++i) digits += std::isdigit(static_cast<unsigned char>(t[i])) != 0;
+  for (size_t i = s; i < e; ++i) digits += ascii::isdigit(static_cast<unsigned char>(t[i])) != 0;
   if (digits < 7 || digits > 15) {
     if (digits <= 15) return false;
   }
@@ -209,7 +210,7 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
   if (ext_end != 0 && h.end == e) h.end = ext_end;
   bool formatted = false;
   for (size_t i = h.start; i < h.end; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i]))) formatted = true;
+    if (!ascii::isdigit(static_cast<unsigned char>(t[i]))) formatted = true;
   }
   // Unformatted digit runs are often order or account numbers; written
   // separators or a "+" are what people use for phones.
@@ -266,7 +267,7 @@ size_t street_start(std::string_view t, size_t end) {
   if (j == end - 1 || j == 0) return kNoStart;
   size_t e = j;
   if (!is_digit(t[e - 1])) {
-    if (!std::isalpha(static_cast<unsigned char>(t[e - 1]))) return kNoStart;
+    if (!ascii::isalpha(static_cast<unsigned char>(t[e - 1]))) return kNoStart;
     --e;
   }
   size_t s = e;
@@ -352,9 +353,9 @@ bool email_trigger(std::string_view t, Hit& h) {
   size_t at = h.end - 2;
   size_t a = at, b = at + 1;
   auto local = [](unsigned char c) {
-    return std::isalnum(c) || std::strchr("._%+'-", c) != nullptr;
+    return ascii::isalnum(c) || std::strchr("._%+'-", c) != nullptr;
   };
-  auto dom = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; };
+  auto dom = [](unsigned char c) { return ascii::isalnum(c) || c == '.' || c == '-'; };
   while (a > 0 && at - a < 64 && local(static_cast<unsigned char>(t[a - 1]))) --a;
   while (b < t.size() && b - at < 254 && dom(static_cast<unsigned char>(t[b]))) ++b;
   while (b > at + 1 && (t[b - 1] == '.' || t[b - 1] == '-')) --b;
@@ -363,7 +364,7 @@ bool email_trigger(std::string_view t, Hit& h) {
   if (dot == std::string_view::npos) return false;
   std::string_view tld = domain.substr(dot + 1);
   bool ok_tld = tld.size() >= 2;
-  for (char c : tld) ok_tld = ok_tld && std::isalpha(static_cast<unsigned char>(c));
+  for (char c : tld) ok_tld = ok_tld && ascii::isalpha(static_cast<unsigned char>(c));
   if (!ok_tld && !(domain.size() > 4 && domain.substr(dot + 1, 4) == "xn--")) return false;
   h.start = a;
   h.end = b;
@@ -381,7 +382,7 @@ bool url_trigger(std::string_view t, Hit& h) {
   // The trigger ends after "://"; the scheme is the letters before it.
   if (h.start == h.end && h.end >= 3 && t.compare(h.end - 3, 3, "://") == 0) {
     size_t a = h.end - 3;
-    while (a > 0 && (std::isalnum(static_cast<unsigned char>(t[a - 1])) || t[a - 1] == '+')) --a;
+    while (a > 0 && (ascii::isalnum(static_cast<unsigned char>(t[a - 1])) || t[a - 1] == '+')) --a;
     h.start = a;
   }
   size_t b = h.end;
@@ -392,7 +393,7 @@ bool url_trigger(std::string_view t, Hit& h) {
 
 bool domain_trigger(std::string_view t, Hit& h) {
   size_t a = h.start;
-  auto dom = [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; };
+  auto dom = [](unsigned char c) { return ascii::isalnum(c) || c == '.' || c == '-'; };
   while (a > 0 && h.start - a < 253 && dom(static_cast<unsigned char>(t[a - 1]))) --a;
   while (a < h.start && (t[a] == '.' || t[a] == '-')) ++a;
   if (a == h.start) return false;
@@ -404,7 +405,7 @@ bool ipv6_check(std::string_view t, Hit& h);
 
 bool ipv6_trigger(std::string_view t, Hit& h) {
   widen(
-      t, h, [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; }, 45, 45);
+      t, h, [](unsigned char c) { return ascii::isxdigit(c) || c == ':' || c == '.'; }, 45, 45);
   return ipv6_check(t, h);
 }
 
@@ -456,7 +457,7 @@ void take_prefix_length(std::string_view t, Hit& h, int max_bits) {
   if (h.end + 1 >= t.size() || t[h.end] != '/') return;
   size_t i = h.end + 1;
   int v = 0, n = 0;
-  while (i < t.size() && n < 3 && std::isdigit(static_cast<unsigned char>(t[i]))) {
+  while (i < t.size() && n < 3 && ascii::isdigit(static_cast<unsigned char>(t[i]))) {
     v = v * 10 + (t[i] - '0');
     ++i;
     ++n;
@@ -477,7 +478,7 @@ bool ipv4_check(std::string_view t, Hit& h) {
 bool ipv6_check(std::string_view t, Hit& h) {
   if (h.start > 0) {
     unsigned char p = static_cast<unsigned char>(t[h.start - 1]);
-    if (std::isalnum(p) || p == ':' || p == '_' || p >= 0x80) return false;
+    if (ascii::isalnum(p) || p == ':' || p == '_' || p >= 0x80) return false;
   }
   size_t e = h.end;
   while (e > h.start && t[e - 1] == '.') --e;
@@ -486,8 +487,9 @@ bool ipv6_check(std::string_view t, Hit& h) {
   size_t zone_end = e;
   if (e < t.size() && t[e] == '%') {
     zone_end = e + 1;
-    while (zone_end < t.size() && std::isalnum(static_cast<unsigned char>(t[zone_end]))) ++zone_end;
-  } else if (e < t.size() && (std::isalpha(static_cast<unsigned char>(t[e])) || t[e] == '_')) {
+    while (zone_end < t.size() && ascii::isalnum(static_cast<unsigned char>(t[zone_end])))
+      ++zone_end;
+  } else if (e < t.size() && (ascii::isalpha(static_cast<unsigned char>(t[e])) || t[e] == '_')) {
     return false;
   }
   if (!checks::ipv6(s)) return false;
@@ -537,7 +539,7 @@ bool url_check(std::string_view t, Hit& h) {
     return false;
   }
   for (char c : host.substr(dot + 1)) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+    if (!ascii::isalpha(static_cast<unsigned char>(c))) return false;
   }
   h.score = scheme == std::string_view::npos ? 0.5 : 0.6;
   return true;
@@ -584,17 +586,17 @@ bool street_check(std::string_view t, Hit& h) {
       "Way",      "Well",       "Wells"};
   if (word_before(t, h.start)) return false;
   size_t i = h.start;
-  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
-  if (i < t.size() && std::isalpha(static_cast<unsigned char>(t[i])) && !alnum_at(t, i + 1)) ++i;
+  while (i < t.size() && ascii::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+  if (i < t.size() && ascii::isalpha(static_cast<unsigned char>(t[i])) && !alnum_at(t, i + 1)) ++i;
   size_t street_end = 0;
   for (int w = 0; w < 6; ++w) {
     while (i < t.size() && t[i] == ' ') ++i;
-    if (i >= t.size() || !(std::isupper(static_cast<unsigned char>(t[i])) ||
-                           (w > 0 && std::isdigit(static_cast<unsigned char>(t[i]))))) {
+    if (i >= t.size() || !(ascii::isupper(static_cast<unsigned char>(t[i])) ||
+                           (w > 0 && ascii::isdigit(static_cast<unsigned char>(t[i]))))) {
       break;
     }
     size_t ws = i;
-    while (i < t.size() && (std::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '\'' ||
+    while (i < t.size() && (ascii::isalnum(static_cast<unsigned char>(t[i])) || t[i] == '\'' ||
                             static_cast<unsigned char>(t[i]) >= 0x80)) {
       ++i;
     }
@@ -624,7 +626,7 @@ bool street_check(std::string_view t, Hit& h) {
         size_t k = j + n;
         while (k < t.size() && t[k] == ' ') ++k;
         size_t ks = k;
-        while (k < t.size() && std::isalnum(static_cast<unsigned char>(t[k]))) ++k;
+        while (k < t.size() && ascii::isalnum(static_cast<unsigned char>(t[k]))) ++k;
         if (k > ks) end = k;
         break;
       }
@@ -638,14 +640,14 @@ bool street_check(std::string_view t, Hit& h) {
       while (j < t.size() && t[j] == ' ') ++j;
       size_t k = j;
       int city_words = 0;
-      while (k < t.size() && std::isupper(static_cast<unsigned char>(t[k])) && city_words < 4) {
-        while (k < t.size() && (std::isalpha(static_cast<unsigned char>(t[k])) ||
+      while (k < t.size() && ascii::isupper(static_cast<unsigned char>(t[k])) && city_words < 4) {
+        while (k < t.size() && (ascii::isalpha(static_cast<unsigned char>(t[k])) ||
                                 static_cast<unsigned char>(t[k]) >= 0x80)) {
           ++k;
         }
         ++city_words;
         if (k < t.size() && t[k] == ' ' && k + 1 < t.size() &&
-            std::isupper(static_cast<unsigned char>(t[k + 1]))) {
+            ascii::isupper(static_cast<unsigned char>(t[k + 1]))) {
           ++k;
         } else {
           break;
@@ -654,15 +656,15 @@ bool street_check(std::string_view t, Hit& h) {
       if (city_words > 0 && k + 1 < t.size() && t[k] == ',') {
         size_t m = k + 1;
         while (m < t.size() && t[m] == ' ') ++m;
-        if (m + 2 <= t.size() && std::isupper(static_cast<unsigned char>(t[m])) &&
-            std::isupper(static_cast<unsigned char>(t[m + 1])) && !alnum_at(t, m + 2)) {
+        if (m + 2 <= t.size() && ascii::isupper(static_cast<unsigned char>(t[m])) &&
+            ascii::isupper(static_cast<unsigned char>(t[m + 1])) && !alnum_at(t, m + 2)) {
           size_t z = m + 2;
           while (z < t.size() && t[z] == ' ') ++z;
           size_t zs = z;
-          while (z < t.size() && std::isdigit(static_cast<unsigned char>(t[z]))) ++z;
+          while (z < t.size() && ascii::isdigit(static_cast<unsigned char>(t[z]))) ++z;
           if (z - zs == 5) {
             if (z + 5 <= t.size() && t[z] == '-' &&
-                std::isdigit(static_cast<unsigned char>(t[z + 1]))) {
+                ascii::isdigit(static_cast<unsigned char>(t[z + 1]))) {
               z += 5;
             }
             end = z;
@@ -689,7 +691,7 @@ bool mrn_check(std::string_view t, Hit& h) {
   if (i >= h.end) return false;
   bool digit = false;
   for (size_t k = i; k < h.end; ++k)
-    digit = digit || std::isdigit(static_cast<unsigned char>(t[k]));
+    digit = digit || ascii::isdigit(static_cast<unsigned char>(t[k]));
   if (!digit || word_after(t, h.end)) return false;
   h.start = i;
   return true;
@@ -849,7 +851,7 @@ std::vector<Rule> pii_rules() {
                0.01,
                [](std::string_view t, Hit& h) {
                  if (word_before(t, h.start) || word_after(t, h.end)) return false;
-                 h.score = std::isalpha(static_cast<unsigned char>(t[h.start])) ? 0.3 : 0.01;
+                 h.score = ascii::isalpha(static_cast<unsigned char>(t[h.start])) ? 0.3 : 0.01;
                  return true;
                },
                {"driver", "license", "licence", "dl", "driving", "permit", "lic", "dln"}});
@@ -981,7 +983,8 @@ std::vector<Rule> pii_rules() {
   r.push_back(
       {"fi_hetu", "FI_PERSONAL_IDENTITY_CODE", R"(\d{6}[+\-A-FU-Y]\d{3}[0-9A-Y])", 0, 0.7,
        [](std::string_view t, Hit& h) {
-         if (h.start > 0 && std::isdigit(static_cast<unsigned char>(t[h.start - 1]))) return false;
+         if (h.start > 0 && ascii::isdigit(static_cast<unsigned char>(t[h.start - 1])))
+           return false;
          if (word_after(t, h.end)) return false;
          return checks::fi_personal_identity_code(t.substr(h.start, h.end - h.start));
        },

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "detect/ascii.h"
 #include "detect/checks.h"
 #include "detect/rules.h"
 
@@ -15,7 +16,7 @@ namespace perimeter::detect::internal {
 namespace {
 
 bool token_char(unsigned char c) {
-  return std::isalnum(c) || c == '_' || c == '-';
+  return ascii::isalnum(c) || c == '_' || c == '-';
 }
 
 // Alphabet or digit runs typed by hand ("klmnopqrstuvwx", "0123456789"):
@@ -32,8 +33,9 @@ bool sequential_filler(std::string_view v) {
   size_t run = 1;
   for (size_t i = 1; i < v.size(); ++i) {
     unsigned char a = static_cast<unsigned char>(v[i - 1]), b = static_cast<unsigned char>(v[i]);
-    bool letters = std::isalpha(a) && std::isalpha(b) && std::tolower(b) == std::tolower(a) + 1;
-    bool digits = std::isdigit(a) && std::isdigit(b) && b == a + 1;
+    bool letters =
+        ascii::isalpha(a) && ascii::isalpha(b) && ascii::tolower(b) == ascii::tolower(a) + 1;
+    bool digits = ascii::isdigit(a) && ascii::isdigit(b) && b == a + 1;
     run = letters || digits ? run + 1 : 1;
     if ((letters && run >= 8) || (digits && run >= 10)) return true;
   }
@@ -41,16 +43,16 @@ bool sequential_filler(std::string_view v) {
   size_t letter_run = 0, digit_run = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(v[i]);
-    if (std::isalpha(c)) {
-      int l = std::tolower(c);
+    if (ascii::isalpha(c)) {
+      int l = ascii::tolower(c);
       letter_run = prev_letter >= 0 && l == prev_letter + 1 ? letter_run + 1 : 1;
       prev_letter = l;
       if (letter_run >= 8) return true;
     }
-    bool wrap_step = i > 0 && std::isdigit(c) &&
-                     std::isdigit(static_cast<unsigned char>(v[i - 1])) &&
+    bool wrap_step = i > 0 && ascii::isdigit(c) &&
+                     ascii::isdigit(static_cast<unsigned char>(v[i - 1])) &&
                      c - '0' == (v[i - 1] - '0' + 1) % 10;
-    digit_run = wrap_step ? digit_run + 1 : (std::isdigit(c) ? 1 : 0);
+    digit_run = wrap_step ? digit_run + 1 : (ascii::isdigit(c) ? 1 : 0);
     if (digit_run >= 12) return true;
   }
   return false;
@@ -133,7 +135,7 @@ bool random_enough(std::string_view v, double min_entropy) {
 Check token_check(double min_entropy) {
   return [min_entropy](std::string_view t, Hit& h) {
     if (h.start > 0 && token_char(static_cast<unsigned char>(t[h.start - 1])) &&
-        std::isalnum(static_cast<unsigned char>(t[h.start]))) {
+        ascii::isalnum(static_cast<unsigned char>(t[h.start]))) {
       return false;
     }
     // A file name or URL path segment that happens to start like a token.
@@ -183,7 +185,7 @@ bool benign_key(const std::string& key) {
 bool benign_value(std::string_view v) {
   std::string l = lower(v);
   int digits = 0;
-  for (char c : v) digits += std::isdigit(static_cast<unsigned char>(c)) != 0;
+  for (char c : v) digits += ascii::isdigit(static_cast<unsigned char>(c)) != 0;
   // The name of a secret ("NEXUS-GPT4-API-KEY", "chain_Anvil1_Key"), not its value.
   if (digits <= 2) {
     for (const char* p : {"secret", "token", "password", "passwd", "key", "credential"}) {
@@ -203,7 +205,7 @@ bool benign_value(std::string_view v) {
     if (dash != std::string_view::npos && dash + 1 < v.size()) {
       bool version = v.find('.', dash) != std::string_view::npos;
       for (char c : v.substr(dash + 1))
-        version = version && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
+        version = version && (ascii::isdigit(static_cast<unsigned char>(c)) || c == '.');
       if (version) return true;
     }
   }
@@ -221,12 +223,12 @@ bool benign_value(std::string_view v) {
   }
   bool all_alpha_start = true;
   for (auto sgm : segs) {
-    if (sgm.empty() || !std::isalpha(static_cast<unsigned char>(sgm[0]))) all_alpha_start = false;
+    if (sgm.empty() || !ascii::isalpha(static_cast<unsigned char>(sgm[0]))) all_alpha_start = false;
   }
   if (all_alpha_start && digits <= 3) return true;
   std::string_view last = segs.back();
   bool tld = segs.size() >= 3 && last.size() >= 2 && last.size() <= 6;
-  for (char c : last) tld = tld && std::isalpha(static_cast<unsigned char>(c));
+  for (char c : last) tld = tld && ascii::isalpha(static_cast<unsigned char>(c));
   return tld;
 }
 
@@ -235,13 +237,13 @@ bool benign_value(std::string_view v) {
 // what the key holds.
 std::string last_word(std::string_view id) {
   size_t e = id.size();
-  while (e > 0 && !std::isalnum(static_cast<unsigned char>(id[e - 1]))) --e;
+  while (e > 0 && !ascii::isalnum(static_cast<unsigned char>(id[e - 1]))) --e;
   size_t b = e;
-  while (b > 0 && std::isalnum(static_cast<unsigned char>(id[b - 1]))) {
+  while (b > 0 && ascii::isalnum(static_cast<unsigned char>(id[b - 1]))) {
     unsigned char c = static_cast<unsigned char>(id[b - 1]);
     --b;
     // camelCase boundary: an upper-case letter after a lower-case one.
-    if (std::isupper(c) && b > 0 && std::islower(static_cast<unsigned char>(id[b - 1]))) break;
+    if (ascii::isupper(c) && b > 0 && ascii::islower(static_cast<unsigned char>(id[b - 1]))) break;
   }
   return lower(id.substr(b, e - b));
 }
@@ -280,7 +282,7 @@ bool reference_value(std::string_view v) {
   if (colon != std::string_view::npos && colon + 1 < named.size()) {
     bool letters = true;
     for (char c : named.substr(colon + 1))
-      letters = letters && std::isalpha(static_cast<unsigned char>(c));
+      letters = letters && ascii::isalpha(static_cast<unsigned char>(c));
     if (letters) return true;
   }
   if (std::count(v.begin(), v.end(), '/') >= 2) {
@@ -293,8 +295,8 @@ bool reference_value(std::string_view v) {
       bool lowers = true, digits = true;
       for (char c : seg) {
         unsigned char u = static_cast<unsigned char>(c);
-        lowers = lowers && (std::islower(u) || c == '-' || c == '_');
-        digits = digits && std::isdigit(u);
+        lowers = lowers && (ascii::islower(u) || c == '-' || c == '_');
+        digits = digits && ascii::isdigit(u);
       }
       words = lowers || digits;
       a = slash + 1;
@@ -325,24 +327,24 @@ bool slug_value(std::string_view v) {
     bool vowel = false;
     for (char c : seg) {
       unsigned char u = static_cast<unsigned char>(c);
-      if (std::isupper(u))
+      if (ascii::isupper(u))
         ++up;
-      else if (std::islower(u))
+      else if (ascii::islower(u))
         ++low;
-      else if (std::isdigit(u))
+      else if (ascii::isdigit(u))
         ++dig;
       else
         return false;
       bool v = std::strchr("aeiouyAEIOUY", c) != nullptr;
       vowel = vowel || v;
-      consonants = std::isalpha(u) && !v ? consonants + 1 : 0;
+      consonants = ascii::isalpha(u) && !v ? consonants + 1 : 0;
       longest_consonants = std::max(longest_consonants, consonants);
     }
     if (dig == static_cast<int>(seg.size())) continue;  // a number
     if (dig == 0) {
       // Pronounceable: a vowel, and no more than four consonants in a row
       // ("length" has four; a random "kqmbnrpzstu" has ten).
-      bool capitalised = up == 1 && std::isupper(static_cast<unsigned char>(seg[0]));
+      bool capitalised = up == 1 && ascii::isupper(static_cast<unsigned char>(seg[0]));
       if ((up > 0 && low > 0 && !capitalised) || seg.size() > 14 ||
           (seg.size() > 3 && (!vowel || longest_consonants > 4))) {
         return false;
@@ -380,10 +382,10 @@ bool all_of_class(std::string_view v, int (*pred)(int)) {
 }
 
 int lower_hex(int c) {
-  return std::isdigit(c) || (c >= 'a' && c <= 'f');
+  return ascii::isdigit(c) || (c >= 'a' && c <= 'f');
 }
 int token_class(int c) {
-  return std::isalnum(c) || c == '_' || c == '-';
+  return ascii::isalnum(c) || c == '_' || c == '-';
 }
 
 // A key that names a provider whose tokens have one documented shape: the
@@ -396,7 +398,7 @@ bool provider_shape_ok(const std::string& key, std::string_view v) {
     // Bot token: bot id (5-16 digits), ':', 'A' and 34 more characters.
     size_t colon = v.find(':');
     if (colon == std::string_view::npos || colon < 5 || colon > 16) return false;
-    if (!all_of_class(v.substr(0, colon), [](int c) { return std::isdigit(c); })) return false;
+    if (!all_of_class(v.substr(0, colon), [](int c) { return ascii::isdigit(c); })) return false;
     std::string_view rest = v.substr(colon + 1);
     return rest.size() == 35 && rest[0] == 'A' && all_of_class(rest, token_class);
   }
@@ -433,7 +435,7 @@ bool assignment_check(std::string_view t, Hit& h) {
   if (benign_key(key) || metadata_key(t.substr(id_start, i - id_start))) return false;
   // A segment of a colon-separated name (`arn:aws:secretsmanager:…`), not a key.
   if (id_start > 1 && t[id_start - 1] == ':' &&
-      std::isalnum(static_cast<unsigned char>(t[id_start - 2]))) {
+      ascii::isalnum(static_cast<unsigned char>(t[id_start - 2]))) {
     return false;
   }
   bool quoted_key = false;
@@ -445,11 +447,11 @@ bool assignment_check(std::string_view t, Hit& h) {
   if (i < limit && t[i] == '>' && id_start > 0 && t[id_start - 1] == '<') {
     // XML element: <apiToken>value</apiToken>
     ++i;
-    while (i < limit && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+    while (i < limit && ascii::isspace(static_cast<unsigned char>(t[i]))) ++i;
     vs = i;
     while (i < limit && t[i] != '<' && t[i] != '\n') ++i;
     ve = i;
-    while (ve > vs && std::isspace(static_cast<unsigned char>(t[ve - 1]))) --ve;
+    while (ve > vs && ascii::isspace(static_cast<unsigned char>(t[ve - 1]))) --ve;
   } else {
     skip_ws();
     // XML attribute: <add key="Password" value="...">
@@ -460,7 +462,7 @@ bool assignment_check(std::string_view t, Hit& h) {
     // A declared type between name and operator: `var token string = "..."`.
     {
       size_t j = i, w = 0;
-      while (j < limit && std::isalpha(static_cast<unsigned char>(t[j])) && w < 12) ++j, ++w;
+      while (j < limit && ascii::isalpha(static_cast<unsigned char>(t[j])) && w < 12) ++j, ++w;
       if (w > 0 && j < limit && t[j] == ' ') {
         size_t k = j;
         while (k < limit && t[k] == ' ') ++k;
@@ -521,7 +523,7 @@ bool assignment_check(std::string_view t, Hit& h) {
     while (i < limit) {
       unsigned char c = static_cast<unsigned char>(t[i]);
       if (quote ? (c == static_cast<unsigned char>(quote) || c == '\n')
-                : (std::isspace(c) || c == '"' || c == '\'' || c == ';' || c == ',' || c == ')' ||
+                : (ascii::isspace(c) || c == '"' || c == '\'' || c == ';' || c == ',' || c == ')' ||
                    c == '<' || c == '>' || c == '}' || c == ']')) {
         break;
       }
@@ -544,13 +546,13 @@ bool assignment_check(std::string_view t, Hit& h) {
   if (!password_key && slug_value(v)) return false;
   bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
   for (unsigned char c : v) {
-    if (std::isdigit(c))
+    if (ascii::isdigit(c))
       has_digit = true;
-    else if (std::isupper(c))
+    else if (ascii::isupper(c))
       has_upper = true;
-    else if (std::islower(c))
+    else if (ascii::islower(c))
       has_lower = true;
-    else if (std::isspace(c))
+    else if (ascii::isspace(c))
       space = true;
     else if (c != '_' && c != '.' && c != '-')
       has_special = true;
@@ -576,7 +578,7 @@ bool private_key_check(std::string_view t, Hit& h) {
     size_t body = 0;
     for (size_t i = h.end; i < t.size() && body < 64; ++i) {
       unsigned char c = static_cast<unsigned char>(t[i]);
-      if (std::isalnum(c) || c == '+' || c == '/') ++body;
+      if (ascii::isalnum(c) || c == '+' || c == '/') ++body;
     }
     if (body < 64) return false;
     h.end = std::min(t.size(), h.end + 4096);
@@ -585,7 +587,7 @@ bool private_key_check(std::string_view t, Hit& h) {
   size_t body = 0;
   for (size_t i = h.end; i < end; ++i) {
     unsigned char c = static_cast<unsigned char>(t[i]);
-    if (std::isalnum(c) || c == '+' || c == '/') ++body;
+    if (ascii::isalnum(c) || c == '+' || c == '/') ++body;
   }
   if (body < 64) return false;
   size_t close = t.find("-----", end + 8);
@@ -608,8 +610,8 @@ bool curl_user_check(std::string_view t, Hit& h) {
   // Doc examples use words (user:pass, username:password); real ones mix in digits or symbols.
   bool digit = false, special = false;
   for (char c : pw) {
-    digit = digit || std::isdigit(static_cast<unsigned char>(c));
-    special = special || std::ispunct(static_cast<unsigned char>(c));
+    digit = digit || ascii::isdigit(static_cast<unsigned char>(c));
+    special = special || ascii::ispunct(static_cast<unsigned char>(c));
   }
   return digit || special;
 }
@@ -640,7 +642,7 @@ std::vector<Rule> secret_rules() {
                      // The secret is 37-40 characters: inside a longer run of the
                      // same alphabet (a Freenet key, a signed URL) it is not one.
                      auto in_set = [](unsigned char c) {
-                       return std::isalnum(c) || c == '_' || c == '~' || c == '.' || c == '-';
+                       return ascii::isalnum(c) || c == '_' || c == '~' || c == '.' || c == '-';
                      };
                      if (h.start > 0 && in_set(static_cast<unsigned char>(t[h.start - 1])))
                        return false;
@@ -671,9 +673,9 @@ std::vector<Rule> secret_rules() {
                      std::string_view v = t.substr(h.start, h.end - h.start);
                      bool digit = false, up = false, low = false;
                      for (char c : v) {
-                       digit = digit || std::isdigit(static_cast<unsigned char>(c));
-                       up = up || std::isupper(static_cast<unsigned char>(c));
-                       low = low || std::islower(static_cast<unsigned char>(c));
+                       digit = digit || ascii::isdigit(static_cast<unsigned char>(c));
+                       up = up || ascii::isupper(static_cast<unsigned char>(c));
+                       low = low || ascii::islower(static_cast<unsigned char>(c));
                      }
                      bool batch_or_service = v.size() > 3 && v[0] == 'h';
                      return (batch_or_service || (digit && up && low)) && token_check(3.0)(t, h);
@@ -722,7 +724,7 @@ std::vector<Rule> secret_rules() {
         std::string_view v = t.substr(h.start, h.end - h.start);
         size_t dash = v.rfind('-');
         std::string_view last = v.substr(dash + 1);
-        if (last.size() < 6 || all_of_class(last, [](int c) { return std::isdigit(c); }))
+        if (last.size() < 6 || all_of_class(last, [](int c) { return ascii::isdigit(c); }))
           return false;
         return token_check(2.5)(t, h);
       },
@@ -776,7 +778,7 @@ std::vector<Rule> secret_rules() {
                    [](std::string_view t, Hit& h) {
                      if (h.end < t.size()) {
                        unsigned char c = static_cast<unsigned char>(t[h.end]);
-                       if (std::isalnum(c) || c == '+' || c == '/') return false;
+                       if (ascii::isalnum(c) || c == '+' || c == '/') return false;
                      }
                      return token_check(3.0)(t, h);
                    },

@@ -1,0 +1,42 @@
+// Character classes as <cctype> gives them in the "C" locale (Perimeter never
+// calls setlocale), inline: the detector's checks ask them for almost every
+// byte of a candidate, and the libc calls were a noticeable part of dense
+// scans. Same signatures (int in, int out), same answers for EOF and every
+// unsigned char value (bytes >= 0x80 are in no class); the classes also for
+// negative chars. Callers pass static_cast<unsigned char>(c), as with <cctype>.
+#pragma once
+
+namespace perimeter::detect::ascii {
+
+inline int isdigit(int c) {
+  return c >= '0' && c <= '9';
+}
+inline int isupper(int c) {
+  return c >= 'A' && c <= 'Z';
+}
+inline int islower(int c) {
+  return c >= 'a' && c <= 'z';
+}
+inline int isalpha(int c) {
+  return isupper(c) || islower(c);
+}
+inline int isalnum(int c) {
+  return isalpha(c) || isdigit(c);
+}
+inline int isxdigit(int c) {
+  return isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline int isspace(int c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+inline int ispunct(int c) {
+  return c > ' ' && c < 127 && !isalnum(c);
+}
+inline int tolower(int c) {
+  return isupper(c) ? c + ('a' - 'A') : c;
+}
+inline int toupper(int c) {
+  return islower(c) ? c - ('a' - 'A') : c;
+}
+
+}  // namespace perimeter::detect::ascii
