@@ -141,6 +141,14 @@ TEST(TokenMaskerVsLlama, SameMasksAtEveryStepForOurGrammars) {
         {"type":"string","maxLength":3}]},"minItems":1,"maxItems":3})"),
                       false),
        {R"([1.25, "abc", 7])", R"(["abcd"])", R"([])"}},
+      // Strings counted to a maximum (the class index's chains), keys beside
+      // declared ones and patterns (loops entered deep in the trie).
+      {schema_to_gbnf(json::parse(R"({"type":"object","properties":{"id":{"type":"string",
+        "maxLength":40},"code":{"type":"string","pattern":"^[A-Z]{2}-[0-9a-f]+$"}},
+        "patternProperties":{"^x-":{"type":"string"}}})"),
+                      false),
+       {R"({"code": "AB-12f", "id": "Zoë 中文 \"q\" ok", "x-a": "b c", "other": [1]})",
+        R"({"id": "0123456789012345678901234567890123456789X"})"}},
   };
   for (const auto& [gbnf, texts] : cases)
     for (const auto& text : texts) {

@@ -402,6 +402,7 @@ class TokenTrie {
   std::vector<Node> nodes;                             // nodes[0] = root (the empty prefix)
   std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node), sorted by byte per node
   std::vector<int32_t> tokens;
+  std::vector<uint32_t> tokens_end;  // per node: the end of its subtree's tokens (DFS order)
   size_t n_vocab = 0;
 
   // The vocabulary split by a code-point class (see ClassIndex), built on
@@ -458,6 +459,16 @@ std::shared_ptr<TokenTrie> trie_of(const std::vector<std::pair<std::string_view,
     node.n_tokens = static_cast<uint32_t>(t.ids.size());
     trie->tokens.insert(trie->tokens.end(), t.ids.begin(), t.ids.end());
   }
+  // A subtree is a run of nodes in preorder; its tokens a run of `tokens`.
+  std::vector<uint32_t> size(trie->nodes.size(), 1);
+  for (size_t k = trie->nodes.size(); k-- > 0;)
+    for (uint32_t c = 0; c < trie->nodes[k].n_children; ++c)
+      size[k] += size[trie->children[trie->nodes[k].first_child + c].second];
+  trie->tokens_end.resize(trie->nodes.size());
+  for (size_t k = 0; k < trie->nodes.size(); ++k)
+    trie->tokens_end[k] = k + size[k] < trie->nodes.size()
+                              ? trie->nodes[k + size[k]].first_token
+                              : static_cast<uint32_t>(trie->tokens.size());
   return trie;
 }
 
@@ -504,6 +515,10 @@ struct ClassIndex {
   std::vector<std::vector<uint64_t>> up_to;      // [n]: tokens of at most n code points, all in C
   std::vector<std::unique_ptr<Tails>> tails_at;  // [j]: tails after j code points of C
   std::vector<int32_t> long_tokens;  // the rest: more than kChain code points before leaving C
+  // Per token: the byte offset just past its last code point outside C (0:
+  // none; 255: not valid UTF-8 or too long), so that a token entered at
+  // byte d in a state looping on C is allowed if this is at most d.
+  std::vector<uint8_t> last_out;
 };
 
 namespace {
@@ -557,6 +572,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   };
   ci->tails.n_vocab = n_vocab;
   ci->tails_at.resize(ClassIndex::kChain + 1);
+  ci->last_out.assign(n_vocab, 0);
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
     const std::string_view p = vocab.pieces[t];
     if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
@@ -573,6 +589,16 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
       ci->all[t >> 6] |= 1ull << (t & 63);
     else
       ci->tails.by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
+    size_t last = 0;
+    for (size_t at = f; at < p.size(); at = first_outside(p, at, c)) {
+      const auto lead = static_cast<uint8_t>(p[at]);
+      const size_t n = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : 4;
+      last = (lead >= 0x80 && (lead >> 6) == 2) || at + n > p.size() ? 255 : at + n;
+      if (last >= 255) break;
+      at += n;
+      if (at >= p.size()) break;
+    }
+    ci->last_out[t] = static_cast<uint8_t>(std::min<size_t>(last, 255));
     const auto b = static_cast<uint8_t>(p[0]);
     if (b >= 0x80) continue;
     if (const size_t f = first_outside(p, 1, c); f == p.size())
@@ -850,7 +876,9 @@ struct TokenMasker::Impl {
   }
 
   void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
-            std::vector<uint64_t>& bits) {
+            std::vector<uint64_t>& bits, uint32_t depth = 0) {
+    if (depth > 0 && p.need == 0 && &tr == trie.get())
+      if (const ClassIndex* ci = loop_index(set)) return bulk(node, depth, set, *ci, bits);
     const TokenTrie::Node& n = tr.nodes[node];
     if (node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
@@ -861,7 +889,20 @@ struct TokenMasker::Impl {
       const auto& [b, child] = tr.children[n.first_child + k];
       uint32_t s = set;
       Partial q = p;
-      if (step(s, q, b)) walk(tr, child, s, q, bits);
+      if (step(s, q, b)) walk(tr, child, s, q, bits, depth ? depth + 1 : 0);
+    }
+  }
+
+  // The tokens under trie node `node` (its bytes `depth` long) in a set that
+  // loops on class index `ci`'s class: those whose later code points all lie
+  // in the class at once, the rest by stepping their remaining bytes.
+  void bulk(uint32_t node, uint32_t depth, uint32_t set, const ClassIndex& ci,
+            std::vector<uint64_t>& bits) {
+    for (uint32_t i = trie->nodes[node].first_token; i < trie->tokens_end[node]; ++i) {
+      const int32_t t = trie->tokens[i];
+      if (ci.last_out[static_cast<size_t>(t)] <= depth ||
+          accepts(set, {}, std::string_view(vocab->pieces[static_cast<size_t>(t)]).substr(depth)))
+        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
     }
   }
 
@@ -912,7 +953,7 @@ struct TokenMasker::Impl {
           if (ci->tails_after[b]) walk_tails(*ci->tails_after[b], s, bits);
           continue;
         }
-      walk(*trie, child, s, q, bits);
+      walk(*trie, child, s, q, bits, 1);
     }
   }
 
