@@ -167,9 +167,14 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
   print_times("llama.cpp grammar sampler", llama);
   print_times("compile: schema -> first mask", compile);
   for (size_t k = 0; k < std::min<size_t>(slowest.size(), 8); ++k)
-    std::printf("  slowest cold mask %zu: %.1f us, %s token %zu: %.100s\n", k + 1,
-                1e6 * slowest[k].secs, texts[slowest[k].text].id.c_str(), slowest[k].token,
-                texts[slowest[k].text].text.c_str());
+    std::printf("  slowest cold mask %zu: %.1f us, %s, after: ...%s\n", k + 1,
+                1e6 * slowest[k].secs, texts[slowest[k].text].id.c_str(),
+                [&] {
+                  const std::string p =
+                      checker.token_prefix(texts[slowest[k].text].text, slowest[k].token);
+                  return p.substr(p.size() > 60 ? p.size() - 60 : 0);
+                }()
+                    .c_str());
 }
 
 int main(int argc, char** argv) {

@@ -96,6 +96,14 @@ bool GrammarChecker::masker_accepts(const std::string& gbnf, std::string_view te
   return m.allows(state, llama_vocab_eos(impl_->vocab));
 }
 
+std::string GrammarChecker::token_prefix(std::string_view text, size_t n) const {
+  std::string out;
+  const auto toks = impl_->tokenize(text);
+  for (size_t k = 0; k < n && k < toks.size(); ++k)
+    out += impl_->pieces->pieces[static_cast<size_t>(toks[k])];
+  return out;
+}
+
 std::vector<double> GrammarChecker::mask_times(const std::string& gbnf, std::string_view text,
                                                MaskBy by) const {
   const auto toks = impl_->tokenize(text);

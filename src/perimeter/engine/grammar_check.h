@@ -36,6 +36,9 @@ class GrammarChecker {
   // once after it; empty if the grammar rejects the text.
   std::vector<double> mask_times(const std::string& gbnf, std::string_view text, MaskBy by) const;
 
+  // The bytes of `text`'s first `n` tokens (what mask_times()'s mask n follows).
+  std::string token_prefix(std::string_view text, size_t n) const;
+
   // How our masks differ from llama.cpp's, summed over the steps of `text`'s
   // tokenization (both fed the same tokens, stopping at the first token
   // either rejects). Control tokens are left out: ours never allows them.

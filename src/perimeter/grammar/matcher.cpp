@@ -582,7 +582,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     if (n > ClassIndex::kChain)
       ci->long_tokens.push_back(id);
     else if (f == p.size())
-      for (size_t k = n; k <= ClassIndex::kChain; ++k) ci->up_to[k][t >> 6] |= 1ull << (t & 63);
+      ci->up_to[n][t >> 6] |= 1ull << (t & 63);  // made cumulative below
     else
       tails_of(ci->tails_at[n]).by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
     if (f == p.size())
@@ -608,6 +608,8 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
           .by_first[static_cast<uint8_t>(p[f])]
           .emplace_back(p.substr(f), id);
   }
+  for (size_t k = 1; k <= ClassIndex::kChain; ++k)
+    for (size_t w = 0; w < words; ++w) ci->up_to[k][w] |= ci->up_to[k - 1][w];
   trie.class_indexes.emplace(c, ci);
   return ci;
 }
