@@ -403,6 +403,7 @@ class TokenTrie {
   std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node), sorted by byte per node
   std::vector<int32_t> tokens;
   std::vector<uint32_t> tokens_end;  // per node: the end of its subtree's tokens (DFS order)
+  std::vector<int32_t> eog;          // the end-of-generation tokens (not in the trie)
   size_t n_vocab = 0;
 
   // The vocabulary split by a code-point class (see ClassIndex), built on
@@ -414,51 +415,48 @@ class TokenTrie {
 namespace {
 
 // A trie of `entries` (bytes, token id) over a vocabulary of `n_vocab` ids.
-std::shared_ptr<TokenTrie> trie_of(const std::vector<std::pair<std::string_view, int32_t>>& entries,
+std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32_t>> entries,
                                    size_t n_vocab) {
-  // A pointer trie first, then flattened into arrays.
-  struct Tmp {
-    std::map<uint8_t, uint32_t> next;
-    std::vector<int32_t> ids;
-  };
-  std::vector<Tmp> tmp(1);
-  for (const auto& [p, t] : entries) {
-    uint32_t n = 0;
-    for (char c : p) {
-      auto [it, fresh] = tmp[n].next.try_emplace(static_cast<uint8_t>(c), 0);
-      if (fresh) {
-        it->second = static_cast<uint32_t>(tmp.size());
-        tmp.emplace_back();
-      }
-      n = it->second;
-    }
-    tmp[n].ids.push_back(t);
-  }
-  // Flattened in depth-first order, so a walk reads memory front to back.
+  // Sorted, the entries visit the trie in depth-first order: each creates
+  // the nodes past its common prefix with the previous one, so nodes and
+  // their tokens come out in preorder, children in byte order.
+  std::sort(entries.begin(), entries.end());
   auto trie = std::make_shared<TokenTrie>();
   trie->n_vocab = n_vocab;
-  std::vector<uint32_t> order;  // DFS preorder of tmp indices
-  order.reserve(tmp.size());
-  std::vector<uint32_t> todo{0};
-  while (!todo.empty()) {
-    const uint32_t n = todo.back();
-    todo.pop_back();
-    order.push_back(n);
-    for (auto it = tmp[n].next.rbegin(); it != tmp[n].next.rend(); ++it) todo.push_back(it->second);
+  trie->nodes.emplace_back();
+  struct Edge {
+    uint32_t parent;
+    uint8_t byte;
+    uint32_t child;
+  };
+  std::vector<Edge> edges;
+  std::vector<uint32_t> path{0};  // the node at each depth of the previous entry
+  std::string_view prev;
+  for (const auto& [p, id] : entries) {
+    size_t common = 0;
+    while (common < prev.size() && common < p.size() && prev[common] == p[common]) ++common;
+    path.resize(common + 1);
+    for (size_t i = common; i < p.size(); ++i) {
+      const auto k = static_cast<uint32_t>(trie->nodes.size());
+      trie->nodes.emplace_back();
+      trie->nodes.back().first_token = static_cast<uint32_t>(trie->tokens.size());
+      edges.push_back({path.back(), static_cast<uint8_t>(p[i]), k});
+      path.push_back(k);
+    }
+    auto& node = trie->nodes[path.back()];
+    if (node.n_tokens == 0) node.first_token = static_cast<uint32_t>(trie->tokens.size());
+    ++node.n_tokens;
+    trie->tokens.push_back(id);
+    prev = p;
   }
-  std::vector<uint32_t> index(tmp.size());
-  for (uint32_t k = 0; k < order.size(); ++k) index[order[k]] = k;
-  trie->nodes.resize(tmp.size());
-  for (uint32_t k = 0; k < order.size(); ++k) {
-    const Tmp& t = tmp[order[k]];
-    auto& node = trie->nodes[k];
-    node.first_child = static_cast<uint32_t>(trie->children.size());
-    node.n_children = static_cast<uint32_t>(t.next.size());
-    for (const auto& [b, child] : t.next) trie->children.emplace_back(b, index[child]);
-    node.first_token = static_cast<uint32_t>(trie->tokens.size());
-    node.n_tokens = static_cast<uint32_t>(t.ids.size());
-    trie->tokens.insert(trie->tokens.end(), t.ids.begin(), t.ids.end());
-  }
+  // Children grouped by parent (a counting sort keeps their byte order).
+  for (const Edge& e : edges) ++trie->nodes[e.parent].n_children;
+  uint32_t at = 0;
+  for (auto& n : trie->nodes) n.first_child = at, at += n.n_children;
+  trie->children.resize(edges.size());
+  std::vector<uint32_t> filled(trie->nodes.size(), 0);
+  for (const Edge& e : edges)
+    trie->children[trie->nodes[e.parent].first_child + filled[e.parent]++] = {e.byte, e.child};
   // A subtree is a run of nodes in preorder; its tokens a run of `tokens`.
   std::vector<uint32_t> size(trie->nodes.size(), 1);
   for (size_t k = trie->nodes.size(); k-- > 0;)
@@ -490,16 +488,32 @@ std::shared_ptr<TokenTrie> trie_of(const std::vector<std::pair<std::string_view,
 // Tails are grouped by their first byte, and a group's trie is built the
 // first time a state lets that byte through: most groups never are.
 struct Tails {
-  std::array<std::vector<std::pair<std::string_view, int32_t>>, 256> by_first;
+  std::vector<std::pair<std::string_view, int32_t>> entries;  // (tail, token)
+  std::array<uint32_t, 257> start{};  // after finish(): entries of first byte b from start[b]
   size_t n_vocab = 0;
+
+  // Groups the entries by first byte (once, after the last add).
+  void finish() {  // a counting sort
+    start.fill(0);
+    for (const auto& e : entries) ++start[static_cast<uint8_t>(e.first[0]) + 1];
+    for (size_t b = 1; b <= 256; ++b) start[b] += start[b - 1];
+    std::vector<std::pair<std::string_view, int32_t>> sorted(entries.size());
+    std::array<uint32_t, 256> next;
+    std::copy(start.begin(), start.end() - 1, next.begin());
+    for (const auto& e : entries) sorted[next[static_cast<uint8_t>(e.first[0])]++] = e;
+    entries = std::move(sorted);
+  }
+  bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
   const TokenTrie* trie(uint8_t b) const {
     std::call_once(built_[b], [&] {
-      if (!by_first[b].empty()) tries_[b] = trie_of_tails(by_first[b], n_vocab);
+      if (!empty(b))
+        tries_[b] =
+            trie_of_tails({entries.begin() + start[b], entries.begin() + start[b + 1]}, n_vocab);
     });
     return tries_[b].get();
   }
   static std::shared_ptr<const TokenTrie> trie_of_tails(
-      const std::vector<std::pair<std::string_view, int32_t>>& entries, size_t n_vocab);
+      std::vector<std::pair<std::string_view, int32_t>> entries, size_t n_vocab);
 
  private:
   mutable std::array<std::shared_ptr<const TokenTrie>, 256> tries_;
@@ -584,11 +598,11 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     else if (f == p.size())
       ci->up_to[n][t >> 6] |= 1ull << (t & 63);  // made cumulative below
     else
-      tails_of(ci->tails_at[n]).by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
+      tails_of(ci->tails_at[n]).entries.emplace_back(p.substr(f), id);
     if (f == p.size())
       ci->all[t >> 6] |= 1ull << (t & 63);
     else
-      ci->tails.by_first[static_cast<uint8_t>(p[f])].emplace_back(p.substr(f), id);
+      ci->tails.entries.emplace_back(p.substr(f), id);
     size_t last = 0;
     for (size_t at = f; at < p.size(); at = first_outside(p, at, c)) {
       const auto lead = static_cast<uint8_t>(p[at]);
@@ -604,12 +618,15 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     if (const size_t f = first_outside(p, 1, c); f == p.size())
       ci->all_after[b].push_back(id);
     else
-      tails_of(ci->tails_after[b])
-          .by_first[static_cast<uint8_t>(p[f])]
-          .emplace_back(p.substr(f), id);
+      tails_of(ci->tails_after[b]).entries.emplace_back(p.substr(f), id);
   }
   for (size_t k = 1; k <= ClassIndex::kChain; ++k)
     for (size_t w = 0; w < words; ++w) ci->up_to[k][w] |= ci->up_to[k - 1][w];
+  ci->tails.finish();
+  for (auto& t : ci->tails_at)
+    if (t) t->finish();
+  for (auto& t : ci->tails_after)
+    if (t) t->finish();
   trie.class_indexes.emplace(c, ci);
   return ci;
 }
@@ -617,8 +634,8 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
 }  // namespace
 
 std::shared_ptr<const TokenTrie> Tails::trie_of_tails(
-    const std::vector<std::pair<std::string_view, int32_t>>& entries, size_t n_vocab) {
-  return trie_of(entries, n_vocab);
+    std::vector<std::pair<std::string_view, int32_t>> entries, size_t n_vocab) {
+  return trie_of(std::move(entries), n_vocab);
 }
 
 std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
@@ -627,10 +644,18 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
     if (!vocab.pieces[t].empty() && !(t < vocab.eog.size() && vocab.eog[t]))
       entries.emplace_back(vocab.pieces[t], static_cast<int32_t>(t));
   auto trie = trie_of(entries, vocab.pieces.size());
+  for (size_t t = 0; t < vocab.eog.size(); ++t)
+    if (vocab.eog[t]) trie->eog.push_back(static_cast<int32_t>(t));
   // The class every JSON string and key loops on (the unescaped characters
   // of the schema compiler's `schar`/`kchar`), indexed with the vocabulary
-  // rather than on a grammar's first string.
-  class_index(*trie, vocab, {{0x20, 0x21}, {0x23, 0x5B}, {0x5D, 0x7E}, {0x80, 0x10FFFF}});
+  // rather than on a grammar's first string, its tail groups too.
+  const auto json =
+      class_index(*trie, vocab, {{0x20, 0x21}, {0x23, 0x5B}, {0x5D, 0x7E}, {0x80, 0x10FFFF}});
+  for (size_t b = 0; b < 256; ++b) {
+    json->tails.trie(static_cast<uint8_t>(b));
+    if (b < 128 && json->tails_after[b])
+      for (size_t x = 0; x < 256; ++x) json->tails_after[b]->trie(static_cast<uint8_t>(x));
+  }
   return trie;
 }
 
@@ -911,7 +936,7 @@ struct TokenMasker::Impl {
   // walk() over `t`: for each first byte `set` lets through, that group's trie.
   void walk_tails(const Tails& t, uint32_t set, std::vector<uint64_t>& bits) {
     for (size_t b = 0; b < 256; ++b) {
-      if (t.by_first[b].empty()) continue;
+      if (t.empty(static_cast<uint8_t>(b))) continue;
       uint32_t s = set;
       Partial q;
       if (!step(s, q, static_cast<uint8_t>(b))) continue;
@@ -1005,7 +1030,7 @@ struct TokenMasker::Impl {
       size += hi - lo + 1;
     }
     Uniform u;
-    uint64_t best = 63;  // a class of fewer code points is not worth an index
+    uint64_t best = 15;  // a class of fewer code points (digits) is walked quicker than indexed
     for (auto& [t, cs] : by_target)
       if (cs.second > best) best = cs.second, u.target = t, u.c = cs.first;
     return uniforms.emplace(set, std::move(u)).first->second;
@@ -1121,8 +1146,8 @@ const std::vector<uint64_t>& TokenMasker::allowed(State s) {
     const auto [set, p] = impl_->states[static_cast<size_t>(s)];
     impl_->mask(set, p, bits);
     if (impl_->complete(s))
-      for (size_t t = 0; t < impl_->vocab->eog.size(); ++t)
-        if (impl_->vocab->eog[t]) bits[t >> 6] |= 1ull << (t & 63);
+      for (const int32_t t : impl_->trie->eog)
+        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
   }
   return impl_->masks.emplace(s, std::move(bits)).first->second;
 }
