@@ -1,4 +1,6 @@
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -15,7 +17,7 @@ namespace {
 std::string read_all(const std::string& path) {
   if (path == "-") return {std::istreambuf_iterator<char>(std::cin), {}};
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
+  if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
@@ -39,9 +41,14 @@ void add_grammar_command(CLI::App& app) {
   cmd->callback([a] {
     nlohmann::json schema;
     try {
-      schema = nlohmann::json::parse(read_all(a->schema));
+      const std::string text = read_all(a->schema);
+      try {
+        schema = nlohmann::json::parse(text);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(a->schema + ": not JSON: " + e.what());
+      }
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "%s: not JSON: %s\n", a->schema.c_str(), e.what());
+      std::fprintf(stderr, "%s\n", e.what());
       std::exit(2);
     }
     try {
