@@ -148,7 +148,8 @@ TEST(TokenMaskerVsLlama, SameMasksAtEveryStepForOurGrammars) {
         "patternProperties":{"^x-":{"type":"string"}}})"),
                       false),
        {R"({"code": "AB-12f", "id": "Zoë 中文 \"q\" ok", "x-a": "b c", "other": [1]})",
-        R"({"id": "0123456789012345678901234567890123456789X"})"}},
+        R"({"id": "0123456789012345678901234567890123456789X"})",
+        R"({"code": "ZZ-0", "ünï": "中文", "éa": 1, "中": [2]})"}},
   };
   for (const auto& [gbnf, texts] : cases)
     for (const auto& text : texts) {

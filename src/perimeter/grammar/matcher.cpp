@@ -526,7 +526,12 @@ struct ClassIndex {
   Tails tails;                          // the others, from their first code point outside C
   std::array<std::vector<int32_t>, 128> all_after;  // first byte b, then only C
   std::array<std::unique_ptr<Tails>, 128> tails_after;
-  std::vector<std::vector<uint64_t>> up_to;      // [n]: tokens of at most n code points, all in C
+  // The same after a first code point past ASCII (any: states before a loop
+  // treat them all alike), tails from the next code point outside C.
+  std::vector<uint64_t> all_after_wide;
+  Tails tails_after_wide;
+  std::vector<int32_t> wide_other;           // a first byte past ASCII that is no whole code point
+  std::vector<std::vector<uint64_t>> up_to;  // [n]: tokens of at most n code points, all in C
   std::vector<std::unique_ptr<Tails>> tails_at;  // [j]: tails after j code points of C
   std::vector<int32_t> long_tokens;  // the rest: more than kChain code points before leaving C
   // Per token: the byte offset just past its last code point outside C (0:
@@ -544,6 +549,8 @@ bool in_ranges(const Ranges& r, uint32_t cp) {
   auto it = std::upper_bound(r.begin(), r.end(), std::make_pair(cp, UINT32_MAX));
   return it != r.begin() && std::prev(it)->second >= cp;
 }
+
+const Ranges kAnyCodePoint = {{0, 0x10FFFF}};
 
 // The byte offset in `p`, from `from`, of the first code point that is not a
 // valid, complete one in `c` (p.size() if none); `count` gets how many
@@ -585,6 +592,8 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     return *t;
   };
   ci->tails.n_vocab = n_vocab;
+  ci->tails_after_wide.n_vocab = n_vocab;
+  ci->all_after_wide.assign(words, 0);
   ci->tails_at.resize(ClassIndex::kChain + 1);
   ci->last_out.assign(n_vocab, 0);
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
@@ -614,7 +623,20 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     }
     ci->last_out[t] = static_cast<uint8_t>(std::min<size_t>(last, 255));
     const auto b = static_cast<uint8_t>(p[0]);
-    if (b >= 0x80) continue;
+    if (b >= 0x80) {
+      // The first code point, if a valid one past ASCII: its length.
+      const int n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+      if (n == 0 || first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, kAnyCodePoint) !=
+                        static_cast<size_t>(n)) {
+        ci->wide_other.push_back(id);
+        continue;
+      }
+      if (const size_t f = first_outside(p, n, c); f == p.size())
+        ci->all_after_wide[t >> 6] |= 1ull << (t & 63);
+      else
+        ci->tails_after_wide.entries.emplace_back(p.substr(f), id);
+      continue;
+    }
     if (const size_t f = first_outside(p, 1, c); f == p.size())
       ci->all_after[b].push_back(id);
     else
@@ -623,6 +645,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   for (size_t k = 1; k <= ClassIndex::kChain; ++k)
     for (size_t w = 0; w < words; ++w) ci->up_to[k][w] |= ci->up_to[k - 1][w];
   ci->tails.finish();
+  ci->tails_after_wide.finish();
   for (auto& t : ci->tails_at)
     if (t) t->finish();
   for (auto& t : ci->tails_after)
@@ -967,9 +990,31 @@ struct TokenMasker::Impl {
         return;
       }
     }
+    // Every code point past ASCII leading to one loop: tokens starting with
+    // one come from that loop's class index too.
+    const ClassIndex* wide = nullptr;
+    if (p.need == 0 && takes_wide(set)) {
+      uint32_t to = UINT32_MAX;
+      bool alike = true;
+      for (const auto& [lo, hi] : cells(set))
+        if (hi >= 0x80) {
+          const uint32_t t = move(set, std::max<uint32_t>(lo, 0x80));
+          alike = alike && (to == UINT32_MAX || to == t);
+          to = t;
+        }
+      if (alike && to != 0 && to != UINT32_MAX) wide = loop_index(to);
+      if (wide) {
+        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= wide->all_after_wide[w];
+        walk_tails(wide->tails_after_wide, to, bits);
+        for (const int32_t t : wide->wide_other)
+          if (accepts(set, p, vocab->pieces[static_cast<size_t>(t)]))
+            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+      }
+    }
     const TokenTrie::Node& root = trie->nodes[0];
     for (uint32_t k = 0; k < root.n_children; ++k) {
       const auto& [b, child] = trie->children[root.first_child + k];
+      if (wide && b >= 0x80) continue;  // done above
       uint32_t s = set;
       Partial q = p;
       if (!step(s, q, b)) continue;
