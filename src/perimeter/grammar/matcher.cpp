@@ -490,6 +490,7 @@ std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32
 struct Tails {
   std::vector<std::pair<std::string_view, int32_t>> entries;  // (tail, token)
   std::array<uint32_t, 257> start{};  // after finish(): entries of first byte b from start[b]
+  std::vector<uint8_t> firsts;        // the first bytes that have entries
   size_t n_vocab = 0;
 
   // Groups the entries by first byte (once, after the last add).
@@ -502,6 +503,8 @@ struct Tails {
     std::copy(start.begin(), start.end() - 1, next.begin());
     for (const auto& e : entries) sorted[next[static_cast<uint8_t>(e.first[0])]++] = e;
     entries = std::move(sorted);
+    for (size_t b = 0; b < 256; ++b)
+      if (start[b] != start[b + 1]) firsts.push_back(static_cast<uint8_t>(b));
   }
   bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
   const TokenTrie* trie(uint8_t b) const {
@@ -958,12 +961,11 @@ struct TokenMasker::Impl {
 
   // walk() over `t`: for each first byte `set` lets through, that group's trie.
   void walk_tails(const Tails& t, uint32_t set, std::vector<uint64_t>& bits) {
-    for (size_t b = 0; b < 256; ++b) {
-      if (t.empty(static_cast<uint8_t>(b))) continue;
+    for (const uint8_t b : t.firsts) {
       uint32_t s = set;
       Partial q;
-      if (!step(s, q, static_cast<uint8_t>(b))) continue;
-      walk(*t.trie(static_cast<uint8_t>(b)), 0, set, {}, bits);
+      if (!step(s, q, b)) continue;
+      walk(*t.trie(b), 0, set, {}, bits);
     }
   }
 
