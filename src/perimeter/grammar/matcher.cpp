@@ -510,13 +510,10 @@ struct Tails {
   const TokenTrie* trie(uint8_t b) const {
     std::call_once(built_[b], [&] {
       if (!empty(b))
-        tries_[b] =
-            trie_of_tails({entries.begin() + start[b], entries.begin() + start[b + 1]}, n_vocab);
+        tries_[b] = trie_of({entries.begin() + start[b], entries.begin() + start[b + 1]}, n_vocab);
     });
     return tries_[b].get();
   }
-  static std::shared_ptr<const TokenTrie> trie_of_tails(
-      std::vector<std::pair<std::string_view, int32_t>> entries, size_t n_vocab);
 
  private:
   mutable std::array<std::shared_ptr<const TokenTrie>, 256> tries_;
@@ -658,11 +655,6 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
 }
 
 }  // namespace
-
-std::shared_ptr<const TokenTrie> Tails::trie_of_tails(
-    std::vector<std::pair<std::string_view, int32_t>> entries, size_t n_vocab) {
-  return trie_of(std::move(entries), n_vocab);
-}
 
 std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
   std::vector<std::pair<std::string_view, int32_t>> entries;
