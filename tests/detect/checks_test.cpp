@@ -1,6 +1,8 @@
 #include "detect/checks.h"
 
 #include <cctype>
+#include <cmath>
+#include <string>
 
 #include "detect/ascii.h"
 
@@ -100,6 +102,28 @@ TEST(Checks, Ip) {
 TEST(Checks, Entropy) {
   EXPECT_LT(shannon_entropy("aaaaaaaa"), 0.01);
   EXPECT_GT(shannon_entropy("q8Zr3kP0xVb7Lm2N"), 3.5);
+}
+
+// The entropy sums only the bytes present, in ascending byte order: the same
+// double, bit for bit, as the sum over all 256 counts that entropy thresholds
+// (and the findings golden hash) were set with. Bytes from all four 64-byte
+// blocks, high bytes included.
+TEST(Checks, EntropyEqualsSumOverAllCounts) {
+  for (std::string s : {std::string("q8Zr3kP0xVb7Lm2N"), std::string("AKIA_x?z~\x7f"),
+                        std::string("\x01\x3f\x40\x7f\x80\xbf\xc0\xff\xff"
+                                    "aa00"),
+                        std::string("secret=hunter2hunter2")}) {
+    int count[256] = {};
+    for (unsigned char c : s) ++count[c];
+    double h = 0;
+    const double n = static_cast<double>(s.size());
+    for (int c : count) {
+      if (c == 0) continue;
+      double p = c / n;
+      h -= p * std::log2(p);
+    }
+    EXPECT_EQ(shannon_entropy(s), h) << s;
+  }
 }
 
 }  // namespace

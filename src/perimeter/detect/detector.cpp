@@ -726,25 +726,26 @@ bool context_in(std::string_view before, std::string_view after,
     }
     return false;
   };
-  // A word can only occur where its first two letters do: a 1024-bit set of
-  // the windows' letter pairs skips most searches.
-  uint64_t pairs[16] = {};
+  // A word can only occur where its first two letters do: a 1024-entry set of
+  // the windows' letter pairs skips most searches. The set is stamped with a
+  // per-call generation instead of cleared, so building it is one plain store
+  // per byte (a bitmap's read-modify-write chained each byte on the last).
+  thread_local uint32_t pair_gen[1024];
+  thread_local uint32_t gen = 0;
+  if (++gen == 0) {
+    std::fill(std::begin(pair_gen), std::end(pair_gen), 0u);
+    gen = 1;
+  }
   auto pair_bit = [](char a, char b) {
     return (static_cast<unsigned>(static_cast<unsigned char>(a)) * 31u +
             static_cast<unsigned char>(b)) &
            1023u;
   };
   for (std::string_view hay : {before, after}) {
-    for (size_t i = 0; i + 1 < hay.size(); ++i) {
-      unsigned bit = pair_bit(hay[i], hay[i + 1]);
-      pairs[bit / 64] |= uint64_t{1} << (bit % 64);
-    }
+    for (size_t i = 0; i + 1 < hay.size(); ++i) pair_gen[pair_bit(hay[i], hay[i + 1])] = gen;
   }
   for (const auto& w : words) {
-    if (w.size() >= 2) {
-      unsigned bit = pair_bit(w[0], w[1]);
-      if (!(pairs[bit / 64] >> (bit % 64) & 1u)) continue;
-    }
+    if (w.size() >= 2 && pair_gen[pair_bit(w[0], w[1])] != gen) continue;
     if (found_in(before, w) || found_in(after, w)) return true;
   }
   return false;
