@@ -42,6 +42,7 @@ double line_score(std::string_view line) {
   }();
   if (kFirst.find(l[0]) != std::string::npos) {
     for (const char* k : kStarts) {
+      if (k[0] != l[0]) continue;  // most keywords differ at once: no strlen, no compare
       size_t n = std::strlen(k);
       if (l.size() >= n && l.compare(0, n, k) == 0) {
         s += 0.45;

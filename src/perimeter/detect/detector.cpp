@@ -459,7 +459,7 @@ class DetectorImpl final : public Detector {
       uint32_t last_label_id = kNoEntity;
       for (const Raw& r : st.raw) {
         const internal::Rule& rule = rules_[r.rule];
-        internal::Hit h{r.start, r.end, rule.score, ""};
+        internal::Hit h{r.start, r.end, rule.score, {}};
         extra.clear();
         bool ok = rule.multi ? rule.multi(text, h, extra) : (!rule.check || rule.check(text, h));
         if (!ok) continue;

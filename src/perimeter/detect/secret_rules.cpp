@@ -259,7 +259,7 @@ bool metadata_key(std::string_view id) {
                                  "ref",     "location", "region",   "provider"};
   std::string w = last_word(id);
   for (const char* h : kHeads) {
-    if (w == h) return true;
+    if (!w.empty() && w[0] == h[0] && w == h) return true;
   }
   return false;
 }
@@ -494,8 +494,9 @@ bool assignment_check(std::string_view t, Hit& h) {
       }
     }
     for (const char* o : kOps) {
-      size_t len = std::strlen(o);
       if (op) break;
+      if (i >= t.size() || t[i] != o[0]) continue;  // no strlen/compare for most operators
+      size_t len = std::strlen(o);
       if (t.substr(i, len) == o) {
         if (std::strcmp(o, "==") == 0) return false;  // comparison, not assignment
         // `auth::Principal`, `Token::new`: a scope operator, not an assignment.
