@@ -86,8 +86,9 @@ struct PairSet {
       bits[b / 64] |= uint64_t{1} << (b % 64);
     }
   }
-  bool may_contain(std::string_view w) const {
-    if (w.size() < 2) return true;
+  // On the word's first two bytes only: no strlen for the words filtered out.
+  bool may_contain(const char* w) const {
+    if (w[0] == '\0' || w[1] == '\0') return true;
     unsigned b = bit(w[0], w[1]);
     return (bits[b / 64] >> (b % 64) & 1u) != 0;
   }
