@@ -304,11 +304,17 @@ class DetectorImpl final : public Detector {
     st.text = text;
     size_t d = next_digit(0);
     while (d < n) {
-      size_t last = d, j = next_digit(d + 1);
-      while (j < n && j - last <= 2 * reach) {
-        last = j;
-        j = next_digit(j + 1);
+      // Extend the window to the farthest digit within 2 * reach of the last
+      // one, looking backwards from that limit: on digit-dense text this
+      // jumps over the digits in between instead of visiting each one.
+      size_t last = d, j;
+      for (;;) {
+        size_t k = std::min(n - 1, last + 2 * reach);
+        while (k > last && static_cast<unsigned char>(text[k] - '0') > 9) --k;
+        if (k == last) break;
+        last = k;
       }
+      j = next_digit(std::min(n, last + 2 * reach + 1));
       st.win_start = d > reach ? d - reach : 0;
       st.win_end = std::min(n, last + reach + 1);
       hs_scan(digit_db_, text.data() + st.win_start,
