@@ -779,36 +779,66 @@ struct TokenMasker::Impl {
   // the elements' ranges, and one move per distinct group of stacks (inside
   // a string, nearly every byte leads to the same set).
   void fill_ascii(uint32_t set) {
-    std::array<std::vector<uint32_t>, 128> hits;
-    const StackSet& stacks = sets[set];
-    for (uint32_t i = 0; i < stacks.size(); ++i) {
-      if (stacks[i].empty()) continue;
-      const Elem& e = rules->elems[stacks[i].back()];
+    // Which stacks each byte continues, as a bit mask (sets of at most 64
+    // stacks, nearly all) or a list.
+    const size_t n = sets[set].size();
+    const bool small = n <= 64;
+    std::array<uint64_t, 128> bits{};
+    std::array<std::vector<uint32_t>, 128> lists;
+    for (uint32_t i = 0; i < n; ++i) {
+      const Stack& st = sets[set][i];
+      if (st.empty()) continue;
+      const Elem& e = rules->elems[st.back()];
       std::array<bool, 128> in{};
       for (const auto& [lo, hi] : e.ranges)
         for (uint32_t c = lo; c <= hi && c < 128; ++c) in[c] = true;
       for (uint32_t c = 0; c < 128; ++c)
-        if (in[c] != e.negated) hits[c].push_back(i);
-    }
-    std::map<std::vector<uint32_t>, uint32_t> by_hits;
-    std::array<uint32_t, 128> row;
-    for (uint32_t c = 0; c < 128; ++c) {
-      if (hits[c].empty()) {
-        row[c] = 0;
-        continue;
-      }
-      auto [it, fresh] = by_hits.try_emplace(hits[c], 0);
-      if (fresh) {
-        StackSet out;
-        for (uint32_t i : hits[c]) {
-          const Stack& st = sets[set][i];
-          Stack t(st.begin(), st.end() - 1);
-          if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
-          advance(std::move(t), out);
+        if (in[c] != e.negated) {
+          if (small)
+            bits[c] |= 1ull << i;
+          else
+            lists[c].push_back(i);
         }
-        it->second = out.empty() ? 0 : intern(std::move(out));
+    }
+    // One move per distinct group of stacks.
+    auto move_of = [&](const std::vector<uint32_t>& group) {
+      StackSet out;
+      for (uint32_t i : group) {
+        const Stack& st = sets[set][i];  // (re-read: intern() may grow `sets`)
+        Stack t(st.begin(), st.end() - 1);
+        if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
+        advance(std::move(t), out);
       }
-      row[c] = it->second;
+      return out.empty() ? 0u : intern(std::move(out));
+    };
+    std::array<uint32_t, 128> row;
+    std::vector<std::pair<uint64_t, uint32_t>> by_bits;  // small sets
+    std::map<std::vector<uint32_t>, uint32_t> by_list;   // others
+    for (uint32_t c = 0; c < 128; ++c) {
+      if (small) {
+        if (!bits[c]) {
+          row[c] = 0;
+          continue;
+        }
+        auto it = std::find_if(by_bits.begin(), by_bits.end(),
+                               [&](const auto& g) { return g.first == bits[c]; });
+        if (it == by_bits.end()) {
+          std::vector<uint32_t> group;
+          for (uint64_t m = bits[c]; m; m &= m - 1)
+            group.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
+          by_bits.emplace_back(bits[c], move_of(group));
+          it = by_bits.end() - 1;
+        }
+        row[c] = it->second;
+      } else {
+        if (lists[c].empty()) {
+          row[c] = 0;
+          continue;
+        }
+        auto [it, fresh] = by_list.try_emplace(lists[c], 0);
+        if (fresh) it->second = move_of(lists[c]);
+        row[c] = it->second;
+      }
     }
     if (ascii_moves.size() < sets.size()) ascii_moves.resize(sets.size(), filled(kUnknown));
     ascii_moves[set] = row;
