@@ -472,6 +472,31 @@ class Compiler {
     return std::nullopt;
   }
 
+  // The names a `type` keyword lists (strings only; the rest is checked where it matters).
+  static std::set<std::string> type_names(const json& t) {
+    std::set<std::string> out;
+    for (const auto& e : t.is_array() ? t : json::array({t}))
+      if (e.is_string()) out.insert(e.get<std::string>());
+    return out;
+  }
+
+  // The one type gen() generates for a schema without `type`, from the
+  // keywords that constrain only that type (a subset of what it allows).
+  static std::optional<std::string> implied_type(const json& s) {
+    if ((s.contains("properties") && s["properties"] != json::object()) ||
+        (s.contains("required") && s["required"] != json::array()) ||
+        s.contains("additionalProperties") || s.contains("patternProperties"))
+      return "object";
+    if (s.contains("items") || s.contains("minItems") || s.contains("maxItems") ||
+        s.contains("prefixItems"))
+      return "array";
+    if (s.contains("minLength") || s.contains("maxLength") ||
+        (s.contains("format") && !annotation_format(s["format"])) || s.contains("pattern"))
+      return "string";
+    if (numeric(s)) return "integer";  // integers only: a subset of what the bounds allow
+    return std::nullopt;
+  }
+
   // The JSON types of what gen() generates for merged schema `m` ("*": any).
   std::set<std::string> gen_types(const json& m, int depth = 0) const {
     if (!m.is_object()) return {"*"};
@@ -480,12 +505,7 @@ class Compiler {
       for (const auto& x : *v) t.insert(type_of(x));
       return t;
     }
-    if (m.contains("type")) {
-      std::set<std::string> t;
-      for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
-        if (x.is_string()) t.insert(x.get<std::string>());
-      return t;
-    }
+    if (m.contains("type")) return type_names(m["type"]);
     for (const char* k : {"anyOf", "oneOf"})
       if (m.contains(k)) {  // what the branches generate
         if (depth > 8 || !m[k].is_array()) return {"*"};
@@ -497,17 +517,7 @@ class Compiler {
         }
         return t;
       }
-    if ((m.contains("properties") && m["properties"] != json::object()) ||
-        (m.contains("required") && m["required"] != json::array()) ||
-        m.contains("additionalProperties") || m.contains("patternProperties"))
-      return {"object"};
-    if (m.contains("items") || m.contains("minItems") || m.contains("maxItems") ||
-        m.contains("prefixItems"))
-      return {"array"};
-    if (m.contains("minLength") || m.contains("maxLength") ||
-        (m.contains("format") && !annotation_format(m["format"])) || m.contains("pattern"))
-      return {"string"};
-    if (numeric(m)) return {"integer"};
+    if (auto t = implied_type(m)) return {*t};
     return {"*"};
   }
 
@@ -532,10 +542,7 @@ class Compiler {
         }
       return {"*"};
     }
-    std::set<std::string> t;
-    for (const auto& x : m["type"].is_array() ? m["type"] : json::array({m["type"]}))
-      if (x.is_string()) t.insert(x.get<std::string>());
-    return t;
+    return type_names(m["type"]);
   }
 
   // A sub-schema merged (its $ref/allOf resolved), if that works.
@@ -806,9 +813,7 @@ class Compiler {
     }
     if (c.size() == 1 && c.contains("type")) {
       std::set<std::string> out = {"object", "array", "string", "number", "boolean", "null"};
-      std::set<std::string> drop;
-      for (const auto& t : c["type"].is_array() ? c["type"] : json::array({c["type"]}))
-        if (t.is_string()) drop.insert(t.get<std::string>());
+      const std::set<std::string> drop = type_names(c["type"]);
       if (drop.count("integer") && !drop.count("number"))
         fail(path, "'not' of 'integer' alone is not supported.");
       for (const auto& t : drop) out.erase(t);
@@ -1009,18 +1014,8 @@ class Compiler {
         }
       else
         fail(path, "'type' must be a string or a non-empty array of strings.");
-    } else if ((s.contains("properties") && s["properties"] != json::object()) ||
-               (s.contains("required") && s["required"] != json::array()) ||
-               s.contains("additionalProperties") || s.contains("patternProperties")) {
-      types = {"object"};  // generating only objects is a subset of what the schema allows
-    } else if (s.contains("items") || s.contains("minItems") || s.contains("maxItems") ||
-               s.contains("prefixItems")) {
-      types = {"array"};
-    } else if (s.contains("minLength") || s.contains("maxLength") ||
-               (s.contains("format") && !annotation_format(s["format"])) || s.contains("pattern")) {
-      types = {"string"};
-    } else if (numeric(s)) {
-      types = {"integer"};  // integers only: a subset of what the bounds allow
+    } else if (auto t = implied_type(s)) {
+      types = {*t};
     } else if (s.contains(kNotIn)) {
       types = {"object", "array", "string", "number", "boolean", "null"};
     } else {
@@ -1460,13 +1455,7 @@ class Compiler {
       const json va = out[k];
       if (va == vb || k == "properties" || k == "additionalProperties") continue;
       if (k == "type") {
-        auto types = [&](const json& t) {
-          std::set<std::string> v;
-          for (const auto& e : t.is_array() ? t : json::array({t}))
-            if (e.is_string()) v.insert(e.get<std::string>());
-          return v;
-        };
-        const auto ta = types(va), tb = types(vb);
+        const auto ta = type_names(va), tb = type_names(vb);
         std::set<std::string> common;
         for (const auto& x : ta)
           if (tb.count(x) || (x == "integer" && tb.count("number")))
