@@ -545,6 +545,14 @@ namespace {
 // The smallest code point a sequence of `len` bytes may encode.
 constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
 
+// Token masks: one bit per token id.
+void set_bit(std::vector<uint64_t>& bits, size_t t) {
+  bits[t >> 6] |= 1ull << (t & 63);
+}
+void or_into(std::vector<uint64_t>& bits, const std::vector<uint64_t>& more) {
+  for (size_t w = 0; w < bits.size(); ++w) bits[w] |= more[w];
+}
+
 bool in_ranges(const Ranges& r, uint32_t cp) {
   auto it = std::upper_bound(r.begin(), r.end(), std::make_pair(cp, UINT32_MAX));
   return it != r.begin() && std::prev(it)->second >= cp;
@@ -605,11 +613,11 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     if (n > ClassIndex::kChain)
       ci->long_tokens.push_back(id);
     else if (f == p.size())
-      ci->up_to[n][t >> 6] |= 1ull << (t & 63);  // made cumulative below
+      set_bit(ci->up_to[n], t);  // made cumulative below
     else
       tails_of(ci->tails_at[n]).entries.emplace_back(p.substr(f), id);
     if (f == p.size())
-      ci->all[t >> 6] |= 1ull << (t & 63);
+      set_bit(ci->all, t);
     else
       ci->tails.entries.emplace_back(p.substr(f), id);
     size_t last = 0;
@@ -632,7 +640,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
         continue;
       }
       if (const size_t f = first_outside(p, n, c); f == p.size())
-        ci->all_after_wide[t >> 6] |= 1ull << (t & 63);
+        set_bit(ci->all_after_wide, t);
       else
         ci->tails_after_wide.entries.emplace_back(p.substr(f), id);
       continue;
@@ -642,8 +650,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     else
       tails_of(ci->tails_after[b]).entries.emplace_back(p.substr(f), id);
   }
-  for (size_t k = 1; k <= ClassIndex::kChain; ++k)
-    for (size_t w = 0; w < words; ++w) ci->up_to[k][w] |= ci->up_to[k - 1][w];
+  for (size_t k = 1; k <= ClassIndex::kChain; ++k) or_into(ci->up_to[k], ci->up_to[k - 1]);
   ci->tails.finish();
   ci->tails_after_wide.finish();
   for (auto& t : ci->tails_at)
@@ -803,12 +810,7 @@ struct TokenMasker::Impl {
     // One move per distinct group of stacks.
     auto move_of = [&](const std::vector<uint32_t>& group) {
       StackSet out;
-      for (uint32_t i : group) {
-        const Stack& st = sets[set][i];  // (re-read: intern() may grow `sets`)
-        Stack t(st.begin(), st.end() - 1);
-        if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
-        advance(std::move(t), out);
-      }
+      for (uint32_t i : group) past_top(sets[set][i], out);  // (re-read: intern() grows `sets`)
       return out.empty() ? 0u : intern(std::move(out));
     };
     std::array<uint32_t, 128> row;
@@ -864,14 +866,17 @@ struct TokenMasker::Impl {
     return a;
   }
 
+  // The stacks after `st`'s top element matched a code point, into `out`.
+  void past_top(const Stack& st, StackSet& out) const {
+    Stack t(st.begin(), st.end() - 1);
+    if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
+    advance(std::move(t), out);
+  }
+
   uint32_t compute_move(uint32_t set, uint32_t cp) {
     StackSet out;
-    for (const Stack& s : sets[set]) {
-      if (s.empty() || !rules->matches(rules->elems[s.back()], cp)) continue;
-      Stack t(s.begin(), s.end() - 1);
-      if (rules->elems[s.back() + 1].kind != Kind::End) t.push_back(s.back() + 1);
-      advance(std::move(t), out);
-    }
+    for (const Stack& s : sets[set])
+      if (!s.empty() && rules->matches(rules->elems[s.back()], cp)) past_top(s, out);
     return out.empty() ? 0 : intern(std::move(out));
   }
 
@@ -958,7 +963,7 @@ struct TokenMasker::Impl {
     if (node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
         const int32_t t = tr.tokens[n.first_token + k];
-        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+        set_bit(bits, static_cast<size_t>(t));
       }
     for (uint32_t k = 0; k < n.n_children; ++k) {
       const auto& [b, child] = tr.children[n.first_child + k];
@@ -977,7 +982,7 @@ struct TokenMasker::Impl {
       const int32_t t = trie->tokens[i];
       if (ci.last_out[static_cast<size_t>(t)] <= depth ||
           accepts(set, {}, std::string_view(vocab->pieces[static_cast<size_t>(t)]).substr(depth)))
-        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+        set_bit(bits, static_cast<size_t>(t));
     }
   }
 
@@ -996,7 +1001,7 @@ struct TokenMasker::Impl {
   void mask(uint32_t set, Partial p, std::vector<uint64_t>& bits) {
     if (p.need == 0) {
       if (const ClassIndex* ci = loop_index(set)) {
-        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= ci->all[w];
+        or_into(bits, ci->all);
         walk_tails(ci->tails, set, bits);
         return;
       }
@@ -1004,13 +1009,13 @@ struct TokenMasker::Impl {
         const ClassIndex& ci = *index_of(set);
         // states.size() - 1 code points of the class fit (at least, if open).
         const size_t fit = ch.open ? ClassIndex::kChain : ch.states.size() - 1;
-        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= ci.up_to[fit][w];
+        or_into(bits, ci.up_to[fit]);
         for (size_t j = 0; j <= fit; ++j)
           if (ci.tails_at[j])
             walk_tails(*ci.tails_at[j], ch.states[std::min(j, ch.states.size() - 1)], bits);
         for (const int32_t t : ci.long_tokens)
           if (accepts(set, p, vocab->pieces[static_cast<size_t>(t)]))
-            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+            set_bit(bits, static_cast<size_t>(t));
         return;
       }
     }
@@ -1018,21 +1023,14 @@ struct TokenMasker::Impl {
     // one come from that loop's class index too.
     const ClassIndex* wide = nullptr;
     if (p.need == 0 && takes_wide(set)) {
-      uint32_t to = UINT32_MAX;
-      bool alike = true;
-      for (const auto& [lo, hi] : cells(set))
-        if (hi >= 0x80) {
-          const uint32_t t = move(set, std::max<uint32_t>(lo, 0x80));
-          alike = alike && (to == UINT32_MAX || to == t);
-          to = t;
-        }
-      if (alike && to != 0 && to != UINT32_MAX) wide = loop_index(to);
+      const uint32_t to = alike_move(set, {{0x80, kMaxCodePoint}});
+      if (to != 0 && to != kUnknown) wide = loop_index(to);
       if (wide) {
-        for (size_t w = 0; w < bits.size(); ++w) bits[w] |= wide->all_after_wide[w];
+        or_into(bits, wide->all_after_wide);
         walk_tails(wide->tails_after_wide, to, bits);
         for (const int32_t t : wide->wide_other)
           if (accepts(set, p, vocab->pieces[static_cast<size_t>(t)]))
-            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+            set_bit(bits, static_cast<size_t>(t));
       }
     }
     const TokenTrie::Node& root = trie->nodes[0];
@@ -1044,8 +1042,7 @@ struct TokenMasker::Impl {
       if (!step(s, q, b)) continue;
       if (p.need == 0 && b < 0x80)
         if (const ClassIndex* ci = loop_index(s)) {
-          for (const int32_t t : ci->all_after[b])
-            bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+          for (const int32_t t : ci->all_after[b]) set_bit(bits, static_cast<size_t>(t));
           if (ci->tails_after[b]) walk_tails(*ci->tails_after[b], s, bits);
           continue;
         }
@@ -1083,6 +1080,20 @@ struct TokenMasker::Impl {
       out.emplace_back(lo, hi);
     }
     return out;
+  }
+
+  // The one state every code point of `c` moves `set` to (0: none goes on),
+  // or kUnknown if they move it to different states.
+  uint32_t alike_move(uint32_t set, const Ranges& c) {
+    uint32_t to = kUnknown;
+    for (const auto& [lo, hi] : cells(set))
+      for (const auto& [a, b] : c)
+        if (a <= hi && b >= lo) {
+          const uint32_t t = move(set, std::max(a, lo));
+          if (to != kUnknown && to != t) return kUnknown;
+          to = t;
+        }
+    return to;
   }
 
   const Uniform& uniform(uint32_t set) {
@@ -1135,17 +1146,8 @@ struct TokenMasker::Impl {
       ch.states.push_back(set);
       uint32_t cur = set;
       while (ch.states.size() <= ClassIndex::kChain) {
-        // Every cell of `cur` inside c must lead to one same state.
-        uint32_t next = UINT32_MAX;
-        bool alike = true;
-        for (const auto& [lo, hi] : cells(cur))
-          for (const auto& [a, b] : c)
-            if (a <= hi && b >= lo) {
-              const uint32_t t = move(cur, std::max(a, lo));
-              alike = alike && (next == UINT32_MAX || next == t);
-              next = t;
-            }
-        if (!alike || next == UINT32_MAX) {
+        const uint32_t next = alike_move(cur, c);
+        if (next == kUnknown) {
           ch.states.clear();
           break;
         }
@@ -1165,12 +1167,15 @@ struct TokenMasker::Impl {
     return chains.emplace(set, std::move(ch)).first->second;
   }
 
-  // Whether the bytes of `piece` may follow in (set, p), stepping each.
-  bool accepts(uint32_t set, Partial p, std::string_view piece) {
+  // Steps (set, p) over the bytes of `piece`: false if a token of those
+  // bytes may not follow (no parse survives, or it ends where none may).
+  bool run(uint32_t& set, Partial& p, std::string_view piece) {
     for (char c : piece)
       if (!step(set, p, static_cast<uint8_t>(c))) return false;
-    return p.need == 0 || may_end_in(set, p);
+    return p.need == 0 || may_end(set, p);
   }
+
+  bool accepts(uint32_t set, Partial p, std::string_view piece) { return run(set, p, piece); }
 
   bool complete(State st) const {
     const auto& [set, p] = states[static_cast<size_t>(st)];
@@ -1215,8 +1220,7 @@ const std::vector<uint64_t>& TokenMasker::allowed(State s) {
     const auto [set, p] = impl_->states[static_cast<size_t>(s)];
     impl_->mask(set, p, bits);
     if (impl_->complete(s))
-      for (const int32_t t : impl_->trie->eog)
-        bits[static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+      for (const int32_t t : impl_->trie->eog) set_bit(bits, static_cast<size_t>(t));
   }
   return impl_->masks.emplace(s, std::move(bits)).first->second;
 }
@@ -1232,10 +1236,7 @@ TokenMasker::State TokenMasker::accept(State s, int32_t t) {
   const std::string& piece = impl_->vocab->pieces[static_cast<size_t>(t)];
   if (piece.empty()) return kDead;
   auto [set, p] = impl_->states[static_cast<size_t>(s)];
-  for (char c : piece)
-    if (!impl_->step(set, p, static_cast<uint8_t>(c))) return kDead;
-  if (p.need != 0 && !impl_->may_end_in(set, p)) return kDead;
-  return impl_->state(set, p);
+  return impl_->run(set, p, piece) ? impl_->state(set, p) : kDead;
 }
 
 bool TokenMasker::complete(State s) {
