@@ -507,6 +507,9 @@ struct Tails {
       if (start[b] != start[b + 1]) firsts.push_back(static_cast<uint8_t>(b));
   }
   bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
+  void build_all() const {
+    for (const uint8_t b : firsts) trie(b);
+  }
   const TokenTrie* trie(uint8_t b) const {
     std::call_once(built_[b], [&] {
       if (!empty(b))
@@ -676,11 +679,10 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
   // rather than on a grammar's first string, its tail groups too.
   const auto json =
       class_index(*trie, vocab, {{0x20, 0x21}, {0x23, 0x5B}, {0x5D, 0x7E}, {0x80, 0x10FFFF}});
-  for (size_t b = 0; b < 256; ++b) {
-    json->tails.trie(static_cast<uint8_t>(b));
-    if (b < 128 && json->tails_after[b])
-      for (size_t x = 0; x < 256; ++x) json->tails_after[b]->trie(static_cast<uint8_t>(x));
-  }
+  json->tails.build_all();
+  json->tails_after_wide.build_all();
+  for (const auto& t : json->tails_after)
+    if (t) t->build_all();
   return trie;
 }
 
