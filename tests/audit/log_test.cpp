@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -481,6 +482,77 @@ TEST_P(AuditLogTest, FailedCommitFailsTheCallerAndTheLogRecovers) {
   VerifyReport rep = check();
   EXPECT_TRUE(rep.ok) << rep.summary();
   EXPECT_EQ(rep.chains[0].records, 3);
+}
+
+TEST_P(AuditLogTest, EnqueuedDecisionReturnsBeforeItsCommitAndIsCommittedInTheBackground) {
+  auto gated = std::make_unique<GatedStore>(store());
+  GatedStore* g = gated.get();
+  {
+    AuditLog l(std::move(gated), key_, "main", 1000, false);
+    // The gate holds the first commit: a caller that waited for its own would not return.
+    auto pending =
+        std::async(std::launch::async, [&] { return l.enqueue_decision(sample_decision(1)); });
+    // Deadlock guard only (not a timing assertion).
+    const bool returned = pending.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    EXPECT_TRUE(returned) << "enqueue_decision waited for its commit";
+    if (!returned) {
+      std::lock_guard lk(g->mu);
+      g->open = true;
+      g->gate_cv.notify_all();
+    }
+    Receipt r = pending.get();
+    EXPECT_EQ(r.seq, 1);
+    EXPECT_EQ(l.stats().records, 0);
+    {
+      std::unique_lock lk(g->mu);
+      g->entered_cv.wait(lk, [&] { return g->calls == 1; });  // the background thread's commit
+    }
+    EXPECT_EQ(l.stats().records, 0);
+    {
+      std::lock_guard lk(g->mu);
+      g->open = true;
+    }
+    g->gate_cv.notify_all();
+    // A waiting append after it is chained behind it and returns once both are durable.
+    EXPECT_EQ(l.append_decision(sample_decision(2)).seq, 2);
+    auto reader = store();
+    EXPECT_EQ(all_rows(*reader).size(), 2u);
+    EXPECT_EQ(all_rows(*reader)[0].hash, r.hash);
+  }
+  VerifyReport rep = check();
+  EXPECT_TRUE(rep.ok) << rep.summary();
+  EXPECT_EQ(rep.chains[0].records, 3);  // and the closing checkpoint
+}
+
+TEST_P(AuditLogTest, FailedBackgroundCommitIsCountedAndTheLogRecovers) {
+  auto flaky = std::make_unique<FlakyStore>(store());
+  FlakyStore* f = flaky.get();
+  {
+    AuditLog l(std::move(flaky), key_, "main", 1000, false);
+    f->fail_next = true;
+    l.enqueue_decision(sample_decision(1));
+    // Deadlock guard only (not a timing assertion).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (l.stats().failures == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(l.stats().failures, 1);
+    EXPECT_EQ(l.append_decision(sample_decision(2)).seq, 1);  // seq 1 was never written
+  }
+  VerifyReport rep = check();
+  EXPECT_TRUE(rep.ok) << rep.summary();
+  EXPECT_EQ(rep.chains[0].records, 2);
+}
+
+TEST_P(AuditLogTest, CloseCommitsEnqueuedDecisions) {
+  {
+    auto l = log();
+    for (int i = 1; i <= 5; ++i) l->enqueue_decision(sample_decision(i));
+    l->close();
+    EXPECT_THROW(l->enqueue_decision(sample_decision(6)), std::runtime_error);
+  }
+  VerifyReport rep = check();
+  EXPECT_TRUE(rep.ok) << rep.summary();
+  EXPECT_EQ(rep.chains[0].records, 6);
 }
 
 TEST_P(AuditLogTest, KilledWriterLosesNoAcknowledgedRecord) {

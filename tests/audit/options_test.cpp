@@ -17,8 +17,9 @@ std::string error_of(const std::string& yaml) {
 
 TEST(AuditOptions, ParsesAllKeys) {
   AuditOptions o = parse_audit_options(
-      YAML::Load("{store: 'postgresql://u@h/db', store_text: true, checkpoint_every: 50, "
-                 "signing_key: keys/audit.pem, replica: gw-2, sync: normal}"),
+      YAML::Load(
+          "{store: 'postgresql://u@h/db', store_text: true, checkpoint_every: 50, "
+          "signing_key: keys/audit.pem, replica: gw-2, sync: normal, durable_before: egress}"),
       "audit");
   EXPECT_EQ(o.store, "postgresql://u@h/db");
   EXPECT_TRUE(o.store_text);
@@ -27,6 +28,7 @@ TEST(AuditOptions, ParsesAllKeys) {
   EXPECT_EQ(o.public_key, "keys/audit.pub.pem");
   EXPECT_EQ(o.replica, "gw-2");
   EXPECT_EQ(o.sync, SyncMode::Normal);
+  EXPECT_EQ(o.durable_before, DurableBefore::Egress);
 }
 
 TEST(AuditOptions, Defaults) {
@@ -36,6 +38,7 @@ TEST(AuditOptions, Defaults) {
   EXPECT_EQ(o.checkpoint_every, 1000);
   EXPECT_EQ(o.replica, "main");
   EXPECT_EQ(o.sync, SyncMode::Full);
+  EXPECT_EQ(o.durable_before, DurableBefore::Dispatch);
 }
 
 TEST(AuditOptions, ErrorsNameTheKeyAndTheRule) {
@@ -51,6 +54,8 @@ TEST(AuditOptions, ErrorsNameTheKeyAndTheRule) {
             "audit.replica: must be 1-64 characters of [A-Za-z0-9._-]");
   EXPECT_EQ(error_of("{signing_key: k.pem, sync: sometimes}"),
             "audit.sync: must be \"full\" or \"normal\"");
+  EXPECT_EQ(error_of("{signing_key: k.pem, durable_before: later}"),
+            "audit.durable_before: must be \"dispatch\" or \"egress\"");
   EXPECT_EQ(error_of("{signing_key: k.pem, colour: blue}").rfind("audit.colour: unknown key", 0),
             0u);
   EXPECT_EQ(error_of("{store_text: false}").rfind("audit.signing_key: is required", 0), 0u);

@@ -46,14 +46,17 @@ class Blueprint : public ::testing::Test {
     return "  " + id + ":\n    engine: http\n    urls: [" + url + "]\n    upstream_model: " + id +
            "-2026-01-01\n    egress: " + egress + "\n    retries: 0\n" + extra;
   }
-  // `when`: the deep route's fallback_when; `extra`: more top-level YAML.
-  config::Config config(const std::string& when = "[saturated]", const std::string& extra = "") {
+  // `when`: the deep route's fallback_when; `extra`: more top-level YAML;
+  // `audit_extra`: more keys of the `audit:` section.
+  config::Config config(const std::string& when = "[saturated]", const std::string& extra = "",
+                        const std::string& audit_extra = "") {
     return dir.config(
         false,
-        "policy:\n  routes:\n"
-        "    cheap: {targets: [cloud-mini, demo]}\n"
-        "    private: {targets: [demo]}\n"
-        "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: " +
+        audit_extra +
+            "policy:\n  routes:\n"
+            "    cheap: {targets: [cloud-mini, demo]}\n"
+            "    private: {targets: [demo]}\n"
+            "    deep: {targets: [reasoner], fallback: [cloud-large], fallback_when: " +
             when +
             "}\n"
             "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: "
@@ -132,6 +135,31 @@ TEST_F(Blueprint, PublicFactReachesTheCloudPseudonymizedAndTheAnswerIsRestored) 
   EXPECT_EQ(sampling["max_tokens"], 8) << sampling.dump();
   EXPECT_TRUE(sampling.value("temperature", json()).is_null()) << sampling.dump();
   EXPECT_TRUE(sampling.value("top_k", json()).is_null()) << sampling.dump();
+}
+
+// audit.durable_before: egress lets a local dispatch go before its decision
+// record commits; a dispatch to the cloud still waits for it.
+TEST_F(Blueprint, DurableBeforeEgressStillRecordsACloudDecisionBeforeItIsSent) {
+  std::vector<json> decisions_at_receipt;
+  cloud.on_request([&](const std::string&) { decisions_at_receipt = rows_of("decision"); });
+  {
+    Running server(config("[saturated]", "", "  durable_before: egress\n"));
+    auto local = post_chat(server.port(), body("auto", kSsn));
+    ASSERT_EQ(local.status, 200) << local.body;
+    EXPECT_EQ(local.json()["model"], "demo");
+    auto sent = post_chat(server.port(), body("cheap", kPublic));
+    ASSERT_EQ(sent.status, 200) << sent.body;
+    EXPECT_EQ(sent.json()["model"], "cloud-mini");
+  }
+  ASSERT_EQ(cloud.request_count(), 1u);
+  ASSERT_FALSE(decisions_at_receipt.empty()) << "the cloud got the request before its record";
+  EXPECT_EQ(decisions_at_receipt.back()["backend"], "cloud-mini");
+  // Both decisions and both outcomes are in the log once the server has stopped.
+  const auto decisions = rows_of("decision");
+  ASSERT_EQ(decisions.size(), 2u);
+  EXPECT_EQ(decisions[0]["backend"], "demo");
+  EXPECT_EQ(rows_of("outcome").size(), 2u);
+  EXPECT_TRUE(dir.verify().ok) << dir.verify().summary();
 }
 
 TEST_F(Blueprint, SensitiveWorkStaysLocalEvenWhenTheClientNamesTheCloud) {

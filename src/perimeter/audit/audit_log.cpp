@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "audit/chain.h"
 #include "core/sha256.h"
 
@@ -72,10 +74,18 @@ AuditOptions parse_audit_options(const YAML::Node& node, const std::string& key_
         o.sync = SyncMode::Normal;
       else
         fail(path, "must be \"full\" or \"normal\"");
+    } else if (key == "durable_before") {
+      std::string s = get_string(v, path);
+      if (s == "dispatch")
+        o.durable_before = DurableBefore::Dispatch;
+      else if (s == "egress")
+        o.durable_before = DurableBefore::Egress;
+      else
+        fail(path, "must be \"dispatch\" or \"egress\"");
     } else {
       fail(path,
            "unknown key (expected store, store_text, checkpoint_every, signing_key, "
-           "public_key, replica, sync)");
+           "public_key, replica, sync, durable_before)");
     }
   }
   if (!have_key)
@@ -112,6 +122,7 @@ struct AuditLog::Pending {
   TextRow text;
   bool needs_sig = false;  // a checkpoint: signed by the leader, outside the lock
   Waiter* waiter = nullptr;
+  std::chrono::steady_clock::time_point queued_at;
 };
 
 std::unique_ptr<AuditLog> AuditLog::open(const AuditOptions& options) {
@@ -143,6 +154,24 @@ AuditLog::AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string cha
     enqueue_checkpoint_locked("recovery", &w, &r);
     wait_durable(lk, w);
   }
+  background_ = std::thread([this] { background_commits(); });
+}
+
+void AuditLog::background_commits() {
+  std::unique_lock lk(mu_);
+  while (!stop_background_) {
+    if (queue_.empty() || committing_) {
+      cv_.wait(lk);
+      continue;
+    }
+    // Anyone waiting on the queue commits it themselves; otherwise the
+    // oldest record has lingered long enough once this passes.
+    const auto due = queue_.front().queued_at + kBackgroundLinger;
+    if (Clock::now() < due)
+      cv_.wait_until(lk, due);
+    else
+      commit_batch(lk);
+  }
 }
 
 AuditLog::~AuditLog() {
@@ -150,6 +179,7 @@ AuditLog::~AuditLog() {
     close();
   } catch (...) {
   }
+  if (background_.joinable()) background_.join();  // closed elsewhere and still unwinding
 }
 
 void AuditLog::resync_locked() {
@@ -202,6 +232,7 @@ void AuditLog::enqueue_locked(std::string_view type, const std::string& request_
     p.text = TextRow{chain_, p.row.seq, text_kind, request_id, p.row.time_ms, std::string(text)};
   }
   p.waiter = waiter;
+  p.queued_at = Clock::now();
   if (receipt) *receipt = Receipt{p.row.seq, p.row.hash};
   ++next_seq_;
   last_hash_ = p.row.hash;
@@ -234,17 +265,21 @@ void AuditLog::await_resync_locked(std::unique_lock<std::mutex>& lk) {
 
 Receipt AuditLog::append(std::string_view type, const std::string& request_id, std::string payload,
                          std::string_view text, const char* text_kind,
-                         std::chrono::microseconds linger) {
+                         std::chrono::microseconds linger, bool wait) {
   Waiter w;
   Receipt r;
-  const Clock::time_point lead_after = linger.count() > 0 ? Clock::now() + linger
-                                                          : Clock::time_point{};
+  const Clock::time_point lead_after =
+      linger.count() > 0 ? Clock::now() + linger : Clock::time_point{};
   std::unique_lock lk(mu_);
   if (closed_) throw std::runtime_error("audit log is closed");
   await_resync_locked(lk);
-  enqueue_locked(type, request_id, payload, text, text_kind, &w, &r);
+  enqueue_locked(type, request_id, payload, text, text_kind, wait ? &w : nullptr, &r);
   if (++since_checkpoint_ >= checkpoint_every_)
     enqueue_checkpoint_locked("interval", nullptr, nullptr);
+  if (!wait) {
+    if (queue_.size() == 1) cv_.notify_all();  // the background thread starts its linger
+    return r;
+  }
   wait_durable(lk, w, lead_after);
   return r;
 }
@@ -313,6 +348,17 @@ void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
       p.waiter->error = err;
     }
   }
+  if (err) {
+    try {
+      std::rethrow_exception(err);
+    } catch (const std::exception& e) {
+      spdlog::error("audit: commit of records {}..{} failed: {}", batch.front().row.seq,
+                    batch.back().row.seq, e.what());
+    } catch (...) {
+      spdlog::error("audit: commit of records {}..{} failed", batch.front().row.seq,
+                    batch.back().row.seq);
+    }
+  }
   if (!err) {
     stats_.records += records;
     stats_.checkpoints += checkpoints;
@@ -337,6 +383,10 @@ Receipt AuditLog::append_decision(const Decision& d, std::string_view prompt_tex
   return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt");
 }
 
+Receipt AuditLog::enqueue_decision(const Decision& d, std::string_view prompt_text) {
+  return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt", {}, false);
+}
+
 Receipt AuditLog::append_outcome(const Outcome& o, std::string_view completion_text) {
   return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion",
                 kOutcomeLinger);
@@ -358,13 +408,24 @@ Receipt AuditLog::checkpoint(const std::string& reason) {
 }
 
 void AuditLog::close() {
-  Waiter w;
-  std::unique_lock lk(mu_);
-  if (closed_) return;
-  closed_ = true;  // no append may follow the closing checkpoint
-  await_resync_locked(lk);
-  enqueue_checkpoint_locked("close", &w, nullptr);
-  wait_durable(lk, w);
+  std::exception_ptr err;
+  {
+    Waiter w;
+    std::unique_lock lk(mu_);
+    if (closed_) return;
+    closed_ = true;  // no append may follow the closing checkpoint
+    try {
+      await_resync_locked(lk);
+      enqueue_checkpoint_locked("close", &w, nullptr);
+      wait_durable(lk, w);
+    } catch (...) {
+      err = std::current_exception();
+    }
+    stop_background_ = true;
+    cv_.notify_all();
+  }
+  if (background_.joinable()) background_.join();
+  if (err) std::rethrow_exception(err);
 }
 
 int64_t AuditLog::pending() const {

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -24,6 +25,12 @@
 
 namespace perimeter::audit {
 
+// Which dispatches wait for their decision record to be durable.
+enum class DurableBefore {
+  Dispatch,  // every one: a crash never loses the record of a request that was sent
+  Egress,    // only those leaving the host; a local one's record commits in the background
+};
+
 // The `audit:` config section.
 struct AuditOptions {
   std::string store = "sqlite:var/audit.db";  // "sqlite:PATH" or "postgresql://..."
@@ -33,6 +40,7 @@ struct AuditOptions {
   std::string public_key;                     // its public key PEM; default: keygen's sibling path
   std::string replica = "main";               // chain name; distinct per replica sharing a store
   SyncMode sync = SyncMode::Full;             // full: survive power loss; normal: survive kill -9
+  DurableBefore durable_before = DurableBefore::Dispatch;
 };
 
 // Reads the `audit:` mapping found at `key_path`. Throws std::runtime_error
@@ -70,6 +78,11 @@ class AuditLog {
   // one transaction, instead of queueing behind the outcome's own commit.
   static constexpr std::chrono::microseconds kOutcomeLinger{2000};
 
+  // How long the background thread lets a record nobody waits for gather
+  // company before committing it: the same window as an outcome's, so that at
+  // one request at a time its decision and outcome share one commit.
+  static constexpr std::chrono::microseconds kBackgroundLinger = kOutcomeLinger;
+
   // Opens the store and key named by `options`; throws std::runtime_error.
   static std::unique_ptr<AuditLog> open(const AuditOptions& options);
 
@@ -91,6 +104,13 @@ class AuditLog {
   // std::runtime_error if the record could not be made durable: the caller
   // must then not dispatch. Thread-safe.
   Receipt append_decision(const Decision& d, std::string_view prompt_text = {});
+
+  // Appends a decision record and returns at once: a background thread commits
+  // it within kBackgroundLinger (with whatever else is queued). A failed
+  // commit is logged and counted in stats().failures; the record is lost and
+  // the chain continues from the last durable one. Only for requests that
+  // stay on the host (DurableBefore::Egress). Throws if the log is closed.
+  Receipt enqueue_decision(const Decision& d, std::string_view prompt_text = {});
 
   // Appends an outcome record; returns once it is durable, which may be up
   // to kOutcomeLinger later than for a decision. Thread-safe.
@@ -125,15 +145,15 @@ class AuditLog {
 
   Receipt append(std::string_view type, const std::string& request_id, std::string payload,
                  std::string_view text, const char* text_kind,
-                 std::chrono::microseconds linger = {});
+                 std::chrono::microseconds linger = {}, bool wait = true);
   void enqueue_locked(std::string_view type, const std::string& request_id,
                       const std::string& payload, std::string_view text, const char* text_kind,
                       Waiter* waiter, Receipt* receipt);
   void enqueue_checkpoint_locked(const std::string& reason, Waiter* waiter, Receipt* receipt);
-  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w,
-                    Clock::time_point lead_after = {});
+  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w, Clock::time_point lead_after = {});
   void commit_batch(std::unique_lock<std::mutex>& lk);
   void resync_locked();
+  void background_commits();
   void await_resync_locked(std::unique_lock<std::mutex>& lk);
 
   std::unique_ptr<Store> store_;
@@ -155,6 +175,8 @@ class AuditLog {
   int64_t last_checkpoint_seq_ = 0;
   Head signed_head_;  // last head written; touched only by the current leader
   AuditStats stats_;
+  bool stop_background_ = false;
+  std::thread background_;  // commits records nobody waits for; last: joined first
 };
 
 }  // namespace perimeter::audit

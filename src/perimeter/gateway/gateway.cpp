@@ -218,8 +218,14 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     d.model = model_ref(config_, a);
     d.sampling = sampling_record(config_.models.at(a.info.id), a.request, sampling);
     const auto audit_start = Clock::now();
+    // A request that stays on the host needs no durable record before it is
+    // sent when the config says so (audit.durable_before: egress).
+    const bool wait =
+        config_.audit->durable_before == audit::DurableBefore::Dispatch || a.info.egress != "local";
+    const std::string text = stores_text() ? prompt_text(a.request) : "";
     try {
-      a.decision_seq = audit_->append_decision(d, stores_text() ? prompt_text(a.request) : "").seq;
+      a.decision_seq =
+          (wait ? audit_->append_decision(d, text) : audit_->enqueue_decision(d, text)).seq;
     } catch (const std::exception& e) {
       spdlog::error("audit: decision record for {} not durable: {}", a.request_id, e.what());
       throw Error(503, "server_error",
