@@ -514,12 +514,20 @@ TEST(Detector, ComputedMatchStartsEqualVectorscanSom) {
       const internal::Rule* rule;
       std::string_view text;
       std::vector<std::pair<size_t, size_t>> spans;
+      size_t carried = 0, carried_wrong = 0;  // Rule::same_start said yes / wrongly
     } got, want;
     got.rule = want.rule = &rule;
     auto on_scanned = [](unsigned, unsigned long long, unsigned long long to, unsigned,
                          void* p) -> int {
       auto& c = *static_cast<Ctx*>(p);
       size_t from = c.rule->start_of(c.text, static_cast<size_t>(to));
+      // same_start may carry the latest start over only where start_of agrees.
+      if (c.rule->same_start && !c.spans.empty() && c.spans.back().second < to &&
+          c.rule->same_start(c.text, c.spans.back().first, c.spans.back().second,
+                             static_cast<size_t>(to))) {
+        ++c.carried;
+        if (from != c.spans.back().first) ++c.carried_wrong;
+      }
       if (from <= to) c.spans.emplace_back(from, static_cast<size_t>(to));
       return 0;
     };
@@ -554,12 +562,75 @@ TEST(Detector, ComputedMatchStartsEqualVectorscanSom) {
       }
     }
     EXPECT_EQ(wrong, 0) << rule.detector << ": " << first_wrong;
+    EXPECT_EQ(got.carried_wrong, 0u) << rule.detector;
+    if (rule.same_start) {
+      EXPECT_GT(got.carried, matches / 4) << rule.detector;
+    }
     EXPECT_GT(matches, static_cast<size_t>(ITERS_START_OF / 30)) << rule.detector;
     hs_free_scratch(scratch);
     hs_free_database(scanned);
     hs_free_database(reference);
   }
   EXPECT_GE(rules_checked, 4);  // phone, credit card, IBAN, street
+}
+
+// ContextIndex (one scan of the message for all context words) must answer
+// as has_context (a search in the candidate's windows) for every rule's list,
+// on text made of the words themselves in mixed case, pieces of them, letters
+// that glue onto them and separators, around random candidate spans.
+TEST(Detector, ContextIndexEqualsHasContext) {
+  std::vector<internal::Rule> rules;
+  for (auto* make : {internal::pii_rules, internal::secret_rules, internal::clinical_rules}) {
+    for (auto& r : make()) rules.push_back(std::move(r));
+  }
+  std::vector<const std::vector<std::string>*> lists;
+  std::vector<std::string> pieces = {" ", " ", "  ", "\n", "-", ".",        "#",
+                                     ":", "5", "a",  "S",  "x", "\xc3\xbc", "\xc3"};
+  for (const auto& r : rules) {
+    lists.push_back(&r.context);
+    for (const std::string& w : r.context) {
+      pieces.push_back(w);
+      pieces.push_back(w.substr(0, w.size() / 2 + 1));
+    }
+  }
+  internal::ContextIndex index(lists);
+  ASSERT_NE(index.db(), nullptr);
+  hs_scratch_t* scratch = nullptr;
+  ASSERT_EQ(hs_alloc_scratch(index.db(), &scratch), HS_SUCCESS);
+  std::mt19937 rng(20261129);
+  std::vector<internal::ContextIndex::Occurrence> occ;
+  size_t checked = 0, found = 0;
+  int wrong = 0;
+  std::string first_wrong;
+  for (int i = 0; i < 3000; ++i) {
+    std::string t;
+    size_t n = 1 + rng() % 60;
+    for (size_t k = 0; k < n; ++k) {
+      std::string p = pieces[rng() % pieces.size()];
+      for (char& c : p) {
+        if (c >= 'a' && c <= 'z' && rng() % 4 == 0) c = static_cast<char>(c - 32);
+      }
+      t += p;
+    }
+    index.find(t, scratch, occ);
+    for (int j = 0; j < 20; ++j) {
+      size_t start = rng() % (t.size() + 1);
+      size_t end = std::min(t.size(), start + rng() % 20);
+      for (size_t l = 0; l < rules.size(); ++l) {
+        if (rules[l].context.empty()) continue;
+        bool want = internal::has_context(t, start, end, rules[l].context);
+        ++checked;
+        found += want;
+        if (index.near(l, t, occ, start, end) != want && wrong++ == 0)
+          first_wrong = rules[l].detector + " [" + std::to_string(start) + "," +
+                        std::to_string(end) + ") " + t;
+      }
+    }
+  }
+  hs_free_scratch(scratch);
+  EXPECT_EQ(wrong, 0) << first_wrong;
+  EXPECT_GT(found, checked / 20);
+  EXPECT_LT(found, checked - checked / 20);
 }
 
 // phone_valid_for_region must give libphonenumber's IsValidNumberForRegion

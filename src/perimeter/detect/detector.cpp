@@ -165,13 +165,22 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
         word_byte(static_cast<unsigned char>(st.text[to])))
       return 0;
   }
+  int& li = st.last[id];
   if (rule.start_of) {
+    // A further end of the latest candidate: its start carries over when the
+    // rule can tell cheaply (Rule::same_start); otherwise it is computed.
+    if (li >= 0 && rule.same_start) {
+      Raw& r = st.raw[static_cast<size_t>(li)];
+      if (r.end < to && rule.same_start(st.text, r.start, r.end, static_cast<size_t>(to))) {
+        r.end = static_cast<size_t>(to);
+        return 0;
+      }
+    }
     from = rule.start_of(st.text, static_cast<size_t>(to));  // computed, not tracked
     if (from > to) return 0;  // no start in the message (a window-edge artefact)
   } else if (!rule.som) {
     from = to;  // no start tracked: the check finds it
   }
-  int& li = st.last[id];
   if (li >= 0) {
     Raw& r = st.raw[static_cast<size_t>(li)];
     // Same start: a longer match of the same candidate. Overlapping start:
@@ -259,7 +268,11 @@ class DetectorImpl final : public Detector {
     }
     if (!main_ids.empty()) db_ = build(main_ids);
     if (!digit_ids.empty()) digit_db_ = build(digit_ids);
-    for (hs_database_t* db : {db_, digit_db_}) {
+    std::vector<const std::vector<std::string>*> lists;
+    for (const auto& r : rules_) lists.push_back(&r.context);
+    context_ = std::make_unique<internal::ContextIndex>(lists);
+    for (const hs_database_t* db : {static_cast<const hs_database_t*>(db_),
+                                    static_cast<const hs_database_t*>(digit_db_), context_->db()}) {
       if (db && hs_alloc_scratch(db, &proto_) != HS_SUCCESS)
         throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
     }
@@ -423,6 +436,7 @@ class DetectorImpl final : public Detector {
         std::vector<Raw> raw;
         std::string lowered;
         std::vector<char> block_done;
+        std::vector<internal::ContextIndex::Occurrence> context;
       };
       thread_local Buffers buffers;
       ScanState st;
@@ -460,6 +474,18 @@ class DetectorImpl final : public Detector {
         }
         return std::string_view(lowered).substr(0, text.size());
       };
+      // Where the candidates that may look for context words are dense
+      // enough for their windows to cover the message (one per 96 bytes or
+      // more), the words are found with one scan of the message instead.
+      size_t wanting_context = 0;
+      for (const Raw& r : st.raw) wanting_context += !rules_[r.rule].context.empty();
+      bool indexed = wanting_context * 96 >= text.size() && context_->db();
+      std::vector<internal::ContextIndex::Occurrence>& occ = buffers.context;
+      if (indexed) context_->find(text, scratch, occ);
+      auto has_context = [&](const internal::Rule& rule, unsigned id, size_t a, size_t b) {
+        if (indexed) return context_->near(id, text, occ, a, b);
+        return internal::has_context_lowered(lowered_text(a, b), a, b, rule.context);
+      };
       std::vector<internal::Hit> extra;
       std::string last_label;
       uint32_t last_label_id = kNoEntity;
@@ -471,9 +497,7 @@ class DetectorImpl final : public Detector {
         if (!ok) continue;
         auto add_hit = [&](internal::Hit& x) {
           // A context word cannot raise a score that is already 1.
-          if (!rule.context.empty() && x.score < 1.0 &&
-              internal::has_context_lowered(lowered_text(x.start, x.end), x.start, x.end,
-                                            rule.context)) {
+          if (!rule.context.empty() && x.score < 1.0 && has_context(rule, r.rule, x.start, x.end)) {
             x.score = internal::boosted(x.score);
           }
           uint32_t id = rule_entity_[r.rule];
@@ -494,6 +518,8 @@ class DetectorImpl final : public Detector {
       // Keep the buffers for the next scan unless a huge message grew them.
       constexpr size_t kKeep = size_t{8} << 20;
       if (st.raw.capacity() * sizeof(Raw) <= kKeep) buffers.raw.swap(st.raw);
+      if (occ.capacity() * sizeof(occ[0]) > kKeep)
+        std::vector<internal::ContextIndex::Occurrence>().swap(occ);
       if (lowered.capacity() > kKeep) {
         std::string().swap(lowered);
         std::vector<char>().swap(block_done);
@@ -691,7 +717,8 @@ class DetectorImpl final : public Detector {
   bool person_ = false, code_ = false;
   hs_database_t* db_ = nullptr;
   hs_database_t* digit_db_ = nullptr;
-  size_t digit_reach_ = 0;  // longest match of a digit-anchored rule
+  size_t digit_reach_ = 0;                           // longest match of a digit-anchored rule
+  std::unique_ptr<internal::ContextIndex> context_;  // the rules' context words
   hs_scratch_t* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> pool_;
@@ -757,7 +784,104 @@ bool context_in(std::string_view before, std::string_view after,
   return false;
 }
 
+int on_context_word(unsigned int id, unsigned long long, unsigned long long to, unsigned int,
+                    void* ctx) {
+  static_cast<std::vector<ContextIndex::Occurrence>*>(ctx)->push_back(
+      ContextIndex::Occurrence{static_cast<size_t>(to), id});
+  return 0;
+}
+
 }  // namespace
+
+ContextIndex::ContextIndex(const std::vector<const std::vector<std::string>*>& lists) {
+  std::vector<std::string> words;
+  std::vector<std::vector<uint32_t>> ids(lists.size());
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (!lists[i]) continue;
+    for (const std::string& w : *lists[i]) {
+      // An empty word would match at every window edge in has_context:
+      // no rule has one, and none may.
+      if (w.empty()) throw std::logic_error("detect: empty context word");
+      // An upper-case letter never occurs in lower-cased text.
+      if (std::any_of(w.begin(), w.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) continue;
+      size_t k = static_cast<size_t>(std::find(words.begin(), words.end(), w) - words.begin());
+      if (k == words.size()) words.push_back(w);
+      ids[i].push_back(static_cast<uint32_t>(k));
+    }
+  }
+  width_ = (words.size() + 63) / 64;
+  lists_.assign(lists.size() * width_, 0);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    for (uint32_t k : ids[i]) lists_[i * width_ + k / 64] |= uint64_t{1} << (k % 64);
+  }
+  if (words.empty()) return;
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags(words.size(), HS_FLAG_CASELESS), hs_ids;
+  for (size_t k = 0; k < words.size(); ++k) {
+    exprs.push_back(words[k].data());
+    lens.push_back(words[k].size());
+    len_.push_back(static_cast<uint32_t>(words[k].size()));
+    hs_ids.push_back(static_cast<unsigned>(k));
+  }
+  hs_compile_error_t* err = nullptr;
+  if (hs_compile_lit_multi(exprs.data(), flags.data(), hs_ids.data(), lens.data(),
+                           static_cast<unsigned>(words.size()), HS_MODE_BLOCK, nullptr, &db_,
+                           &err) != HS_SUCCESS) {
+    std::string msg = "detect: context words failed to compile";
+    if (err) {
+      msg += ": ";
+      msg += err->message;
+      hs_free_compile_error(err);
+    }
+    throw std::runtime_error(msg);
+  }
+}
+
+ContextIndex::~ContextIndex() {
+  if (db_) hs_free_database(db_);
+}
+
+void ContextIndex::find(std::string_view text, hs_scratch_t* scratch,
+                        std::vector<Occurrence>& occ) const {
+  occ.clear();
+  if (!db_ || text.empty()) return;
+  hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)), 0,
+          scratch, on_context_word, &occ);
+  auto by_end = [](const Occurrence& x, const Occurrence& y) { return x.end < y.end; };
+  if (!std::is_sorted(occ.begin(), occ.end(), by_end)) std::sort(occ.begin(), occ.end(), by_end);
+}
+
+bool ContextIndex::near(size_t list, std::string_view text, const std::vector<Occurrence>& occ,
+                        size_t start, size_t end) const {
+  if (!width_) return false;
+  // The windows of has_context: 64 bytes before the candidate, 24 after. A
+  // word counts when it lies inside one of them; a word of up to 3 bytes
+  // must stand alone there (a window's edge counts as a boundary).
+  size_t a = start > 64 ? start - 64 : 0, b = std::min(text.size(), end + 24);
+  const uint64_t* bits = &lists_[list * width_];
+  auto it = std::lower_bound(occ.begin(), occ.end(), a + 1,
+                             [](const Occurrence& o, size_t v) { return o.end < v; });
+  for (; it != occ.end() && it->end <= b; ++it) {
+    uint32_t w = it->word;
+    if (!((bits[w / 64] >> (w % 64)) & 1)) continue;
+    size_t n = len_[w], e = it->end, p = e - n, lo, hi;
+    if (p >= a && e <= start) {
+      lo = a;
+      hi = start;
+    } else if (p >= end && e <= b) {
+      lo = end;
+      hi = b;
+    } else {
+      continue;
+    }
+    if (n > 3) return true;
+    bool left = p == lo || !ascii::isalpha(static_cast<unsigned char>(text[p - 1]));
+    bool right = e == hi || !ascii::isalpha(static_cast<unsigned char>(text[e]));
+    if (left && right) return true;
+  }
+  return false;
+}
 
 void lower_ascii(std::string_view src, char* dst) {
   for (size_t i = 0; i < src.size(); ++i) dst[i] = kLower.t[static_cast<unsigned char>(src[i])];

@@ -261,6 +261,19 @@ bool boundary_before(std::string_view t, size_t s) {
   return s == 0 || !hs_word(t[s - 1]);
 }
 
+// The phone start of `end` is the one of an earlier end `prev_end` when
+// the bytes in between are all in the class and the core still lies within
+// the 26 bytes the walk looks at: the walk from `end` passes `prev_end` and
+// then stops where the walk from there stopped, at the same first digit.
+// (`start` + 26 >= end is stricter than the core digit + 26 >= end.)
+bool phone_same_start(std::string_view t, size_t start, size_t prev_end, size_t end) {
+  if (end - start > 26) return false;
+  for (size_t i = prev_end; i < end; ++i) {
+    if (!phone_class(t[i])) return false;
+  }
+  return true;
+}
+
 // \b\d{1,6}[A-Za-z]?[ ]{1,40}[A-Z]: the spaces before the capital, an
 // optional letter, then the digits back to the start of their run (a start
 // inside a run has a digit before it, so no \b).
@@ -718,6 +731,7 @@ std::vector<Rule> pii_rules() {
   r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d)", 0, 0.5, nullptr,
                ctx_phone, false, phone_check});
   r.back().start_of = phone_start;
+  r.back().same_start = phone_same_start;
   r.push_back({"url",
                "URL",
                R"((?:https?|ftp|sftp|ssh|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|amqps?)://)",

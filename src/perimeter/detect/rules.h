@@ -2,6 +2,9 @@
 // database, and the post-passes that need token-level logic instead.
 #pragma once
 
+#include <hs/hs.h>
+
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -54,6 +57,12 @@ struct Rule {
   // May return a value above `end` when no start makes a match (at the edge
   // of a digit window, see digit_anchored); the match is then dropped.
   size_t (*start_of)(std::string_view text, size_t end) = nullptr;
+  // With start_of, optional: given that `start` is the start start_of
+  // returns for the match end `prev_end`, true if it is also the one for the
+  // later match end `end` (a cheap sufficient test; false means "compute
+  // it"). Dense rules report many ends of one candidate; this spares the
+  // backward walk for all but the first.
+  bool (*same_start)(std::string_view text, size_t start, size_t prev_end, size_t end) = nullptr;
   // With start_of: when set, the rule's candidates are this expression's
   // (with SOM_LEFTMOST), and `pattern` is a cheaper superset that Vectorscan
   // scans instead; start_of returns a start only for ends where this one
@@ -85,6 +94,37 @@ bool has_context(std::string_view text, size_t start, size_t end,
 // (computed once per message instead of once per candidate).
 bool has_context_lowered(std::string_view lowered, size_t start, size_t end,
                          const std::vector<std::string>& words);
+// The context words of many candidates, found with one Vectorscan scan of
+// the message instead of a search per candidate: on dense text the 88-byte
+// windows of the candidates cover the message several times over. Answers
+// exactly as has_context does for each list of words.
+class ContextIndex {
+ public:
+  struct Occurrence {
+    size_t end;     // one past the word's last byte
+    uint32_t word;  // index into the distinct words
+  };
+  // lists[i]: the words of list i (lower-case; a word with an upper-case
+  // ASCII letter never matches lower-cased text and is left out).
+  explicit ContextIndex(const std::vector<const std::vector<std::string>*>& lists);
+  ~ContextIndex();
+  ContextIndex(const ContextIndex&) = delete;
+  ContextIndex& operator=(const ContextIndex&) = delete;
+  // The database to size a scratch for (null when there are no words).
+  const hs_database_t* db() const { return db_; }
+  // Every occurrence of every word in `text`, case-insensitively, by end.
+  void find(std::string_view text, hs_scratch_t* scratch, std::vector<Occurrence>& occ) const;
+  // has_context(text, start, end, <list `list`>), from `occ` = find(text).
+  bool near(size_t list, std::string_view text, const std::vector<Occurrence>& occ, size_t start,
+            size_t end) const;
+
+ private:
+  std::vector<uint32_t> len_;    // per word: its length
+  std::vector<uint64_t> lists_;  // per list: bitset over the words, words_ wide
+  size_t width_ = 0;             // 64-bit words per list
+  hs_database_t* db_ = nullptr;
+};
+
 // ASCII lower-casing of `src` into dst[0, src.size()), as std::tolower in the
 // "C" locale.
 void lower_ascii(std::string_view src, char* dst);
