@@ -613,6 +613,7 @@ TEST(Detector, ContextIndexEqualsHasContext) {
       t += p;
     }
     index.find(t, scratch, occ);
+    size_t hint = 0;
     for (int j = 0; j < 20; ++j) {
       size_t start = rng() % (t.size() + 1);
       size_t end = std::min(t.size(), start + rng() % 20);
@@ -621,7 +622,10 @@ TEST(Detector, ContextIndexEqualsHasContext) {
         bool want = internal::has_context(t, start, end, rules[l].context);
         ++checked;
         found += want;
-        if (index.near(l, t, occ, start, end) != want && wrong++ == 0)
+        // The search hint carries over from call to call, as in a scan
+        // (here from random places), or starts past the end.
+        size_t far = occ.size() + 3, &h = j % 2 ? hint : far;
+        if (index.near(l, t, occ, start, end, h) != want && wrong++ == 0)
           first_wrong = rules[l].detector + " [" + std::to_string(start) + "," +
                         std::to_string(end) + ") " + t;
       }

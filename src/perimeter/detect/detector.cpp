@@ -482,8 +482,9 @@ class DetectorImpl final : public Detector {
       bool indexed = wanting_context * 96 >= text.size() && context_->db();
       std::vector<internal::ContextIndex::Occurrence>& occ = buffers.context;
       if (indexed) context_->find(text, scratch, occ);
+      size_t hint = 0;
       auto has_context = [&](const internal::Rule& rule, unsigned id, size_t a, size_t b) {
-        if (indexed) return context_->near(id, text, occ, a, b);
+        if (indexed) return context_->near(id, text, occ, a, b, hint);
         return internal::has_context_lowered(lowered_text(a, b), a, b, rule.context);
       };
       std::vector<internal::Hit> extra;
@@ -853,15 +854,48 @@ void ContextIndex::find(std::string_view text, hs_scratch_t* scratch,
 }
 
 bool ContextIndex::near(size_t list, std::string_view text, const std::vector<Occurrence>& occ,
-                        size_t start, size_t end) const {
+                        size_t start, size_t end, size_t& hint) const {
   if (!width_) return false;
   // The windows of has_context: 64 bytes before the candidate, 24 after. A
   // word counts when it lies inside one of them; a word of up to 3 bytes
   // must stand alone there (a window's edge counts as a boundary).
   size_t a = start > 64 ? start - 64 : 0, b = std::min(text.size(), end + 24);
   const uint64_t* bits = &lists_[list * width_];
-  auto it = std::lower_bound(occ.begin(), occ.end(), a + 1,
+  // The first occurrence ending after `a`, searched from `hint` (the last
+  // answer) outwards in doubling steps: candidates come mostly in message
+  // order, so the answer is usually a few entries away, and a far one costs
+  // a logarithm of the distance.
+  const size_t key = a + 1, n = occ.size();
+  size_t i = std::min(hint, n), lo, hi;  // the answer is in [lo, hi]
+  if (i > 0 && occ[i - 1].end >= key) {
+    hi = i - 1;
+    for (size_t step = 1;; step *= 2) {
+      size_t c = hi >= step ? hi - step : 0;
+      if (occ[c].end < key) {
+        lo = c + 1;
+        break;
+      }
+      hi = c;
+      if (c == 0) {
+        lo = 0;
+        break;
+      }
+    }
+  } else {
+    lo = i;
+    for (size_t step = 1;; step *= 2) {
+      size_t c = std::min(n, lo + step - 1);
+      if (c == n || occ[c].end >= key) {
+        hi = c;
+        break;
+      }
+      lo = c + 1;
+    }
+  }
+  auto it = std::lower_bound(occ.begin() + static_cast<std::ptrdiff_t>(lo),
+                             occ.begin() + static_cast<std::ptrdiff_t>(hi), key,
                              [](const Occurrence& o, size_t v) { return o.end < v; });
+  hint = static_cast<size_t>(it - occ.begin());
   for (; it != occ.end() && it->end <= b; ++it) {
     uint32_t w = it->word;
     if (!((bits[w / 64] >> (w % 64)) & 1)) continue;

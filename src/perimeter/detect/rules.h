@@ -115,8 +115,10 @@ class ContextIndex {
   // Every occurrence of every word in `text`, case-insensitively, by end.
   void find(std::string_view text, hs_scratch_t* scratch, std::vector<Occurrence>& occ) const;
   // has_context(text, start, end, <list `list`>), from `occ` = find(text).
+  // `hint`: where the search for the window's occurrences starts (0 at
+  // first, then left as the last call set it); any value gives the answer.
   bool near(size_t list, std::string_view text, const std::vector<Occurrence>& occ, size_t start,
-            size_t end) const;
+            size_t end, size_t& hint) const;
 
  private:
   std::vector<uint32_t> len_;    // per word: its length
