@@ -6,6 +6,8 @@
 // negative chars. Callers pass static_cast<unsigned char>(c), as with <cctype>.
 #pragma once
 
+#include <string_view>
+
 namespace perimeter::detect::ascii {
 
 inline int isdigit(int c) {
@@ -37,6 +39,17 @@ inline int tolower(int c) {
 }
 inline int toupper(int c) {
   return islower(c) ? c - ('a' - 'A') : c;
+}
+
+// s.find_first_of(set) != npos for a short `set` of non-NUL bytes, without
+// the libc memchr call per byte of `s` that string_view's version makes.
+inline bool has_any_of(std::string_view s, std::string_view set) {
+  for (char c : s) {
+    for (char m : set) {
+      if (c == m) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace perimeter::detect::ascii

@@ -420,8 +420,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           --line_s;
         bool own_line = (line_s == 0 || text[line_s - 1] == '\n') &&
                         (end == n || text[end] == '\n' || text[end] == '\r');
-        bool sentence_start =
-            prev.empty() || gap.find_first_of(".!?\n:\"") != std::string_view::npos;
+        bool sentence_start = prev.empty() || ascii::has_any_of(gap, ".!?\n:\"");
         static const WordSet kNotName = {
             "LLC",     "Corp",      "Inc",      "Ltd",   "Group",    "Company", "Co",
             "Club",    "Orchestra", "Band",     "TV",    "News",     "Weekly",  "Times",
@@ -488,8 +487,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         continue;
       }
       // A lone given name: a name, unless it is also a common word or opens a sentence.
-      bool sentence_start =
-          s == 0 || gap.find_first_of(".!?\n") != std::string_view::npos || prev.empty();
+      bool sentence_start = s == 0 || ascii::has_any_of(gap, ".!?\n") || prev.empty();
       // At a sentence start, a name is what does something next: "Dolly is", "Elijah, can".
       bool acts = false;
       if (sentence_start && e < n) {

@@ -197,8 +197,15 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
   };
   bool ok = try_span(s, e);
   if (!ok) {
-    size_t last_sep = t.substr(s, e - s).find_last_of(" \t");
-    size_t first_sep = t.substr(s, e - s).find_first_of(" \t");
+    // The first and last blank, by hand: string_view's find_first_of and
+    // find_last_of call memchr once per byte.
+    size_t last_sep = std::string_view::npos, first_sep = std::string_view::npos;
+    for (size_t k = s; k < e; ++k) {
+      if (t[k] == ' ' || t[k] == '\t') {
+        if (first_sep == std::string_view::npos) first_sep = k - s;
+        last_sep = k - s;
+      }
+    }
     if (last_sep != std::string_view::npos) {
       size_t b = s + last_sep;
       while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
