@@ -517,16 +517,39 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     if (h.end - h.start > 2 && text.compare(h.end - 2, 2, "'s") == 0) h.end -= 2;
   }
   // "my name is dan": people type names in lower case after this label.
-  size_t pos = 0;
-  while ((pos = text.find("name is ", pos)) != std::string_view::npos) {
+  // Its occurrences (which cannot overlap) are found 16 positions at a time,
+  // where 'n', ' ' and 'i' stand 0, 4 and 5 bytes on, instead of a memchr
+  // call for every 'n' of the message (string_view::find).
+  auto each_label = [&](auto&& f) {
+    constexpr std::string_view kLabel = "name is ";
+    size_t i = 0;
+    const __m128i cn = _mm_set1_epi8('n'), csp = _mm_set1_epi8(' '), ci = _mm_set1_epi8('i');
+    for (; i + 21 <= n; i += 16) {
+      auto load = [&](size_t k) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + k));
+      };
+      __m128i m = _mm_and_si128(
+          _mm_cmpeq_epi8(load(i), cn),
+          _mm_and_si128(_mm_cmpeq_epi8(load(i + 4), csp), _mm_cmpeq_epi8(load(i + 5), ci)));
+      unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(m));
+      while (bits) {
+        size_t p = i + static_cast<size_t>(__builtin_ctz(bits));
+        bits &= bits - 1;
+        if (text.substr(p, kLabel.size()) == kLabel) f(p);
+      }
+    }
+    for (; i + kLabel.size() <= n; ++i) {
+      if (text.substr(i, kLabel.size()) == kLabel) f(i);
+    }
+  };
+  each_label([&](size_t pos) {
     size_t s = pos + 8, e = s;
-    pos = s;
-    if (s >= n || !ascii::islower(at(s))) continue;
+    if (s >= n || !ascii::islower(at(s))) return;
     e = word_end(s);
     std::string cap(text.substr(s, e - s));
     cap[0] = static_cast<char>(ascii::toupper(static_cast<unsigned char>(cap[0])));
     if (g.given.count(cap)) out.push_back(Hit{s, e, 0.7, ""});
-  }
+  });
 }
 
 }  // namespace perimeter::detect::internal
