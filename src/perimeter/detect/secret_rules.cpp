@@ -369,7 +369,9 @@ bool provider_prefixed(std::string_view v) {
                                     "xoxe-", "xapp-",   "ghp_",    "gho_",  "ghu_",        "ghs_",
                                     "ghr_",  "glpat-",  "sk-ant-", "npm_",  "github_pat_", "pypi-",
                                     "dapi",  "sntrys_", "sntryu_", "AIza",  "hf_"};
+  if (v.empty()) return false;
   for (const char* p : kPrefixes) {
+    if (p[0] != v[0]) continue;  // most prefixes differ at once: no strlen, no compare
     if (v.substr(0, std::strlen(p)) == p) return true;
   }
   return false;
@@ -513,6 +515,7 @@ bool assignment_check(std::string_view t, Hit& h) {
     skip_ws();
     static const char* kPrefixes[] = {"Bearer ", "bearer ", "Basic ", "basic ", "Token ", "token "};
     for (const char* p : kPrefixes) {
+      if (i >= t.size() || t[i] != p[0]) continue;  // as for the operators
       size_t len = std::strlen(p);
       if (t.substr(i, len) == p) {
         i += len;
