@@ -12,6 +12,9 @@
 //
 //   bench_grammar [runs=5] [max_tokens=64] [threads=2] [shape=tiny] [texts=60] [ours]
 // (runs 0: mask times only; "ours": without llama.cpp's sampler as the baseline)
+//   bench_grammar check TEXTS   (every mask of ours against llama.cpp's, slow)
+// BENCH_DUMP=PREFIX writes every cold mask time (text, token, us, schema, the
+// text before it) to PREFIX.<vocabulary>, to compare runs mask by mask.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -158,6 +161,14 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
         for (size_t k = 0; k < t.size(); ++k) slowest.push_back({t[k], i, k});
     }
   }
+  if (const char* dump = std::getenv("BENCH_DUMP")) {
+    std::ofstream d(std::string(dump) + "." + vocab.stem().string());
+    for (const Slow& s : slowest) {
+      const nlohmann::json before = checker.token_prefix(texts[s.text].text, s.token);
+      d << s.text << ' ' << s.token << ' ' << s.secs * 1e6 << ' ' << texts[s.text].id << ' '
+        << before.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+  }
   std::sort(slowest.begin(), slowest.end(),
             [](const Slow& a, const Slow& b) { return a.secs > b.secs; });
   std::printf("\nfull-vocabulary mask time per token, %s vocabulary, %zu JSON texts:\n", vocab_name,
@@ -177,7 +188,33 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
                     .c_str());
 }
 
+// Every mask of ours against llama.cpp's on the bench texts (slow: llama.cpp's
+// sampler takes milliseconds a mask): a check that the masker's shortcuts
+// change no mask, beyond matcher_test's few grammars.
+int check_masks(const char* vocab_name, const std::filesystem::path& vocab, size_t limit) {
+  engine::GrammarChecker checker(vocab);
+  std::vector<double> compile;
+  const auto texts = bench_texts(limit, &compile, checker);
+  size_t looser = 0, stricter = 0;
+  for (const auto& s : texts) {
+    const auto d = checker.mask_differences(s.gbnf, s.text);
+    looser += d.looser;
+    stricter += d.stricter;
+    if (d.looser || d.stricter)
+      std::printf("  %s: %zu looser, %zu stricter\n", s.id.c_str(), d.looser, d.stricter);
+  }
+  std::printf("%s, %zu texts: %zu tokens allowed only by ours, %zu only by llama.cpp\n", vocab_name,
+              texts.size(), looser, stricter);
+  return looser || stricter ? 1 : 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 2 && std::string(argv[1]) == "check") {  // bench_grammar check TEXTS
+    const auto n = static_cast<size_t>(std::atoi(argv[2]));
+    const auto dir = engine::default_vocab_file().parent_path();
+    return check_masks("qwen2", engine::default_vocab_file(), n) |
+           check_masks("llama-bpe", dir / "ggml-vocab-llama-bpe.gguf", n);
+  }
   const int runs = argc > 1 ? std::atoi(argv[1]) : 5;
   const int max_tokens = argc > 2 ? std::atoi(argv[2]) : 64;
   const int threads = argc > 3 ? std::atoi(argv[3]) : 2;

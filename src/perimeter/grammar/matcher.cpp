@@ -402,6 +402,10 @@ class TokenTrie {
   std::vector<Node> nodes;                             // nodes[0] = root (the empty prefix)
   std::vector<std::pair<uint8_t, uint32_t>> children;  // (byte, node), sorted by byte per node
   std::vector<int32_t> tokens;
+  // Per entry of tokens: how many bytes of the token the trie holds (fewer
+  // than the piece's in a trie of tails), so that a walk knows where in the
+  // piece a node is.
+  std::vector<uint16_t> lengths;
   std::vector<uint32_t> tokens_end;  // per node: the end of its subtree's tokens (DFS order)
   std::vector<int32_t> eog;          // the end-of-generation tokens (not in the trie)
   size_t n_vocab = 0;
@@ -447,6 +451,7 @@ std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32
     if (node.n_tokens == 0) node.first_token = static_cast<uint32_t>(trie->tokens.size());
     ++node.n_tokens;
     trie->tokens.push_back(id);
+    trie->lengths.push_back(static_cast<uint16_t>(p.size()));
     prev = p;
   }
   // Children grouped by parent (a counting sort keeps their byte order).
@@ -486,12 +491,25 @@ std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32
 // walked from the state the chain is in after their C prefix.
 //
 // Tails are grouped by their first byte, and a group's trie is built the
-// first time a state lets that byte through: most groups never are.
+// first time a state lets that byte through: most groups never are. Tails
+// that are whole tokens starting with an ASCII byte outside C are not kept:
+// they are all the tokens starting with that byte, a subtree of the
+// vocabulary's trie, walked there (for a class of letters, most tokens).
 struct Tails {
   std::vector<std::pair<std::string_view, int32_t>> entries;  // (tail, token)
+  std::array<bool, 128> whole{};      // ASCII first bytes of whole-token tails
   std::array<uint32_t, 257> start{};  // after finish(): entries of first byte b from start[b]
-  std::vector<uint8_t> firsts;        // the first bytes that have entries
+  std::vector<uint8_t> firsts;        // the first bytes that have tails
   size_t n_vocab = 0;
+
+  // Adds the tail of token `id` from byte `f` of its `piece` on.
+  void add(std::string_view piece, size_t f, int32_t id) {
+    const auto b = static_cast<uint8_t>(piece[f]);
+    if (f == 0 && b < 0x80)
+      whole[b] = true;
+    else
+      entries.emplace_back(piece.substr(f), id);
+  }
 
   // Groups the entries by first byte (once, after the last add).
   void finish() {  // a counting sort
@@ -504,7 +522,8 @@ struct Tails {
     for (const auto& e : entries) sorted[next[static_cast<uint8_t>(e.first[0])]++] = e;
     entries = std::move(sorted);
     for (size_t b = 0; b < 256; ++b)
-      if (start[b] != start[b + 1]) firsts.push_back(static_cast<uint8_t>(b));
+      if (start[b] != start[b + 1] || (b < 0x80 && whole[b]))
+        firsts.push_back(static_cast<uint8_t>(b));
   }
   bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
   void build_all() const {
@@ -561,27 +580,42 @@ bool in_ranges(const Ranges& r, uint32_t cp) {
   return it != r.begin() && std::prev(it)->second >= cp;
 }
 
+// A code-point class with ASCII looked up in a table (most code points of a
+// vocabulary) rather than searched among the ranges.
+struct ClassTest {
+  explicit ClassTest(const Ranges& c) : ranges(c) {
+    for (uint32_t cp = 0; cp < 128; ++cp) ascii[cp] = in_ranges(c, cp);
+  }
+  bool operator()(uint32_t cp) const { return cp < 128 ? ascii[cp] : in_ranges(ranges, cp); }
+  const Ranges& ranges;
+  std::array<bool, 128> ascii{};
+};
+
 const Ranges kAnyCodePoint = {{0, 0x10FFFF}};
 
 // The byte offset in `p`, from `from`, of the first code point that is not a
 // valid, complete one in `c` (p.size() if none); `count` gets how many
 // code points of `c` come before it.
-size_t first_outside(std::string_view p, size_t from, const Ranges& c, size_t* count = nullptr) {
+size_t first_outside(std::string_view p, size_t from, const ClassTest& c, size_t* count = nullptr) {
   size_t i = from;
   if (count) *count = 0;
   while (i < p.size()) {
     const auto b = static_cast<uint8_t>(p[i]);
-    const int n = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (b < 0x80) {  // the common case, without decoding
+      if (!c.ascii[b]) return i;
+      ++i;
+      if (count) ++*count;
+      continue;
+    }
+    const int n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
     if (n == 0 || i + n > p.size()) return i;
-    uint32_t cp = n == 1 ? b : b & (0x7F >> n);
+    uint32_t cp = b & (0x7F >> n);
     for (int k = 1; k < n; ++k) {
       const auto x = static_cast<uint8_t>(p[i + k]);
       if ((x >> 6) != 2) return i;
       cp = (cp << 6) | (x & 0x3F);
     }
-    if (cp < kMinOfLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) ||
-        !in_ranges(c, cp))
-      return i;
+    if (cp < kMinOfLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || !c(cp)) return i;
     i += n;
     if (count) ++*count;
   }
@@ -607,24 +641,26 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   ci->all_after_wide.assign(words, 0);
   ci->tails_at.resize(ClassIndex::kChain + 1);
   ci->last_out.assign(n_vocab, 0);
+  const ClassTest in_c(c);
+  static const ClassTest any(kAnyCodePoint);
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
     const std::string_view p = vocab.pieces[t];
     if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
     const auto id = static_cast<int32_t>(t);
     size_t n = 0;
-    const size_t f = first_outside(p, 0, c, &n);
+    const size_t f = first_outside(p, 0, in_c, &n);
     if (n > ClassIndex::kChain)
       ci->long_tokens.push_back(id);
     else if (f == p.size())
       set_bit(ci->up_to[n], t);  // made cumulative below
     else
-      tails_of(ci->tails_at[n]).entries.emplace_back(p.substr(f), id);
+      tails_of(ci->tails_at[n]).add(p, f, id);
     if (f == p.size())
       set_bit(ci->all, t);
     else
-      ci->tails.entries.emplace_back(p.substr(f), id);
+      ci->tails.add(p, f, id);
     size_t last = 0;
-    for (size_t at = f; at < p.size(); at = first_outside(p, at, c)) {
+    for (size_t at = f; at < p.size(); at = first_outside(p, at, in_c)) {
       const auto lead = static_cast<uint8_t>(p[at]);
       const size_t n = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : 4;
       last = (lead >= 0x80 && (lead >> 6) == 2) || at + n > p.size() ? 255 : at + n;
@@ -633,25 +669,27 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
       if (at >= p.size()) break;
     }
     ci->last_out[t] = static_cast<uint8_t>(std::min<size_t>(last, 255));
+    // After the first code point, the tail starts where the first scan
+    // stopped if that code point is in C (f > 0).
     const auto b = static_cast<uint8_t>(p[0]);
     if (b >= 0x80) {
       // The first code point, if a valid one past ASCII: its length.
       const int n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
-      if (n == 0 || first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, kAnyCodePoint) !=
+      if (n == 0 || first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, any) !=
                         static_cast<size_t>(n)) {
         ci->wide_other.push_back(id);
         continue;
       }
-      if (const size_t f = first_outside(p, n, c); f == p.size())
+      if (const size_t f1 = f > 0 ? f : first_outside(p, n, in_c); f1 == p.size())
         set_bit(ci->all_after_wide, t);
       else
-        ci->tails_after_wide.entries.emplace_back(p.substr(f), id);
+        ci->tails_after_wide.add(p, f1, id);
       continue;
     }
-    if (const size_t f = first_outside(p, 1, c); f == p.size())
+    if (const size_t f1 = f > 0 ? f : first_outside(p, 1, in_c); f1 == p.size())
       ci->all_after[b].push_back(id);
     else
-      tails_of(ci->tails_after[b]).entries.emplace_back(p.substr(f), id);
+      tails_of(ci->tails_after[b]).add(p, f1, id);
   }
   for (size_t k = 1; k <= ClassIndex::kChain; ++k) or_into(ci->up_to[k], ci->up_to[k - 1]);
   ci->tails.finish();
@@ -957,12 +995,15 @@ struct TokenMasker::Impl {
     return viable(set, p);
   }
 
+  // The tokens under `node` of `tr` (its bytes `depth` long) allowed from
+  // (set, p); at the root (depth 0) the caller has dealt with the set.
   void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
-            std::vector<uint64_t>& bits, uint32_t depth = 0) {
-    if (depth > 0 && p.need == 0 && &tr == trie.get())
-      if (const ClassIndex* ci = loop_index(set)) return bulk(node, depth, set, *ci, bits);
+            std::vector<uint64_t>& bits, uint32_t depth) {
+    if (depth > 0 && p.need == 0)
+      if (const ClassIndex* ci = loop_index(set)) return bulk(tr, node, depth, set, *ci, bits);
     const TokenTrie::Node& n = tr.nodes[node];
-    if (node != 0 && (p.need == 0 || may_end(set, p)))
+    // (The token count first: most nodes end no token, and may_end() is a lookup.)
+    if (n.n_tokens != 0 && node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
         const int32_t t = tr.tokens[n.first_token + k];
         set_bit(bits, static_cast<size_t>(t));
@@ -971,30 +1012,39 @@ struct TokenMasker::Impl {
       const auto& [b, child] = tr.children[n.first_child + k];
       uint32_t s = set;
       Partial q = p;
-      if (step(s, q, b)) walk(tr, child, s, q, bits, depth ? depth + 1 : 0);
+      if (step(s, q, b)) walk(tr, child, s, q, bits, depth + 1);
     }
   }
 
-  // The tokens under trie node `node` (its bytes `depth` long) in a set that
-  // loops on class index `ci`'s class: those whose later code points all lie
-  // in the class at once, the rest by stepping their remaining bytes.
-  void bulk(uint32_t node, uint32_t depth, uint32_t set, const ClassIndex& ci,
+  // The tokens under node `node` of `tr` (its bytes `depth` long) in a set
+  // that loops on class index `ci`'s class: those whose later code points
+  // all lie in the class at once, the rest by stepping their remaining bytes.
+  void bulk(const TokenTrie& tr, uint32_t node, uint32_t depth, uint32_t set, const ClassIndex& ci,
             std::vector<uint64_t>& bits) {
-    for (uint32_t i = trie->nodes[node].first_token; i < trie->tokens_end[node]; ++i) {
-      const int32_t t = trie->tokens[i];
-      if (ci.last_out[static_cast<size_t>(t)] <= depth ||
-          accepts(set, {}, std::string_view(vocab->pieces[static_cast<size_t>(t)]).substr(depth)))
+    for (uint32_t i = tr.nodes[node].first_token; i < tr.tokens_end[node]; ++i) {
+      const int32_t t = tr.tokens[i];
+      const std::string_view piece = vocab->pieces[static_cast<size_t>(t)];
+      const size_t at = piece.size() - tr.lengths[i] + depth;  // the node's end in the piece
+      if (ci.last_out[static_cast<size_t>(t)] <= at || accepts(set, {}, piece.substr(at)))
         set_bit(bits, static_cast<size_t>(t));
     }
   }
 
-  // walk() over `t`: for each first byte `set` lets through, that group's trie.
+  // walk() over `t`: for each first byte `set` lets through, that group's
+  // trie, and the vocabulary trie's subtree of the byte for whole tokens.
   void walk_tails(const Tails& t, uint32_t set, std::vector<uint64_t>& bits) {
+    const TokenTrie::Node& root = trie->nodes[0];
+    const auto first = trie->children.begin() + root.first_child;
     for (const uint8_t b : t.firsts) {
       uint32_t s = set;
       Partial q;
       if (!step(s, q, b)) continue;
-      walk(*t.trie(b), 0, set, {}, bits);
+      if (b < 0x80 && t.whole[b]) {
+        const auto child =
+            std::lower_bound(first, first + root.n_children, std::pair<uint8_t, uint32_t>(b, 0));
+        walk(*trie, child->second, s, q, bits, 1);
+      }
+      if (!t.empty(b)) walk(*t.trie(b), 0, set, {}, bits, 0);
     }
   }
 
@@ -1127,7 +1177,23 @@ struct TokenMasker::Impl {
 
   // The class index of `set` if it moves to itself on its class.
   const ClassIndex* loop_index(uint32_t set) {
+    if (!moves_to_self(set)) return nullptr;  // most sets of a walk: no uniform() needed
     return uniform(set).target == set ? index_of(set) : nullptr;
+  }
+
+  // Whether some code point moves `set` to itself (memoized: 0 unknown, 1 no, 2 yes).
+  std::vector<uint8_t> self_move;
+  bool moves_to_self(uint32_t set) {
+    if (self_move.size() <= set) self_move.resize(sets.size(), 0);
+    if (self_move[set] == 0) {
+      move(set, 0);     // fills ascii_moves[set]
+      move(set, 0x80);  // fills wide_moves[set]
+      bool self = std::find(ascii_moves[set].begin(), ascii_moves[set].end(), set) !=
+                  ascii_moves[set].end();
+      for (const auto& [end, to] : wide_moves[set]) self = self || to == set;
+      self_move[set] = self ? 2 : 1;
+    }
+    return self_move[set] == 2;
   }
 
   // The states a chain on class `c` passes through from `set` (states[j]
