@@ -16,8 +16,9 @@ namespace perimeter::testing {
 class Running {
  public:
   explicit Running(config::Config cfg) : gateway_(cfg) {
-    gateway_.load_models(nullptr);
+    // The server first, as `perimeter serve` does: HTTP upstreams share its I/O threads.
     server_ = std::make_unique<http::Server>(cfg.server, gateway_);
+    gateway_.load_models(nullptr);
     thread_ = std::thread([this] { server_->run(); });
   }
   ~Running() {

@@ -387,6 +387,11 @@ Receipt AuditLog::enqueue_decision(const Decision& d, std::string_view prompt_te
   return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt", {}, false);
 }
 
+Receipt AuditLog::enqueue_outcome(const Outcome& o, std::string_view completion_text) {
+  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion", {},
+                false);
+}
+
 Receipt AuditLog::append_outcome(const Outcome& o, std::string_view completion_text) {
   return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion",
                 kOutcomeLinger);

@@ -112,6 +112,10 @@ class AuditLog {
   // stay on the host (DurableBefore::Egress). Throws if the log is closed.
   Receipt enqueue_decision(const Decision& d, std::string_view prompt_text = {});
 
+  // Appends an outcome record and returns at once, like enqueue_decision():
+  // nobody waits for an outcome, so nobody should block a thread on one.
+  Receipt enqueue_outcome(const Outcome& o, std::string_view completion_text = {});
+
   // Appends an outcome record; returns once it is durable, which may be up
   // to kOutcomeLinger later than for a decision. Thread-safe.
   Receipt append_outcome(const Outcome& o, std::string_view completion_text = {});

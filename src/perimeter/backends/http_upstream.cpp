@@ -151,12 +151,19 @@ struct Outcome {
 }  // namespace
 
 struct HttpBackend::Impl {
-  // One in-flight answer. Touched on the I/O thread only.
+  // Everything of one backend runs in order here: its own thread's context,
+  // or a strand of the server's, which several threads may run.
+  using Exec = net::strand<net::io_context::executor_type>;
+
+  // One in-flight answer. Touched on `exec` only.
   struct Call {
-    explicit Call(std::shared_ptr<net::io_context> io)
-        : ioc(std::move(io)), timer(*ioc), resolver(*ioc) {}
-    std::shared_ptr<net::io_context> ioc;  // first: destroyed after the I/O objects
-    net::steady_timer timer;               // backoff sleeps
+    Call(std::shared_ptr<net::io_context> own, Exec ex)
+        : own_ioc(std::move(own)), exec(ex), timer(ex), resolver(ex) {}
+    // The backend's own context, kept alive for the cancel function; null on a
+    // shared context (a handler owning its owner would never be destroyed).
+    std::shared_ptr<net::io_context> own_ioc;  // first: destroyed after the I/O objects
+    Exec exec;
+    net::steady_timer timer;  // backoff sleeps
     tcp::resolver resolver;
     std::string body;
     bool stream = false;
@@ -172,8 +179,10 @@ struct HttpBackend::Impl {
 
   config::Model model;
   std::string api_key;
-  std::shared_ptr<net::io_context> ioc = std::make_shared<net::io_context>(1);
-  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(*ioc);
+  const bool own_thread;
+  std::shared_ptr<net::io_context> ioc;
+  Exec exec;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;  // own thread only
   ssl::context tls_ctx{ssl::context::tls_client};
   std::vector<std::unique_ptr<Endpoint>> endpoints;
   std::list<std::shared_ptr<Call>> active;  // I/O thread only
@@ -186,7 +195,12 @@ struct HttpBackend::Impl {
   mutable std::mutex mutex;  // endpoint counters, for stats()
   std::thread thread;
 
-  explicit Impl(const config::Model& m) : model(m) {
+  Impl(const config::Model& m, std::shared_ptr<net::io_context> shared)
+      : model(m),
+        own_thread(!shared),
+        ioc(shared ? std::move(shared) : std::make_shared<net::io_context>(1)),
+        exec(net::make_strand(*ioc)) {
+    if (own_thread) work.emplace(net::make_work_guard(*ioc));
     const auto& u = model.upstream;
     if (!u.api_key_env.empty()) {
       const char* key = std::getenv(u.api_key_env.c_str());
@@ -218,25 +232,34 @@ struct HttpBackend::Impl {
     }
     if (u.probe != "none")
       for (auto& e : endpoints) {
-        e->probe_timer = std::make_unique<net::steady_timer>(*ioc);
-        net::co_spawn(*ioc, probe_loop(*e), net::detached);
+        e->probe_timer = std::make_unique<net::steady_timer>(exec);
+        net::co_spawn(exec, probe_loop(*e), net::detached);
       }
-    thread = std::thread([this] { ioc->run(); });
+    if (own_thread) thread = std::thread([this] { ioc->run(); });
   }
 
   ~Impl() {
     stopping = true;
-    net::post(*ioc, [this] {
+    auto cancel_all = [this] {
       for (auto& c : active) cancel(*c);
       for (auto& e : endpoints) {
         if (e->probe_timer) e->probe_timer->cancel();
         if (e->probe_stream) e->probe_stream->close();
       }
-    });
-    work.reset();
-    thread.join();
+    };
+    if (own_thread) {
+      net::post(exec, cancel_all);
+      work.reset();
+      thread.join();
+    } else {
+      // Nothing runs the shared context any more: close what this backend
+      // owns while the context lives. Handlers still queued there are
+      // destroyed with it, unrun; none of their destructors touches this.
+      cancel_all();
+      for (auto& e : endpoints) e->probe_timer.reset();
+    }
     for (auto& e : endpoints) e->idle.clear();
-    ioc->stop();
+    if (own_thread) ioc->stop();
   }
 
   // Scrubs the API key from text that may reach a client or a log.
@@ -522,7 +545,7 @@ struct HttpBackend::Impl {
     }
     auto c = std::make_unique<Conn>();
     if (url.tls) {
-      c->tls.emplace(*ioc, tls_ctx);
+      c->tls.emplace(exec, tls_ctx);
       if (!SSL_set_tlsext_host_name(c->tls->native_handle(), url.host.c_str())) {
         o = {Outcome::ConnectFail, true};
         o.detail = "TLS: cannot set the server name";
@@ -531,7 +554,7 @@ struct HttpBackend::Impl {
       if (model.upstream.tls_verify)
         c->tls->set_verify_callback(ssl::host_name_verification(url.host));
     } else {
-      c->plain.emplace(*ioc);
+      c->plain.emplace(exec);
     }
     call.conn = c.get();
     c->lowest().expires_after(ms_of(model.upstream.connect_timeout_s));
@@ -757,7 +780,7 @@ struct HttpBackend::Impl {
   net::awaitable<void> probe_get(Endpoint& e, const std::string& target, int& status,
                                  std::string& body, std::string& error) {
     beast::error_code ec;
-    tcp::resolver resolver(*ioc);
+    tcp::resolver resolver(exec);
     auto results = co_await resolver.async_resolve(e.url.host, e.url.port, with(ec));
     if (ec) {
       error = "cannot resolve the host: " + ec.message();
@@ -774,12 +797,12 @@ struct HttpBackend::Impl {
     std::optional<beast::tcp_stream> plain;
     std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
     if (e.url.tls) {
-      tls.emplace(*ioc, tls_ctx);
+      tls.emplace(exec, tls_ctx);
       SSL_set_tlsext_host_name(tls->native_handle(), e.url.host.c_str());
       if (model.upstream.tls_verify)
         tls->set_verify_callback(ssl::host_name_verification(e.url.host));
     } else {
-      plain.emplace(*ioc);
+      plain.emplace(exec);
     }
     beast::tcp_stream& low = tls ? beast::get_lowest_layer(*tls) : *plain;
     e.probe_stream = &low;
@@ -953,7 +976,8 @@ struct HttpBackend::Impl {
   }
 };
 
-HttpBackend::HttpBackend(const config::Model& model) : impl_(std::make_unique<Impl>(model)) {}
+HttpBackend::HttpBackend(const config::Model& model, std::shared_ptr<net::io_context> shared)
+    : impl_(std::make_unique<Impl>(model, std::move(shared))) {}
 
 HttpBackend::~HttpBackend() = default;
 
@@ -964,7 +988,7 @@ std::function<void()> HttpBackend::start(const ChatRequest& request, AnswerSink 
     throw Error(503, "server_error", "The server is shutting down.", "", "overloaded");
   if (im.all_saturated())
     throw im.saturated("every url's load probe (" + im.model.upstream.probe + ") reports it busy");
-  auto call = std::make_shared<Impl::Call>(im.ioc);
+  auto call = std::make_shared<Impl::Call>(im.own_thread ? im.ioc : nullptr, im.exec);
   call->body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   call->stream = request.stream;
   call->sink = std::move(sink);
@@ -982,10 +1006,10 @@ std::function<void()> HttpBackend::start(const ChatRequest& request, AnswerSink 
                          im.limits());
     }
   }
-  net::co_spawn(*im.ioc, im.run(call), net::detached);
+  net::co_spawn(im.exec, im.run(call), net::detached);
   return [call] {
-    if (call->ioc->stopped()) return;
-    net::post(*call->ioc, [call] { Impl::cancel(*call); });
+    if (call->own_ioc && call->own_ioc->stopped()) return;
+    net::post(call->exec, [call] { Impl::cancel(*call); });
   };
 }
 

@@ -14,6 +14,10 @@
 #include "backends/upstream_body.h"
 #include "config/config.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace perimeter::backends {
 
 // What HttpBackend::stats() reports.
@@ -39,11 +43,15 @@ class HttpBackend final : public Backend {
  public:
   // Reads the API key from the environment variable `upstream.api_key_env`
   // (throws std::runtime_error naming the variable, never its value, if it is
-  // unset or empty), prepares TLS and starts one I/O thread. Connects lazily;
-  // with `saturation.probe` set, probes each url's load every interval.
-  explicit HttpBackend(const config::Model& model);
+  // unset or empty), prepares TLS and starts one I/O thread, or with `shared`
+  // runs on that context instead (the server's: no thread hand-off per
+  // request), whose runner must stop before this is destroyed. Connects
+  // lazily; with `saturation.probe` set, probes each url's load every interval.
+  explicit HttpBackend(const config::Model& model,
+                       std::shared_ptr<boost::asio::io_context> shared = nullptr);
 
-  // Cancels every answer in flight (each gets its on_done) and stops.
+  // Cancels every answer in flight and stops. With its own thread each answer
+  // gets its on_done; on a shared context, stopped by now, none does.
   ~HttpBackend() override;
 
   // Throws Error 400 for what the flavour cannot carry; 503

@@ -429,7 +429,7 @@ void Gateway::load_models(const std::function<void(const std::string&, float)>& 
       if (on_progress) on_progress(id, p);
     };
     if (model.engine == "http") {
-      auto backend = std::make_unique<backends::HttpBackend>(model);
+      auto backend = std::make_unique<backends::HttpBackend>(model, shared_io_);
       const backends::HttpBackend* h = backend.get();
       metrics_.slots.with({id}).bind([h] { return double(h->stats().max_inflight); });
       metrics_.slots_in_use.with({id}).bind([h] { return double(h->stats().inflight); });
@@ -514,7 +514,7 @@ void Gateway::finish(const Admission& a, const Completion& done, int status, dou
     o.status = status;
     o.finish_reason = done.error ? "error" : finish_reason_name(done.finish);
     if (done.error) o.error_code = done.error->code.empty() ? done.error->type : done.error->code;
-    audit_->append_outcome(o, stores_text() ? completion_text : std::string_view{});
+    audit_->enqueue_outcome(o, stores_text() ? completion_text : std::string_view{});
   } catch (const std::exception& e) {
     spdlog::error("audit: outcome record for {} not written: {}", a.request_id, e.what());
   }

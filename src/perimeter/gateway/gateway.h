@@ -21,6 +21,10 @@
 #include "policy/policy.h"
 #include "redact/redact.h"
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace perimeter::gateway {
 
 // A chat request that passed analysis, budget and the durable decision
@@ -106,9 +110,10 @@ class Gateway {
   // last byte reaches the client, so the client's next request sees it.
   double charge(const Admission& a, const Usage& usage);
 
-  // Appends the outcome record (with `cost` from charge()), blocking for its
-  // group commit, and counts the request in the metrics. Never throws: a
-  // failed outcome write is logged (and counted by the audit metrics).
+  // Queues the outcome record (with `cost` from charge()) for the audit log's
+  // background commit and counts the request in the metrics; never blocks
+  // for long. Never throws: a failed outcome write is logged (and counted by
+  // the audit metrics).
   void finish(const Admission& a, const Completion& done, int status, double cost,
               std::string_view completion_text);
 
@@ -136,6 +141,12 @@ class Gateway {
   // Loads every configured model (hash-checked); reports progress per model.
   // Throws std::runtime_error naming the model that failed.
   void load_models(const std::function<void(const std::string& id, float progress)>& on_progress);
+
+  // HTTP upstreams that load_models() creates afterwards run on `io` (the
+  // server's I/O threads) instead of a thread each: a request then reaches
+  // its upstream, and the answer its client, without a thread hand-off.
+  // Whoever runs `io` must stop before this gateway is destroyed.
+  void run_backends_on(std::shared_ptr<boost::asio::io_context> io) { shared_io_ = std::move(io); }
 
   // True once every model is loaded.
   bool ready() const { return ready_.load(); }
@@ -165,6 +176,7 @@ class Gateway {
   auth::Authenticator auth_;
   analyze::Analyzer analyzer_;
   policy::Policy policy_;
+  std::shared_ptr<boost::asio::io_context> shared_io_;  // see run_backends_on()
   std::map<std::string, std::unique_ptr<backends::Backend>> backends_;
   std::map<std::string, std::string>
       fingerprints_;  // fingerprint_key(model, adapter) -> lock::model_fingerprint

@@ -172,17 +172,25 @@ constexpr const char* kSensitivityHeader = "X-Perimeter-Sensitivity";
 struct Server::Impl {
   config::Server opts;
   gateway::Gateway& gateway;
-  net::io_context ioc;
+  // Shared with the gateway's HTTP upstreams (Gateway::run_backends_on).
+  std::shared_ptr<net::io_context> io;
+  net::io_context& ioc;
   tcp::acceptor acceptor;
-  // Work that may block for long (an fsync'ing audit commit, an LLM router,
-  // outcome records): never on the I/O threads. Declared after ioc so that
+  // Work that may block for long (an fsync'ing audit commit, an LLM
+  // router): never on the I/O threads. Declared after ioc so that
   // it is joined before ioc is destroyed.
   net::thread_pool blocking{static_cast<size_t>(std::max(16, 8 * opts.threads))};
   // Admission runs on the I/O thread: it cannot block for long.
   const bool admit_inline;
 
   Impl(const config::Server& o, gateway::Gateway& g)
-      : opts(o), gateway(g), ioc(o.threads), acceptor(ioc), admit_inline(g.admits_quickly()) {
+      : opts(o),
+        gateway(g),
+        io(std::make_shared<net::io_context>(o.threads)),
+        ioc(*io),
+        acceptor(ioc),
+        admit_inline(g.admits_quickly()) {
+    g.run_backends_on(io);
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
@@ -449,19 +457,16 @@ struct Server::Impl {
     co_return co_await std::move(task);
   }
 
-  // Charges the answer to the ledger now and writes its outcome record on the
-  // blocking pool (Server::run drains it before returning). The status
-  // recorded: the error's, 499 for an answer cancelled (client gone or
-  // shutdown), else 200.
+  // Charges the answer to the ledger and queues its outcome record (which
+  // never blocks), on the backend's thread: no hand-off. The status recorded:
+  // the error's, 499 for an answer cancelled (client gone or shutdown), else 200.
   void answered(const std::shared_ptr<gateway::Admission>& adm, const Completion& done,
                 std::string transcript) {
     const double cost = gateway.charge(*adm, done.usage);
     const int status = done.error                               ? done.error->status
                        : done.finish == FinishReason::Cancelled ? 499
                                                                 : 200;
-    net::post(blocking, [this, adm, done, status, cost, text = std::move(transcript)] {
-      gateway.finish(*adm, done, status, cost, text);
-    });
+    gateway.finish(*adm, done, status, cost, transcript);
   }
 
   net::awaitable<bool> chat(beast::tcp_stream& stream, beast::flat_buffer& buffer, Request& req) {
@@ -670,7 +675,7 @@ void Server::run() {
   for (int i = 1; i < impl_->opts.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
-  impl_->blocking.join();  // outcome records still being written
+  impl_->blocking.join();  // admissions and fallbacks still on the pool
 }
 
 void Server::stop() {

@@ -14,7 +14,8 @@ namespace perimeter::http {
 class Server {
  public:
   // Binds `options.host:port` now (port 0 = any free port); throws
-  // std::runtime_error if the address cannot be bound.
+  // std::runtime_error if the address cannot be bound. HTTP upstreams the
+  // gateway loads after this run on the server's I/O threads.
   Server(const config::Server& options, gateway::Gateway& gateway);
   ~Server();
 
