@@ -2,13 +2,16 @@
 // through Perimeter and through Portkey, interleaved round-robin in one run
 // so that a noisy machine hits all targets alike. One keep-alive connection
 // per target. Prints p50/p90/p99 per target and the added latency (target
-// minus direct) at each percentile.
+// minus direct) at each percentile. With --block B the targets take turns of
+// B requests instead of one: a gateway's work after answering (Node's
+// garbage collector, a log write) then lands mostly on its own next request
+// rather than on the other targets'.
 //
 //   overhead_client --direct PORT --perimeter PORT [--portkey PORT]
-//                   [--n 5000] [--warmup 500] [--stream]
+//                   [--n 5000] [--warmup 500] [--stream] [--block 1]
 #include <algorithm>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -94,7 +97,7 @@ double pct(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   uint16_t direct = 0, perimeter = 0, portkey = 0;
-  int n = 5000, warmup = 500;
+  int n = 5000, warmup = 500, block = 1;
   bool stream = false;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] {
@@ -114,12 +117,14 @@ int main(int argc, char** argv) {
       n = next();
     else if (!std::strcmp(argv[i], "--warmup"))
       warmup = next();
+    else if (!std::strcmp(argv[i], "--block"))
+      block = std::max(1, next());
     else if (!std::strcmp(argv[i], "--stream"))
       stream = true;
     else {
       std::fprintf(stderr,
                    "unknown argument %s; usage: overhead_client --direct PORT --perimeter PORT "
-                   "[--portkey PORT] [--n N] [--warmup N] [--stream]\n",
+                   "[--portkey PORT] [--n N] [--warmup N] [--stream] [--block B]\n",
                    argv[i]);
       return 2;
     }
@@ -145,12 +150,14 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed connection is an error to report, not a crash
   asio::io_context io;
   const std::string payload = body(stream);
-  for (int i = 0; i < warmup + n; ++i) {
+  for (int i = 0; i < warmup + n; i += block) {
     // Rotate the starting target so that none always runs right after another.
     for (size_t k = 0; k < targets.size(); ++k) {
-      Target& t = targets[(i + k) % targets.size()];
-      const double us = once(io, t, payload);
-      if (i >= warmup && us >= 0) t.us.push_back(us);
+      Target& t = targets[(i / block + k) % targets.size()];
+      for (int j = i; j < std::min(i + block, warmup + n); ++j) {
+        const double us = once(io, t, payload);
+        if (j >= warmup && us >= 0) t.us.push_back(us);
+      }
     }
   }
   std::printf("c=1 %s, %d requests per target after %d warm-up, latency in ms\n",

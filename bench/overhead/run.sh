@@ -6,14 +6,15 @@
 #   bench/overhead/run.sh [BUILD_DIR]
 # Environment: N (c=1 requests per target, 5000), WARMUP (500), CONNS (wrk
 # connections, 16), DURATION (wrk seconds per target, 10), AUDIT_SYNC
-# (full|normal, full), DURABLE_BEFORE (dispatch|egress, dispatch), HTTP_THREADS (2), PORTKEY=0 to leave Portkey out, METRICS_OUT (where
+# (full|normal, full), DURABLE_BEFORE (dispatch|egress, dispatch), HTTP_THREADS (2),
+# BLOCK (c=1 requests per target turn, 1), PORTKEY=0 to leave Portkey out, METRICS_OUT (where
 # Perimeter's /metrics is saved at the end).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "${1:-$here/../../build}" && pwd)"
 N="${N:-5000}" WARMUP="${WARMUP:-500}" CONNS="${CONNS:-16}" DURATION="${DURATION:-10}"
 AUDIT_SYNC="${AUDIT_SYNC:-full}" DURABLE_BEFORE="${DURABLE_BEFORE:-dispatch}"
-HTTP_THREADS="${HTTP_THREADS:-2}"
+HTTP_THREADS="${HTTP_THREADS:-2}" BLOCK="${BLOCK:-1}"
 perimeter="$build/src/perimeter/cli/perimeter"
 upstream="$build/bench/overhead/overhead_upstream"
 client="$build/bench/overhead/overhead_client"
@@ -87,14 +88,14 @@ pk_host="http://127.0.0.1:$up_port/v1"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== load before: $(uptime)"
-echo "== audit sync: $AUDIT_SYNC, durable_before: $DURABLE_BEFORE, http.threads: $HTTP_THREADS"
+echo "== audit sync: $AUDIT_SYNC, durable_before: $DURABLE_BEFORE, http.threads: $HTTP_THREADS, block: $BLOCK"
 pk_arg=()
 [[ "$pk_port" != 0 ]] && pk_arg=(--portkey "$pk_port")
 # A target with failed requests (the client exits 1) must not end the run:
 # Portkey 1.15.2 on Node 20 answers every streamed request with a 500.
-"$client" --direct "$up_port" --perimeter "$pm_port" "${pk_arg[@]}" --n "$N" --warmup "$WARMUP" ||
+"$client" --direct "$up_port" --perimeter "$pm_port" "${pk_arg[@]}" --n "$N" --warmup "$WARMUP" --block "$BLOCK" ||
   echo "(some requests failed: see the fail column and the lines above)"
-"$client" --direct "$up_port" --perimeter "$pm_port" "${pk_arg[@]}" --n "$((N / 5))" --warmup "$((WARMUP / 5))" --stream ||
+"$client" --direct "$up_port" --perimeter "$pm_port" "${pk_arg[@]}" --n "$((N / 5))" --warmup "$((WARMUP / 5))" --block "$BLOCK" --stream ||
   echo "(some requests failed: see the fail column and the lines above)"
 
 if ! command -v wrk >/dev/null; then
