@@ -38,6 +38,12 @@ struct Rules {
     for (const auto& [lo, hi] : e.ranges) in = in || (cp >= lo && cp <= hi);
     return in != e.negated;
   }
+  // True if some code point past ASCII does not match `e`.
+  bool matches_some_not(const Elem& e) const {
+    Elem flipped = e;
+    flipped.negated = !e.negated;
+    return matches_some(flipped, 0x80, kMaxCodePoint);
+  }
   // True if some code point in [lo, hi] matches `e`.
   bool matches_some(const Elem& e, uint32_t lo, uint32_t hi) const {
     if (!e.negated) {
@@ -743,6 +749,44 @@ struct Partial {
   uint32_t key() const { return (bits << 8) | (need << 4) | len; }
 };
 
+// A byte per 64-bit key (never ~0), in open addressing: the walk asks it
+// at nearly every node ending a token inside a code point, where
+// std::unordered_map's node allocations cost more than the answer.
+class FlatMemo {
+ public:
+  uint8_t& operator[](uint64_t key) {
+    if (2 * (used_ + 1) > keys_.size()) grow();
+    size_t i = slot(key);
+    if (keys_[i] == kEmpty) keys_[i] = key, ++used_;
+    return values_[i];
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~0ull;
+  size_t slot(uint64_t key) const {
+    const size_t mask = keys_.size() - 1;
+    uint64_t h = key ^ (key >> 29);  // the set's bits mixed into the low ones
+    h *= 0x9E3779B97F4A7C15ull;
+    size_t i = static_cast<size_t>(h ^ (h >> 32)) & mask;
+    while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask;
+    return i;
+  }
+  void grow() {
+    std::vector<uint64_t> keys = std::move(keys_);
+    std::vector<uint8_t> values = std::move(values_);
+    keys_.assign(std::max<size_t>(64, 2 * keys.size()), kEmpty);
+    values_.assign(keys_.size(), 0);
+    for (size_t k = 0; k < keys.size(); ++k)
+      if (keys[k] != kEmpty) {
+        const size_t i = slot(keys[k]);
+        keys_[i] = keys[k], values_[i] = values[k];
+      }
+  }
+  std::vector<uint64_t> keys_;
+  std::vector<uint8_t> values_;
+  size_t used_ = 0;
+};
+
 constexpr size_t kMaxCachedMasks = 256;  // ~19 KB each at a 152k vocabulary
 
 }  // namespace
@@ -900,6 +944,19 @@ struct TokenMasker::Impl {
     return wide[set] == 1;
   }
 
+  // Whether some element `set` waits on matches every code point past ASCII.
+  std::vector<int8_t> all_wide;  // per set: -1 unknown, 0 no, 1 yes
+  bool takes_all_wide(uint32_t set) {
+    if (all_wide.size() <= set) all_wide.resize(sets.size(), -1);
+    if (all_wide[set] < 0) {
+      bool any = false;
+      for (const Stack& st : sets[set])
+        if (!st.empty()) any = any || !rules->matches_some_not(rules->elems[st.back()]);
+      all_wide[set] = any;
+    }
+    return all_wide[set] == 1;
+  }
+
   static std::array<uint32_t, 128> filled(uint32_t v) {
     std::array<uint32_t, 128> a;
     a.fill(v);
@@ -930,8 +987,14 @@ struct TokenMasker::Impl {
   }
 
   // may_end_in(), memoized (bit 0: may end, bit 1: known).
-  std::unordered_map<uint64_t, uint8_t> partial_memo;
+  FlatMemo partial_memo;
   bool may_end(uint32_t set, const Partial& p) {
+    // Inside a string nearly every set takes any code point past ASCII:
+    // then any valid unfinished one may end a token, with no lookup.
+    if (takes_all_wide(set)) {
+      const auto [lo, hi] = span(p);
+      return lo <= hi;
+    }
     const uint64_t key = (static_cast<uint64_t>(set) << 32) | p.key();
     uint8_t& f = partial_memo[key];
     if (!f) f = 2 | (may_end_in(set, p) ? 1 : 0);
