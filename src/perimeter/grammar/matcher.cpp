@@ -6,7 +6,6 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <set>
 #include <stdexcept>
 
 namespace perimeter::grammar {
@@ -566,6 +565,21 @@ struct ClassIndex {
   // none; 255: not valid UTF-8 or too long), so that a token entered at
   // byte d in a state looping on C is allowed if this is at most d.
   std::vector<uint8_t> last_out;
+
+  // all_after[b] as a mask, built on first use: a key's start lets most
+  // bytes through, and OR-ing whole words beats setting thousands of bits.
+  const std::vector<uint64_t>& all_after_bits(uint8_t b) const {
+    std::call_once(after_bits_built_[b], [&] {
+      after_bits_[b].assign(all.size(), 0);
+      for (const int32_t t : all_after[b])
+        after_bits_[b][static_cast<size_t>(t) >> 6] |= 1ull << (t & 63);
+    });
+    return after_bits_[b];
+  }
+
+ private:
+  mutable std::array<std::vector<uint64_t>, 128> after_bits_;
+  mutable std::array<std::once_flag, 128> after_bits_built_;
 };
 
 namespace {
@@ -828,15 +842,18 @@ struct TokenMasker::Impl {
   // expanded once, which ends the loop a nullable repetition would make.
   void advance(Stack s, StackSet& out) const {
     std::vector<Stack> todo{std::move(s)};
-    std::set<Stack> seen;
+    std::vector<Stack> seen;  // the stacks expanded (few: a linear search)
     while (!todo.empty()) {
       Stack cur = std::move(todo.back());
       todo.pop_back();
-      if (!seen.insert(cur).second) continue;
+      // A stack waiting for a character goes out as is (intern() drops
+      // repeats); only a reference met twice would loop.
       if (cur.empty() || rules->elems[cur.back()].kind != Kind::Ref) {
         out.push_back(std::move(cur));
         continue;
       }
+      if (std::find(seen.begin(), seen.end(), cur) != seen.end()) continue;
+      seen.push_back(cur);
       const uint32_t pos = cur.back();
       cur.pop_back();
       if (rules->elems[pos + 1].kind != Kind::End) cur.push_back(pos + 1);
@@ -1157,7 +1174,10 @@ struct TokenMasker::Impl {
       if (!step(s, q, b)) continue;
       if (p.need == 0 && b < 0x80)
         if (const ClassIndex* ci = loop_index(s)) {
-          for (const int32_t t : ci->all_after[b]) set_bit(bits, static_cast<size_t>(t));
+          if (ci->all_after[b].size() > bits.size() / 4)  // (a list longer than a quarter mask)
+            or_into(bits, ci->all_after_bits(b));
+          else
+            for (const int32_t t : ci->all_after[b]) set_bit(bits, static_cast<size_t>(t));
           if (ci->tails_after[b]) walk_tails(*ci->tails_after[b], s, bits);
           continue;
         }
