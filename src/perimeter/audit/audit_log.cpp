@@ -23,6 +23,17 @@ std::string get_string(const YAML::Node& n, const std::string& path) {
   return n.as<std::string>();
 }
 
+// Which of `names` the scalar `v` is; fails naming them all otherwise.
+size_t choice(const YAML::Node& v, const std::string& path, std::vector<std::string> names) {
+  const std::string s = get_string(v, path);
+  std::string expected;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (s == names[i]) return i;
+    expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ('"' + names[i] + '"');
+  }
+  fail(path, "must be " + expected);
+}
+
 bool valid_chain_name(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -67,21 +78,10 @@ AuditOptions parse_audit_options(const YAML::Node& node, const std::string& key_
       o.replica = get_string(v, path);
       if (!valid_chain_name(o.replica)) fail(path, "must be 1-64 characters of [A-Za-z0-9._-]");
     } else if (key == "sync") {
-      std::string s = get_string(v, path);
-      if (s == "full")
-        o.sync = SyncMode::Full;
-      else if (s == "normal")
-        o.sync = SyncMode::Normal;
-      else
-        fail(path, "must be \"full\" or \"normal\"");
+      o.sync = choice(v, path, {"full", "normal"}) == 0 ? SyncMode::Full : SyncMode::Normal;
     } else if (key == "durable_before") {
-      std::string s = get_string(v, path);
-      if (s == "dispatch")
-        o.durable_before = DurableBefore::Dispatch;
-      else if (s == "egress")
-        o.durable_before = DurableBefore::Egress;
-      else
-        fail(path, "must be \"dispatch\" or \"egress\"");
+      o.durable_before = choice(v, path, {"dispatch", "egress"}) == 0 ? DurableBefore::Dispatch
+                                                                      : DurableBefore::Egress;
     } else {
       fail(path,
            "unknown key (expected store, store_text, checkpoint_every, signing_key, "
