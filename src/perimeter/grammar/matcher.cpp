@@ -497,20 +497,22 @@ std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32
 //
 // Tails are grouped by their first byte, and a group's trie is built the
 // first time a state lets that byte through: most groups never are. Tails
-// that are whole tokens starting with an ASCII byte outside C are not kept:
-// they are all the tokens starting with that byte, a subtree of the
-// vocabulary's trie, walked there (for a class of letters, most tokens).
+// that are whole tokens starting with a byte no code point of C starts with
+// are not kept: they are all the tokens starting with that byte, a subtree
+// of the vocabulary's trie, walked there (for a class of letters, most
+// tokens).
 struct Tails {
   std::vector<std::pair<std::string_view, int32_t>> entries;  // (tail, token)
-  std::array<bool, 128> whole{};      // ASCII first bytes of whole-token tails
+  std::array<bool, 256> whole{};                              // first bytes of whole-token tails
   std::array<uint32_t, 257> start{};  // after finish(): entries of first byte b from start[b]
   std::vector<uint8_t> firsts;        // the first bytes that have tails
   size_t n_vocab = 0;
 
-  // Adds the tail of token `id` from byte `f` of its `piece` on.
-  void add(std::string_view piece, size_t f, int32_t id) {
+  // Adds the tail of token `id` from byte `f` of its `piece` on; `foreign`:
+  // the first bytes of no code point of C.
+  void add(std::string_view piece, size_t f, int32_t id, const std::array<bool, 256>& foreign) {
     const auto b = static_cast<uint8_t>(piece[f]);
-    if (f == 0 && b < 0x80)
+    if (f == 0 && foreign[b])
       whole[b] = true;
     else
       entries.emplace_back(piece.substr(f), id);
@@ -527,8 +529,7 @@ struct Tails {
     for (const auto& e : entries) sorted[next[static_cast<uint8_t>(e.first[0])]++] = e;
     entries = std::move(sorted);
     for (size_t b = 0; b < 256; ++b)
-      if (start[b] != start[b + 1] || (b < 0x80 && whole[b]))
-        firsts.push_back(static_cast<uint8_t>(b));
+      if (start[b] != start[b + 1] || whole[b]) firsts.push_back(static_cast<uint8_t>(b));
   }
   bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
   void build_all() const {
@@ -642,6 +643,27 @@ size_t first_outside(std::string_view p, size_t from, const ClassTest& c, size_t
   return i;
 }
 
+// The bytes that begin no code point of `c` (continuation bytes and invalid
+// leads begin none), so that every token starting with one is outside C
+// from its first byte.
+std::array<bool, 256> foreign_bytes(const Ranges& c) {
+  std::array<bool, 256> out;
+  for (uint32_t b = 0; b < 256; ++b) {
+    uint32_t lo = b, hi = b;  // the code points of sequences led by b
+    if (b >= 0xC2 && b <= 0xDF)
+      lo = (b & 0x1F) << 6, hi = lo + 0x3F;
+    else if (b >= 0xE0 && b <= 0xEF)
+      lo = (b & 0x0F) << 12, hi = lo + 0xFFF;
+    else if (b >= 0xF0 && b <= 0xF4)
+      lo = (b & 0x07) << 18, hi = lo + 0x3FFFF;
+    const bool leads = b < 0x80 || (b >= 0xC2 && b <= 0xF4);
+    out[b] = true;
+    if (leads)
+      for (const auto& [a, z] : c) out[b] = out[b] && !(a <= hi && z >= lo);
+  }
+  return out;
+}
+
 std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocabulary& vocab,
                                               const Ranges& c) {
   std::lock_guard lk(trie.mu);
@@ -663,6 +685,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   ci->last_out.assign(n_vocab, 0);
   const ClassTest in_c(c);
   static const ClassTest any(kAnyCodePoint);
+  const std::array<bool, 256> foreign = foreign_bytes(c);
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
     const std::string_view p = vocab.pieces[t];
     if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
@@ -674,11 +697,11 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     else if (f == p.size())
       set_bit(ci->up_to[n], t);  // made cumulative below
     else
-      tails_of(ci->tails_at[n]).add(p, f, id);
+      tails_of(ci->tails_at[n]).add(p, f, id, foreign);
     if (f == p.size())
       set_bit(ci->all, t);
     else
-      ci->tails.add(p, f, id);
+      ci->tails.add(p, f, id, foreign);
     size_t last = 0;
     for (size_t at = f; at < p.size(); at = first_outside(p, at, in_c)) {
       const auto lead = static_cast<uint8_t>(p[at]);
@@ -703,13 +726,13 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
       if (const size_t f1 = f > 0 ? f : first_outside(p, n, in_c); f1 == p.size())
         set_bit(ci->all_after_wide, t);
       else
-        ci->tails_after_wide.add(p, f1, id);
+        ci->tails_after_wide.add(p, f1, id, foreign);
       continue;
     }
     if (const size_t f1 = f > 0 ? f : first_outside(p, 1, in_c); f1 == p.size())
       ci->all_after[b].push_back(id);
     else
-      tails_of(ci->tails_after[b]).add(p, f1, id);
+      tails_of(ci->tails_after[b]).add(p, f1, id, foreign);
   }
   for (size_t k = 1; k <= ClassIndex::kChain; ++k) or_into(ci->up_to[k], ci->up_to[k - 1]);
   ci->tails.finish();
@@ -1119,7 +1142,7 @@ struct TokenMasker::Impl {
       uint32_t s = set;
       Partial q;
       if (!step(s, q, b)) continue;
-      if (b < 0x80 && t.whole[b]) {
+      if (t.whole[b]) {
         const auto child =
             std::lower_bound(first, first + root.n_children, std::pair<uint8_t, uint32_t>(b, 0));
         walk(*trie, child->second, s, q, bits, 1);
