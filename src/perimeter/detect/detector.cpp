@@ -221,6 +221,7 @@ class DetectorImpl final : public Detector {
     if (proto_) hs_free_scratch(proto_);
     if (db_) hs_free_database(db_);
     if (digit_db_) hs_free_database(digit_db_);
+    if (digit_db2_) hs_free_database(digit_db2_);
   }
 
   const DetectorOptions& options() const override { return opt_; }
@@ -249,7 +250,7 @@ class DetectorImpl final : public Detector {
   // Vectorscan from skipping ahead in prose; near digits they cost nothing
   // extra. One scratch serves both.
   void compile() {
-    std::vector<unsigned> main_ids, digit_ids;
+    std::vector<unsigned> main_ids, digit_ids, digit2_ids;
     for (size_t i = 0; i < rules_.size(); ++i) {
       bool digit = false;
       if (rules_[i].digit_anchored) {
@@ -264,15 +265,19 @@ class DetectorImpl final : public Detector {
         if (err) hs_free_compile_error(err);
         free(info);  // allocated by Vectorscan's default allocator (malloc)
       }
-      (digit ? digit_ids : main_ids).push_back(static_cast<unsigned>(i));
+      (digit ? (rules_[i].digit_second ? digit2_ids : digit_ids) : main_ids)
+          .push_back(static_cast<unsigned>(i));
     }
+    if (digit_ids.empty()) digit_ids.swap(digit2_ids);
     if (!main_ids.empty()) db_ = build(main_ids);
     if (!digit_ids.empty()) digit_db_ = build(digit_ids);
+    if (!digit2_ids.empty()) digit_db2_ = build(digit2_ids);
     std::vector<const std::vector<std::string>*> lists;
     for (const auto& r : rules_) lists.push_back(&r.context);
     context_ = std::make_unique<internal::ContextIndex>(lists);
-    for (const hs_database_t* db : {static_cast<const hs_database_t*>(db_),
-                                    static_cast<const hs_database_t*>(digit_db_), context_->db()}) {
+    for (const hs_database_t* db :
+         {static_cast<const hs_database_t*>(db_), static_cast<const hs_database_t*>(digit_db_),
+          static_cast<const hs_database_t*>(digit_db2_), context_->db()}) {
       if (db && hs_alloc_scratch(db, &proto_) != HS_SUCCESS)
         throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
     }
@@ -332,6 +337,10 @@ class DetectorImpl final : public Detector {
       st.win_end = std::min(n, last + reach + 1);
       hs_scan(digit_db_, text.data() + st.win_start,
               static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+      if (digit_db2_) {
+        hs_scan(digit_db2_, text.data() + st.win_start,
+                static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+      }
       d = j;
     }
     st.win_start = st.win_end = 0;
@@ -718,6 +727,7 @@ class DetectorImpl final : public Detector {
   bool person_ = false, code_ = false;
   hs_database_t* db_ = nullptr;
   hs_database_t* digit_db_ = nullptr;
+  hs_database_t* digit_db2_ = nullptr;               // Rule::digit_second, same windows
   size_t digit_reach_ = 0;                           // longest match of a digit-anchored rule
   std::unique_ptr<internal::ContextIndex> context_;  // the rules' context words
   hs_scratch_t* proto_ = nullptr;

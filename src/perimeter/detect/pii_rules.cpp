@@ -1057,6 +1057,9 @@ std::vector<Rule> pii_rules() {
                           "pl_pesel"}) {
       if (x.detector == d) x.digit_anchored = true;
     }
+    for (const char* d : {"date_numeric", "ssn", "ssn_weak", "iban", "street"}) {
+      if (x.detector == d) x.digit_second = true;
+    }
   }
   return r;
 }

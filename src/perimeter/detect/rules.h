@@ -49,6 +49,12 @@ struct Rule {
   // second database that is scanned only in windows reaching that far around
   // digits, where it finds exactly the matches of a whole-message scan.
   bool digit_anchored = false;
+  // With digit_anchored: scanned as part of a second database over the same
+  // windows. Vectorscan runs some sets of these patterns much faster as two
+  // databases than as one (measured: the separator-heavy dates, SSNs, IBANs
+  // and street numbers on their own cut the windows' time on dense text by
+  // about a sixth).
+  bool digit_second = false;
   // Given the end of a match (`text[0, end)` holds it), the leftmost start
   // Vectorscan's HS_FLAG_SOM_LEFTMOST would report. Set for dense-matching
   // rules whose pattern makes that start a short backward walk: the rule is
