@@ -47,7 +47,8 @@ class Blueprint : public ::testing::Test {
            "-2026-01-01\n    egress: " + egress + "\n    retries: 0\n" + extra;
   }
   // `when`: the deep route's fallback_when; `extra`: more top-level YAML;
-  // `audit_extra`: more keys of the `audit:` section.
+  // `audit_extra`: more keys of the `audit:` section. Two network threads, so
+  // that the upstreams' strands are exercised with more than one thread.
   config::Config config(const std::string& when = "[saturated]", const std::string& extra = "",
                         const std::string& audit_extra = "") {
     return dir.config(
@@ -60,7 +61,8 @@ class Blueprint : public ::testing::Test {
             when +
             "}\n"
             "  intents: {public_fact: cheap, sensitive_extraction: private, complex_reasoning: "
-            "deep, uncertain: private}\n" +
+            "deep, uncertain: private}\n"
+            "http:\n  threads: 2\n" +
             extra,
         http_model("cloud-mini", cloud.url(), "cloud", "    timeouts: {first_byte_s: 1}\n") +
             http_model("cloud-large", cloud.url(), "cloud") +

@@ -85,7 +85,7 @@ struct Server {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   size_t max_body_bytes = 4 << 20;
-  int threads = 2;
+  int threads = 1;  // network threads: one hands nothing between threads (docs/overhead.md)
   int idle_timeout_s = 60;
 };
 
