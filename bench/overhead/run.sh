@@ -6,7 +6,7 @@
 #   bench/overhead/run.sh [BUILD_DIR]
 # Environment: N (c=1 requests per target, 5000), WARMUP (500), CONNS (wrk
 # connections, 16), DURATION (wrk seconds per target, 10), AUDIT_SYNC
-# (full|normal, full), DURABLE_BEFORE (dispatch|egress, dispatch), HTTP_THREADS (2),
+# (full|normal, full), DURABLE_BEFORE (dispatch|egress, dispatch), HTTP_THREADS (1),
 # BLOCK (c=1 requests per target turn, 1), PORTKEY=0 to leave Portkey out, METRICS_OUT (where
 # Perimeter's /metrics is saved at the end).
 set -euo pipefail
@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "${1:-$here/../../build}" && pwd)"
 N="${N:-5000}" WARMUP="${WARMUP:-500}" CONNS="${CONNS:-16}" DURATION="${DURATION:-10}"
 AUDIT_SYNC="${AUDIT_SYNC:-full}" DURABLE_BEFORE="${DURABLE_BEFORE:-dispatch}"
-HTTP_THREADS="${HTTP_THREADS:-2}" BLOCK="${BLOCK:-1}"
+HTTP_THREADS="${HTTP_THREADS:-1}" BLOCK="${BLOCK:-1}"
 perimeter="$build/src/perimeter/cli/perimeter"
 upstream="$build/bench/overhead/overhead_upstream"
 client="$build/bench/overhead/overhead_client"
