@@ -834,7 +834,9 @@ struct TokenMasker::Impl {
   std::shared_ptr<const Vocabulary> vocab;
 
   std::vector<StackSet> sets;  // sets[0] = the empty set (no parse left)
-  std::map<StackSet, uint32_t> set_ids;
+  // Interned sets by a hash of their stacks (a std::map compared whole sets
+  // at every level and kept a second copy of each).
+  std::unordered_multimap<uint64_t, uint32_t> set_ids;
   // The move of each set on each ASCII byte, the bulk of token bytes, as a
   // table (kUnknown until computed); past ASCII, per cell (wide_moves).
   static constexpr uint32_t kUnknown = UINT32_MAX;
@@ -844,12 +846,25 @@ struct TokenMasker::Impl {
   std::unordered_map<State, std::vector<uint64_t>> masks;
   Stats stats;
 
+  static uint64_t hash_of(const StackSet& s) {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the elements, a mark after each stack
+    for (const Stack& st : s) {
+      for (const uint32_t e : st) h = (h ^ e) * 0x100000001b3ull;
+      h = (h ^ 0xFFFFFFFFull) * 0x100000001b3ull;
+    }
+    return h;
+  }
+
   uint32_t intern(StackSet s) {
     std::sort(s.begin(), s.end());
     s.erase(std::unique(s.begin(), s.end()), s.end());
-    auto [it, fresh] = set_ids.try_emplace(s, static_cast<uint32_t>(sets.size()));
-    if (fresh) sets.push_back(std::move(s));
-    return it->second;
+    const uint64_t h = hash_of(s);
+    for (auto [it, end] = set_ids.equal_range(h); it != end; ++it)
+      if (sets[it->second] == s) return it->second;
+    const auto id = static_cast<uint32_t>(sets.size());
+    set_ids.emplace(h, id);
+    sets.push_back(std::move(s));
+    return id;
   }
 
   State state(uint32_t set, Partial p) {
