@@ -297,6 +297,15 @@ TEST(Detector, DigitAnchoredWindows) {
   EXPECT_TRUE(has("Patient Jane Roe, diagnosis E11.9", "ICD10_CODE", "E11.9"));
   EXPECT_TRUE(has(std::string(500, '.') + " GB82 WEST 1234 5698 7654 32", "IBAN_CODE",
                   "GB82 WEST 1234 5698 7654 32"));
+  // A dose (no start tracking) whose window starts inside a word: found, and
+  // a number glued to a word is not a dose wherever the window starts.
+  for (size_t pad : {0u, 40u, 70u, 200u}) {
+    std::string lead = "Patient Jane Roe: " + std::string(pad, 'x') + " ";
+    EXPECT_TRUE(has(lead + "metformin 500 mg daily", "MEDICATION", "metformin 500 mg")) << pad;
+    EXPECT_TRUE(has(lead + "metformin 12.5mg", "MEDICATION", "metformin 12.5mg")) << pad;
+    EXPECT_FALSE(has(lead + "metformin x500 mg", "MEDICATION")) << pad;
+    EXPECT_FALSE(has(lead + "metformin 500 mgs", "MEDICATION")) << pad;
+  }
 }
 
 TEST(Detector, NationalIdentifiers) {
@@ -572,6 +581,140 @@ TEST(Detector, ComputedMatchStartsEqualVectorscanSom) {
     hs_free_database(reference);
   }
   EXPECT_GE(rules_checked, 4);  // phone, credit card, IBAN, street
+}
+
+// Rules scanned as a superset without start tracking (Rule::exact_pattern,
+// som false): their check must accept exactly the ends it accepts among the
+// exact pattern's, on text made of the pieces the patterns care about.
+TEST(Detector, SupersetPatternsKeepTheirChecksAnswers) {
+  int rules_checked = 0;
+  std::vector<internal::Rule> rules = internal::pii_rules();
+  for (auto& r : internal::secret_rules()) rules.push_back(std::move(r));
+  for (auto& r : internal::clinical_rules()) rules.push_back(std::move(r));
+  for (const auto& rule : rules) {
+    if (rule.som || rule.start_of || rule.exact_pattern.empty()) continue;
+    ++rules_checked;
+    hs_database_t *scanned = nullptr, *exact = nullptr;
+    hs_compile_error_t* err = nullptr;
+    ASSERT_EQ(hs_compile(rule.pattern.c_str(), rule.flags, HS_MODE_BLOCK, nullptr, &scanned, &err),
+              HS_SUCCESS)
+        << rule.detector;
+    ASSERT_EQ(
+        hs_compile(rule.exact_pattern.c_str(), rule.flags, HS_MODE_BLOCK, nullptr, &exact, &err),
+        HS_SUCCESS)
+        << rule.detector;
+    hs_scratch_t* scratch = nullptr;
+    ASSERT_EQ(hs_alloc_scratch(scanned, &scratch), HS_SUCCESS);
+    ASSERT_EQ(hs_alloc_scratch(exact, &scratch), HS_SUCCESS);
+    auto on_end = [](unsigned, unsigned long long, unsigned long long to, unsigned,
+                     void* p) -> int {
+      static_cast<std::vector<size_t>*>(p)->push_back(static_cast<size_t>(to));
+      return 0;
+    };
+    // What the detector keeps of a list of ends: the check's spans.
+    auto accepted = [&](const std::string& t, const std::vector<size_t>& ends) {
+      std::vector<std::pair<size_t, size_t>> out;
+      for (size_t e : ends) {
+        internal::Hit h{e, e, rule.score, {}};
+        std::vector<internal::Hit> extra;
+        bool ok = rule.multi ? rule.multi(t, h, extra) : (!rule.check || rule.check(t, h));
+        if (ok) out.emplace_back(h.start, h.end);
+      }
+      return out;
+    };
+    const std::string pieces[] = {
+        "metformin ", "aspirin ",  "lisinopril", " ",    "  ",      "\t",   "\n",    "1",
+        "25",         "0.5",       ".",          "..",   "x",       "_",    "mg",    "MG",
+        "mcg",        "\xc2\xb5g", "ug",         "g",    "ml",      "unit", "units", "iu",
+        "meq",        "s",         "-",          "hcl ", "tablets "};
+    std::mt19937 rng(20261129);
+    size_t ends = 0, kept = 0;
+    int wrong = 0;
+    std::string first_wrong;
+    for (int i = 0; i < 60000; ++i) {
+      std::string t;
+      for (size_t k = 1 + rng() % 12; k > 0; --k) t += pieces[rng() % std::size(pieces)];
+      std::vector<size_t> got, want;
+      hs_scan(scanned, t.data(), static_cast<unsigned>(t.size()), 0, scratch, on_end, &got);
+      hs_scan(exact, t.data(), static_cast<unsigned>(t.size()), 0, scratch, on_end, &want);
+      ends += want.size();
+      auto a = accepted(t, got), b = accepted(t, want);
+      kept += b.size();
+      if (a != b && wrong++ == 0) first_wrong = t;
+    }
+    EXPECT_EQ(wrong, 0) << rule.detector << ": " << first_wrong;
+    EXPECT_GT(ends, 2000u) << rule.detector;
+    EXPECT_GT(kept, 150u) << rule.detector;
+    hs_free_scratch(scratch);
+    hs_free_database(scanned);
+    hs_free_database(exact);
+  }
+  EXPECT_GE(rules_checked, 1);  // medication_dose
+}
+
+// The Facebook app token is scanned as a superset with a computed start (in
+// the main database). Checked through the detector, on messages longer than
+// Vectorscan's 64-byte blocks: this Vectorscan build (5.4.9) misses matches
+// of a digit class followed by '|' in a database of that one pattern, at
+// some offsets past the first 64 bytes, so the pattern is checked in the
+// database it is scanned in, against the exact pattern's spans.
+TEST(Detector, FacebookAppTokenFoundAsByExactPattern) {
+  const internal::Rule* rule = nullptr;
+  std::vector<internal::Rule> rules = internal::secret_rules();
+  for (const auto& r : rules) {
+    if (r.detector == "facebook_token" && r.start_of) rule = &r;
+  }
+  ASSERT_NE(rule, nullptr);
+  hs_database_t* exact = nullptr;
+  hs_compile_error_t* err = nullptr;
+  ASSERT_EQ(hs_compile(rule->exact_pattern.c_str(), rule->flags | HS_FLAG_SOM_LEFTMOST,
+                       HS_MODE_BLOCK, nullptr, &exact, &err),
+            HS_SUCCESS);
+  hs_scratch_t* scratch = nullptr;
+  ASSERT_EQ(hs_alloc_scratch(exact, &scratch), HS_SUCCESS);
+  auto opt = default_detector_options();
+  opt.min_confidence = 0;
+  opt.resolve_overlaps = false;
+  opt.enabled = {"SECRET"};
+  auto d = Detector::create(opt);
+  std::mt19937 rng(20261129);
+  size_t spans = 0;
+  int wrong = 0;
+  std::string first_wrong;
+  for (int i = 0; i < 6000; ++i) {
+    std::string t;
+    size_t n = 80 + rng() % 400;
+    while (t.size() < n) {
+      t += std::string(rng() % 70, " x-|9_"[rng() % 6]);
+      for (size_t k = 14 + rng() % 4; k > 0; --k) t += static_cast<char>('0' + rng() % 10);
+      t += '|';
+      for (size_t k = 25 + rng() % 4; k > 0; --k) t += "aZ9_-xQ7"[rng() % 8];
+    }
+    using Span = std::pair<size_t, size_t>;
+    std::vector<Span> want, got;
+    hs_scan(
+        exact, t.data(), static_cast<unsigned>(t.size()), 0, scratch,
+        [](unsigned, unsigned long long from, unsigned long long to, unsigned, void* p) -> int {
+          static_cast<std::vector<Span>*>(p)->emplace_back(from, to);
+          return 0;
+        },
+        &want);
+    // The rule's check decides on each exact span as on the detector's.
+    std::vector<Span> accepted;
+    for (const Span& s : want) {
+      internal::Hit h{s.first, s.second, rule->score, {}};
+      if (rule->check(t, h)) accepted.emplace_back(h.start, h.end);
+    }
+    for (const auto& f : d->scan({t})) {
+      if (f.detector == "facebook_token") got.emplace_back(f.start, f.end);
+    }
+    spans += want.size();
+    if (got != accepted && wrong++ == 0) first_wrong = t;
+  }
+  EXPECT_EQ(wrong, 0) << first_wrong;
+  EXPECT_GT(spans, 1000u);
+  hs_free_scratch(scratch);
+  hs_free_database(exact);
 }
 
 // ContextIndex (one scan of the message for all context words) must answer

@@ -309,14 +309,21 @@ std::vector<Rule> clinical_rules() {
   const std::string units = R"((?:mg|mcg|µg|ug|g|ml|mL|units?|IU|mEq|mg/kg|mg/ml|mg/mL|%))";
   // The dose triggers; the drug name is looked up in the word(s) before it,
   // which keeps the database small and the lookup a hash probe.
+  // Scanned as its last digit and the unit, in the digit windows (see
+  // Rule::digit_anchored; the unbounded \d+ kept it in the main database,
+  // where it was the costliest rule on digit-dense text). The
+  // check finds the number itself and rejects the ends this superset adds
+  // (a letter or '_' before the digits, where the exact pattern has no \b).
   r.push_back({"medication_dose",
                "MEDICATION",
-               R"(\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|ug|g|ml|units?|iu|meq)\b)",
+               R"(\d\s?(?:mg|mcg|µg|ug|g|ml|units?|iu|meq)\b)",
                HS_FLAG_CASELESS,
                0.45,
                medication_check,
                {}});
   r.back().som = false;
+  r.back().digit_anchored = true;
+  r.back().exact_pattern = R"(\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|ug|g|ml|units?|iu|meq)\b)";
   r.push_back({"icd10",
                "ICD10_CODE",
                R"(\b[A-TV-Z]\d{2}\.\d{1,4}[A-Z]?\b|\b[A-TV-Z]\d{2}\b)",

@@ -157,8 +157,9 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
     to += st.win_start;
     // At a window edge Vectorscan sees start/end of data where the message
     // goes on: re-check the word boundaries these rules begin and end with.
-    // (A computed start is found in the whole message, boundaries included.)
-    if (!rule.start_of && from == st.win_start && from > 0 &&
+    // (A computed start is found in the whole message, boundaries included;
+    // rules without a start have no start assertion in their pattern.)
+    if (rule.som && !rule.start_of && from == st.win_start && from > 0 &&
         word_byte(static_cast<unsigned char>(st.text[from - 1])))
       return 0;
     if (to == st.win_end && to < st.text.size() &&

@@ -47,7 +47,10 @@ struct Rule {
   // like `[A-Za-z]{2}\d{7}`, which Vectorscan cannot skip ahead for in prose,
   // and the digit-led numbers, dates, phones and house numbers) go into a
   // second database that is scanned only in windows reaching that far around
-  // digits, where it finds exactly the matches of a whole-message scan.
+  // digits, where it finds exactly the matches of a whole-message scan. (A
+  // window edge looks like a start or end of data to Vectorscan, so \b at a
+  // match's ends is re-checked against the message; a rule without start
+  // tracking must therefore not begin with an assertion.)
   bool digit_anchored = false;
   // With digit_anchored: scanned as part of a second database over the same
   // windows. Vectorscan runs some sets of these patterns much faster as two
@@ -72,7 +75,9 @@ struct Rule {
   // With start_of: when set, the rule's candidates are this expression's
   // (with SOM_LEFTMOST), and `pattern` is a cheaper superset that Vectorscan
   // scans instead; start_of returns a start only for ends where this one
-  // matches, and tests compare the two.
+  // matches, and tests compare the two. Without start tracking (som false):
+  // the check accepts exactly the ends of this expression that it accepts
+  // among the superset's (tested as well).
   std::string exact_pattern = {};
 };
 
