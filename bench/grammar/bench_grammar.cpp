@@ -15,6 +15,8 @@
 //   bench_grammar check TEXTS   (every mask of ours against llama.cpp's, slow)
 // BENCH_DUMP=PREFIX writes every cold mask time (text, token, us, schema, the
 // text before it) to PREFIX.<vocabulary>, to compare runs mask by mask.
+// BENCH_ONLY=SCHEMA_ID runs only that schema's text, cold, 300 times and
+// prints nothing: a workload for a profiler (perf record).
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -147,6 +149,13 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
     size_t text, token;
   };
   std::vector<Slow> slowest;  // the cold masks that took longest, to see what they were
+  if (const char* only = std::getenv("BENCH_ONLY")) {
+    for (int rep = 0; rep < 300; ++rep)
+      for (const auto& s : texts)
+        if (s.id == only)
+          (void)checker.mask_times(s.gbnf, s.text, engine::GrammarChecker::MaskBy::Masker);
+    return;
+  }
   for (size_t i = 0; i < texts.size(); ++i) {
     const auto& s = texts[i];
     if (!checker.masker_accepts(s.gbnf, s.text)) continue;  // e.g. a key order we fix differently
