@@ -108,6 +108,29 @@ TEST(Detector, Secrets) {
 
 // Negatives a secret scanner must stay quiet on, each next to a positive
 // control of the same shape (so the test fails if either side breaks).
+// Two rules reporting the same span and type: the higher confidence (the
+// specific rule over the generic assignment rule) is the one kept, whatever
+// order the candidates arrive in.
+TEST(Detector, SameSpanAndTypeKeepsTheHigherConfidence) {
+  auto opt = default_detector_options();
+  opt.min_confidence = 0;
+  opt.resolve_overlaps = false;
+  auto d = Detector::create(opt);
+  for (int copies : {1, 2, 200}) {  // few candidates and many (the radix sort)
+    std::string text;
+    for (int i = 0; i < copies; ++i)
+      text += "api_key = AKIAQ3EGRUVW5XKZ7M2P and 10.1.2.3, 4.5.6.7\n";
+    size_t keys = 0;
+    for (const auto& f : d->scan({text})) {
+      if (f.type != "SECRET") continue;
+      ++keys;
+      EXPECT_EQ(f.detector, "aws_access_key") << copies;
+      EXPECT_DOUBLE_EQ(f.confidence, 0.95) << copies;
+    }
+    EXPECT_EQ(keys, static_cast<size_t>(copies));
+  }
+}
+
 TEST(Detector, SecretFalsePositiveGuards) {
   // Hand-typed alphabet runs are documentation fillers.
   EXPECT_TRUE(has("api_key = \"Qx7-kqmbnrpzstu-93\"", "SECRET"));

@@ -565,10 +565,16 @@ class DetectorImpl final : public Detector {
     auto type_less = [&](uint32_t a, uint32_t b) {
       return a != b && *meta(a).name < *meta(b).name;
     };
-    std::sort(found.begin(), found.end(), [&](const Cand& a, const Cand& b) {
+    // A total order: of two candidates with the same span and type, the one
+    // with the higher confidence comes first (and survives `unique`), then
+    // the rule name decides. So any sorting algorithm gives the same order.
+    sort_candidates(found, [&](const Cand& a, const Cand& b) {
       if (a.start != b.start) return a.start < b.start;
       if (a.end != b.end) return a.end < b.end;
-      return type_less(a.entity, b.entity);
+      if (type_less(a.entity, b.entity)) return true;
+      if (type_less(b.entity, a.entity)) return false;
+      if (a.score != b.score) return a.score > b.score;
+      return *a.detector < *b.detector;
     });
     found.erase(
         std::unique(found.begin(), found.end(),
@@ -605,6 +611,65 @@ class DetectorImpl final : public Detector {
       x.confidence = f.score;
       x.detector = *f.detector;
       out.push_back(std::move(x));
+    }
+  }
+
+  // Sorts `v` by `less`, a total order that compares (start, end) first.
+  // Many candidates (dense text) are sorted by (start, end) with a stable
+  // radix sort, a byte per pass, skipping the bytes all keys share, and then
+  // each run of equal spans by `less`: linear in the candidates instead of
+  // n log n comparisons.
+  template <class Less>
+  static void sort_candidates(std::vector<Cand>& v, Less less) {
+    const size_t n = v.size();
+    size_t max_end = 0;
+    for (const Cand& c : v) max_end = std::max(max_end, c.end);
+    if (n < 512 || max_end > 0xFFFFFFFFu) {
+      std::sort(v.begin(), v.end(), less);
+      return;
+    }
+    struct Item {
+      uint64_t key;  // start << 32 | end
+      uint32_t i;
+    };
+    thread_local std::vector<Item> a, b;
+    thread_local std::vector<Cand> sorted;
+    a.resize(n);
+    b.resize(n);
+    std::vector<uint32_t> count(8 * 256, 0);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t k = static_cast<uint64_t>(v[i].start) << 32 | static_cast<uint64_t>(v[i].end);
+      a[i] = Item{k, static_cast<uint32_t>(i)};
+      for (int d = 0; d < 8; ++d) ++count[static_cast<size_t>(d) * 256 + ((k >> (8 * d)) & 255)];
+    }
+    for (int d = 0; d < 8; ++d) {
+      uint32_t* c = &count[static_cast<size_t>(d) * 256];
+      if (c[(a[0].key >> (8 * d)) & 255] == n) continue;  // every key has this byte
+      uint32_t off[256];
+      uint32_t pos = 0;
+      for (int k = 0; k < 256; ++k) {
+        off[k] = pos;
+        pos += c[k];
+      }
+      for (size_t j = 0; j < n; ++j) b[off[(a[j].key >> (8 * d)) & 255]++] = a[j];
+      a.swap(b);
+    }
+    sorted.resize(n);
+    for (size_t j = 0; j < n; ++j) sorted[j] = v[a[j].i];
+    for (size_t r = 0; r < n;) {
+      size_t e = r + 1;
+      while (e < n && a[e].key == a[r].key) ++e;
+      if (e - r > 1) {
+        std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(r),
+                  sorted.begin() + static_cast<std::ptrdiff_t>(e), less);
+      }
+      r = e;
+    }
+    std::copy(sorted.begin(), sorted.end(), v.begin());
+    if (n * sizeof(Cand) > (size_t{8} << 20)) {  // a huge message: do not keep its buffers
+      std::vector<Item>().swap(a);
+      std::vector<Item>().swap(b);
+      std::vector<Cand>().swap(sorted);
     }
   }
 
