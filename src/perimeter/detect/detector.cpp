@@ -623,7 +623,25 @@ class DetectorImpl final : public Detector {
   static void sort_candidates(std::vector<Cand>& v, Less less) {
     const size_t n = v.size();
     size_t max_end = 0;
-    for (const Cand& c : v) max_end = std::max(max_end, c.end);
+    bool by_span = true;  // already in (start, end) order (hit-free prose: names only)
+    for (size_t i = 0; i < n; ++i) {
+      max_end = std::max(max_end, v[i].end);
+      if (i > 0 && (v[i].start < v[i - 1].start ||
+                    (v[i].start == v[i - 1].start && v[i].end < v[i - 1].end)))
+        by_span = false;
+    }
+    if (by_span) {  // only runs of equal spans to order
+      for (size_t r = 0; r < n;) {
+        size_t e = r + 1;
+        while (e < n && v[e].start == v[r].start && v[e].end == v[r].end) ++e;
+        if (e - r > 1) {
+          std::sort(v.begin() + static_cast<std::ptrdiff_t>(r),
+                    v.begin() + static_cast<std::ptrdiff_t>(e), less);
+        }
+        r = e;
+      }
+      return;
+    }
     if (n < 512 || max_end > 0xFFFFFFFFu) {
       std::sort(v.begin(), v.end(), less);
       return;
