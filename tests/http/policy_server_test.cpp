@@ -10,6 +10,7 @@
 #include <thread>
 #include <utility>
 
+#include <sqlite3.h>
 #include <boost/asio.hpp>
 
 #include "core/sha256.h"
@@ -140,18 +141,37 @@ TEST_F(Blueprint, PublicFactReachesTheCloudPseudonymizedAndTheAnswerIsRestored) 
 }
 
 // audit.durable_before: egress lets a local dispatch go before its decision
-// record commits; a dispatch to the cloud still waits for it.
-TEST_F(Blueprint, DurableBeforeEgressStillRecordsACloudDecisionBeforeItIsSent) {
+// record commits; a dispatch to the cloud still waits for it. Another
+// connection holds the audit database meanwhile, so that no commit can finish.
+TEST_F(Blueprint, DurableBeforeEgressHoldsOnlyTheCloudDispatchForItsRecord) {
   std::vector<json> decisions_at_receipt;
   cloud.on_request([&](const std::string&) { decisions_at_receipt = rows_of("decision"); });
   {
     Running server(config("[saturated]", "", "  durable_before: egress\n"));
-    auto local = post_chat(server.port(), body("auto", kSsn));
-    ASSERT_EQ(local.status, 200) << local.body;
-    EXPECT_EQ(local.json()["model"], "demo");
-    auto sent = post_chat(server.port(), body("cheap", kPublic));
-    ASSERT_EQ(sent.status, 200) << sent.body;
-    EXPECT_EQ(sent.json()["model"], "cloud-mini");
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(dir.db().c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);  // the server's WAL checkpointer may hold it for a moment
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    auto local = std::async(std::launch::async,
+                            [&] { return post_chat(server.port(), body("auto", kSsn)); });
+    // Deadlock guard only (not a timing assertion): a gateway that waited for
+    // the record would not answer before the database is released.
+    const bool answered_while_held =
+        local.wait_for(std::chrono::seconds(8)) == std::future_status::ready;
+    auto sent = std::async(std::launch::async,
+                           [&] { return post_chat(server.port(), body("cheap", kPublic)); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const size_t cloud_while_held = cloud.request_count();
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    EXPECT_TRUE(answered_while_held) << "the local request waited for its decision record";
+    EXPECT_EQ(cloud_while_held, 0u) << "the cloud got the request before its record";
+    const auto l = local.get();
+    ASSERT_EQ(l.status, 200) << l.body;
+    EXPECT_EQ(l.json()["model"], "demo");
+    const auto c = sent.get();
+    ASSERT_EQ(c.status, 200) << c.body;
+    EXPECT_EQ(c.json()["model"], "cloud-mini");
   }
   ASSERT_EQ(cloud.request_count(), 1u);
   ASSERT_FALSE(decisions_at_receipt.empty()) << "the cloud got the request before its record";

@@ -146,7 +146,7 @@ AuditLog::AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string cha
                              "' must be 1-64 characters of [A-Za-z0-9._-]");
   store_->claim_chain(chain_);
   std::unique_lock lk(mu_);
-  resync_locked();
+  continue_after(read_tail());
   auto last = store_->last(chain_);
   if (last && last->type != "checkpoint") {
     Waiter w;
@@ -159,7 +159,24 @@ AuditLog::AuditLog(std::unique_ptr<Store> store, SigningKey key, std::string cha
 
 void AuditLog::background_commits() {
   std::unique_lock lk(mu_);
+  Clock::time_point next_resync{};
   while (!stop_background_) {
+    if (needs_resync_ && !committing_ && !resyncing_ && queue_.empty()) {
+      // After a failed commit, re-read the tail here rather than in the next
+      // enqueue: that may run on a network thread, which must not wait for
+      // the store. A store still failing is tried again once a second.
+      if (Clock::now() < next_resync) {
+        cv_.wait_until(lk, next_resync);
+        continue;
+      }
+      try {
+        resync(lk);
+      } catch (const std::exception& e) {
+        spdlog::error("audit: re-reading chain '{}' after a failed commit: {}", chain_, e.what());
+        next_resync = Clock::now() + std::chrono::seconds(1);
+      }
+      continue;
+    }
     if (queue_.empty() || committing_) {
       cv_.wait(lk);
       continue;
@@ -182,7 +199,7 @@ AuditLog::~AuditLog() {
   if (background_.joinable()) background_.join();  // closed elsewhere and still unwinding
 }
 
-void AuditLog::resync_locked() {
+AuditLog::Tail AuditLog::read_tail() {
   // Continue after the last durable record, but only if the signed head is
   // genuine and the record it pins is intact: appending after a truncated or
   // edited chain would bury the evidence under a fresh signature.
@@ -209,11 +226,34 @@ void AuditLog::resync_locked() {
     if (sha256_hex(last->body) != last->hash)
       problem("last record's hash does not match its content");
   }
-  signed_head_ = head ? *head : Head{};
-  next_seq_ = last ? last->seq + 1 : 1;
-  last_hash_ = last ? last->hash : kGenesisHash;
+  return {std::move(last), std::move(head)};
+}
+
+void AuditLog::continue_after(const Tail& t) {
+  signed_head_ = t.head ? *t.head : Head{};
+  next_seq_ = t.last ? t.last->seq + 1 : 1;
+  last_hash_ = t.last ? t.last->hash : kGenesisHash;
   since_checkpoint_ = 0;
   needs_resync_ = false;
+}
+
+void AuditLog::resync(std::unique_lock<std::mutex>& lk) {
+  // The store is read without the lock, so that enqueue_* never waits for
+  // it; meanwhile they refuse (needs_resync_) and waiting appends wait.
+  resyncing_ = true;
+  lk.unlock();
+  std::optional<Tail> tail;
+  std::exception_ptr err;
+  try {
+    tail = read_tail();
+  } catch (...) {
+    err = std::current_exception();
+  }
+  lk.lock();
+  resyncing_ = false;
+  cv_.notify_all();
+  if (err) std::rethrow_exception(err);
+  continue_after(*tail);
 }
 
 void AuditLog::enqueue_locked(std::string_view type, const std::string& request_id,
@@ -255,9 +295,9 @@ void AuditLog::enqueue_checkpoint_locked(const std::string& reason, Waiter* wait
 void AuditLog::await_resync_locked(std::unique_lock<std::mutex>& lk) {
   while (needs_resync_) {
     // A failed batch may still be unwinding; re-read the tail once it has.
-    if (!committing_ && queue_.empty()) {
-      resync_locked();
-      return;
+    if (!committing_ && !resyncing_ && queue_.empty()) {
+      resync(lk);
+      continue;
     }
     cv_.wait(lk);
   }
@@ -272,12 +312,17 @@ Receipt AuditLog::append(std::string_view type, const std::string& request_id, s
       linger.count() > 0 ? Clock::now() + linger : Clock::time_point{};
   std::unique_lock lk(mu_);
   if (closed_) throw std::runtime_error("audit log is closed");
+  if (!wait && needs_resync_)  // chaining now could fork the chain; re-reading would block
+    throw std::runtime_error(
+        "a commit to the audit store just failed and the chain's tail is being re-read; "
+        "record not written");
   await_resync_locked(lk);
+  const bool was_empty = queue_.empty();
   enqueue_locked(type, request_id, payload, text, text_kind, wait ? &w : nullptr, &r);
   if (++since_checkpoint_ >= checkpoint_every_)
     enqueue_checkpoint_locked("interval", nullptr, nullptr);
   if (!wait) {
-    if (queue_.size() == 1) cv_.notify_all();  // the background thread starts its linger
+    if (was_empty) cv_.notify_all();  // the background thread starts its linger
     return r;
   }
   wait_durable(lk, w, lead_after);
@@ -348,17 +393,6 @@ void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
       p.waiter->error = err;
     }
   }
-  if (err) {
-    try {
-      std::rethrow_exception(err);
-    } catch (const std::exception& e) {
-      spdlog::error("audit: commit of records {}..{} failed: {}", batch.front().row.seq,
-                    batch.back().row.seq, e.what());
-    } catch (...) {
-      spdlog::error("audit: commit of records {}..{} failed", batch.front().row.seq,
-                    batch.back().row.seq);
-    }
-  }
   if (!err) {
     stats_.records += records;
     stats_.checkpoints += checkpoints;
@@ -373,10 +407,34 @@ void AuditLog::commit_batch(std::unique_lock<std::mutex>& lk) {
         p.waiter->error = err;
       }
     }
+    log_lost(batch, err);
     queue_.clear();
     needs_resync_ = true;
   }
   cv_.notify_all();
+}
+
+void AuditLog::log_lost(const std::vector<Pending>& batch, std::exception_ptr err) {
+  // A waiting caller hears of the failure itself; records nobody waited for
+  // are named here, or nobody would know which requests lack them.
+  std::string why = "unknown error";
+  try {
+    std::rethrow_exception(err);
+  } catch (const std::exception& e) {
+    why = e.what();
+  } catch (...) {
+  }
+  std::string lost;
+  auto name = [&](const Pending& p) {
+    if (p.waiter || p.row.type == "checkpoint") return;
+    ++stats_.lost;
+    lost += (lost.empty() ? "" : ", ") + p.row.type + ' ' + p.row.request_id;
+  };
+  for (const Pending& p : batch) name(p);
+  for (const Pending& p : queue_) name(p);
+  spdlog::error("audit: commit of records {}..{} to chain '{}' failed: {}{}{}",
+                batch.front().row.seq, (queue_.empty() ? batch : queue_).back().row.seq, chain_,
+                why, lost.empty() ? "" : "; not written: ", lost);
 }
 
 Receipt AuditLog::append_decision(const Decision& d, std::string_view prompt_text) {

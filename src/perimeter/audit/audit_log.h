@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -62,6 +63,7 @@ struct AuditStats {
   int64_t checkpoints = 0;  // checkpoints made durable
   int64_t commits = 0;      // store transactions (group commits)
   int64_t failures = 0;     // failed commits
+  int64_t lost = 0;         // records nobody waited for that a failed commit dropped
 };
 
 class AuditLog {
@@ -79,8 +81,9 @@ class AuditLog {
   static constexpr std::chrono::microseconds kOutcomeLinger{2000};
 
   // How long the background thread lets a record nobody waits for gather
-  // company before committing it: the same window as an outcome's, so that at
-  // one request at a time its decision and outcome share one commit.
+  // company before committing it (unless a waiting append commits it first):
+  // at one request at a time an outcome then shares the next decision's
+  // commit, and under load one commit carries many records.
   static constexpr std::chrono::microseconds kBackgroundLinger = kOutcomeLinger;
 
   // Opens the store and key named by `options`; throws std::runtime_error.
@@ -105,11 +108,13 @@ class AuditLog {
   // must then not dispatch. Thread-safe.
   Receipt append_decision(const Decision& d, std::string_view prompt_text = {});
 
-  // Appends a decision record and returns at once: a background thread commits
-  // it within kBackgroundLinger (with whatever else is queued). A failed
-  // commit is logged and counted in stats().failures; the record is lost and
-  // the chain continues from the last durable one. Only for requests that
-  // stay on the host (DurableBefore::Egress). Throws if the log is closed.
+  // Appends a decision record and returns at once, never waiting for the
+  // store: a background thread commits it after kBackgroundLinger (with
+  // whatever else is queued). A failed commit is logged with the request ids
+  // it dropped and counted in stats().lost; the chain continues from the last
+  // durable record. Only for requests to `egress: local` targets
+  // (DurableBefore::Egress). Throws if the log is closed, or while the
+  // chain's tail is being re-read after a failed commit.
   Receipt enqueue_decision(const Decision& d, std::string_view prompt_text = {});
 
   // Appends an outcome record and returns at once, like enqueue_decision():
@@ -156,7 +161,15 @@ class AuditLog {
   void enqueue_checkpoint_locked(const std::string& reason, Waiter* waiter, Receipt* receipt);
   void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w, Clock::time_point lead_after = {});
   void commit_batch(std::unique_lock<std::mutex>& lk);
-  void resync_locked();
+  void log_lost(const std::vector<Pending>& batch, std::exception_ptr err);
+  // The durable tail of the chain, checked: store reads only, no state.
+  struct Tail {
+    std::optional<Row> last;
+    std::optional<Head> head;
+  };
+  Tail read_tail();
+  void continue_after(const Tail& t);
+  void resync(std::unique_lock<std::mutex>& lk);  // read_tail() without the lock held
   void background_commits();
   void await_resync_locked(std::unique_lock<std::mutex>& lk);
 
@@ -172,6 +185,7 @@ class AuditLog {
   std::vector<Pending> queue_;  // assigned seq, not yet committed
   bool committing_ = false;     // a leader is writing a batch
   bool needs_resync_ = false;   // a commit failed: re-read the tail before appending
+  bool resyncing_ = false;      // someone is re-reading it (without the lock)
   bool closed_ = false;
   int64_t next_seq_ = 1;
   std::string last_hash_;

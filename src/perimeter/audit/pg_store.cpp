@@ -213,7 +213,12 @@ class PgStore final : public Store {
 
  private:
   void connect() {
-    conn_ = PQconnectdb(conninfo_.c_str());
+    // A bounded connect: an unreachable server fails the commit in seconds
+    // instead of holding every request that waits for it. The URL's own
+    // connect_timeout, if any, comes later and wins.
+    const char* keys[] = {"connect_timeout", "dbname", nullptr};
+    const char* values[] = {"5", conninfo_.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
     if (PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = PQerrorMessage(conn_);
       PQfinish(conn_);

@@ -109,7 +109,7 @@ struct Conn {
   beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
 
-// One configured URL: its pool and health. Touched on the I/O thread only,
+// One configured URL: its pool and health. Touched on the backend's strand only,
 // except that stats() reads the counters under Impl::mutex.
 struct Endpoint {
   Url url;
@@ -120,7 +120,7 @@ struct Endpoint {
   bool probing = false;    // an ejected url's single probe request is in flight
   bool saturated = false;  // the last load probe said busy
   int probe_failures = 0;  // consecutive load probes without a usable answer
-  std::unique_ptr<net::steady_timer> probe_timer;  // I/O thread only
+  std::unique_ptr<net::steady_timer> probe_timer;  // on the strand only
   beast::tcp_stream* probe_stream = nullptr;       // closed on shutdown
 
   bool ejected(Clock::time_point now) const { return ejected_until > now; }
@@ -185,7 +185,7 @@ struct HttpBackend::Impl {
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;  // own thread only
   ssl::context tls_ctx{ssl::context::tls_client};
   std::vector<std::unique_ptr<Endpoint>> endpoints;
-  std::list<std::shared_ptr<Call>> active;  // I/O thread only
+  std::list<std::shared_ptr<Call>> active;  // on exec only
   std::mutex admit_mutex;                   // running, waiting, Call::admitted
   int running = 0;                          // admitted calls not yet finished
   std::deque<std::shared_ptr<Call>> waiting;

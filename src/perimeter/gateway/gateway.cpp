@@ -162,6 +162,7 @@ Gateway::Gateway(config::Config config)
     metrics_.audit_records.with().bind([log] { return double(log->stats().records); });
     metrics_.audit_commits.with().bind([log] { return double(log->stats().commits); });
     metrics_.audit_failures.with().bind([log] { return double(log->stats().failures); });
+    metrics_.audit_lost.with().bind([log] { return double(log->stats().lost); });
     metrics_.audit_pending.with().bind([log] { return double(log->pending()); });
   }
 }
@@ -421,6 +422,11 @@ nlohmann::json Gateway::explain(const auth::Principal& who, const ChatRequest& r
   out["plan"] = policy::plan_json(
       policy_.decide({analysis.intent, effective, &analysis.findings, request.model, who.role}));
   return out;
+}
+
+void Gateway::run_backends_on(std::shared_ptr<boost::asio::io_context> io) {
+  if (shared_io_) throw std::logic_error("a gateway serves one http::Server");
+  shared_io_ = std::move(io);
 }
 
 void Gateway::load_models(const std::function<void(const std::string&, float)>& on_progress) {

@@ -145,8 +145,10 @@ class Gateway {
   // HTTP upstreams that load_models() creates afterwards run on `io` (the
   // server's I/O threads) instead of a thread each: a request then reaches
   // its upstream, and the answer its client, without a thread hand-off.
-  // Whoever runs `io` must stop before this gateway is destroyed.
-  void run_backends_on(std::shared_ptr<boost::asio::io_context> io) { shared_io_ = std::move(io); }
+  // Those created before keep their own thread. Whoever runs `io` must stop
+  // before this gateway is destroyed. Throws std::logic_error if called
+  // twice: one server per gateway.
+  void run_backends_on(std::shared_ptr<boost::asio::io_context> io);
 
   // True once every model is loaded.
   bool ready() const { return ready_.load(); }

@@ -177,8 +177,8 @@ struct Server::Impl {
   net::io_context& ioc;
   tcp::acceptor acceptor;
   // Work that may block for long (an fsync'ing audit commit, an LLM
-  // router): never on the I/O threads. Declared after ioc so that
-  // it is joined before ioc is destroyed.
+  // router): never on the I/O threads. Declared after io so that it is
+  // joined before this server lets go of the context.
   net::thread_pool blocking{static_cast<size_t>(std::max(16, 8 * opts.threads))};
   // Admission runs on the I/O thread: it cannot block for long.
   const bool admit_inline;
@@ -190,7 +190,6 @@ struct Server::Impl {
         ioc(*io),
         acceptor(ioc),
         admit_inline(g.admits_quickly()) {
-    g.run_backends_on(io);
     tcp::resolver resolver(ioc);
     beast::error_code ec;
     auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
@@ -205,6 +204,7 @@ struct Server::Impl {
                                std::to_string(opts.port) + ": " + ec.message() +
                                " (is another server using the port? change `listen:`)");
     acceptor.listen(net::socket_base::max_listen_connections);
+    g.run_backends_on(io);  // only once listening: a server that failed runs nothing
   }
 
   // Runs f() on the blocking pool and resumes the caller on its own executor

@@ -271,7 +271,11 @@ GatewayMetrics::GatewayMetrics(Registry& r)
       audit_commits(
           r.counter("perimeter_audit_commits_total", "Audit store transactions (group commits).")),
       audit_failures(r.counter("perimeter_audit_commit_failures_total",
-                               "Audit commits that failed (their requests were refused).")),
+                               "Audit commits that failed (their waiting requests were refused).")),
+      audit_lost(r.counter("perimeter_audit_records_lost_total",
+                           "Queued audit records nobody waited for (outcomes; decisions of "
+                           "local requests under durable_before: egress) dropped by a failed "
+                           "commit; the log names their requests.")),
       audit_pending(r.gauge("perimeter_audit_pending_records",
                             "Audit records waiting for the next group commit.")) {}
 

@@ -143,6 +143,7 @@ struct GatewayMetrics {
   Family<Counter>& audit_records;      // perimeter_audit_records_total
   Family<Counter>& audit_commits;      // perimeter_audit_commits_total
   Family<Counter>& audit_failures;     // perimeter_audit_commit_failures_total
+  Family<Counter>& audit_lost;         // perimeter_audit_records_lost_total
   Family<Gauge>& audit_pending;        // perimeter_audit_pending_records
 
   // Records one pipeline stage's duration ("analyze", "decide", "audit", "upstream", "total").
