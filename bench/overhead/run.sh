@@ -7,14 +7,14 @@
 # Environment: N (c=1 requests per target, 5000), WARMUP (500), CONNS (wrk
 # connections, 16), DURATION (wrk seconds per target, 10), AUDIT_SYNC
 # (full|normal, full), DURABLE_BEFORE (dispatch|egress, dispatch), HTTP_THREADS (1),
-# BLOCK (c=1 requests per target turn, 1), PORTKEY=0 to leave Portkey out, METRICS_OUT (where
+# BLOCK (c=1 requests per target turn, 1), BUSY_POLL_US (http.busy_poll_us, 0), PORTKEY=0 to leave Portkey out, METRICS_OUT (where
 # Perimeter's /metrics is saved at the end).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "${1:-$here/../../build}" && pwd)"
 N="${N:-5000}" WARMUP="${WARMUP:-500}" CONNS="${CONNS:-16}" DURATION="${DURATION:-10}"
 AUDIT_SYNC="${AUDIT_SYNC:-full}" DURABLE_BEFORE="${DURABLE_BEFORE:-dispatch}"
-HTTP_THREADS="${HTTP_THREADS:-1}" BLOCK="${BLOCK:-1}"
+HTTP_THREADS="${HTTP_THREADS:-1}" BLOCK="${BLOCK:-1}" BUSY_POLL_US="${BUSY_POLL_US:-0}"
 perimeter="$build/src/perimeter/cli/perimeter"
 upstream="$build/bench/overhead/overhead_upstream"
 client="$build/bench/overhead/overhead_client"
@@ -67,6 +67,7 @@ audit:
   durable_before: $DURABLE_BEFORE
 http:
   threads: $HTTP_THREADS
+  busy_poll_us: $BUSY_POLL_US
 YAML
 "$perimeter" serve -c "$work/perimeter.yaml" >"$work/perimeter.log" 2>&1 &
 pids+=($!)
@@ -88,7 +89,7 @@ pk_host="http://127.0.0.1:$up_port/v1"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== load before: $(uptime)"
-echo "== audit sync: $AUDIT_SYNC, durable_before: $DURABLE_BEFORE, http.threads: $HTTP_THREADS, block: $BLOCK"
+echo "== audit sync: $AUDIT_SYNC, durable_before: $DURABLE_BEFORE, http.threads: $HTTP_THREADS, busy_poll_us: $BUSY_POLL_US, block: $BLOCK"
 pk_arg=()
 [[ "$pk_port" != 0 ]] && pk_arg=(--portkey "$pk_port")
 # A target with failed requests (the client exits 1) must not end the run:

@@ -38,7 +38,7 @@ TEST(Config, MinimalModelGetsDefaults) {
 
 TEST(Config, FullModelAndServer) {
   Config c = parse_config(
-      "listen: 0.0.0.0:9000\nhttp: {max_body_bytes: 2048, threads: 3}\n" +
+      "listen: 0.0.0.0:9000\nhttp: {max_body_bytes: 2048, threads: 3, busy_poll_us: 300}\n" +
           model_yaml("    sampling: {temperature: 0, top_k: 1, top_p: 1.0, min_p: 0, seed: 42, "
                      "max_tokens: 64}\n    slots: 4\n    threads: 2\n    context: 1024\n"),
       "/base");
@@ -47,6 +47,7 @@ TEST(Config, FullModelAndServer) {
   EXPECT_EQ(c.server.port, 9000);
   EXPECT_EQ(c.server.max_body_bytes, 2048u);
   EXPECT_EQ(c.server.threads, 3);
+  EXPECT_EQ(c.server.busy_poll_us, 300);
   EXPECT_EQ(m.sampling.temperature, 0);
   EXPECT_EQ(m.sampling.top_k, 1);
   EXPECT_EQ(*m.sampling.seed, 42u);

@@ -297,6 +297,21 @@ void send_and_hang_up(uint16_t port, const json& body, size_t read_bytes) {
   s.close();
 }
 
+// http.busy_poll_us: the polling loop serves requests on two threads, streamed
+// and not, and ends when the server stops (else ~Running would hang).
+TEST(ServerBusyPoll, ServesAndStops) {
+  auto cfg = testing::demo_config(2, 16);
+  cfg.server.busy_poll_us = 200;
+  cfg.server.threads = 2;
+  {
+    Running server(cfg);
+    for (int i = 0; i < 6; ++i) {
+      auto r = post_chat(server.port(), chat("quick", 1, 4, i % 2 == 1));
+      ASSERT_EQ(r.status, 200) << r.body;
+    }
+  }
+}
+
 TEST(ServerCapacity, FullQueueIs503WithRetryAfterAndDisconnectFreesTheSlot) {
   Running server(testing::demo_config(1, 0));
   // Occupy the only slot with a long stream, read its first bytes, then hang up.

@@ -247,6 +247,7 @@ void parse_http(MapReader m, Server& server) {
     server.max_body_bytes = static_cast<size_t>(*v);
   if (auto v = m.get_int("threads", 1, 256)) server.threads = static_cast<int>(*v);
   if (auto v = m.get_int("idle_timeout_s", 1, 86400)) server.idle_timeout_s = static_cast<int>(*v);
+  if (auto v = m.get_int("busy_poll_us", 0, 10000)) server.busy_poll_us = static_cast<int>(*v);
   m.reject_unknown();
 }
 

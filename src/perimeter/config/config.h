@@ -87,6 +87,7 @@ struct Server {
   size_t max_body_bytes = 4 << 20;
   int threads = 1;  // network threads: one hands nothing between threads (docs/overhead.md)
   int idle_timeout_s = 60;
+  int busy_poll_us = 0;  // network threads poll this long before sleeping (0: never)
 };
 
 struct Config {
