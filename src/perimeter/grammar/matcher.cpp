@@ -985,31 +985,30 @@ struct TokenMasker::Impl {
     ascii_moves[set] = row;
   }
 
-  // Whether some element `set` waits on may match a code point past ASCII.
-  std::vector<int8_t> wide;  // per set: -1 unknown, 0 no, 1 yes
-  bool takes_wide(uint32_t set) {
-    if (wide.size() <= set) wide.resize(sets.size(), -1);
-    if (wide[set] < 0) {
+  // Whether some element `set` waits on satisfies `pred`, memoized in `memo`
+  // (per set: -1 unknown, 0 no, 1 yes).
+  template <class Pred>
+  bool some_waiting(std::vector<int8_t>& memo, uint32_t set, Pred pred) {
+    if (memo.size() <= set) memo.resize(sets.size(), -1);
+    if (memo[set] < 0) {
       bool any = false;
-      for (const Stack& st : sets[set])
-        if (!st.empty())
-          any = any || rules->matches_some(rules->elems[st.back()], 0x80, kMaxCodePoint);
-      wide[set] = any;
+      for (const Stack& st : sets[set]) any = any || (!st.empty() && pred(rules->elems[st.back()]));
+      memo[set] = any;
     }
-    return wide[set] == 1;
+    return memo[set] == 1;
+  }
+
+  // Whether some element `set` waits on may match a code point past ASCII.
+  std::vector<int8_t> wide;
+  bool takes_wide(uint32_t set) {
+    return some_waiting(wide, set,
+                        [&](const auto& e) { return rules->matches_some(e, 0x80, kMaxCodePoint); });
   }
 
   // Whether some element `set` waits on matches every code point past ASCII.
-  std::vector<int8_t> all_wide;  // per set: -1 unknown, 0 no, 1 yes
+  std::vector<int8_t> all_wide;
   bool takes_all_wide(uint32_t set) {
-    if (all_wide.size() <= set) all_wide.resize(sets.size(), -1);
-    if (all_wide[set] < 0) {
-      bool any = false;
-      for (const Stack& st : sets[set])
-        if (!st.empty()) any = any || !rules->matches_some_not(rules->elems[st.back()]);
-      all_wide[set] = any;
-    }
-    return all_wide[set] == 1;
+    return some_waiting(all_wide, set, [&](const auto& e) { return !rules->matches_some_not(e); });
   }
 
   static std::array<uint32_t, 128> filled(uint32_t v) {
