@@ -878,27 +878,50 @@ struct TokenMasker::Impl {
   // Expands references at the top of `s` until each stack waits for a
   // character (or is empty: the match is complete). A stack met twice is
   // expanded once, which ends the loop a nullable repetition would make.
-  void advance(Stack s, StackSet& out) const {
-    std::vector<Stack> todo{std::move(s)};
-    std::vector<Stack> seen;  // the stacks expanded (few: a linear search)
-    while (!todo.empty()) {
-      Stack cur = std::move(todo.back());
-      todo.pop_back();
+  void advance(const Stack& s, StackSet& out) {
+    todo_slot() = s;
+    expand(out);
+  }
+
+  // Scratch stacks for expand(), kept with their capacity between calls:
+  // first visits of key states spent most of their time allocating them.
+  std::vector<Stack> todo_, seen_;
+  size_t n_todo_ = 0;
+  Stack cur_;
+  Stack& todo_slot() {
+    if (n_todo_ == todo_.size()) todo_.emplace_back();
+    Stack& t = todo_[n_todo_++];
+    t.clear();
+    return t;
+  }
+
+  // advance() of the stacks in todo_ (emptied).
+  void expand(StackSet& out) {
+    size_t n_seen = 0;  // the stacks expanded, in seen_ (few: a linear search)
+    while (n_todo_ > 0) {
+      const Stack& top = todo_[n_todo_ - 1];
       // A stack waiting for a character goes out as is (intern() drops
       // repeats); only a reference met twice would loop.
-      if (cur.empty() || rules->elems[cur.back()].kind != Kind::Ref) {
-        out.push_back(std::move(cur));
+      if (top.empty() || rules->elems[top.back()].kind != Kind::Ref) {
+        out.push_back(top);
+        --n_todo_;
         continue;
       }
-      if (std::find(seen.begin(), seen.end(), cur) != seen.end()) continue;
-      seen.push_back(cur);
-      const uint32_t pos = cur.back();
-      cur.pop_back();
-      if (rules->elems[pos + 1].kind != Kind::End) cur.push_back(pos + 1);
+      if (std::find(seen_.begin(), seen_.begin() + n_seen, top) != seen_.begin() + n_seen) {
+        --n_todo_;
+        continue;
+      }
+      if (n_seen == seen_.size()) seen_.emplace_back();
+      seen_[n_seen++] = top;
+      cur_ = top;  // (todo_slot() may move todo_'s stacks)
+      --n_todo_;
+      const uint32_t pos = cur_.back();
+      cur_.pop_back();
+      if (rules->elems[pos + 1].kind != Kind::End) cur_.push_back(pos + 1);
       for (uint32_t alt : rules->alts[rules->elems[pos].rule]) {
-        Stack t = cur;
+        Stack& t = todo_slot();
+        t = cur_;
         if (rules->elems[alt].kind != Kind::End) t.push_back(alt);
-        todo.push_back(std::move(t));
       }
     }
   }
@@ -1018,10 +1041,11 @@ struct TokenMasker::Impl {
   }
 
   // The stacks after `st`'s top element matched a code point, into `out`.
-  void past_top(const Stack& st, StackSet& out) const {
-    Stack t(st.begin(), st.end() - 1);
+  void past_top(const Stack& st, StackSet& out) {
+    Stack& t = todo_slot();
+    t.assign(st.begin(), st.end() - 1);
     if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
-    advance(std::move(t), out);
+    expand(out);
   }
 
   uint32_t compute_move(uint32_t set, uint32_t cp) {
@@ -1391,7 +1415,7 @@ TokenMasker::State TokenMasker::initial() {
   for (uint32_t alt : r.alts[r.root]) {
     Stack s;
     if (r.elems[alt].kind != Kind::End) s.push_back(alt);
-    impl_->advance(std::move(s), out);
+    impl_->advance(s, out);
   }
   return impl_->state(impl_->intern(std::move(out)), {});
 }
