@@ -846,24 +846,28 @@ struct TokenMasker::Impl {
   std::unordered_map<State, std::vector<uint64_t>> masks;
   Stats stats;
 
-  static uint64_t hash_of(const StackSet& s) {
+  static uint64_t hash_of(StackSet::const_iterator b, StackSet::const_iterator e) {
     uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the elements, a mark after each stack
-    for (const Stack& st : s) {
-      for (const uint32_t e : st) h = (h ^ e) * 0x100000001b3ull;
+    for (; b != e; ++b) {
+      for (const uint32_t x : *b) h = (h ^ x) * 0x100000001b3ull;
       h = (h ^ 0xFFFFFFFFull) * 0x100000001b3ull;
     }
     return h;
   }
 
-  uint32_t intern(StackSet s) {
-    std::sort(s.begin(), s.end());
-    s.erase(std::unique(s.begin(), s.end()), s.end());
-    const uint64_t h = hash_of(s);
+  // Interns the set of the stacks in out_ (emptied): a set met before
+  // costs no allocation.
+  uint32_t intern_out() {
+    const auto b = out_.begin();
+    std::sort(b, b + n_out_);
+    const auto e = std::unique(b, b + n_out_);
+    n_out_ = 0;
+    const uint64_t h = hash_of(b, e);
     for (auto [it, end] = set_ids.equal_range(h); it != end; ++it)
-      if (sets[it->second] == s) return it->second;
+      if (std::equal(sets[it->second].begin(), sets[it->second].end(), b, e)) return it->second;
     const auto id = static_cast<uint32_t>(sets.size());
     set_ids.emplace(h, id);
-    sets.push_back(std::move(s));
+    sets.emplace_back(b, e);
     return id;
   }
 
@@ -878,9 +882,9 @@ struct TokenMasker::Impl {
   // Expands references at the top of `s` until each stack waits for a
   // character (or is empty: the match is complete). A stack met twice is
   // expanded once, which ends the loop a nullable repetition would make.
-  void advance(const Stack& s, StackSet& out) {
+  void advance(const Stack& s) {
     todo_slot() = s;
-    expand(out);
+    expand();
   }
 
   // Scratch stacks for expand(), kept with their capacity between calls:
@@ -888,6 +892,8 @@ struct TokenMasker::Impl {
   std::vector<Stack> todo_, seen_;
   size_t n_todo_ = 0;
   Stack cur_;
+  StackSet out_;  // expand()'s output: out_[0, n_out_)
+  size_t n_out_ = 0;
   Stack& todo_slot() {
     if (n_todo_ == todo_.size()) todo_.emplace_back();
     Stack& t = todo_[n_todo_++];
@@ -895,15 +901,16 @@ struct TokenMasker::Impl {
     return t;
   }
 
-  // advance() of the stacks in todo_ (emptied).
-  void expand(StackSet& out) {
+  // advance() of the stacks in todo_ (emptied), into out_.
+  void expand() {
     size_t n_seen = 0;  // the stacks expanded, in seen_ (few: a linear search)
     while (n_todo_ > 0) {
       const Stack& top = todo_[n_todo_ - 1];
       // A stack waiting for a character goes out as is (intern() drops
       // repeats); only a reference met twice would loop.
       if (top.empty() || rules->elems[top.back()].kind != Kind::Ref) {
-        out.push_back(top);
+        if (n_out_ == out_.size()) out_.emplace_back();
+        out_[n_out_++] = top;
         --n_todo_;
         continue;
       }
@@ -971,9 +978,8 @@ struct TokenMasker::Impl {
     }
     // One move per distinct group of stacks.
     auto move_of = [&](const std::vector<uint32_t>& group) {
-      StackSet out;
-      for (uint32_t i : group) past_top(sets[set][i], out);  // (re-read: intern() grows `sets`)
-      return out.empty() ? 0u : intern(std::move(out));
+      for (uint32_t i : group) past_top(sets[set][i]);  // (re-read: intern() grows `sets`)
+      return n_out_ == 0 ? 0u : intern_out();
     };
     std::array<uint32_t, 128> row;
     std::vector<std::pair<uint64_t, uint32_t>> by_bits;  // small sets
@@ -1040,19 +1046,18 @@ struct TokenMasker::Impl {
     return a;
   }
 
-  // The stacks after `st`'s top element matched a code point, into `out`.
-  void past_top(const Stack& st, StackSet& out) {
+  // The stacks after `st`'s top element matched a code point, into out_.
+  void past_top(const Stack& st) {
     Stack& t = todo_slot();
     t.assign(st.begin(), st.end() - 1);
     if (rules->elems[st.back() + 1].kind != Kind::End) t.push_back(st.back() + 1);
-    expand(out);
+    expand();
   }
 
   uint32_t compute_move(uint32_t set, uint32_t cp) {
-    StackSet out;
     for (const Stack& s : sets[set])
-      if (!s.empty() && rules->matches(rules->elems[s.back()], cp)) past_top(s, out);
-    return out.empty() ? 0 : intern(std::move(out));
+      if (!s.empty() && rules->matches(rules->elems[s.back()], cp)) past_top(s);
+    return n_out_ == 0 ? 0 : intern_out();
   }
 
   // The valid code points the unfinished `p` may still become (lo > hi: none).
@@ -1411,13 +1416,12 @@ TokenMasker::~TokenMasker() = default;
 
 TokenMasker::State TokenMasker::initial() {
   const Rules& r = *impl_->rules;
-  StackSet out;
   for (uint32_t alt : r.alts[r.root]) {
     Stack s;
     if (r.elems[alt].kind != Kind::End) s.push_back(alt);
-    impl_->advance(s, out);
+    impl_->advance(s);
   }
-  return impl_->state(impl_->intern(std::move(out)), {});
+  return impl_->state(impl_->intern_out(), {});
 }
 
 const std::vector<uint64_t>& TokenMasker::allowed(State s) {
