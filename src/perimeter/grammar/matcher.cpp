@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -955,64 +956,56 @@ struct TokenMasker::Impl {
   // the elements' ranges, and one move per distinct group of stacks (inside
   // a string, nearly every byte leads to the same set).
   void fill_ascii(uint32_t set) {
-    // Which stacks each byte continues, as a bit mask (sets of at most 64
-    // stacks, nearly all) or a list.
+    // Which stacks each byte continues: per byte, a bit mask of `words`
+    // words over the stacks, in scratch kept across calls.
     const size_t n = sets[set].size();
-    const bool small = n <= 64;
-    std::array<uint64_t, 128> bits{};
-    std::array<std::vector<uint32_t>, 128> lists;
+    const size_t words = (n + 63) / 64;
+    byte_stacks_.assign(128 * words, 0);
     for (uint32_t i = 0; i < n; ++i) {
       const Stack& st = sets[set][i];
       if (st.empty()) continue;
       const Elem& e = rules->elems[st.back()];
-      std::array<bool, 128> in{};
+      uint64_t in[2] = {0, 0};  // the bytes below 128 the ranges hold
       for (const auto& [lo, hi] : e.ranges)
-        for (uint32_t c = lo; c <= hi && c < 128; ++c) in[c] = true;
-      for (uint32_t c = 0; c < 128; ++c)
-        if (in[c] != e.negated) {
-          if (small)
-            bits[c] |= 1ull << i;
-          else
-            lists[c].push_back(i);
+        for (uint32_t c = lo; c <= hi && c < 128; ++c) in[c >> 6] |= 1ull << (c & 63);
+      const uint64_t bit = 1ull << (i & 63);
+      for (uint32_t h = 0; h < 2; ++h)
+        for (uint64_t m = e.negated ? ~in[h] : in[h]; m; m &= m - 1) {
+          const uint32_t c = 64 * h + static_cast<uint32_t>(__builtin_ctzll(m));
+          byte_stacks_[c * words + (i >> 6)] |= bit;
         }
     }
-    // One move per distinct group of stacks.
-    auto move_of = [&](const std::vector<uint32_t>& group) {
-      for (uint32_t i : group) past_top(sets[set][i]);  // (re-read: intern() grows `sets`)
-      return n_out_ == 0 ? 0u : intern_out();
-    };
+    // One move per distinct group of stacks (few: a linear search over
+    // the first byte of each).
     std::array<uint32_t, 128> row;
-    std::vector<std::pair<uint64_t, uint32_t>> by_bits;  // small sets
-    std::map<std::vector<uint32_t>, uint32_t> by_list;   // others
+    std::array<uint8_t, 128> firsts;
+    size_t n_groups = 0;
     for (uint32_t c = 0; c < 128; ++c) {
-      if (small) {
-        if (!bits[c]) {
-          row[c] = 0;
-          continue;
-        }
-        auto it = std::find_if(by_bits.begin(), by_bits.end(),
-                               [&](const auto& g) { return g.first == bits[c]; });
-        if (it == by_bits.end()) {
-          std::vector<uint32_t> group;
-          for (uint64_t m = bits[c]; m; m &= m - 1)
-            group.push_back(static_cast<uint32_t>(__builtin_ctzll(m)));
-          by_bits.emplace_back(bits[c], move_of(group));
-          it = by_bits.end() - 1;
-        }
-        row[c] = it->second;
-      } else {
-        if (lists[c].empty()) {
-          row[c] = 0;
-          continue;
-        }
-        auto [it, fresh] = by_list.try_emplace(lists[c], 0);
-        if (fresh) it->second = move_of(lists[c]);
-        row[c] = it->second;
+      const uint64_t* g = byte_stacks_.data() + c * words;
+      bool any = false;
+      for (size_t w = 0; w < words; ++w) any = any || g[w] != 0;
+      if (!any) {
+        row[c] = 0;
+        continue;
       }
+      size_t k = 0;
+      while (k < n_groups &&
+             std::memcmp(byte_stacks_.data() + firsts[k] * words, g, words * 8) != 0)
+        ++k;
+      if (k < n_groups) {
+        row[c] = row[firsts[k]];
+        continue;
+      }
+      firsts[n_groups++] = static_cast<uint8_t>(c);
+      for (size_t w = 0; w < words; ++w)
+        for (uint64_t m = g[w]; m; m &= m - 1)  // (re-read: intern() grows `sets`)
+          past_top(sets[set][64 * w + static_cast<uint32_t>(__builtin_ctzll(m))]);
+      row[c] = n_out_ == 0 ? 0u : intern_out();
     }
     if (ascii_moves.size() < sets.size()) ascii_moves.resize(sets.size(), filled(kUnknown));
     ascii_moves[set] = row;
   }
+  std::vector<uint64_t> byte_stacks_;  // fill_ascii()'s scratch
 
   // Whether some element `set` waits on satisfies `pred`, memoized in `memo`
   // (per set: -1 unknown, 0 no, 1 yes).
