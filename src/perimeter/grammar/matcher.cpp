@@ -1255,8 +1255,10 @@ struct TokenMasker::Impl {
 
   // Code points between two consecutive range bounds of the waiting
   // elements all move the set alike: one probe per such cell.
-  Ranges cells(uint32_t set) const {
-    std::vector<uint32_t> cuts{0, kMaxCodePoint + 1};
+  std::vector<uint32_t> cuts_;  // cells()'s scratch, kept across calls
+  Ranges cells(uint32_t set) {
+    std::vector<uint32_t>& cuts = cuts_;
+    cuts.assign({0, kMaxCodePoint + 1});
     for (const Stack& st : sets[set])
       if (!st.empty())
         for (const auto& [lo, hi] : rules->elems[st.back()].ranges) {
@@ -1266,6 +1268,7 @@ struct TokenMasker::Impl {
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     Ranges out;
+    out.reserve(cuts.size() - 1);
     for (size_t i = 0; i + 1 < cuts.size(); ++i) {
       uint32_t lo = cuts[i];
       const uint32_t hi = cuts[i + 1] - 1;
