@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <sqlite3.h>
+#include <boost/asio.hpp>
 
 #include "audit/signing.h"
 #include "audit/store.h"
@@ -247,6 +248,35 @@ TEST(AuditedServer, AnUnwritableAuditLogRefusesTheRequestAndSendsNothing) {
       << "a request without a durable decision record reached the engine";
   // Once the store is writable again the log carries on, and the chain is intact.
   ASSERT_EQ(post_chat(server.port(), chat_body("third", 3)).status, 200);
+  EXPECT_TRUE(dir.verify().ok) << dir.verify().summary();
+}
+
+// Stopping the server mid-answer: the answer ends cancelled and still gets
+// its outcome record (the embedded engine's on_done runs while the server and
+// the audit log are both still there), and the chain closes cleanly.
+TEST(AuditedServer, AnAnswerCutByShutdownGetsItsOutcomeRecord) {
+  AuditDir dir;
+  {
+    Running server(dir.config());
+    namespace net = boost::asio;
+    net::io_context ioc;
+    net::ip::tcp::socket s(ioc);
+    s.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), server.port()));
+    json body = chat_body("Tell me a long story", 3, true);
+    body["max_tokens"] = 450;
+    const std::string payload = body.dump();
+    net::write(s, net::buffer("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                              std::to_string(payload.size()) + "\r\n\r\n" + payload));
+    std::string head(64, '\0');
+    net::read(s, net::buffer(head));  // the stream has started
+    ASSERT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+  }  // the server stops here, the client still connected
+  std::vector<json> outcomes;
+  for (const auto& r : dir.rows())
+    if (r.type == "outcome") outcomes.push_back(json::parse(r.body)["body"]);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0]["finish_reason"], "cancelled") << outcomes[0].dump();
+  EXPECT_EQ(outcomes[0]["status"], 499) << outcomes[0].dump();
   EXPECT_TRUE(dir.verify().ok) << dir.verify().summary();
 }
 

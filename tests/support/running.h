@@ -24,6 +24,7 @@ class Running {
   ~Running() {
     server_->stop();
     thread_.join();
+    gateway_.stop_backends();  // as `perimeter serve` does
   }
   uint16_t port() const { return server_->port(); }
   gateway::Gateway& gateway() { return gateway_; }

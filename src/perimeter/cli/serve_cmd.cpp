@@ -108,6 +108,7 @@ int serve(const std::string& config_path, const std::string& listen_override, bo
   });
   server.run();
   loader.join();
+  gw.stop_backends();  // answers in flight end now, while the server can still take their ends
   // Wake the signal thread if the server stopped for another reason.
   pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();

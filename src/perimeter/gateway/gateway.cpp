@@ -429,6 +429,11 @@ void Gateway::run_backends_on(std::shared_ptr<boost::asio::io_context> io) {
   shared_io_ = std::move(io);
 }
 
+void Gateway::stop_backends() {
+  ready_ = false;
+  backends_.clear();
+}
+
 void Gateway::load_models(const std::function<void(const std::string&, float)>& on_progress) {
   for (const auto& [id, model] : config_.models) {
     auto progress = [&on_progress, id = id](float p) {

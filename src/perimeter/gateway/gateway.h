@@ -150,6 +150,13 @@ class Gateway {
   // twice: one server per gateway.
   void run_backends_on(std::shared_ptr<boost::asio::io_context> io);
 
+  // Ends every answer still in flight and releases the models: an embedded
+  // model's answers end cancelled, with their on_done (so each gets its
+  // outcome record); calls to an upstream on the server's stopped context
+  // just close. Call once the server has stopped and before it is destroyed,
+  // so that those callbacks still find it.
+  void stop_backends();
+
   // True once every model is loaded.
   bool ready() const { return ready_.load(); }
 
