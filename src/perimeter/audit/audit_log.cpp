@@ -304,12 +304,9 @@ void AuditLog::await_resync_locked(std::unique_lock<std::mutex>& lk) {
 }
 
 Receipt AuditLog::append(std::string_view type, const std::string& request_id, std::string payload,
-                         std::string_view text, const char* text_kind,
-                         std::chrono::microseconds linger, bool wait) {
+                         std::string_view text, const char* text_kind, bool wait) {
   Waiter w;
   Receipt r;
-  const Clock::time_point lead_after =
-      linger.count() > 0 ? Clock::now() + linger : Clock::time_point{};
   std::unique_lock lk(mu_);
   if (closed_) throw std::runtime_error("audit log is closed");
   if (!wait && needs_resync_)  // chaining now could fork the chain; re-reading would block
@@ -325,19 +322,16 @@ Receipt AuditLog::append(std::string_view type, const std::string& request_id, s
     if (was_empty) cv_.notify_all();  // the background thread starts its linger
     return r;
   }
-  wait_durable(lk, w, lead_after);
+  wait_durable(lk, w);
   return r;
 }
 
-void AuditLog::wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w,
-                            Clock::time_point lead_after) {
+void AuditLog::wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w) {
   while (!w.done) {
     if (committing_ || queue_.empty())
       cv_.wait(lk);
-    else if (Clock::now() >= lead_after)
-      commit_batch(lk);  // become the leader for everything queued so far
     else
-      cv_.wait_until(lk, lead_after);  // a leader arriving meanwhile commits us too
+      commit_batch(lk);  // become the leader for everything queued so far
   }
   if (w.error) std::rethrow_exception(w.error);
 }
@@ -442,17 +436,16 @@ Receipt AuditLog::append_decision(const Decision& d, std::string_view prompt_tex
 }
 
 Receipt AuditLog::enqueue_decision(const Decision& d, std::string_view prompt_text) {
-  return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt", {}, false);
+  return append("decision", d.request_id, canonical(to_json(d)), prompt_text, "prompt", false);
 }
 
 Receipt AuditLog::enqueue_outcome(const Outcome& o, std::string_view completion_text) {
-  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion", {},
+  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion",
                 false);
 }
 
 Receipt AuditLog::append_outcome(const Outcome& o, std::string_view completion_text) {
-  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion",
-                kOutcomeLinger);
+  return append("outcome", o.request_id, canonical(to_json(o)), completion_text, "completion");
 }
 
 Receipt AuditLog::append_fallback(const Fallback& f) {

@@ -73,18 +73,11 @@ class AuditLog {
   // crash are not yet pinned: cutting exactly those is not detectable.
   static constexpr int64_t kHeadSignIntervalMs = 50;
 
-  // How long an outcome record waits for another record to share its commit
-  // before committing alone. Nobody waits for an outcome on a request's path,
-  // but the next decision does wait for a commit in progress: at one request
-  // at a time that decision arrives within this and commits both records in
-  // one transaction, instead of queueing behind the outcome's own commit.
-  static constexpr std::chrono::microseconds kOutcomeLinger{2000};
-
   // How long the background thread lets a record nobody waits for gather
   // company before committing it (unless a waiting append commits it first):
   // at one request at a time an outcome then shares the next decision's
   // commit, and under load one commit carries many records.
-  static constexpr std::chrono::microseconds kBackgroundLinger = kOutcomeLinger;
+  static constexpr std::chrono::microseconds kBackgroundLinger{2000};
 
   // Opens the store and key named by `options`; throws std::runtime_error.
   static std::unique_ptr<AuditLog> open(const AuditOptions& options);
@@ -121,8 +114,7 @@ class AuditLog {
   // nobody waits for an outcome, so nobody should block a thread on one.
   Receipt enqueue_outcome(const Outcome& o, std::string_view completion_text = {});
 
-  // Appends an outcome record; returns once it is durable, which may be up
-  // to kOutcomeLinger later than for a decision. Thread-safe.
+  // Appends an outcome record; returns once it is durable. Thread-safe.
   Receipt append_outcome(const Outcome& o, std::string_view completion_text = {});
 
   // Appends a flagged saturation-fallback record; returns once it is durable.
@@ -153,13 +145,12 @@ class AuditLog {
   using Clock = std::chrono::steady_clock;
 
   Receipt append(std::string_view type, const std::string& request_id, std::string payload,
-                 std::string_view text, const char* text_kind,
-                 std::chrono::microseconds linger = {}, bool wait = true);
+                 std::string_view text, const char* text_kind, bool wait = true);
   void enqueue_locked(std::string_view type, const std::string& request_id,
                       const std::string& payload, std::string_view text, const char* text_kind,
                       Waiter* waiter, Receipt* receipt);
   void enqueue_checkpoint_locked(const std::string& reason, Waiter* waiter, Receipt* receipt);
-  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w, Clock::time_point lead_after = {});
+  void wait_durable(std::unique_lock<std::mutex>& lk, Waiter& w);
   void commit_batch(std::unique_lock<std::mutex>& lk);
   void log_lost(const std::vector<Pending>& batch, std::exception_ptr err);
   // The durable tail of the chain, checked: store reads only, no state.

@@ -219,8 +219,8 @@ Admission Gateway::admit(std::string request_id, const auth::Principal& who, Cha
     d.model = model_ref(config_, a);
     d.sampling = sampling_record(config_.models.at(a.info.id), a.request, sampling);
     const auto audit_start = Clock::now();
-    // A request that stays on the host needs no durable record before it is
-    // sent when the config says so (audit.durable_before: egress).
+    // A request to an `egress: local` target needs no durable record before
+    // it is sent when the config says so (audit.durable_before: egress).
     const bool wait =
         config_.audit->durable_before == audit::DurableBefore::Dispatch || a.info.egress != "local";
     const std::string text = stores_text() ? prompt_text(a.request) : "";
