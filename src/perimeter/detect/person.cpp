@@ -523,6 +523,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
   auto each_label = [&](auto&& f) {
     constexpr std::string_view kLabel = "name is ";
     size_t i = 0;
+#if defined(__SSE2__)
     const __m128i cn = _mm_set1_epi8('n'), csp = _mm_set1_epi8(' '), ci = _mm_set1_epi8('i');
     for (; i + 21 <= n; i += 16) {
       auto load = [&](size_t k) {
@@ -538,7 +539,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         if (text.substr(p, kLabel.size()) == kLabel) f(p);
       }
     }
-    for (; i + kLabel.size() <= n; ++i) {
+#endif
+    for (; i + kLabel.size() <= n; ++i) {  // the tail, or the whole text without SSE2
       if (text.substr(i, kLabel.size()) == kLabel) f(i);
     }
   };
