@@ -25,6 +25,10 @@ inline int isalpha(int c) {
 inline int isalnum(int c) {
   return isalpha(c) || isdigit(c);
 }
+// \w: a word byte as Vectorscan's \b sees it.
+inline int isword(int c) {
+  return isalnum(c) || c == '_';
+}
 inline int isxdigit(int c) {
   return isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }

@@ -16,16 +16,12 @@
 namespace perimeter::detect::checks {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // Separators between digit groups must all be the same character, so that
 // "693-09.4444" (two kinds) is not taken for one identifier.
 bool consistent_separators(std::string_view s) {
   char sep = 0;
   for (char c : s) {
-    if (is_digit(c) || ascii::isalpha(static_cast<unsigned char>(c))) continue;
+    if (ascii::isdigit(c) || ascii::isalpha(static_cast<unsigned char>(c))) continue;
     if (sep == 0) {
       sep = c;
     } else if (c != sep) {
@@ -72,7 +68,7 @@ std::string digits_of(std::string_view s) {
   std::string d;
   d.reserve(s.size());
   for (char c : s) {
-    if (is_digit(c)) d.push_back(c);
+    if (ascii::isdigit(c)) d.push_back(c);
   }
   return d;
 }
@@ -142,7 +138,8 @@ bool iban(std::string_view s) {
   std::string a = alnum_upper(s);
   if (a.size() < 15 || a.size() > 34) return false;
   if (!ascii::isupper(static_cast<unsigned char>(a[0])) ||
-      !ascii::isupper(static_cast<unsigned char>(a[1])) || !is_digit(a[2]) || !is_digit(a[3])) {
+      !ascii::isupper(static_cast<unsigned char>(a[1])) || !ascii::isdigit(a[2]) ||
+      !ascii::isdigit(a[3])) {
     return false;
   }
   int want = iban_length(a[0], a[1]);
@@ -150,7 +147,7 @@ bool iban(std::string_view s) {
   // mod 97 over BBAN + country + check digits, letters as 10..35, digit by digit.
   unsigned rem = 0;
   auto feed = [&](char c) {
-    if (is_digit(c)) {
+    if (ascii::isdigit(c)) {
       rem = (rem * 10 + static_cast<unsigned>(c - '0')) % 97;
     } else {
       unsigned v = static_cast<unsigned>(c - 'A' + 10);
@@ -231,7 +228,7 @@ bool uk_nino(std::string_view s) {
     if (p0 == n[0] && p1 == n[1]) return false;
   }
   for (int i = 2; i < 8; ++i) {
-    if (!is_digit(a[i])) return false;
+    if (!ascii::isdigit(a[i])) return false;
   }
   return a[8] >= 'A' && a[8] <= 'D';
 }
@@ -303,7 +300,7 @@ bool ipv4(std::string_view s) {
   while (i <= s.size()) {
     size_t j = i;
     int v = 0;
-    while (j < s.size() && is_digit(s[j])) {
+    while (j < s.size() && ascii::isdigit(s[j])) {
       v = v * 10 + (s[j] - '0');
       ++j;
     }

@@ -144,10 +144,6 @@ struct ScanState {
   size_t win_start = 0, win_end = 0;
 };
 
-bool word_byte(unsigned char c) {
-  return ascii::isalnum(c) || c == '_';
-}
-
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
              void* ctx) {
   auto& st = *static_cast<ScanState*>(ctx);
@@ -160,10 +156,10 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
     // (A computed start is found in the whole message, boundaries included;
     // rules without a start have no start assertion in their pattern.)
     if (rule.som && !rule.start_of && from == st.win_start && from > 0 &&
-        word_byte(static_cast<unsigned char>(st.text[from - 1])))
+        ascii::isword(static_cast<unsigned char>(st.text[from - 1])))
       return 0;
     if (to == st.win_end && to < st.text.size() &&
-        word_byte(static_cast<unsigned char>(st.text[to])))
+        ascii::isword(static_cast<unsigned char>(st.text[to])))
       return 0;
   }
   int& li = st.last[id];

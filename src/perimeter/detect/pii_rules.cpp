@@ -33,9 +33,6 @@ bool word_after(std::string_view t, size_t end) {
   return end < t.size() && (ascii::isalnum(static_cast<unsigned char>(t[end])) ||
                             static_cast<unsigned char>(t[end]) >= 0x80);
 }
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 // Digits glued to the candidate by a separator ("1.2.3.4.5") mean it is a
 // fragment of a longer number, not an identifier of its own.
@@ -112,7 +109,7 @@ bool phone_valid(std::string_view s) {
   char dbuf[32];
   size_t dn = 0;
   for (char c : s) {
-    if (is_digit(c) && dn < sizeof dbuf) dbuf[dn++] = c;
+    if (ascii::isdigit(c) && dn < sizeof dbuf) dbuf[dn++] = c;
   }
   std::string_view d(dbuf, dn);
   if (d.empty()) return false;
@@ -184,7 +181,7 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
     int d = 0;
     bool slash = false;  // in the digit loop: a memchr call per span cost more than the span
     for (char ch : c) {
-      d += is_digit(ch);
+      d += ascii::isdigit(ch);
       slash = slash || ch == '/';
     }
     if (d < 7 || d > 15) return false;
@@ -235,14 +232,14 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
 // the class); the earliest core start wins, since an earlier start can only
 // be made by a digit and the optional prefix "+", "+ ", "(" holds none.
 bool phone_class(char c) {
-  return is_digit(c) || c == ' ' || c == '\t' || c == '(' || c == ')' || c == '.' || c == '-' ||
-         c == '/';
+  return ascii::isdigit(c) || c == ' ' || c == '\t' || c == '(' || c == ')' || c == '.' ||
+         c == '-' || c == '/';
 }
 size_t phone_start(std::string_view t, size_t end) {
   size_t lo = end >= 26 ? end - 26 : 0, run = end;
   while (run > lo && phone_class(t[run - 1])) --run;
   size_t d = run;
-  while (d + 7 <= end && !is_digit(t[d])) ++d;
+  while (d + 7 <= end && !ascii::isdigit(t[d])) ++d;
   if (d + 7 > end) return end;  // not a match end (cannot happen)
   size_t s = d;
   if (s > 0 && t[s - 1] == '(') --s;
@@ -259,13 +256,9 @@ size_t phone_start(std::string_view t, size_t end) {
 // or kNoStart when no start makes one (possible only at a window edge of the
 // digit-anchored scan, where Vectorscan saw a start of data that is not one).
 // `\b` is Vectorscan's ASCII word boundary.
-constexpr size_t kNoStart = static_cast<size_t>(-1);
-bool hs_word(char c) {
-  unsigned char u = static_cast<unsigned char>(c);
-  return (u >= '0' && u <= '9') || ((u | 0x20) >= 'a' && (u | 0x20) <= 'z') || u == '_';
-}
+constexpr size_t kNoStart = Rule::kNoStart;
 bool boundary_before(std::string_view t, size_t s) {
-  return s == 0 || !hs_word(t[s - 1]);
+  return s == 0 || !ascii::isword(static_cast<unsigned char>(t[s - 1]));
 }
 
 // The phone start of `end` is the one of an earlier end `prev_end` when
@@ -290,12 +283,12 @@ size_t street_start(std::string_view t, size_t end) {
   while (j > 0 && t[j - 1] == ' ' && end - 1 - j < 40) --j;
   if (j == end - 1 || j == 0) return kNoStart;
   size_t e = j;
-  if (!is_digit(t[e - 1])) {
+  if (!ascii::isdigit(t[e - 1])) {
     if (!ascii::isalpha(static_cast<unsigned char>(t[e - 1]))) return kNoStart;
     --e;
   }
   size_t s = e;
-  while (s > 0 && e - s < 7 && is_digit(t[s - 1])) --s;
+  while (s > 0 && e - s < 7 && ascii::isdigit(t[s - 1])) --s;
   if (s == e || e - s > 6 || !boundary_before(t, s)) return kNoStart;
   return s;
 }
@@ -307,11 +300,11 @@ size_t card_start(std::string_view t, size_t end) {
   int digits = 0;
   for (size_t i = end; i > 0; --i) {
     char c = t[i - 1];
-    if (is_digit(c)) {
+    if (ascii::isdigit(c)) {
       if (++digits > 19) break;
       if (digits >= 13 && boundary_before(t, i - 1)) best = i - 1;
     } else if (c == ' ' || c == '-') {
-      if (i == end || !is_digit(t[i])) break;  // leading, trailing or doubled separator
+      if (i == end || !ascii::isdigit(t[i])) break;  // leading, trailing or doubled separator
     } else {
       break;
     }
@@ -324,7 +317,7 @@ size_t card_start(std::string_view t, size_t end) {
 // possibly one right after the check digits). The walk goes back over that
 // body and tries each position as the start of the prefix, leftmost last.
 size_t iban_start(std::string_view t, size_t end) {
-  auto body = [](char c) { return is_digit(c) || (c >= 'A' && c <= 'Z'); };
+  auto body = [](char c) { return ascii::isdigit(c) || (c >= 'A' && c <= 'Z'); };
   // Body characters in [i, end), for i down to the walk's limit.
   constexpr size_t kMax = 4 + 2 * 32;
   int count[kMax + 2];
@@ -346,7 +339,7 @@ size_t iban_start(std::string_view t, size_t end) {
   size_t best = kNoStart;
   for (size_t s = end >= 4 ? end - 4 : 0; s + 4 <= end && s >= lo; --s) {
     bool prefix = t[s] >= 'A' && t[s] <= 'Z' && t[s + 1] >= 'A' && t[s + 1] <= 'Z' &&
-                  is_digit(t[s + 2]) && is_digit(t[s + 3]);
+                  ascii::isdigit(t[s + 2]) && ascii::isdigit(t[s + 3]);
     if (prefix && boundary_before(t, s)) {
       // The body after the prefix: count[end - (s + 4)] characters, the first
       // of them possibly after a separator (never two in a row, checked above).

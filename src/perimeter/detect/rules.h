@@ -63,9 +63,10 @@ struct Rule {
   // rules whose pattern makes that start a short backward walk: the rule is
   // compiled without start-of-match tracking (the expensive part of the scan
   // on digit-dense text) and its raw matches are the same as with it.
-  // May return a value above `end` when no start makes a match (at the edge
-  // of a digit window, see digit_anchored); the match is then dropped.
+  // Returns kNoStart when no start makes a match (at the edge of a digit
+  // window, see digit_anchored); the match is then dropped.
   size_t (*start_of)(std::string_view text, size_t end) = nullptr;
+  static constexpr size_t kNoStart = static_cast<size_t>(-1);  // above any end
   // With start_of, optional: given that `start` is the start start_of
   // returns for the match end `prev_end`, true if it is also the one for the
   // later match end `end` (a cheap sufficient test; false means "compute

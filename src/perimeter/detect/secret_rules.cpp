@@ -631,17 +631,13 @@ Rule tok(const char* name, const char* pattern, double min_entropy = 3.0, unsign
 // with a word boundary before it (a start inside the run has a digit before
 // it). kNoStart (above `end`) when there is none.
 size_t facebook_app_token_start(std::string_view t, size_t end) {
-  constexpr size_t kNoStart = static_cast<size_t>(-1);
+  constexpr size_t kNoStart = Rule::kNoStart;
   if (end < 28 + 15) return kNoStart;
   size_t bar = end - 28, s = bar;
   while (s > 0 && bar - s <= 16 && t[s - 1] >= '0' && t[s - 1] <= '9') --s;
   size_t run = bar - s;
   if (run < 15 || run > 16) return kNoStart;
-  if (s > 0) {
-    unsigned char c = static_cast<unsigned char>(t[s - 1]);
-    bool word = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_';
-    if (word) return kNoStart;
-  }
+  if (s > 0 && ascii::isword(static_cast<unsigned char>(t[s - 1]))) return kNoStart;
   return s;
 }
 
