@@ -26,6 +26,20 @@ struct Elem {
 
 constexpr uint32_t kMaxCodePoint = 0x10FFFF;
 
+// The smallest code point a sequence of `len` bytes may encode.
+constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
+
+// Bytes of the UTF-8 sequence `lead` begins: 1 to 4, or 0 for a
+// continuation byte or an invalid lead.
+constexpr int utf8_length(uint8_t lead) {
+  return lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : (lead >> 3) == 30 ? 4 : 0;
+}
+
+// Whether `cp`, decoded from `len` bytes, is a scalar value in its shortest form.
+constexpr bool valid_code_point(uint32_t cp, int len) {
+  return cp >= kMinOfLength[len] && cp <= kMaxCodePoint && !(cp >= 0xD800 && cp <= 0xDFFF);
+}
+
 }  // namespace
 
 struct Rules {
@@ -197,7 +211,7 @@ class Parser {
       }
     }
     // UTF-8 decode.
-    const int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    const int n = utf8_length(c);
     if (n == 0 || i_ + n > s_.size()) fail(i_, "valid UTF-8");
     uint32_t cp = n == 1 ? c : c & (0x7F >> n);
     for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s_[i_ + k]) & 0x3F);
@@ -586,9 +600,6 @@ struct ClassIndex {
 
 namespace {
 
-// The smallest code point a sequence of `len` bytes may encode.
-constexpr uint32_t kMinOfLength[] = {0, 0, 0x80, 0x800, 0x10000};
-
 // Token masks: one bit per token id.
 void set_bit(std::vector<uint64_t>& bits, size_t t) {
   bits[t >> 6] |= 1ull << (t & 63);
@@ -629,7 +640,7 @@ size_t first_outside(std::string_view p, size_t from, const ClassTest& c, size_t
       if (count) ++*count;
       continue;
     }
-    const int n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    const int n = utf8_length(b);
     if (n == 0 || i + n > p.size()) return i;
     uint32_t cp = b & (0x7F >> n);
     for (int k = 1; k < n; ++k) {
@@ -637,7 +648,7 @@ size_t first_outside(std::string_view p, size_t from, const ClassTest& c, size_t
       if ((x >> 6) != 2) return i;
       cp = (cp << 6) | (x & 0x3F);
     }
-    if (cp < kMinOfLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || !c(cp)) return i;
+    if (!valid_code_point(cp, n) || !c(cp)) return i;
     i += n;
     if (count) ++*count;
   }
@@ -706,8 +717,8 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     size_t last = 0;
     for (size_t at = f; at < p.size(); at = first_outside(p, at, in_c)) {
       const auto lead = static_cast<uint8_t>(p[at]);
-      const size_t n = lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3 : 4;
-      last = (lead >= 0x80 && (lead >> 6) == 2) || at + n > p.size() ? 255 : at + n;
+      const size_t n = static_cast<size_t>(utf8_length(lead));
+      last = n == 0 || at + n > p.size() ? 255 : at + n;
       if (last >= 255) break;
       at += n;
       if (at >= p.size()) break;
@@ -718,7 +729,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     const auto b = static_cast<uint8_t>(p[0]);
     if (b >= 0x80) {
       // The first code point, if a valid one past ASCII: its length.
-      const int n = (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+      const int n = utf8_length(b);
       if (n == 0 || first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, any) !=
                         static_cast<size_t>(n)) {
         ci->wide_other.push_back(id);
@@ -1114,8 +1125,8 @@ struct TokenMasker::Impl {
         set = move(set, b);
         return set != 0;
       }
-      const int n = (b >> 5) == 6 ? 1 : (b >> 4) == 14 ? 2 : (b >> 3) == 30 ? 3 : -1;
-      if (n < 0 || !takes_wide(set)) return false;  // a continuation byte, an invalid lead
+      const int n = utf8_length(b) - 1;             // continuation bytes still to come
+      if (n < 1 || !takes_wide(set)) return false;  // a continuation byte, an invalid lead
       p = {static_cast<uint32_t>(b & ((1 << (6 - n)) - 1)), static_cast<uint8_t>(n),
            static_cast<uint8_t>(n + 1)};
     } else {
@@ -1123,8 +1134,7 @@ struct TokenMasker::Impl {
       p.bits = (p.bits << 6) | (b & 0x3F);
       if (--p.need == 0) {
         const uint32_t cp = p.bits;
-        const bool valid =
-            cp >= kMinOfLength[p.len] && cp <= kMaxCodePoint && !(cp >= 0xD800 && cp <= 0xDFFF);
+        const bool valid = valid_code_point(cp, p.len);
         p = {};
         if (!valid) return false;
         set = move(set, cp);
