@@ -1,0 +1,2 @@
+// Tests of the de national identifier rules (de_ids.cpp).
+#include <gtest/gtest.h>
