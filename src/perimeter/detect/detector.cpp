@@ -207,7 +207,8 @@ class DetectorImpl final : public Detector {
       return (opt_.enabled.empty() || opt_.enabled.count(e)) && !opt_.disabled.count(e);
     };
     for (auto* make : {internal::pii_rules, internal::secret_rules, internal::clinical_rules,
-                       internal::de_id_rules, internal::asia_id_rules, internal::world_id_rules}) {
+                       internal::de_id_rules, internal::asia_id_rules, internal::eu_id_rules,
+                       internal::world_id_rules}) {
       for (auto& r : make()) {
         // Rules that may re-label (dates, URLs) stay if any of their outputs is wanted.
         bool keep = enabled(r.entity) || (r.entity == "DATE_TIME" && enabled("DATE_OF_BIRTH")) ||

@@ -96,13 +96,15 @@ struct EntityDef {
 
 // National identifiers beyond the US/UK core, one file per region: the
 // entity types each adds, and its rules.
-std::vector<EntityDef> de_id_entities();
-std::vector<Rule> de_id_rules();  // Germany (de_ids.cpp)
-std::vector<EntityDef> asia_id_entities();
-std::vector<Rule> asia_id_rules();  // India, Korea, Singapore, Thailand, Philippines (asia_ids.cpp)
-std::vector<EntityDef> world_id_entities();
-std::vector<Rule> world_id_rules();  // Australia, Canada, Spain, Italy, Nigeria, Sweden, Turkey, UK
-                                     // vehicles, South Africa (world_ids.cpp)
+std::vector<EntityDef> de_id_entities();  // Germany (de_ids.cpp)
+std::vector<Rule> de_id_rules();
+std::vector<EntityDef> asia_id_entities();  // India, Korea, Singapore, Thailand (asia_ids.cpp)
+std::vector<Rule> asia_id_rules();
+std::vector<EntityDef> eu_id_entities();  // Spain, Italy, Sweden (eu_ids.cpp)
+std::vector<Rule> eu_id_rules();
+std::vector<EntityDef>
+world_id_entities();  // Australia, Canada, Nigeria, South Africa, ... (world_ids.cpp)
+std::vector<Rule> world_id_rules();
 
 // PhoneNumberUtil::IsValidNumberForRegion(number, region) for the number with
 // `country_code` and significant national number `national` (digits, no

@@ -1,5 +1,6 @@
-// National identifiers of Australia, Canada, Spain, Italy, Nigeria, Sweden, Turkey (plates,
-// phones), UK vehicles and South Africa: patterns, checksums and context words.
+// National identifiers of Australia, Canada, Nigeria, South Africa, the Philippines
+// (TIN), Turkey (vehicle plates) and UK vehicles: patterns, checksums and
+// context words.
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
