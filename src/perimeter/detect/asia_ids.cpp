@@ -1,4 +1,4 @@
-// National identifiers of India, Korea, Singapore, Thailand and the Philippines: patterns,
+// National identifiers of India, Korea, Singapore and Thailand: patterns,
 // checksums and context words.
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
