@@ -36,7 +36,7 @@ void eval(bool show_failures) {
   std::printf("%-28s %6s %6s %9s %9s %9s\n", "entity", "cases", "pass", "passrate", "precision",
               "recall");
   for (auto& [e, c] : p.per_entity) {
-    bool known = detect::known_entities().count(e) > 0;
+    bool known = !p.unsupported.count(e);
     std::printf("%-28s %6d %6d %8.1f%% %9.3f %9.3f%s\n", e.c_str(), c.cases, c.passed,
                 100 * c.pass_rate(), c.precision(), c.recall(), known ? "" : "  (not supported)");
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct PresidioReport {
   Counts supported;                          // rows whose entity this detector knows
   Counts non_ner;    // all rows except the NER-model ones (unknown entities count as failed)
   int ner_rows = 0;  // rows skipped: they need an NER model
+  std::set<std::string> unsupported;  // labels of rows whose entity this detector does not know
   std::vector<std::string> failures;  // "ENTITY | text | why", for tuning
 };
 

@@ -406,6 +406,25 @@ TEST(Detector, AllowListsAndEnabled) {
   EXPECT_THROW(Detector::create(o), std::runtime_error);
 }
 
+// National numbers written without a country code or trunk prefix are
+// ambiguous between countries; `phone_regions` names the ones to accept.
+TEST(Detector, PhoneRegionsAddNationalNumbers) {
+  const std::string text = "Cep: 532 123 45 67, ofis: 312 123 45 67";
+  auto phones = [&](const Detector& d) {
+    std::vector<std::pair<size_t, size_t>> out;
+    for (const auto& f : d.scan({text}))
+      if (f.type == "PHONE_NUMBER") out.emplace_back(f.start, f.end);
+    return out;
+  };
+  EXPECT_TRUE(phones(detector()).empty());
+  auto o = default_detector_options();
+  o.phone_regions = {"TR"};
+  auto tr = Detector::create(o);
+  EXPECT_EQ(phones(*tr), (std::vector<std::pair<size_t, size_t>>{{5, 18}, {26, 39}}));
+  o.phone_regions = {"PH"};  // not numbers of that plan
+  EXPECT_TRUE(phones(*Detector::create(o)).empty());
+}
+
 TEST(Detector, Json) {
   auto f = detector().scan({"mail bob@example.com"});
   auto j = to_json(f, sensitivity_of(f, detector().options()));

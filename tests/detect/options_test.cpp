@@ -24,6 +24,7 @@ thresholds: {EMAIL_ADDRESS: 0.9}
 allow_domains: [Perimeter.dev]
 allow_values: [Help@Example.com]
 sensitivity: {PII: confidential, US_SSN: restricted}
+phone_regions: [TR, PH]
 )"),
                                   "detect");
   EXPECT_EQ(o.enabled.size(), 2u);
@@ -34,6 +35,7 @@ sensitivity: {PII: confidential, US_SSN: restricted}
   EXPECT_EQ(o.sensitivity.at("PII"), Sensitivity::Confidential);
   EXPECT_EQ(o.sensitivity.at("US_SSN"), Sensitivity::Restricted);
   EXPECT_EQ(o.sensitivity.at("SECRET"), Sensitivity::Restricted);  // default kept
+  EXPECT_EQ(o.phone_regions, (std::vector<std::string>{"TR", "PH"}));
 }
 
 TEST(Options, ErrorsNameKeyPathAndRule) {
@@ -48,6 +50,9 @@ TEST(Options, ErrorsNameKeyPathAndRule) {
   EXPECT_EQ(error_of("alow_domains: [x.com]").rfind("detect.alow_domains: unknown key", 0), 0u);
   EXPECT_EQ(error_of("allow_domains: [not a domain]"),
             "detect.allow_domains[0]: must be a domain name like example.com");
+  EXPECT_EQ(error_of("phone_regions: [TR, Turkey]"),
+            "detect.phone_regions[1]: unknown region 'Turkey' (use a two-letter ISO 3166 code "
+            "such as TR or PH)");
 }
 
 }  // namespace

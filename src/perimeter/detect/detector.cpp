@@ -216,6 +216,11 @@ class DetectorImpl final : public Detector {
         if (keep) rules_.push_back(std::move(r));
       }
     }
+    if (!opt_.phone_regions.empty()) {
+      for (auto& r : rules_) {
+        if (r.detector == "phone") r.multi = internal::phone_check_for(opt_.phone_regions);
+      }
+    }
     person_ = enabled("PERSON");
     code_ = enabled("CODE");
     index_entities();

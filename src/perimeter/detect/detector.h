@@ -57,6 +57,12 @@ struct DetectorOptions {
   // that redaction sees disjoint spans; evaluation of single recognizers turns
   // it off.
   bool resolve_overlaps = true;
+  // Regions (ISO 3166 codes libphonenumber knows, e.g. "TR") whose national
+  // phone numbers, written without a country code, are reported as well.
+  // International numbers are always recognized; national ones by default
+  // for North America and the trunk-prefixed forms of GB, DE, FR, IL, AU, JP,
+  // IN, CN and BR.
+  std::vector<std::string> phone_regions;
   // Minimum code-likeness score in [0, 1] for a CODE finding.
   double code_threshold = 0.5;
 };

@@ -1,6 +1,7 @@
 // The `detect:` config section. Read strictly: every error names its key path
 // and the rule, and unknown keys are errors, so a typo never silently
 // disables a detector.
+#include <phonenumbers/phonenumberutil.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -111,10 +112,22 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
           fail(p, "must be one of public, internal, confidential, restricted");
         }
       }
+    } else if (key == "phone_regions") {
+      std::set<std::string> known;
+      i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetSupportedRegions(&known);
+      auto list = read_list(v, path);
+      for (size_t i = 0; i < list.size(); ++i) {
+        if (!known.count(list[i])) {
+          fail(
+              path + "[" + std::to_string(i) + "]",
+              "unknown region '" + list[i] + "' (use a two-letter ISO 3166 code such as TR or PH)");
+        }
+        o.phone_regions.push_back(list[i]);
+      }
     } else {
       fail(path,
            "unknown key (expected enabled, disabled, min_confidence, thresholds, "
-           "allow_values, allow_domains, sensitivity, code_threshold)");
+           "allow_values, allow_domains, sensitivity, code_threshold, phone_regions)");
     }
   }
   return o;

@@ -58,7 +58,9 @@ bool direct_valid(std::string_view intl_digits) {
 }
 
 // `s` is a candidate of at most 32 bytes with 7-15 digits (phone_check).
-bool phone_valid(std::string_view s) {
+// `regions`: more regions whose national numbers are valid (without a
+// country code, with or without the trunk prefix).
+bool phone_valid(std::string_view s, const std::vector<std::string>& regions) {
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   i18n::phonenumbers::PhoneNumber n;
   auto valid_in = [&](const char* region) {
@@ -105,13 +107,19 @@ bool phone_valid(std::string_view s) {
       std::memcpy(ibuf + cc.size(), d.data() + 1, d.size() - 1);
       if (direct_valid(std::string_view(ibuf, cc.size() + d.size() - 1))) return true;
     }
-    return valid_in("BR");
+    if (valid_in("BR")) return true;
   }
-  if (d.size() == 11 && d[0] == '1') return valid_in("CN");
+  if (d.size() == 11 && d[0] == '1' && valid_in("CN")) return true;
+  for (const std::string& region : regions) {
+    if (util.Parse(std::string(s), region, &n) == PhoneNumberUtil::NO_PARSING_ERROR &&
+        util.IsValidNumberForRegion(n, region)) {
+      return true;
+    }
+  }
   return false;
 }
 
-bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
+bool phone_check(std::string_view t, Hit& h, const std::vector<std::string>& regions) {
   if (h.end - h.start > 32) return false;
   size_t s = h.start;
   // Include an opening "+" or "(" just before the candidate.
@@ -147,7 +155,7 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>&) {
     if (d < 7 || d > 15) return false;
     // Dates and versions are not phones.
     if (slash && d <= 8) return false;
-    if (!phone_valid(c)) return false;
+    if (!phone_valid(c, regions)) return false;
     h.start = a;
     h.end = b;
     return true;
@@ -676,6 +684,12 @@ bool mrn_check(std::string_view t, Hit& h) {
 
 }  // namespace
 
+MultiCheck phone_check_for(std::vector<std::string> regions) {
+  return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>&) {
+    return phone_check(t, h, regions);
+  };
+}
+
 std::vector<Rule> pii_rules() {
   std::vector<Rule> r;
   const auto ctx_phone = words({"phone", "number", "telephone", "cell", "cellphone", "mobile",
@@ -689,7 +703,7 @@ std::vector<Rule> pii_rules() {
                email_trigger,
                {"email", "mail", "e-mail"}});
   r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d)", 0, 0.5, nullptr,
-               ctx_phone, false, phone_check});
+               ctx_phone, false, phone_check_for({})});
   r.back().start_of = phone_start;
   r.back().same_start = phone_same_start;
   r.push_back({"url",

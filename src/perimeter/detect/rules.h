@@ -86,6 +86,9 @@ std::vector<Rule> pii_rules();
 std::vector<Rule> secret_rules();
 std::vector<Rule> clinical_rules();
 
+// The phone rule's check, which also accepts the national numbers of `regions`.
+MultiCheck phone_check_for(std::vector<std::string> regions);
+
 // An entity type a rule file adds to the registry, with its category and
 // default sensitivity level (null = the category's).
 struct EntityDef {
