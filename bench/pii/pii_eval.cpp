@@ -90,8 +90,9 @@ PresidioReport eval_presidio(const std::string& path) {
   opt.min_confidence = 0;
   opt.resolve_overlaps = false;
   auto det = Detector::create(opt);
-  // Detectors with phone regions, for rows that configure them.
+  // Detectors with phone regions or a deny list, for rows that configure them.
   std::map<std::vector<std::string>, std::unique_ptr<Detector>> phone_dets;
+  std::map<std::pair<std::string, std::vector<std::string>>, std::unique_ptr<Detector>> deny_dets;
   PresidioReport rep;
   for (const std::string& line : read_lines(path)) {
     if (line.empty()) continue;
@@ -120,9 +121,20 @@ PresidioReport eval_presidio(const std::string& path) {
       }
       d = pd.get();
       types = {"PHONE_NUMBER"};
+    } else if (row.contains("deny_list")) {
+      // A PatternRecognizer with a deny list: our detect.deny_lists.
+      auto words = row["deny_list"].get<std::vector<std::string>>();
+      auto& dd = deny_dets[{label, words}];
+      if (!dd) {
+        DetectorOptions o = opt;
+        o.deny_lists[label] = words;
+        dd = Detector::create(o);
+      }
+      d = dd.get();
     }
     bool supported = true;
-    for (auto& t : types) supported = supported && detect::known_entities().count(t);
+    for (auto& t : types)
+      supported = supported && (detect::known_entities().count(t) || row.contains("deny_list"));
     Counts& ent = rep.per_entity[label];
     const std::string text = row["text"];
     const std::string kind = row["kind"];

@@ -425,6 +425,26 @@ TEST(Detector, PhoneRegionsAddNationalNumbers) {
   EXPECT_TRUE(phones(*Detector::create(o)).empty());
 }
 
+TEST(Detector, DenyListsReportWholeWordsAsTheirType) {
+  auto o = default_detector_options();
+  o.deny_lists["PROJECT_NAME"] = {"Blue.bird", "Night Jar"};
+  o.deny_lists["PERSON"] = {"Zed"};
+  auto d = Detector::create(o);
+  const std::string text = "blue.bird and NIGHT JAR, not Blue.birds or xNight Jar; ask zed.";
+  std::vector<std::tuple<std::string, size_t, size_t>> got;
+  for (const auto& f : d->scan({text})) {
+    got.emplace_back(f.type, f.start, f.end);
+    EXPECT_EQ(f.confidence, 1.0);
+    EXPECT_EQ(f.detector, "deny_list");
+  }
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, size_t, size_t>>{
+                     {"PROJECT_NAME", 0, 9}, {"PROJECT_NAME", 14, 23}, {"PERSON", 59, 62}}));
+  // A new type is PII at that category's level, and can be disabled by name.
+  EXPECT_EQ(sensitivity_of(d->scan({"Night Jar"}), o), Sensitivity::Internal);
+  o.disabled = {"PROJECT_NAME"};
+  for (const auto& f : Detector::create(o)->scan({"Night Jar"})) EXPECT_NE(f.type, "PROJECT_NAME");
+}
+
 TEST(Detector, Json) {
   auto f = detector().scan({"mail bob@example.com"});
   auto j = to_json(f, sensitivity_of(f, detector().options()));

@@ -25,6 +25,8 @@ allow_domains: [Perimeter.dev]
 allow_values: [Help@Example.com]
 sensitivity: {PII: confidential, US_SSN: restricted}
 phone_regions: [TR, PH]
+deny_lists: {PROJECT_NAME: [Bluebird, Night Jar]}
+disabled: [PROJECT_NAME]
 )"),
                                   "detect");
   EXPECT_EQ(o.enabled.size(), 2u);
@@ -36,6 +38,8 @@ phone_regions: [TR, PH]
   EXPECT_EQ(o.sensitivity.at("US_SSN"), Sensitivity::Restricted);
   EXPECT_EQ(o.sensitivity.at("SECRET"), Sensitivity::Restricted);  // default kept
   EXPECT_EQ(o.phone_regions, (std::vector<std::string>{"TR", "PH"}));
+  EXPECT_EQ(o.deny_lists.at("PROJECT_NAME"), (std::vector<std::string>{"Bluebird", "Night Jar"}));
+  EXPECT_TRUE(o.disabled.count("PROJECT_NAME"));  // a type the deny lists add may be named
 }
 
 TEST(Options, ErrorsNameKeyPathAndRule) {
@@ -53,6 +57,13 @@ TEST(Options, ErrorsNameKeyPathAndRule) {
   EXPECT_EQ(error_of("phone_regions: [TR, Turkey]"),
             "detect.phone_regions[1]: unknown region 'Turkey' (use a two-letter ISO 3166 code "
             "such as TR or PH)");
+  EXPECT_EQ(error_of("deny_lists: {project: [x]}"),
+            "detect.deny_lists.project: entity type must be upper-case letters, digits and _ "
+            "(like PROJECT_NAME)");
+  EXPECT_EQ(error_of("deny_lists: {PROJECT: [x, '']}"),
+            "detect.deny_lists.PROJECT[1]: must not be empty");
+  EXPECT_EQ(error_of("deny_lists: [x]"),
+            "detect.deny_lists: must be a mapping of entity type to a list of words");
 }
 
 }  // namespace

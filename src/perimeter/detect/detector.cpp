@@ -216,6 +216,10 @@ class DetectorImpl final : public Detector {
         if (keep) rules_.push_back(std::move(r));
       }
     }
+    for (const auto& [entity, words] : opt_.deny_lists) {
+      if (!words.empty() && enabled(entity))
+        rules_.push_back(internal::deny_list_rule(entity, words));
+    }
     if (!opt_.phone_regions.empty()) {
       for (auto& r : rules_) {
         if (r.detector == "phone") r.multi = internal::phone_check_for(opt_.phone_regions);
@@ -414,12 +418,17 @@ class DetectorImpl final : public Detector {
 
   void index_entities() {
     for (const auto& [name, info] : registry()) entities_.push_back(meta_for(name));
+    for (const auto& [name, words] : opt_.deny_lists) {
+      if (!registry().count(name)) entities_.push_back(meta_for(name));
+    }
+    std::sort(entities_.begin(), entities_.end(),
+              [](const EntityMeta& a, const EntityMeta& b) { return *a.name < *b.name; });
     for (const auto& r : rules_) rule_entity_.push_back(entity_id(r.entity));
     person_id_ = entity_id("PERSON");
     code_id_ = entity_id("CODE");
   }
 
-  // Index of a registry entity (the registry is sorted by name), or npos.
+  // Index of a known entity (entities_ is sorted by name), or kNoEntity.
   uint32_t entity_id(const std::string& name) const {
     auto it =
         std::lower_bound(entities_.begin(), entities_.end(), name,
@@ -812,7 +821,7 @@ class DetectorImpl final : public Detector {
   }
 
   static constexpr uint32_t kNoEntity = 0xFFFFFFFFu;
-  std::vector<EntityMeta> entities_;  // registry order (sorted by name)
+  std::vector<EntityMeta> entities_;  // the registry's and the deny lists' types, sorted by name
   std::vector<uint32_t> rule_entity_;
   uint32_t person_id_ = kNoEntity, code_id_ = kNoEntity;
 
@@ -1108,7 +1117,8 @@ DetectorOptions default_detector_options() {
 std::unique_ptr<Detector> Detector::create(const DetectorOptions& options) {
   for (const auto* set : {&options.enabled, &options.disabled}) {
     for (const auto& e : *set) {
-      if (!registry().count(e)) throw std::runtime_error("detect: unknown entity '" + e + "'");
+      if (!registry().count(e) && !options.deny_lists.count(e))
+        throw std::runtime_error("detect: unknown entity '" + e + "'");
     }
   }
   return std::make_unique<DetectorImpl>(options);

@@ -57,6 +57,11 @@ struct DetectorOptions {
   // that redaction sees disjoint spans; evaluation of single recognizers turns
   // it off.
   bool resolve_overlaps = true;
+  // Entity type -> words and phrases always reported as that type, with
+  // confidence 1 (matched case-insensitively as whole words): project code
+  // names, client names, internal host names. A type that is not built in
+  // becomes a new one in category PII.
+  std::map<std::string, std::vector<std::string>> deny_lists;
   // Regions (ISO 3166 codes libphonenumber knows, e.g. "TR") whose national
   // phone numbers, written without a country code, are reported as well.
   // International numbers are always recognized; national ones by default

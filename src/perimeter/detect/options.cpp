@@ -42,8 +42,9 @@ std::vector<std::string> read_list(const YAML::Node& n, const std::string& path)
   return out;
 }
 
-void check_entity(const std::string& e, const std::string& path) {
-  if (!known_entities().count(e)) {
+// `o` knows the entity types its deny lists add.
+void check_entity(const std::string& e, const std::string& path, const DetectorOptions& o) {
+  if (!known_entities().count(e) && !o.deny_lists.count(e)) {
     fail(path, "unknown entity '" + e + "' (see `perimeter analyze --list-entities`)");
   }
 }
@@ -52,12 +53,33 @@ bool is_category(const std::string& s) {
   return s == "PII" || s == "PHI" || s == "SECRET" || s == "CODE";
 }
 
+// detect.deny_lists: entity type -> non-empty words. A new type's name is
+// upper-case letters, digits and underscores, like the built-in ones.
+void read_deny_lists(const YAML::Node& v, const std::string& path, DetectorOptions& o) {
+  if (!v.IsMap()) fail(path, "must be a mapping of entity type to a list of words");
+  for (const auto& t : v) {
+    const std::string e = t.first.as<std::string>();
+    const std::string p = join(path, e);
+    bool name_ok = !e.empty() && std::isupper(static_cast<unsigned char>(e[0]));
+    for (unsigned char c : e) name_ok = name_ok && (std::isupper(c) || std::isdigit(c) || c == '_');
+    if (!name_ok)
+      fail(p, "entity type must be upper-case letters, digits and _ (like PROJECT_NAME)");
+    auto words = read_list(t.second, p);
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (words[i].empty()) fail(p + "[" + std::to_string(i) + "]", "must not be empty");
+    }
+    o.deny_lists[e] = std::move(words);
+  }
+}
+
 }  // namespace
 
 DetectorOptions parse_detector_options(const YAML::Node& node, const std::string& key_path) {
   DetectorOptions o = default_detector_options();
   if (!node || node.IsNull()) return o;
   if (!node.IsMap()) fail(key_path, "must be a mapping");
+  // First, so that the other keys may name the types it adds.
+  if (node["deny_lists"]) read_deny_lists(node["deny_lists"], join(key_path, "deny_lists"), o);
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     const std::string path = join(key_path, key);
@@ -66,7 +88,7 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
       auto& set = key == "enabled" ? o.enabled : o.disabled;
       auto list = read_list(v, path);
       for (size_t i = 0; i < list.size(); ++i) {
-        check_entity(list[i], path + "[" + std::to_string(i) + "]");
+        check_entity(list[i], path + "[" + std::to_string(i) + "]", o);
         set.insert(list[i]);
       }
     } else if (key == "min_confidence") {
@@ -77,7 +99,7 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
       if (!v.IsMap()) fail(path, "must be a mapping of entity to number");
       for (const auto& t : v) {
         std::string e = t.first.as<std::string>();
-        check_entity(e, join(path, e));
+        check_entity(e, join(path, e), o);
         o.thresholds[e] = read_unit(t.second, join(path, e));
       }
     } else if (key == "allow_values") {
@@ -103,7 +125,7 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
       for (const auto& t : v) {
         std::string e = t.first.as<std::string>();
         std::string p = join(path, e);
-        if (!is_category(e)) check_entity(e, p);
+        if (!is_category(e)) check_entity(e, p, o);
         if (!t.second.IsScalar())
           fail(p, "must be one of public, internal, confidential, restricted");
         try {
@@ -112,6 +134,8 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
           fail(p, "must be one of public, internal, confidential, restricted");
         }
       }
+    } else if (key == "deny_lists") {
+      // read above
     } else if (key == "phone_regions") {
       std::set<std::string> known;
       i18n::phonenumbers::PhoneNumberUtil::GetInstance()->GetSupportedRegions(&known);
@@ -127,7 +151,7 @@ DetectorOptions parse_detector_options(const YAML::Node& node, const std::string
     } else {
       fail(path,
            "unknown key (expected enabled, disabled, min_confidence, thresholds, "
-           "allow_values, allow_domains, sensitivity, code_threshold, phone_regions)");
+           "allow_values, allow_domains, sensitivity, code_threshold, phone_regions, deny_lists)");
     }
   }
   return o;

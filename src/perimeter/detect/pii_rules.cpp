@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "detect/ascii.h"
@@ -688,6 +689,34 @@ MultiCheck phone_check_for(std::vector<std::string> regions) {
   return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>&) {
     return phone_check(t, h, regions);
   };
+}
+
+Rule deny_list_rule(const std::string& entity, const std::vector<std::string>& words) {
+  // Every byte but letters and digits escaped, so a word is matched literally.
+  std::string pattern = "(?:";
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (i) pattern += '|';
+    for (unsigned char c : words[i]) {
+      if (ascii::isalnum(c)) {
+        pattern += static_cast<char>(c);
+      } else {
+        char hex[5];
+        std::snprintf(hex, sizeof hex, "\\x%02x", c);
+        pattern += hex;
+      }
+    }
+  }
+  pattern += ')';
+  // Whole words: no letter, digit or underscore may touch the match (a word
+  // may itself begin or end with punctuation, as "Mr." does).
+  auto touches = [](std::string_view t, size_t i) {
+    return i < t.size() && (t[i] == '_' || ascii::isalnum(static_cast<unsigned char>(t[i])) ||
+                            static_cast<unsigned char>(t[i]) >= 0x80);
+  };
+  return {
+      "deny_list", entity, pattern, HS_FLAG_CASELESS, 1.0, [touches](std::string_view t, Hit& h) {
+        return !(h.start > 0 && touches(t, h.start - 1)) && !touches(t, h.end);
+      }};
 }
 
 std::vector<Rule> pii_rules() {

@@ -89,6 +89,10 @@ std::vector<Rule> clinical_rules();
 // The phone rule's check, which also accepts the national numbers of `regions`.
 MultiCheck phone_check_for(std::vector<std::string> regions);
 
+// The rule for a configured deny list: each of `words` (literally,
+// case-insensitively, as a whole word) reported as `entity` with confidence 1.
+Rule deny_list_rule(const std::string& entity, const std::vector<std::string>& words);
+
 // An entity type a rule file adds to the registry, with its category and
 // default sensitivity level (null = the category's).
 struct EntityDef {
