@@ -1,16 +1,359 @@
 // National identifiers of Germany: patterns, checksums and
 // context words.
+//
+// Most German identifiers are short digit or letter-digit strings that many
+// other numbers share, so the rules follow one scheme: a bare match that
+// passes its check digit scores below the default threshold (0.5) and a
+// context word nearby lifts it to at least 0.6 (boosted()). Shapes that are
+// distinctive on their own (a "DE" VAT prefix, a pension number's
+// digits-letter-digits with a birth date and check digit, an "HRB" prefix)
+// score above it. Presidio matches all of these case-insensitively; so do
+// the patterns here, but lower-case forms of shapes that prose produces by
+// chance (vehicle plates, "de" + digits) score low and get no boost.
+#include <string_view>
+
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
 namespace perimeter::detect::internal {
 
+namespace {
+
+int digit(char c) {
+  return c - '0';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+char upper(char c) {
+  return static_cast<char>(ascii::toupper(static_cast<unsigned char>(c)));
+}
+
+// The value's digits (separators dropped).
+std::string digits_of(std::string_view s) {
+  std::string d;
+  for (char c : s)
+    if (is_digit(c)) d += c;
+  return d;
+}
+
+// ISO 7064 MOD 11,10 (hybrid system): the check digit that follows `body`.
+int iso7064_mod11_10(std::string_view body) {
+  int p = 10;
+  for (char c : body) {
+    int s = (digit(c) + p) % 10;
+    if (s == 0) s = 10;
+    p = (2 * s) % 11;
+  }
+  return (11 - p) % 10;
+}
+
+// Umsatzsteuer-Identifikationsnummer: 9 digits, the last a MOD 11,10 check
+// digit over the first 8.
+bool vat_id_ok(std::string_view nine) {
+  return iso7064_mod11_10(nine.substr(0, 8)) == digit(nine[8]);
+}
+
+// Steueridentifikationsnummer: 11 digits, no leading zero; in the first ten
+// at most one digit repeats, and at most three times (the BZSt rule asks for
+// exactly one repeated digit; Presidio also accepts ten distinct ones, and
+// so do we); the last digit is a MOD 11,10 check digit.
+bool tax_id_ok(std::string_view d) {
+  if (d.size() != 11 || d[0] == '0') return false;
+  int count[10] = {};
+  for (size_t i = 0; i < 10; ++i) ++count[digit(d[i])];
+  int repeated = 0;
+  for (int c : count) {
+    if (c > 3) return false;
+    if (c >= 2) ++repeated;
+  }
+  if (repeated > 1) return false;
+  return iso7064_mod11_10(d.substr(0, 10)) == digit(d[10]);
+}
+
+// Cross sum of a product of two digits (at most 81).
+int cross(int v) {
+  return v / 10 + v % 10;
+}
+
+// Krankenversichertennummer (eGK): letter + 8 digits + check digit. The
+// letter counts as its two-digit alphabet position (A = 01); weights 1, 2
+// alternating over those 10 digits, products replaced by their cross sums,
+// sum mod 10.
+bool kvnr_ok(std::string_view v) {
+  int letter = upper(v[0]) - 'A' + 1;
+  int d[10] = {letter / 10, letter % 10};
+  for (int i = 0; i < 8; ++i) d[2 + i] = digit(v[static_cast<size_t>(1 + i)]);
+  int sum = 0;
+  for (int i = 0; i < 10; ++i) sum += cross(d[i] * (i % 2 ? 2 : 1));
+  return sum % 10 == digit(v[9]);
+}
+
+// Rentenversicherungsnummer: area (2 digits), birth day (01-31, +50 for a
+// second number with the same data), month, year, the initial of the birth
+// name, serial (2 digits), check digit. The letter counts as its two-digit
+// alphabet position; weights 2 1 2 5 7 1 2 1 2 1 2 1, cross sums, mod 10.
+bool rvnr_ok(std::string_view v) {
+  int day = digit(v[2]) * 10 + digit(v[3]);
+  int month = digit(v[4]) * 10 + digit(v[5]);
+  if (!((day >= 1 && day <= 31) || (day >= 51 && day <= 81))) return false;
+  if (month < 1 || month > 12) return false;
+  int letter = upper(v[8]) - 'A' + 1;
+  int d[12];
+  for (int i = 0; i < 8; ++i) d[i] = digit(v[static_cast<size_t>(i)]);
+  d[8] = letter / 10;
+  d[9] = letter % 10;
+  d[10] = digit(v[9]);
+  d[11] = digit(v[10]);
+  static const int kW[12] = {2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1};
+  int sum = 0;
+  for (int i = 0; i < 12; ++i) sum += cross(d[i] * kW[i]);
+  return sum % 10 == digit(v[11]);
+}
+
+// Lebenslange Arztnummer: six digits, a check digit (weights 4 9 alternating,
+// 10 minus the sum mod 10), a two-digit specialty code.
+bool lanr_ok(std::string_view v) {
+  int sum = 0;
+  for (size_t i = 0; i < 6; ++i) sum += digit(v[i]) * (i % 2 ? 9 : 4);
+  return (10 - sum % 10) % 10 == digit(v[6]);
+}
+
+// ICAO Doc 9303 check digit of a machine-readable document number: letters
+// A = 10 .. Z = 35, weights 7 3 1 repeating, sum mod 10.
+bool icao_ok(std::string_view v) {
+  static const int kW[3] = {7, 3, 1};
+  int sum = 0;
+  for (size_t i = 0; i + 1 < v.size(); ++i) {
+    char c = upper(v[i]);
+    int x = is_digit(c) ? digit(c) : c - 'A' + 10;
+    sum += x * kW[i % 3];
+  }
+  return sum % 10 == digit(v.back());
+}
+
+// A candidate no word character touches and that is no fragment of a longer
+// dotted or dashed number.
+bool alone(std::string_view t, const Hit& h) {
+  return !word_before(t, h.start) && !word_after(t, h.end) &&
+         !digit_chain_around(t, h.start, h.end);
+}
+
+bool all_upper(std::string_view s) {
+  for (char c : s)
+    if (ascii::islower(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// Sets the score of an entity whose context is checked here (the rule has
+// more than one entity, or decides itself whether context may count).
+void score_with(std::string_view t, Hit& h, double base, const std::vector<std::string>& ctx) {
+  h.score = has_context(t, h.start, h.end, ctx) ? boosted(base) : base;
+}
+
+}  // namespace
+
 std::vector<EntityDef> de_id_entities() {
-  return {};
+  return {
+      {"DE_VAT_ID", Category::PII, "confidential"},
+      {"DE_HEALTH_INSURANCE", Category::PHI, nullptr},
+      {"DE_PASSPORT", Category::PII, "confidential"},
+      {"DE_ID_CARD", Category::PII, "confidential"},
+      {"DE_SOCIAL_SECURITY", Category::PII, "confidential"},
+      {"DE_LANR", Category::PHI, nullptr},
+      {"DE_BSNR", Category::PHI, nullptr},
+      {"DE_TAX_ID", Category::PII, "confidential"},
+      {"DE_KFZ", Category::PII, nullptr},
+      {"DE_FUEHRERSCHEIN", Category::PII, "confidential"},
+      {"DE_PLZ", Category::PII, nullptr},
+      {"DE_TAX_NUMBER", Category::PII, "confidential"},
+      {"DE_HANDELSREGISTER", Category::PII, nullptr},
+  };
 }
 
 std::vector<Rule> de_id_rules() {
-  return {};
+  std::vector<Rule> r;
+  // USt-IdNr.: "DE" + 9 digits, optionally grouped 3-3-3 by spaces, dots or
+  // dashes. Only numbers with a valid check digit (Presidio's strict mode):
+  // the BZSt issues no others, and the default mode's tri-state (a failing
+  // check digit keeps the bare pattern score) would report them anyway.
+  // "DE" with a valid check digit is distinctive; a lower-case "de" before
+  // digits is a word in Spanish, French or Portuguese prose.
+  r.push_back({"de_vat_id", "DE_VAT_ID", R"(\bDE[ .\-]?\d{3}[ .\-]?\d{3}[ .\-]?\d{3})",
+               HS_FLAG_CASELESS, 0.75,
+               [](std::string_view t, Hit& h) {
+                 if (!alone(t, h)) return false;
+                 std::string_view v = t.substr(h.start, h.end - h.start);
+                 if (!vat_id_ok(digits_of(v))) return false;
+                 if (v[0] != 'D' || v[1] != 'E') h.score = 0.4;
+                 return true;
+               },
+               words({"ust-id", "ust-idnr", "ustidnr", "ust.-id", "umsatzsteuer", "vat",
+                      "mehrwertsteuer", "steueridentifikation", "bzst", "bundeszentralamt",
+                      "finanzamt", "invoice", "rechnung"})});
+  // Krankenversichertennummer: a letter and 9 digits, the last a check digit.
+  r.push_back(
+      {"de_kvnr", "DE_HEALTH_INSURANCE", R"(\b[A-Z]\d{9})", HS_FLAG_CASELESS, 0.4,
+       [](std::string_view t, Hit& h) {
+         return alone(t, h) && kvnr_ok(t.substr(h.start, h.end - h.start));
+       },
+       words({"krankenversicherungsnummer", "krankenversichertennummer", "versichertennummer",
+              "versicherten-nr", "kvnr", "krankenkasse", "krankenversicherung", "gesundheitskarte",
+              "egk", "gkv", "versichertenausweis", "versichertenkarte", "aok", "tk", "barmer",
+              "dak", "health insurance"})});
+  // Reisepass and Personalausweis (since 2010): 9 characters from the ICAO
+  // set without vowels and look-alikes, the last an ICAO check digit. Both
+  // documents use the same numbering, so one rule yields both types, each
+  // with its own context words. The provisional ID card's "T" + 8 digits
+  // carries no check digit: an ID card at a lower score.
+  static const std::vector<std::string> kPassportCtx =
+      words({"reisepass", "passnummer", "pass-nr", "pass nr", "passport", "pass", "mrz",
+             "dokumentennummer", "travel document"});
+  static const std::vector<std::string> kIdCardCtx =
+      words({"personalausweis", "ausweis", "identity card", "id card", "identitätsnachweis",
+             "identitatsnachweis", "perso", "id-karte"});
+  r.push_back({"de_icao_document",
+               "DE_PASSPORT",
+               R"(\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}\d)",
+               HS_FLAG_CASELESS,
+               0.4,
+               nullptr,
+               {},
+               false,
+               [](std::string_view t, Hit& h, std::vector<Hit>& extra) {
+                 if (!alone(t, h)) return false;
+                 std::string_view v = t.substr(h.start, h.end - h.start);
+                 if (icao_ok(v)) {
+                   Hit id = h;
+                   id.entity = "DE_ID_CARD";
+                   score_with(t, h, 0.4, kPassportCtx);
+                   score_with(t, id, 0.4, kIdCardCtx);
+                   extra.push_back(id);
+                   return true;
+                 }
+                 if (upper(v[0]) != 'T') return false;
+                 for (size_t i = 1; i < v.size(); ++i)
+                   if (!is_digit(v[i])) return false;
+                 h.entity = "DE_ID_CARD";
+                 score_with(t, h, 0.2, kIdCardCtx);
+                 return true;
+               }});
+  // Rentenversicherungsnummer: 8 digits with a birth date, the initial of
+  // the birth name, 2 digits and a check digit.
+  r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d{8}[A-Z]\d{3})", HS_FLAG_CASELESS, 0.6,
+               [](std::string_view t, Hit& h) {
+                 return alone(t, h) && rvnr_ok(t.substr(h.start, h.end - h.start));
+               },
+               words({"rentenversicherungsnummer", "sozialversicherungsnummer",
+                      "versicherungsnummer", "rvnr", "svnr", "sv-nummer", "rentenversicherung",
+                      "sozialversicherung", "drv", "rente", "social security"})});
+  // Lebenslange Arztnummer (check digit at position 7) and
+  // Betriebsstättennummer (no check digit; any 9 digits but zeros): the same
+  // bare 9 digits, so one rule yields both, each with its own context words.
+  static const std::vector<std::string> kLanrCtx =
+      words({"lanr", "arztnummer", "arzt-nr", "arzt-nummer", "arzt", "ärztin", "ärztlich",
+             "physician", "doctor", "dr."});
+  static const std::vector<std::string> kBsnrCtx = words(
+      {"betriebsstättennummer", "betriebsstätten-nummer", "betriebsstätte", "bsnr", "praxisnummer",
+       "praxis", "kassenärztliche", "kv-nummer", "kv nummer", "behandlungsort"});
+  r.push_back({"de_lanr_bsnr",
+               "DE_BSNR",
+               R"(\b\d{9})",
+               0,
+               0.2,
+               nullptr,
+               {},
+               false,
+               [](std::string_view t, Hit& h, std::vector<Hit>& extra) {
+                 if (!alone(t, h)) return false;
+                 std::string_view v = t.substr(h.start, h.end - h.start);
+                 if (v == "000000000") return false;
+                 score_with(t, h, 0.2, kBsnrCtx);
+                 if (lanr_ok(v)) {
+                   Hit l = h;
+                   l.entity = "DE_LANR";
+                   score_with(t, l, 0.3, kLanrCtx);
+                   extra.push_back(l);
+                 }
+                 return true;
+               }});
+  // Steueridentifikationsnummer: 11 digits, bare or grouped 2-3-3-3.
+  r.push_back(
+      {"de_tax_id", "DE_TAX_ID", R"(\b(?:\d{11}|\d{2} \d{3} \d{3} \d{3}))", 0, 0.4,
+       [](std::string_view t, Hit& h) {
+         return alone(t, h) && tax_id_ok(digits_of(t.substr(h.start, h.end - h.start)));
+       },
+       words({"steuer-id", "steuerid", "steuer id", "steueridentifikationsnummer",
+              "identifikationsnummer", "steuer-idnr", "idnr", "tax id", "tin", "finanzamt"})});
+  // Kfz-Kennzeichen: district (1-3 letters), 1-2 letters, 1-4 digits and an
+  // optional E (electric) or H (historic); parts separated by spaces,
+  // dashes, or a dash then a space. Lower-case plates are reported (Presidio
+  // matches case-insensitively) at a low score that context does not raise:
+  // "ist um 12" is prose.
+  static const std::vector<std::string> kKfzCtx =
+      words({"kennzeichen", "nummernschild", "zulassung", "kfz", "fahrzeug", "auto", "pkw", "lkw",
+             "wagen", "license plate", "licence plate"});
+  r.push_back({"de_kfz", "DE_KFZ", R"((?:[A-Z]|Ä|Ö|Ü){1,3}[ \-][A-Z]{1,2}[ \-]\d{1,4}[EH]?)",
+               HS_FLAG_CASELESS, 0.3, [](std::string_view t, Hit& h) {
+                 if (word_before(t, h.start) || word_after(t, h.end)) return false;
+                 if (h.start > 0 && t[h.start - 1] == '-') return false;
+                 if (h.end + 1 < t.size() && t[h.end] == '-' && is_digit(t[h.end + 1]))
+                   return false;
+                 std::string_view v = t.substr(h.start, h.end - h.start);
+                 size_t s1 = v.find_first_of(" -");
+                 size_t s2 = v.find_first_of(" -", s1 + 1);
+                 if (v[s1] == ' ' && v[s2] == '-') return false;
+                 if (!all_upper(v)) {
+                   h.score = 0.1;
+                   return true;
+                 }
+                 score_with(t, h, 0.3, kKfzCtx);
+                 return true;
+               }});
+  // Führerscheinnummer (EU card format since 2013): 2 letters, 8 digits, one
+  // check character whose derivation is not published.
+  r.push_back({"de_fuehrerschein", "DE_FUEHRERSCHEIN", R"(\b[A-Z]{2}\d{8}[A-Z0-9])",
+               HS_FLAG_CASELESS, 0.35, [](std::string_view t, Hit& h) { return alone(t, h); },
+               words({"führerschein", "fuehrerschein", "fahrerlaubnis", "driving licence",
+                      "driving license", "driver's license", "driver license", "licence number",
+                      "license number", "kba", "kraftfahrt-bundesamt", "dokument-nr", "dokument nr",
+                      "feld 5"})});
+  // Postleitzahl: 5 digits, 01001-99998. Any 5-digit number is one, so it
+  // needs an address word nearby to reach the default threshold.
+  r.push_back({"de_plz", "DE_PLZ", R"(\b\d{5})", 0, 0.05,
+               [](std::string_view t, Hit& h) {
+                 if (!alone(t, h)) return false;
+                 std::string_view v = t.substr(h.start, 5);
+                 return v >= "01001" && v <= "99998";
+               },
+               words({"plz", "postleitzahl", "postanschrift", "anschrift", "adresse", "wohnort",
+                      "ort", "lieferadresse", "rechnungsadresse", "straße", "strasse", "str.",
+                      "hausnummer", "postfach", "gemeinde", "stadt"})});
+  // Steuernummer: ELSTER's 13 digits (a state code 01-16 first) or a
+  // state's slashed form (2-3/3-4/4-5 digits).
+  r.push_back({"de_tax_number", "DE_TAX_NUMBER",
+               R"(\b(?:(?:0[1-9]|1[0-6])\d{11}|\d{2,3}/\d{3,4}/\d{4,5}))", 0, 0.3,
+               [](std::string_view t, Hit& h) {
+                 if (!alone(t, h)) return false;
+                 if (h.start > 0 && t[h.start - 1] == '/') return false;
+                 return !(h.end < t.size() && t[h.end] == '/');
+               },
+               words({"steuernummer", "steuer-nr", "steuer nr", "st.-nr", "st-nr", "stnr",
+                      "finanzamt", "umsatzsteuer", "einkommensteuer", "körperschaftsteuer",
+                      "gewerbesteuer", "steuerbescheid", "tax number"})});
+  // Handelsregisternummer: HRA (partnerships, sole traders) or HRB
+  // (corporations) and up to 6 digits. The prefix makes it distinctive.
+  r.push_back({"de_handelsregister", "DE_HANDELSREGISTER", R"(\bHR[AB][ \t]{0,2}\d{1,6})",
+               HS_FLAG_CASELESS, 0.5,
+               [](std::string_view t, Hit& h) {
+                 if (word_before(t, h.start) || word_after(t, h.end)) return false;
+                 if (!all_upper(t.substr(h.start, 3))) h.score = 0.3;
+                 return true;
+               },
+               words({"handelsregister", "amtsgericht", "registergericht", "hr-nummer",
+                      "registerauszug", "gmbh", "ohg", "einzelkaufmann", "einzelkauffrau"})});
+  for (Rule& x : r) x.digit_anchored = true;
+  return r;
 }
 
 }  // namespace perimeter::detect::internal
