@@ -68,8 +68,8 @@ const std::map<std::string, EntityInfo>& registry() {
         {"URL_CREDENTIALS", {Category::SECRET, nullptr}},
         {"CODE", {Category::CODE, nullptr}},
     };
-    for (auto* list :
-         {internal::de_id_entities, internal::asia_id_entities, internal::world_id_entities}) {
+    for (auto* list : {internal::de_id_entities, internal::asia_id_entities,
+                       internal::eu_id_entities, internal::world_id_entities}) {
       for (const auto& e : list()) m.emplace(e.name, EntityInfo{e.category, e.level});
     }
     return m;
