@@ -115,9 +115,12 @@ void latency(const detect::Detector& d, const char* label, const std::string& te
 
 // PII_BENCH_DISABLE=TYPE,TYPE,... leaves entity types out of `perf`, to see
 // what their rules cost ("ids" stands for every national identifier type
-// added after the US/UK core).
+// added after the US/UK core); PII_BENCH_GATING=0 scans the rules that need
+// a context word over the whole message (DetectorOptions::context_gating).
 detect::DetectorOptions perf_options() {
   auto o = detect::default_detector_options();
+  const char* gating = std::getenv("PII_BENCH_GATING");
+  o.context_gating = !(gating && std::strcmp(gating, "0") == 0);
   const char* env = std::getenv("PII_BENCH_DISABLE");
   std::string list = env ? env : "";
   for (size_t a = 0; a < list.size();) {

@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <random>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "detect/rules.h"
 #include "pii_eval.h"
 
 namespace perimeter::pii_eval {
@@ -74,6 +78,70 @@ TEST(Corpus, FindingsGoldenHash) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(out)));
   EXPECT_EQ(std::string(hex), "2dc30448e7d1bed7") << out.size() << " bytes of findings";
+}
+
+// Rules that need a context word are scanned only around their context
+// words (Rule::needs_context). Text dense with those words and with digit
+// groups of every shape, and the Presidio texts, must give the findings a
+// whole-message scan gives.
+TEST(Corpus, ContextGatingFindsWhatAWholeScanFinds) {
+  std::vector<std::string> words;
+  for (auto* make :
+       {detect::internal::pii_rules, detect::internal::de_id_rules, detect::internal::asia_id_rules,
+        detect::internal::eu_id_rules, detect::internal::world_id_rules}) {
+    for (const auto& r : make())
+      if (r.needs_context) words.insert(words.end(), r.context.begin(), r.context.end());
+  }
+  ASSERT_FALSE(words.empty());
+  std::mt19937 rng(5);
+  auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+  std::vector<std::string> texts;
+  for (int t = 0; t < 400; ++t) {
+    std::string s;
+    const size_t len = 64 + pick(3000);
+    while (s.size() < len) {
+      switch (pick(6)) {
+        case 0:
+          s += words[pick(words.size())];
+          break;
+        case 1:
+        case 2:  // a digit group, sometimes with separators and letters around
+          for (size_t k = 3 + pick(12); k > 0; --k) {
+            s += static_cast<char>('0' + pick(10));
+            if (pick(5) == 0) s += " -./"[pick(4)];
+          }
+          break;
+        case 3:
+          for (size_t k = 1 + pick(3); k > 0; --k) s += static_cast<char>('A' + pick(26));
+          break;
+        case 4:
+          s += std::string(pick(90), ' ');
+          break;
+        default:
+          s += ": ";
+      }
+      s += ' ';
+    }
+    texts.push_back(s);
+  }
+  auto dir = shared_dir();
+  if (HasFailure()) return;
+  std::ifstream in(dir + "/presidio_cases.jsonl");
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) texts.push_back(nlohmann::json::parse(line)["text"]);
+  auto on = detect::default_detector_options(), off = on;
+  off.context_gating = false;
+  auto gated = detect::Detector::create(on), whole = detect::Detector::create(off);
+  std::string a, b;
+  size_t findings = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string label = std::to_string(i);
+    dump_findings(*gated, label, texts[i], a);
+    dump_findings(*whole, label, texts[i], b);
+    findings += whole->scan({texts[i]}).size();
+  }
+  EXPECT_GT(findings, 1000u);
+  EXPECT_EQ(a, b);
 }
 
 }  // namespace

@@ -149,6 +149,9 @@ struct ScanState {
   // [win_start, win_end) of `text`.
   std::string_view text;
   size_t win_start = 0, win_end = 0;
+  // In the windows around context words (Rule::needs_context): matches that
+  // start before this cannot be near the words the window was made for.
+  size_t accept_from = 0;
 };
 
 int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
@@ -185,15 +188,18 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
   } else if (!rule.som) {
     from = to;  // no start tracked: the check finds it
   }
+  if (from < st.accept_from) return 0;
   if (li >= 0) {
     Raw& r = st.raw[static_cast<size_t>(li)];
     // Same start: a longer match of the same candidate. Overlapping start:
     // leftmost-first like a findall, or one merged region for merge rules.
+    // Rules scanned in context windows keep every start, so that a window
+    // never depends on a match before it.
     if (r.start == from || (from < r.end && rule.merge)) {
       r.end = std::max<size_t>(r.end, to);
       return 0;
     }
-    if (from < r.end) return 0;
+    if (from < r.end && !rule.needs_context) return 0;
   }
   st.raw.push_back(Raw{id, static_cast<size_t>(from), static_cast<size_t>(to)});
   li = static_cast<int>(st.raw.size() - 1);
@@ -237,6 +243,7 @@ class DetectorImpl final : public Detector {
     if (db_) hs_free_database(db_);
     if (digit_db_) hs_free_database(digit_db_);
     if (digit_db2_) hs_free_database(digit_db2_);
+    if (gated_db_) hs_free_database(gated_db_);
   }
 
   const DetectorOptions& options() const override { return opt_; }
@@ -264,8 +271,17 @@ class DetectorImpl final : public Detector {
   // of `digit_reach_` bytes around digits. Letter-led patterns keep
   // Vectorscan from skipping ahead in prose; near digits they cost nothing
   // extra. One scratch serves both.
+  // True if rule `i` is scanned only around its context words (see
+  // Rule::needs_context): no finding of it can reach the threshold without one.
+  bool context_gated(size_t i) const {
+    const internal::Rule& r = rules_[i];
+    return opt_.context_gating && r.needs_context && !r.context.empty() && r.digit_anchored &&
+           r.som && !r.start_of && !r.merge && !r.multi && r.score < threshold(r.entity);
+  }
+
   void compile() {
-    std::vector<unsigned> main_ids, digit_ids, digit2_ids;
+    std::vector<unsigned> main_ids, digit_ids, digit2_ids, gated_ids;
+    std::set<std::string> gated_words;
     for (size_t i = 0; i < rules_.size(); ++i) {
       bool digit = false;
       if (rules_[i].digit_anchored) {
@@ -275,11 +291,18 @@ class DetectorImpl final : public Detector {
                 HS_SUCCESS &&
             info && info->min_width > 0 && info->max_width <= 256) {
           digit = true;
-          digit_reach_ = std::max<size_t>(digit_reach_, info->max_width);
+          if (context_gated(i)) {
+            gated_reach_ = std::max<size_t>(gated_reach_, info->max_width);
+            gated_ids.push_back(static_cast<unsigned>(i));
+            gated_words.insert(rules_[i].context.begin(), rules_[i].context.end());
+          } else {
+            digit_reach_ = std::max<size_t>(digit_reach_, info->max_width);
+          }
         }
         if (err) hs_free_compile_error(err);
         free(info);  // allocated by Vectorscan's default allocator (malloc)
       }
+      if (!gated_ids.empty() && gated_ids.back() == i) continue;
       (digit ? (rules_[i].digit_second ? digit2_ids : digit_ids) : main_ids)
           .push_back(static_cast<unsigned>(i));
     }
@@ -287,12 +310,20 @@ class DetectorImpl final : public Detector {
     if (!main_ids.empty()) db_ = build(main_ids);
     if (!digit_ids.empty()) digit_db_ = build(digit_ids);
     if (!digit2_ids.empty()) digit_db2_ = build(digit2_ids);
+    if (!gated_ids.empty()) {
+      gated_db_ = build(gated_ids);
+      gated_words_.assign(gated_words.begin(), gated_words.end());
+      gated_context_ = std::make_unique<internal::ContextIndex>(
+          std::vector<const std::vector<std::string>*>{&gated_words_});
+    }
     std::vector<const std::vector<std::string>*> lists;
     for (const auto& r : rules_) lists.push_back(&r.context);
     context_ = std::make_unique<internal::ContextIndex>(lists);
     for (const hs_database_t* db :
          {static_cast<const hs_database_t*>(db_), static_cast<const hs_database_t*>(digit_db_),
-          static_cast<const hs_database_t*>(digit_db2_), context_->db()}) {
+          static_cast<const hs_database_t*>(digit_db2_), context_->db(),
+          static_cast<const hs_database_t*>(gated_db_),
+          gated_context_ ? gated_context_->db() : nullptr}) {
       if (db && hs_alloc_scratch(db, &proto_) != HS_SUCCESS)
         throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
     }
@@ -328,7 +359,8 @@ class DetectorImpl final : public Detector {
   // around every digit d, overlapping windows merged: each match of these
   // rules contains a digit and is at most `reach` long, so it lies inside
   // one window. Text without digits costs one pass of a byte loop.
-  void scan_digit_windows(std::string_view text, hs_scratch_t* scratch, ScanState& st) const {
+  // Returns true if `text` has a digit.
+  bool scan_digit_windows(std::string_view text, hs_scratch_t* scratch, ScanState& st) const {
     const size_t n = text.size(), reach = digit_reach_;
     auto next_digit = [&](size_t i) {
       while (i<n&& static_cast<unsigned char>(text[i] - '0')> 9) ++i;
@@ -336,6 +368,7 @@ class DetectorImpl final : public Detector {
     };
     st.text = text;
     size_t d = next_digit(0);
+    const bool any = d < n;
     while (d < n) {
       // Extend the window to the farthest digit within 2 * reach of the last
       // one, looking backwards from that limit: on digit-dense text this
@@ -359,6 +392,42 @@ class DetectorImpl final : public Detector {
       d = j;
     }
     st.win_start = st.win_end = 0;
+    return any;
+  }
+
+  // Runs the context-gated rules' database (Rule::needs_context) around
+  // each occurrence of their context words. A word [ws, we) boosts a
+  // candidate that ends at most 24 bytes before it or starts at most 64
+  // bytes after it (has_context), so such a candidate, at most L =
+  // gated_reach_ long, lies in R = [we - 24 - L, ws + 64 + L]; the window
+  // reaches L further each way, so every match inside R is found with the
+  // start and ends a whole-message scan gives it, and matches starting
+  // before R are dropped (Vectorscan may see only their tail).
+  void scan_gated(std::string_view text, hs_scratch_t* scratch, ScanState& st,
+                  std::vector<internal::ContextIndex::Occurrence>& occ) const {
+    gated_context_->find(text, scratch, occ);
+    const size_t n = text.size(), reach = gated_reach_;
+    auto region = [&](const internal::ContextIndex::Occurrence& o) {
+      const size_t ws = o.end - gated_context_->length(o.word);
+      return std::make_pair(o.end > 24 + reach ? o.end - 24 - reach : 0,
+                            std::min(n, ws + 64 + reach));
+    };
+    for (size_t i = 0; i < occ.size();) {
+      auto [r0, r1] = region(occ[i]);
+      // Occurrences come by end, so region starts only grow: merge while the
+      // windows overlap.
+      for (++i; i < occ.size(); ++i) {
+        auto [a, b] = region(occ[i]);
+        if (a > r1 + 2 * reach) break;
+        r1 = std::max(r1, b);
+      }
+      st.win_start = r0 > reach ? r0 - reach : 0;
+      st.win_end = std::min(n, r1 + reach);
+      st.accept_from = r0;
+      hs_scan(gated_db_, text.data() + st.win_start,
+              static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+    }
+    st.win_start = st.win_end = st.accept_from = 0;
   }
 
   hs_scratch_t* acquire() const {
@@ -466,6 +535,7 @@ class DetectorImpl final : public Detector {
         std::string lowered;
         std::vector<char> block_done;
         std::vector<internal::ContextIndex::Occurrence> context;
+        std::vector<internal::ContextIndex::Occurrence> gated;  // scan_gated's words
       };
       thread_local Buffers buffers;
       ScanState st;
@@ -478,8 +548,15 @@ class DetectorImpl final : public Detector {
         hs_scan(db_, text.data(), static_cast<unsigned>(std::min<size_t>(text.size(), 0xFFFFFFFFu)),
                 0, scratch, on_match, &st);
       }
-      if (digit_db_)
-        scan_digit_windows(text.substr(0, std::min<size_t>(text.size(), 0xFFFFFFFFu)), scratch, st);
+      const std::string_view scanned = text.substr(0, std::min<size_t>(text.size(), 0xFFFFFFFFu));
+      bool digits = false;
+      if (digit_db_) {
+        digits = scan_digit_windows(scanned, scratch, st);
+      } else if (gated_db_) {
+        digits =
+            std::any_of(scanned.begin(), scanned.end(), [](char c) { return ascii::isdigit(c); });
+      }
+      if (gated_db_ && digits) scan_gated(scanned, scratch, st, buffers.gated);
       found.reserve(st.raw.size() + 16);
       // The message lower-cased once, for the context words of all candidates.
       // Lower-cased in 1 KB blocks as candidates need them, so a long
@@ -833,6 +910,10 @@ class DetectorImpl final : public Detector {
   hs_database_t* digit_db2_ = nullptr;               // Rule::digit_second, same windows
   size_t digit_reach_ = 0;                           // longest match of a digit-anchored rule
   std::unique_ptr<internal::ContextIndex> context_;  // the rules' context words
+  hs_database_t* gated_db_ = nullptr;                // context_gated rules, scan_gated's windows
+  size_t gated_reach_ = 0;                           // their longest match
+  std::vector<std::string> gated_words_;             // their context words
+  std::unique_ptr<internal::ContextIndex> gated_context_;
   hs_scratch_t* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> pool_;

@@ -68,6 +68,10 @@ struct DetectorOptions {
   // for North America and the trunk-prefixed forms of GB, DE, FR, IL, AU, JP,
   // IN, CN and BR.
   std::vector<std::string> phone_regions;
+  // Scan the rules that need a context word (below their threshold without
+  // one) only around their context words. The findings are the same either
+  // way; turning it off is for testing that.
+  bool context_gating = true;
   // Minimum code-likeness score in [0, 1] for a CODE finding.
   double code_threshold = 0.5;
 };

@@ -1025,6 +1025,8 @@ std::vector<Rule> pii_rules() {
   // down on prose and on digit-dense text alike (in windows they cost the
   // same on dense text and nothing where digits are rare).
   for (Rule& x : r) {
+    // Their checks only accept or reject.
+    x.needs_context = x.detector == "tr_kimlik" || x.detector == "pl_pesel";
     for (const char* d : {"iban",
                           "crypto",
                           "us_passport",

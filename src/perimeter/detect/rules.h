@@ -58,6 +58,14 @@ struct Rule {
   // and street numbers on their own cut the windows' time on dense text by
   // about a sixth).
   bool digit_second = false;
+  // The check only rejects or lowers: it never raises the score above
+  // `score` and keeps the span. Below its entity's threshold, such a rule's
+  // candidate is reported only with a context word, so (when it is also
+  // digit_anchored, with start tracking, no start_of, merge or multi) it is
+  // scanned only around its context words' occurrences. Its raw matches
+  // are all kept, overlapping or not, so a window finds exactly the matches
+  // of a whole-message scan.
+  bool needs_context = false;
   // Given the end of a match (`text[0, end)` holds it), the leftmost start
   // Vectorscan's HS_FLAG_SOM_LEFTMOST would report. Set for dense-matching
   // rules whose pattern makes that start a short backward walk: the rule is
@@ -151,6 +159,8 @@ class ContextIndex {
   ContextIndex& operator=(const ContextIndex&) = delete;
   // The database to size a scratch for (null when there are no words).
   const hs_database_t* db() const { return db_; }
+  // The length in bytes of distinct word `word`.
+  size_t length(uint32_t word) const { return len_[word]; }
   // Every occurrence of every word in `text`, case-insensitively, by end.
   void find(std::string_view text, hs_scratch_t* scratch, std::vector<Occurrence>& occ) const;
   // has_context(text, start, end, <list `list`>), from `occ` = find(text).

@@ -9,6 +9,8 @@
 // above the 0.7 of the phone rule that often claims the same digits ("ACN 093
 // 127 452"). Vehicle plates are letter/digit shapes without a checksum and
 // behave the same way.
+#include <algorithm>
+
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
@@ -169,7 +171,13 @@ bool has_lower(std::string_view v) {
 Rule number_rule(const char* detector, const char* entity, const char* pattern,
                  bool (*ok)(std::string_view), double bare, double grouped,
                  std::vector<std::string> context) {
-  Rule r{detector, entity, pattern, 0, bare, number_check(ok, bare, grouped), std::move(context)};
+  Rule r{detector,
+         entity,
+         pattern,
+         0,
+         std::max(bare, grouped),
+         number_check(ok, bare, grouped),
+         std::move(context)};
   r.digit_anchored = true;
   return r;
 }
@@ -308,6 +316,9 @@ std::vector<Rule> world_id_rules() {
   r.push_back(number_rule(
       "ng_nin", "NG_NIN", R"(\b\d{11}\b)", ng_nin_ok, 0.2, 0.2,
       words({"nin", "nimc", "national identification", "national identity", "nigeria"})));
+  // Every check above only accepts, rejects or lowers the score, and every
+  // score stays below the default threshold without a context word.
+  for (Rule& x : r) x.needs_context = true;
   return r;
 }
 
