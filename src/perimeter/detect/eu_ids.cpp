@@ -295,7 +295,14 @@ std::vector<Rule> eu_id_rules() {
               "carta identita", "cie", "documento di riconoscimento", "italian identity card"})});
   r.push_back({"it_passport", "IT_PASSPORT", R"([A-Z]{2}\d{7})", HS_FLAG_CASELESS, 0.01,
                shape_only(), words({"passaporto", "passaporto elettronico", "italian passport"})});
-  for (Rule& x : r) x.digit_anchored = true;
+  for (Rule& x : r) {
+    x.digit_anchored = true;
+    // Checks that only accept, reject or lower, below the default threshold
+    // (es_nif, it_vat and it_fiscal_code can reach it alone).
+    for (const char* d : {"se_personnummer", "se_orgnr", "es_passport", "it_driver_license",
+                          "it_identity_card", "it_passport"})
+      if (x.detector == d) x.needs_context = true;
+  }
   return r;
 }
 
