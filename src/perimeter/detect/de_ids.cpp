@@ -179,7 +179,7 @@ std::vector<Rule> de_id_rules() {
   // check digit keeps the bare pattern score) would report them anyway.
   // "DE" with a valid check digit is distinctive; a lower-case "de" before
   // digits is a word in Spanish, French or Portuguese prose.
-  r.push_back({"de_vat_id", "DE_VAT_ID", R"(\bDE[ .\-]?\d{3}[ .\-]?\d{3}[ .\-]?\d{3})",
+  r.push_back({"de_vat_id", "DE_VAT_ID", R"(\bDE[ .\-]?\d{3}[ .\-]?\d{3}[ .\-]?\d{3}\b)",
                HS_FLAG_CASELESS, 0.75,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
@@ -193,7 +193,7 @@ std::vector<Rule> de_id_rules() {
                       "finanzamt", "invoice", "rechnung"})});
   // Krankenversichertennummer: a letter and 9 digits, the last a check digit.
   r.push_back(
-      {"de_kvnr", "DE_HEALTH_INSURANCE", R"(\b[A-Z]\d{9})", HS_FLAG_CASELESS, 0.4,
+      {"de_kvnr", "DE_HEALTH_INSURANCE", R"(\b[A-Z]\d{9}\b)", HS_FLAG_CASELESS, 0.4,
        [](std::string_view t, Hit& h) {
          return alone(t, h) && kvnr_ok(t.substr(h.start, h.end - h.start));
        },
@@ -214,7 +214,7 @@ std::vector<Rule> de_id_rules() {
              "identitatsnachweis", "perso", "id-karte"});
   r.push_back({"de_icao_document",
                "DE_PASSPORT",
-               R"(\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}\d)",
+               R"(\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}\d\b)",
                HS_FLAG_CASELESS,
                0.4,
                nullptr,
@@ -240,7 +240,7 @@ std::vector<Rule> de_id_rules() {
                }});
   // Rentenversicherungsnummer: 8 digits with a birth date, the initial of
   // the birth name, 2 digits and a check digit.
-  r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d{8}[A-Z]\d{3})", HS_FLAG_CASELESS, 0.6,
+  r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d{8}[A-Z]\d{3}\b)", HS_FLAG_CASELESS, 0.6,
                [](std::string_view t, Hit& h) {
                  return alone(t, h) && rvnr_ok(t.substr(h.start, h.end - h.start));
                },
@@ -258,7 +258,7 @@ std::vector<Rule> de_id_rules() {
        "praxis", "kassenärztliche", "kv-nummer", "kv nummer", "behandlungsort"});
   r.push_back({"de_lanr_bsnr",
                "DE_BSNR",
-               R"(\b\d{9})",
+               R"(\b\d{9}\b)",
                0,
                0.2,
                nullptr,
@@ -279,7 +279,7 @@ std::vector<Rule> de_id_rules() {
                }});
   // Steueridentifikationsnummer: 11 digits, bare or grouped 2-3-3-3.
   r.push_back(
-      {"de_tax_id", "DE_TAX_ID", R"(\b(?:\d{11}|\d{2} \d{3} \d{3} \d{3}))", 0, 0.4,
+      {"de_tax_id", "DE_TAX_ID", R"(\b(?:\d{11}|\d{2} \d{3} \d{3} \d{3})\b)", 0, 0.4,
        [](std::string_view t, Hit& h) {
          return alone(t, h) && tax_id_ok(digits_of(t.substr(h.start, h.end - h.start)));
        },
@@ -293,7 +293,7 @@ std::vector<Rule> de_id_rules() {
   static const std::vector<std::string> kKfzCtx =
       words({"kennzeichen", "nummernschild", "zulassung", "kfz", "fahrzeug", "auto", "pkw", "lkw",
              "wagen", "license plate", "licence plate"});
-  r.push_back({"de_kfz", "DE_KFZ", R"((?:[A-Z]|Ä|Ö|Ü){1,3}[ \-][A-Z]{1,2}[ \-]\d{1,4}[EH]?)",
+  r.push_back({"de_kfz", "DE_KFZ", R"((?:[A-Z]|Ä|Ö|Ü){1,3}[ \-][A-Z]{1,2}[ \-]\d{1,4}[EH]?\b)",
                HS_FLAG_CASELESS, 0.3, [](std::string_view t, Hit& h) {
                  if (word_before(t, h.start) || word_after(t, h.end)) return false;
                  if (h.start > 0 && t[h.start - 1] == '-') return false;
@@ -312,7 +312,7 @@ std::vector<Rule> de_id_rules() {
                }});
   // Führerscheinnummer (EU card format since 2013): 2 letters, 8 digits, one
   // check character whose derivation is not published.
-  r.push_back({"de_fuehrerschein", "DE_FUEHRERSCHEIN", R"(\b[A-Z]{2}\d{8}[A-Z0-9])",
+  r.push_back({"de_fuehrerschein", "DE_FUEHRERSCHEIN", R"(\b[A-Z]{2}\d{8}[A-Z0-9]\b)",
                HS_FLAG_CASELESS, 0.35, [](std::string_view t, Hit& h) { return alone(t, h); },
                words({"führerschein", "fuehrerschein", "fahrerlaubnis", "driving licence",
                       "driving license", "driver's license", "driver license", "licence number",
@@ -320,7 +320,7 @@ std::vector<Rule> de_id_rules() {
                       "feld 5"})});
   // Postleitzahl: 5 digits, 01001-99998. Any 5-digit number is one, so it
   // needs an address word nearby to reach the default threshold.
-  r.push_back({"de_plz", "DE_PLZ", R"(\b\d{5})", 0, 0.05,
+  r.push_back({"de_plz", "DE_PLZ", R"(\b\d{5}\b)", 0, 0.05,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
                  std::string_view v = t.substr(h.start, 5);
@@ -331,19 +331,26 @@ std::vector<Rule> de_id_rules() {
                       "hausnummer", "postfach", "gemeinde", "stadt"})});
   // Steuernummer: ELSTER's 13 digits (a state code 01-16 first) or a
   // state's slashed form (2-3/3-4/4-5 digits).
-  r.push_back({"de_tax_number", "DE_TAX_NUMBER",
-               R"(\b(?:(?:0[1-9]|1[0-6])\d{11}|\d{2,3}/\d{3,4}/\d{4,5}))", 0, 0.3,
+  r.push_back({"de_tax_number", "DE_TAX_NUMBER", R"(\b(?:\d{13}|\d{2,3}/\d{3,4}/\d{4,5})\b)", 0,
+               0.3,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
                  if (h.start > 0 && t[h.start - 1] == '/') return false;
-                 return !(h.end < t.size() && t[h.end] == '/');
+                 if (h.end < t.size() && t[h.end] == '/') return false;
+                 if (t.substr(h.start, h.end - h.start).find('/') != std::string_view::npos)
+                   return true;
+                 // ELSTER form: the state code (01-16) comes first. (A
+                 // pattern that spells it out costs Vectorscan far more on
+                 // digit-dense text than a plain \d{13}.)
+                 int state = digit(t[h.start]) * 10 + digit(t[h.start + 1]);
+                 return state >= 1 && state <= 16;
                },
                words({"steuernummer", "steuer-nr", "steuer nr", "st.-nr", "st-nr", "stnr",
                       "finanzamt", "umsatzsteuer", "einkommensteuer", "körperschaftsteuer",
                       "gewerbesteuer", "steuerbescheid", "tax number"})});
   // Handelsregisternummer: HRA (partnerships, sole traders) or HRB
   // (corporations) and up to 6 digits. The prefix makes it distinctive.
-  r.push_back({"de_handelsregister", "DE_HANDELSREGISTER", R"(\bHR[AB][ \t]{0,2}\d{1,6})",
+  r.push_back({"de_handelsregister", "DE_HANDELSREGISTER", R"(\bHR[AB][ \t]{0,2}\d{1,6}\b)",
                HS_FLAG_CASELESS, 0.5,
                [](std::string_view t, Hit& h) {
                  if (word_before(t, h.start) || word_after(t, h.end)) return false;
