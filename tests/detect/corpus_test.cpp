@@ -101,8 +101,10 @@ TEST(Corpus, ContextGatingFindsWhatAWholeScanFinds) {
     const size_t len = 64 + pick(3000);
     while (s.size() < len) {
       switch (pick(6)) {
-        case 0:
+        case 0:  // a word, sometimes glued to letters or digits
+          if (pick(4) == 0) s += "xa1"[pick(3)];
           s += words[pick(words.size())];
+          if (pick(4) == 0) s += "yb2"[pick(3)];
           break;
         case 1:
         case 2:  // a digit group, sometimes with separators and letters around

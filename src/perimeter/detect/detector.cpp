@@ -412,6 +412,16 @@ class DetectorImpl final : public Detector {
       return std::make_pair(o.end > 24 + reach ? o.end - 24 - reach : 0,
                             std::min(n, ws + 64 + reach));
     };
+    // A word of up to 3 bytes counts only where it stands alone in its
+    // window (context_in), and a window's edge can stand for at most one of
+    // its sides: with a letter on both sides it never counts.
+    auto embedded = [&](const internal::ContextIndex::Occurrence& o) {
+      const size_t len = gated_context_->length(o.word);
+      return len <= 3 && o.end > len && o.end < n &&
+             ascii::isalpha(static_cast<unsigned char>(text[o.end - len - 1])) &&
+             ascii::isalpha(static_cast<unsigned char>(text[o.end]));
+    };
+    occ.erase(std::remove_if(occ.begin(), occ.end(), embedded), occ.end());
     for (size_t i = 0; i < occ.size();) {
       auto [r0, r1] = region(occ[i]);
       // Occurrences come by end, so region starts only grow: merge while the

@@ -204,7 +204,7 @@ std::vector<Rule> world_id_rules() {
   std::vector<Rule> r;
   // ---- South Africa: 13 digits, date of birth + citizenship + Luhn ---------------
   r.push_back(number_rule("za_id", "ZA_ID_NUMBER", R"(\b\d{10}[0-2][89]\d\b)", za_id_ok, 0.4, 0.4,
-                          words({"id", "identity", "south african", "rsa"})));
+                          words({"id number", "id no", "identity", "south african", "rsa id"})));
 
   // ---- UK vehicle registration ---------------------------------------------------
   // Current (2001+) format: area letters, age identifier (02-29 March, 51-79
@@ -223,7 +223,7 @@ std::vector<Rule> world_id_rules() {
              return true;
            },
            words({"vehicle", "registration", "number plate", "licence plate", "license plate",
-                  "reg", "vrn", "dvla", "v5c", "logbook", "mot", "car"})};
+                  "reg", "vrn", "dvla", "v5c", "logbook"})};
     x.digit_anchored = true;
     const std::vector<std::string> context = x.context;
     r.push_back(std::move(x));
