@@ -75,6 +75,17 @@ TEST(DeIds, PassportAndIdCard) {
   EXPECT_FALSE(has("Reisepass T48271563", "DE_PASSPORT"));
 }
 
+// Passport and ID card share one numbering; each is its own rule, so either
+// type can be enabled alone.
+TEST(DeIds, IdCardAlone) {
+  DetectorOptions o = default_detector_options();
+  o.enabled = {"DE_ID_CARD"};
+  auto d = Detector::create(o);
+  auto found = d->scan({"Personalausweis: L4XK92TC0."});
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].type, "DE_ID_CARD");
+}
+
 TEST(DeIds, SocialSecurity) {
   expect_at("RVNR: 53120385M074 laut Ausweis", "53120385M074", "DE_SOCIAL_SECURITY");
   // Birth date, initial and check digit make the shape distinctive alone.
