@@ -131,6 +131,8 @@ TEST(DeIds, PostalCode) {
   expect_at("Hauptstraße 5, 34117 Kassel", "34117", "DE_PLZ");
   EXPECT_FALSE(has("34117", "DE_PLZ"));
   EXPECT_FALSE(has("Es kostet 34117 Euro", "DE_PLZ"));
+  EXPECT_FALSE(has("Hauptstraße 5: Miete 34117 EUR", "DE_PLZ"));
+  EXPECT_FALSE(has("Hauptstraße 5: Miete 34117\u20AC", "DE_PLZ"));
   EXPECT_FALSE(has("PLZ: 99999", "DE_PLZ"));
   EXPECT_FALSE(has("PLZ: 341170", "DE_PLZ"));
 }

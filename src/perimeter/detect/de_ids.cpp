@@ -141,6 +141,17 @@ bool alone(std::string_view t, const Hit& h) {
          !digit_chain_around(t, h.start, h.end);
 }
 
+// A currency or percent sign right after `end` (one space allowed): an
+// amount, not a postal code, whatever address words stand nearby.
+bool amount_after(std::string_view t, size_t end) {
+  std::string_view rest = t.substr(end, 5);
+  if (!rest.empty() && rest[0] == ' ') rest.remove_prefix(1);
+  for (std::string_view unit : {"EUR", "Euro", "\u20AC", "%", "$", "USD", "CHF"}) {
+    if (rest.substr(0, unit.size()) == unit) return true;
+  }
+  return false;
+}
+
 bool all_upper(std::string_view s) {
   for (char c : s)
     if (ascii::islower(static_cast<unsigned char>(c))) return false;
@@ -296,12 +307,14 @@ std::vector<Rule> de_id_rules() {
                       "license number", "kba", "kraftfahrt-bundesamt", "dokument-nr", "dokument nr",
                       "feld 5"})});
   // Postleitzahl: 5 digits, 01001-99998. Any 5-digit number is one, so it
-  // needs an address word nearby to reach the default threshold.
+  // needs an address word nearby to reach the default threshold; an amount
+  // ("12345 EUR") is none.
   r.push_back({"de_plz", "DE_PLZ", R"(\b\d{5}\b)", 0, 0.05,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
                  std::string_view v = t.substr(h.start, 5);
-                 return v >= "01001" && v <= "99998";
+                 if (v < "01001" || v > "99998") return false;
+                 return !amount_after(t, h.end);
                },
                words({"plz", "postleitzahl", "postanschrift", "anschrift", "adresse", "wohnort",
                       "ort", "lieferadresse", "rechnungsadresse", "straße", "strasse", "str.",
