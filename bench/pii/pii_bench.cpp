@@ -236,7 +236,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (mode == "profile" && argc > 2) {  // one corpus in a loop, for perf record
-    auto d = detect::Detector::create(detect::default_detector_options());
+    auto d = detect::Detector::create(perf_options());
     std::mt19937 rng(7);
     std::string which = argv[2];
     std::string text = which == "prose"   ? corpus_prose(rng, 1 << 20)

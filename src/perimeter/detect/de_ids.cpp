@@ -224,7 +224,7 @@ std::vector<Rule> de_id_rules() {
                [](std::string_view t, Hit& h) {
                  return alone(t, h) && icao_ok(t.substr(h.start, h.end - h.start));
                },
-               words({"reisepass", "passnummer", "pass-nr", "pass nr", "passport", "pass", "mrz",
+               words({"reisepass", "passnummer", "pass-nr", "pass nr", "passport", "mrz",
                       "dokumentennummer", "travel document"})});
   r.push_back({"de_id_card", "DE_ID_CARD", kIcaoNumber, HS_FLAG_CASELESS, 0.4,
                [](std::string_view t, Hit& h) {
@@ -257,7 +257,7 @@ std::vector<Rule> de_id_rules() {
                  return alone(t, h) && v != "000000000" && lanr_ok(v);
                },
                words({"lanr", "arztnummer", "arzt-nr", "arzt-nummer", "arzt", "ärztin", "ärztlich",
-                      "physician", "doctor", "dr."})});
+                      "physician", "doctor"})});
   r.push_back({"de_bsnr", "DE_BSNR", R"(\b\d{9}\b)", 0, 0.2,
                [](std::string_view t, Hit& h) {
                  return alone(t, h) && t.substr(h.start, h.end - h.start) != "000000000";
@@ -317,8 +317,8 @@ std::vector<Rule> de_id_rules() {
                  return !amount_after(t, h.end);
                },
                words({"plz", "postleitzahl", "postanschrift", "anschrift", "adresse", "wohnort",
-                      "ort", "lieferadresse", "rechnungsadresse", "straße", "strasse", "str.",
-                      "hausnummer", "postfach", "gemeinde", "stadt"})});
+                      "lieferadresse", "rechnungsadresse", "straße", "strasse", "hausnummer",
+                      "postfach", "gemeinde", "stadt"})});
   // Steuernummer: ELSTER's 13 digits (a state code 01-16 first) or a
   // state's slashed form (2-3/3-4/4-5 digits).
   r.push_back({"de_tax_number", "DE_TAX_NUMBER", R"(\b(?:\d{13}|\d{2,3}/\d{3,4}/\d{4,5})\b)", 0,
@@ -349,10 +349,17 @@ std::vector<Rule> de_id_rules() {
                },
                words({"handelsregister", "amtsgericht", "registergericht", "hr-nummer",
                       "registerauszug", "gmbh", "ohg", "einzelkaufmann", "einzelkauffrau"})});
-  // Not Rule::needs_context: gating the weak rules on their context words
-  // measured slower on the PII-dense corpus (2 KB p50 about 45.5 -> 48.5 us),
-  // whose many short words ("pass", "tin", "ort") open windows everywhere.
-  for (Rule& x : r) x.digit_anchored = true;
+  // The weak rules' checks only accept, reject or lower: they are scanned
+  // only around their context words (Rule::needs_context). Words found
+  // inside common ones ("pass" in "password", "ort" in "report", "str." in
+  // code, "dr." before every doctor's name) are left out: they opened
+  // windows nearly everywhere.
+  for (Rule& x : r) {
+    x.digit_anchored = true;
+    for (const char* d : {"de_kvnr", "de_passport", "de_id_card", "de_lanr", "de_bsnr", "de_tax_id",
+                          "de_fuehrerschein", "de_plz", "de_tax_number"})
+      if (x.detector == d) x.needs_context = true;
+  }
   return r;
 }
 

@@ -537,7 +537,7 @@ class DetectorImpl final : public Detector {
       extra_meta.push_back(meta_for(*extra_names.back()));
       return static_cast<uint32_t>(entities_.size() + extra_names.size() - 1);
     };
-    if ((db_ || digit_db_) && !text.empty()) {
+    if ((db_ || digit_db_ || gated_db_) && !text.empty()) {
       // Per-thread buffers, reused across scans: on dense text these are
       // about as large as the message, and fresh ones cost page faults.
       struct Buffers {
