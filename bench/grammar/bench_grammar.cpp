@@ -14,7 +14,8 @@
 // (runs 0: mask times only; "ours": without llama.cpp's sampler as the baseline)
 //   bench_grammar check TEXTS   (every mask of ours against llama.cpp's, slow)
 // BENCH_DUMP=PREFIX writes every cold mask time (text, token, us, schema, the
-// text before it) to PREFIX.<vocabulary>, to compare runs mask by mask.
+// text before it) to PREFIX.<vocabulary>, and every compile time (schema in
+// order, us) to PREFIX.compile.<vocabulary>, to compare runs mask by mask.
 // BENCH_ONLY=SCHEMA_ID runs only that schema's text, cold, 300 times and
 // prints nothing: a workload for a profiler (perf record).
 #include <algorithm>
@@ -143,6 +144,10 @@ void mask_times(const char* vocab_name, const std::filesystem::path& vocab, size
   engine::GrammarChecker checker(vocab);
   std::vector<double> compile;
   const auto texts = bench_texts(limit, &compile, checker);
+  if (const char* dump = std::getenv("BENCH_DUMP")) {
+    std::ofstream d(std::string(dump) + ".compile." + vocab.stem().string());
+    for (size_t k = 0; k < compile.size(); ++k) d << k << ' ' << compile[k] * 1e6 << '\n';
+  }
   std::vector<double> ours_cold, ours_warm, llama;
   struct Slow {
     double secs;

@@ -120,6 +120,32 @@ TEST(TokenMasker, SeenStatesAreServedFromTheCache) {
   EXPECT_EQ(m.stats().mask_hits, 4u);
 }
 
+// The class a repetition loops or counts on is indexed when the masker is
+// made (a build takes milliseconds at a real vocabulary), so that no mask
+// through it builds one: at the end of a sequence, before what follows, in
+// a group, bounded.
+TEST(TokenMasker, RepeatedClassesAreIndexedBeforeTheFirstMask) {
+  auto vocab = toy_vocab();
+  for (const char* gbnf :
+       {"root ::= \"{\" [a-z]*", "root ::= \"{\" [a-z]+ \"\\\"\"",
+        "root ::= \"{\" ( [a-z]{0,8} ) \" \"", "root ::= \"{\" ( \"b\" [a-z]{2,6} ) \" \"",
+        "root ::= x \" \"\nx ::= \"{\" [^\\\"]*"}) {
+    SCOPED_TRACE(gbnf);
+    const auto trie = build_trie(*vocab);
+    const size_t json = TokenMasker(parse_gbnf("root ::= \"a\""), trie, vocab).stats().classes;
+    TokenMasker m(parse_gbnf(gbnf), trie, vocab);
+    EXPECT_EQ(m.stats().classes, json + 1);
+    auto s = m.initial();
+    for (const Tok t : {LBRACE, B, A, AB, A, B}) {
+      m.allowed(s);
+      s = m.accept(s, t);
+    }
+    EXPECT_NE(s, TokenMasker::kDead);
+    m.allowed(s);
+    EXPECT_EQ(m.stats().classes, json + 1);  // the masks built none
+  }
+}
+
 // ---- against llama.cpp on the Qwen2 vocabulary ----------------------------
 
 const engine::GrammarChecker& checker() {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace perimeter::grammar {
 
@@ -626,6 +627,12 @@ struct ClassTest {
 
 const Ranges kAnyCodePoint = {{0, 0x10FFFF}};
 
+// Class indexes kept per vocabulary (a few MB each), at most; those built
+// when a grammar is compiled, rather than when a mask asks, stop short of
+// it, so that classes no repetition foretold still find room.
+constexpr size_t kMaxClassIndexes = 64;
+constexpr size_t kMaxForetoldIndexes = 48;
+
 // The byte offset in `p`, from `from`, of the first code point that is not a
 // valid, complete one in `c` (p.size() if none); `count` gets how many
 // code points of `c` come before it.
@@ -676,11 +683,13 @@ std::array<bool, 256> foreign_bytes(const Ranges& c) {
   return out;
 }
 
+// The index of class `c` over `vocab`, built if fewer than `room` classes are
+// indexed (null otherwise).
 std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocabulary& vocab,
-                                              const Ranges& c) {
+                                              const Ranges& c, size_t room = kMaxClassIndexes) {
   std::lock_guard lk(trie.mu);
   if (auto it = trie.class_indexes.find(c); it != trie.class_indexes.end()) return it->second;
-  if (trie.class_indexes.size() >= 64) return nullptr;  // a bound on memory
+  if (trie.class_indexes.size() >= room) return nullptr;  // a bound on memory
   auto ci = std::make_shared<ClassIndex>();
   const size_t words = (vocab.pieces.size() + 63) / 64;
   ci->all.assign(words, 0);
@@ -1323,10 +1332,11 @@ struct TokenMasker::Impl {
     return uniforms.emplace(set, std::move(u)).first->second;
   }
 
-  // The class index of uniform(set), built (once per vocabulary) on first use.
-  const ClassIndex* index_of(uint32_t set) {
+  // The class index of uniform(set), built (once per vocabulary) on first
+  // use if fewer than `room` classes are indexed.
+  const ClassIndex* index_of(uint32_t set, size_t room = kMaxClassIndexes) {
     Uniform& u = uniforms.at(set);
-    if (!u.index && u.target) u.index = class_index(*trie, *vocab, u.c);
+    if (!u.index && u.target) u.index = class_index(*trie, *vocab, u.c, room);
     return u.index.get();
   }
 
@@ -1400,6 +1410,136 @@ struct TokenMasker::Impl {
 
   bool accepts(uint32_t set, Partial p, std::string_view piece) { return run(set, p, piece); }
 
+  // Builds the class indexes of the loops and chains the grammar's
+  // repetitions make, so that masks do not: a build takes milliseconds, a
+  // schema is compiled once and its masks are paid per token. A
+  // repetition's state is made from its reference and the continuations a
+  // few levels up (what follows the reference, or the rule it ends): the
+  // class a mask asks for unless what follows can be empty past those.
+  void prepare_indexes() {
+    const Rules& r = *rules;
+    const size_t n_rules = r.alts.size();
+    // Rules a repetition makes: R ::= x R | ε, and x{m,n}'s nested
+    // optional rules, R ::= x R' | ε with R' the same.
+    std::vector<bool> optional(n_rules, false), repeats(n_rules, false);
+    std::vector<uint32_t> owner(r.elems.size(), 0);    // element -> its rule
+    std::vector<std::vector<uint32_t>> refs(n_rules);  // rule -> the elements naming it
+    for (uint32_t q = 0; q < n_rules; ++q)
+      for (uint32_t a : r.alts[q]) {
+        optional[q] = optional[q] || r.elems[a].kind == Kind::End;
+        for (; r.elems[a].kind != Kind::End; ++a) {
+          owner[a] = q;
+          if (r.elems[a].kind == Kind::Ref) refs[r.elems[a].rule].push_back(a);
+        }
+      }
+    // The code points an element may begin with, at most (0: some
+    // alternative begins with something else than a class, a rule of
+    // rules: not worth following).
+    auto first_points = [&](uint32_t a) -> uint64_t {
+      auto size = [](const Elem& e) {
+        uint64_t n = 0;
+        for (const auto& [lo, hi] : e.ranges) n += hi - lo + 1;
+        return e.negated ? kMaxCodePoint + 1 - std::min<uint64_t>(n, kMaxCodePoint) : n;
+      };
+      const Elem& e = r.elems[a];
+      if (e.kind == Kind::Chars) return size(e);
+      uint64_t n = 0;
+      for (const uint32_t b : r.alts[e.rule]) {
+        if (r.elems[b].kind != Kind::Chars) return 0;
+        n += size(r.elems[b]);
+      }
+      return n;
+    };
+    // The first element of the other alternative of a rule of two, one empty.
+    auto item = [&](uint32_t q) -> int64_t {
+      if (r.alts[q].size() != 2 || !optional[q]) return -1;
+      const uint32_t a = r.alts[q][0], b = r.alts[q][1];
+      return r.elems[a].kind == Kind::End ? b : a;
+    };
+    auto same = [&](int64_t a, int64_t b) {
+      if (a < 0 || b < 0) return false;
+      const Elem &x = r.elems[a], &y = r.elems[b];
+      return x.kind == y.kind && x.negated == y.negated && x.rule == y.rule && x.ranges == y.ranges;
+    };
+    std::vector<bool> chains_on(n_rules, false);  // a repetition of x{m,n}'s, not a loop
+    for (uint32_t q = 0; q < n_rules; ++q) {
+      const int64_t first = item(q);
+      if (first < 0) continue;
+      uint32_t a = static_cast<uint32_t>(first);
+      while (r.elems[a + 1].kind != Kind::End) ++a;
+      const Elem& last = r.elems[a];
+      // Classes of at most 15 code points (digits) are never indexed: see uniform().
+      if (last.kind != Kind::Ref || first_points(static_cast<uint32_t>(first)) <= 15) continue;
+      if (last.rule == q) repeats[q] = true;
+      if (last.rule != q && same(first, item(last.rule))) repeats[q] = chains_on[q] = true;
+    }
+    // The stacks that may lie below an alternative of `q` (a few, found
+    // by a search up the references bounded in rules visited; the root's
+    // is empty), memoized per rule.
+    constexpr size_t kMaxBelow = 4, kMaxVisits = 32;
+    std::unordered_map<uint32_t, std::vector<Stack>> below_of;
+    std::vector<uint32_t> visited(n_rules, UINT32_MAX), todo;
+    auto below = [&](uint32_t q) -> const std::vector<Stack>& {
+      auto [it, fresh] = below_of.try_emplace(q);
+      if (!fresh) return it->second;
+      std::vector<Stack>& out = it->second;
+      todo.assign(1, q);
+      visited[q] = q;
+      for (size_t i = 0; i < todo.size() && i < kMaxVisits && out.size() < kMaxBelow; ++i) {
+        const uint32_t p = todo[i];
+        if (p == r.root) out.emplace_back();
+        for (const uint32_t j : refs[p]) {
+          if (out.size() >= kMaxBelow) break;
+          if (r.elems[j + 1].kind != Kind::End)
+            out.push_back({j + 1});
+          else if (visited[owner[j]] != q)  // (a rule's own recursion adds nothing below)
+            visited[owner[j]] = q, todo.push_back(owner[j]);
+        }
+      }
+      return out;
+    };
+    // What decides a repetition's class: its item's first element and the
+    // element that follows the repetition (a class or a rule, as bytes).
+    // Many references share one (a key's characters in every branch of a
+    // key trie, each its own repetition rule): one state made per such pair.
+    auto put = [&](std::string& key, uint32_t a) {
+      const Elem& e = r.elems[a];
+      key += static_cast<char>(static_cast<int>(e.kind) * 2 + (e.negated ? 1 : 0));
+      auto put32 = [&](uint32_t x) { key.append(reinterpret_cast<const char*>(&x), 4); };
+      if (e.kind == Kind::Ref) put32(e.rule);
+      for (const auto& [lo, hi] : e.ranges) put32(lo), put32(hi);
+      put32(UINT32_MAX);
+    };
+    std::unordered_set<std::string> made;
+    std::string key;
+    std::vector<Stack> under;
+    for (uint32_t k = 0; k < r.elems.size(); ++k) {
+      const Elem& e = r.elems[k];
+      if (e.kind != Kind::Ref || !repeats[e.rule]) continue;
+      under.clear();
+      if (r.elems[k + 1].kind != Kind::End)
+        under.emplace_back();       // what follows in the sequence decides
+      else if (owner[k] != e.rule)  // (else the repetition's own recursion: as from outside)
+        under = below(owner[k]);
+      for (Stack& s : under) {
+        key.assign(1, chains_on[e.rule] ? 'c' : 'l');
+        for (const uint32_t a : r.alts[e.rule])
+          if (r.elems[a].kind != Kind::End) put(key, a);
+        if (!s.empty() || r.elems[k + 1].kind != Kind::End) put(key, s.empty() ? k + 1 : s[0]);
+        if (!made.insert(key).second) continue;
+        s.push_back(k);
+        advance(s);
+        const uint32_t set = intern_out();
+        if (set == 0) continue;
+        // A loop's, or a chain's (not chain(set): it walks the chain's
+        // states to tell its length, which the rule's shape bounds below by two).
+        const Uniform& u = uniform(set);
+        if (u.target != 0 && (chains_on[e.rule] ? u.target != set : u.target == set))
+          index_of(set, kMaxForetoldIndexes);
+      }
+    }
+  }
+
   bool complete(State st) const {
     const auto& [set, p] = states[static_cast<size_t>(st)];
     if (p.need != 0) return false;
@@ -1416,6 +1556,7 @@ TokenMasker::TokenMasker(std::shared_ptr<const Rules> rules, std::shared_ptr<con
   impl_->trie = std::move(trie);
   impl_->vocab = std::move(vocab);
   impl_->sets.emplace_back();  // id 0: dead
+  impl_->prepare_indexes();
 }
 
 TokenMasker::~TokenMasker() = default;
@@ -1468,6 +1609,8 @@ bool TokenMasker::complete(State s) {
 TokenMasker::Stats TokenMasker::stats() const {
   Stats st = impl_->stats;
   st.states = impl_->states.size();
+  std::lock_guard lk(impl_->trie->mu);
+  st.classes = impl_->trie->class_indexes.size();
   return st;
 }
 

@@ -70,6 +70,7 @@ class TokenMasker {
     size_t states = 0;     // interned states
     size_t masks = 0;      // masks computed by a vocabulary walk
     size_t mask_hits = 0;  // masks served from the cache
+    size_t classes = 0;    // code-point classes indexed for the vocabulary (every masker's)
   };
   Stats stats() const;
 
