@@ -69,7 +69,7 @@ TEST(AsiaIds, InPan) {
   // No check digit is published: the shape alone stays under the threshold.
   EXPECT_FALSE(any("ref BNZPK4821L", "IN_PAN"));
   EXPECT_FALSE(any("PAN: BNZPK4821", "IN_PAN"));
-  // Any 10-character token with four digits is a candidate, never reported.
+  // Only the PAN shape: five letters, four digits, a letter.
   EXPECT_FALSE(any("my pan is ab1234cdef", "IN_PAN"));
 }
 

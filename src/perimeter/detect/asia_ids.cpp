@@ -245,17 +245,8 @@ bool pan(std::string_view t, Hit& h) {
   bool upper = true;
   for (char c : v) upper = upper && !ascii::islower(static_cast<unsigned char>(c));
   // The fourth letter is the holder's type: person, company, HUF, firm, ...
-  if (upper && std::string_view("ABCFGHJLPT").find(v[3]) != std::string_view::npos) h.score = 0.4;
+  if (!upper || std::string_view("ABCFGHJLPT").find(v[3]) == std::string_view::npos) h.score = 0.1;
   return true;
-}
-
-bool pan_weak(std::string_view t, Hit& h) {
-  if (!ascii_apart(t, h.start, h.end)) return false;
-  std::string_view v = t.substr(h.start, h.end - h.start);
-  for (char c : v) {
-    if (ascii::isalpha(static_cast<unsigned char>(c))) return true;
-  }
-  return false;
 }
 
 bool aadhaar_check(std::string_view t, Hit& h) {
@@ -431,20 +422,14 @@ std::vector<Rule> asia_id_rules() {
                R"(\b(?:0[1-9]|[12]\d|3[0-7])[A-Z]{5}\d{4}[A-Z][0-9A-Z]Z[0-9A-Z]\b)", 0, 0.3, gstin,
                words({"gstin", "gst", "goods and services tax", "tax identification"})});
   // PAN: five letters (the fourth the holder type), four digits, a letter.
-  r.push_back({"in_pan", "IN_PAN", R"(\b[A-Za-z]{5}\d{4}[A-Za-z]\b)", 0, 0.1, pan,
+  r.push_back({"in_pan", "IN_PAN", R"(\b[A-Za-z]{5}\d{4}[A-Za-z]\b)", 0, 0.4, pan,
                words({"pan", "permanent account number", "income tax"})});
-  // Any 10-character token with letters and four digits in a row: never
-  // reported by default, no context boost.
-  r.push_back(
-      {"in_pan_weak", "IN_PAN",
-       R"(\b(?:\d{4}[A-Za-z0-9]{6}|[A-Za-z0-9]\d{4}[A-Za-z0-9]{5}|[A-Za-z0-9]{2}\d{4}[A-Za-z0-9]{4}|[A-Za-z0-9]{3}\d{4}[A-Za-z0-9]{3}|[A-Za-z0-9]{4}\d{4}[A-Za-z0-9]{2}|[A-Za-z0-9]{5}\d{4}[A-Za-z0-9]|[A-Za-z0-9]{6}\d{4})\b)",
-       0, 0.01, pan_weak});
   // Aadhaar: 12 digits, first 2-9, Verhoeff check digit; often in groups of four.
   r.push_back({"in_aadhaar", "IN_AADHAAR", R"(\b[2-9]\d{3}(?:\d{8}|[ :\-]\d{4}[ :\-]\d{4})\b)", 0,
-               0.3, aadhaar_check, words({"aadhaar", "aadhar", "uidai", "आधार"})});
+               0.4, aadhaar_check, words({"aadhaar", "aadhar", "uidai", "आधार"})});
   r.push_back({"in_passport", "IN_PASSPORT", R"(\b[A-Z][1-9]\d ?\d{4}[1-9]\b)", 0, 0.1,
                standalone(), words({"passport"})});
-  r.push_back({"in_voter", "IN_VOTER", R"(\b[A-Za-z]{3}\d{7}\b)", 0, 0.2, in_voter,
+  r.push_back({"in_voter", "IN_VOTER", R"(\b[A-Za-z]{3}\d{7}\b)", 0, 0.3, in_voter,
                words({"voter", "epic", "elector", "election"})});
   // Vehicle registration: state/district/series/number, Bharat series,
   // armed forces and diplomatic plates.
@@ -452,9 +437,10 @@ std::vector<Rule> asia_id_rules() {
       {"in_vehicle_registration", "IN_VEHICLE_REGISTRATION",
        R"(\b(?:[A-Z]{2}\d{1,2}[A-Z]{1,3}\d{4}|\d\dBH\d{4}[A-HJ-NP-Z]{2}|\d\d[A-FHKPRX]\d{6}[A-Z]|\d{1,3}(?:CD|CC|UN)[1-9]\d{1,3})\b)",
        0, 0.4, in_vehicle, words({"vehicle", "registration", "plate", "rto"})});
-  // Old short plates: never reported by default, no context boost.
+  // Old short plates: never reported by default, no context boost (so
+  // never reportable under a threshold above 0.2).
   r.push_back({"in_vehicle_registration_weak", "IN_VEHICLE_REGISTRATION",
-               R"(\b(?:[A-Z]{1,3}\d{4}|I\d{5})\b)", 0, 0.01, in_vehicle_weak});
+               R"(\b(?:[A-Z]{1,3}\d{4}|I\d{5})\b)", 0, 0.2, in_vehicle_weak});
   // ---- Korea -------------------------------------------------------------------
   const char* kYymmdd = R"(\b\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])-?)";
   r.push_back({"kr_rrn", "KR_RRN", std::string(kYymmdd) + R"([1-4]\d{6}\b)", 0, 0.3,
@@ -463,15 +449,15 @@ std::vector<Rule> asia_id_rules() {
   r.push_back({"kr_frn", "KR_FRN", std::string(kYymmdd) + R"([5-8]\d{6}\b)", 0, 0.3,
                kr_resident(true),
                words({"frn", "foreigner registration", "외국인등록번호", "외국인번호"})});
-  r.push_back({"kr_brn", "KR_BRN", R"(\b\d{3}(?:-\d\d-|\d\d)\d{5}\b)", 0, 0.2, kr_brn_check,
+  r.push_back({"kr_brn", "KR_BRN", R"(\b\d{3}(?:-\d\d-|\d\d)\d{5}\b)", 0, 0.4, kr_brn_check,
                words({"brn", "business registration", "business number", "tax registration number",
                       "사업자"})});
   r.push_back({"kr_driver_license", "KR_DRIVER_LICENSE",
-               R"(\b\d\d[ \-]?\d\d[ \-]?\d{6}[ \-]?\d\d\b)", 0, 0.15, kr_driver,
+               R"(\b\d\d[ \-]?\d\d[ \-]?\d{6}[ \-]?\d\d\b)", 0, 0.3, kr_driver,
                words({"운전면허", "면허번호", "korean driver", "driver license", "driver's license",
                       "driving licence", "driving license"})});
   r.push_back({"kr_passport", "KR_PASSPORT", R"(\b[MSROD]\d{3}(?:[A-Z]\d|\d\d)\d{3}\b)",
-               HS_FLAG_CASELESS, 0.1, kr_passport, words({"passport", "여권"})});
+               HS_FLAG_CASELESS, 0.3, kr_passport, words({"passport", "여권"})});
   // ---- Singapore ---------------------------------------------------------------
   r.push_back({"sg_nric_fin", "SG_NRIC_FIN", R"(\b[A-Z]\d{7}[A-Z]\b)", HS_FLAG_CASELESS, 0.1,
                sg_nric_check, words({"nric", "fin", "identity card"})});
@@ -486,7 +472,16 @@ std::vector<Rule> asia_id_rules() {
                th_tnin_check,
                words({"thai national id", "thai id", "tnin", "เลขประจำตัวประชาชน", "เลขบัตรประชาชน",
                       "บัตรประชาชน", "รหัสปชช"})});
-  for (Rule& x : r) x.digit_anchored = true;
+  for (Rule& x : r) {
+    x.digit_anchored = true;
+    // Checks that only reject or lower a score below the default threshold:
+    // these rules are scanned only around their context words.
+    for (const char* d :
+         {"in_pan", "in_aadhaar", "in_passport", "in_voter", "kr_brn", "kr_driver_license",
+          "kr_passport", "th_tnin", "in_vehicle_registration_weak"}) {
+      if (x.detector == d) x.needs_context = true;
+    }
+  }
   return r;
 }
 
