@@ -205,7 +205,7 @@ double sg_uen(std::string_view v) {
     if (at == std::string_view::npos) return 0;
     sum += static_cast<int>(at) * kW[i];
   }
-  return kAlphabet[static_cast<size_t>((sum - 5) % 11)] == v[9] ? 0.7 : 0;
+  return kAlphabet[static_cast<size_t>(((sum - 5) % 11 + 11) % 11)] == v[9] ? 0.7 : 0;
 }
 
 // Indian vehicle registration: state or territory code and the highest RTO
