@@ -283,6 +283,11 @@ class DetectorImpl final : public Detector {
     std::vector<unsigned> main_ids, digit_ids, digit2_ids, gated_ids;
     std::set<std::string> gated_words;
     for (size_t i = 0; i < rules_.size(); ++i) {
+      // Without context words to raise it, such a rule is never reported.
+      const internal::Rule& r = rules_[i];
+      if (opt_.context_gating && r.needs_context && r.context.empty() &&
+          r.score < threshold(r.entity))
+        continue;
       bool digit = false;
       if (rules_[i].digit_anchored) {
         hs_expr_info_t* info = nullptr;
