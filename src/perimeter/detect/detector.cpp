@@ -315,20 +315,19 @@ class DetectorImpl final : public Detector {
     if (!main_ids.empty()) db_ = build(main_ids);
     if (!digit_ids.empty()) digit_db_ = build(digit_ids);
     if (!digit2_ids.empty()) digit_db2_ = build(digit2_ids);
-    if (!gated_ids.empty()) {
-      gated_db_ = build(gated_ids);
-      gated_words_.assign(gated_words.begin(), gated_words.end());
-      gated_context_ = std::make_unique<internal::ContextIndex>(
-          std::vector<const std::vector<std::string>*>{&gated_words_});
-    }
     std::vector<const std::vector<std::string>*> lists;
     for (const auto& r : rules_) lists.push_back(&r.context);
+    if (!gated_ids.empty()) {
+      gated_db_ = build(gated_ids);
+      // One more list, after the rules': every gated rule's words.
+      gated_words_.assign(gated_words.begin(), gated_words.end());
+      lists.push_back(&gated_words_);
+    }
     context_ = std::make_unique<internal::ContextIndex>(lists);
     for (const hs_database_t* db :
          {static_cast<const hs_database_t*>(db_), static_cast<const hs_database_t*>(digit_db_),
           static_cast<const hs_database_t*>(digit_db2_), context_->db(),
-          static_cast<const hs_database_t*>(gated_db_),
-          gated_context_ ? gated_context_->db() : nullptr}) {
+          static_cast<const hs_database_t*>(gated_db_)}) {
       if (db && hs_alloc_scratch(db, &proto_) != HS_SUCCESS)
         throw std::runtime_error("detect: cannot allocate Vectorscan scratch");
     }
@@ -408,12 +407,14 @@ class DetectorImpl final : public Detector {
   // reaches L further each way, so every match inside R is found with the
   // start and ends a whole-message scan gives it, and matches starting
   // before R are dropped (Vectorscan may see only their tail).
+  // `all`: every context word's occurrences (ContextIndex::find); `occ`
+  // gets the gated rules' among them.
   void scan_gated(std::string_view text, hs_scratch_t* scratch, ScanState& st,
+                  const std::vector<internal::ContextIndex::Occurrence>& all,
                   std::vector<internal::ContextIndex::Occurrence>& occ) const {
-    gated_context_->find(text, scratch, occ);
-    const size_t n = text.size(), reach = gated_reach_;
+    const size_t n = text.size(), reach = gated_reach_, list = rules_.size();
     auto region = [&](const internal::ContextIndex::Occurrence& o) {
-      const size_t ws = o.end - gated_context_->length(o.word);
+      const size_t ws = o.end - context_->length(o.word);
       return std::make_pair(o.end > 24 + reach ? o.end - 24 - reach : 0,
                             std::min(n, ws + 64 + reach));
     };
@@ -421,12 +422,14 @@ class DetectorImpl final : public Detector {
     // window (context_in), and a window's edge can stand for at most one of
     // its sides: with a letter on both sides it never counts.
     auto embedded = [&](const internal::ContextIndex::Occurrence& o) {
-      const size_t len = gated_context_->length(o.word);
+      const size_t len = context_->length(o.word);
       return len <= 3 && o.end > len && o.end < n &&
              ascii::isalpha(static_cast<unsigned char>(text[o.end - len - 1])) &&
              ascii::isalpha(static_cast<unsigned char>(text[o.end]));
     };
-    occ.erase(std::remove_if(occ.begin(), occ.end(), embedded), occ.end());
+    occ.clear();
+    for (const auto& o : all)
+      if (context_->in_list(list, o.word) && !embedded(o)) occ.push_back(o);
     for (size_t i = 0; i < occ.size();) {
       auto [r0, r1] = region(occ[i]);
       // Occurrences come by end, so region starts only grow: merge while the
@@ -571,7 +574,15 @@ class DetectorImpl final : public Detector {
         digits =
             std::any_of(scanned.begin(), scanned.end(), [](char c) { return ascii::isdigit(c); });
       }
-      if (gated_db_ && digits) scan_gated(scanned, scratch, st, buffers.gated);
+      // The context words are found now if the gated rules need them; the
+      // candidates' lookups below then use the same occurrences.
+      std::vector<internal::ContextIndex::Occurrence>& occ = buffers.context;
+      bool indexed = false;
+      if (gated_db_ && digits) {
+        context_->find(text, scratch, occ);
+        indexed = true;
+        scan_gated(scanned, scratch, st, occ, buffers.gated);
+      }
       found.reserve(st.raw.size() + 16);
       // The message lower-cased once, for the context words of all candidates.
       // Lower-cased in 1 KB blocks as candidates need them, so a long
@@ -600,9 +611,10 @@ class DetectorImpl final : public Detector {
       // more), the words are found with one scan of the message instead.
       size_t wanting_context = 0;
       for (const Raw& r : st.raw) wanting_context += !rules_[r.rule].context.empty();
-      bool indexed = wanting_context * 96 >= text.size() && context_->db();
-      std::vector<internal::ContextIndex::Occurrence>& occ = buffers.context;
-      if (indexed) context_->find(text, scratch, occ);
+      if (!indexed && wanting_context * 96 >= text.size() && context_->db()) {
+        context_->find(text, scratch, occ);
+        indexed = true;
+      }
       size_t hint = 0;
       auto has_context = [&](const internal::Rule& rule, unsigned id, size_t a, size_t b) {
         if (indexed) return context_->near(id, text, occ, a, b, hint);
@@ -927,8 +939,7 @@ class DetectorImpl final : public Detector {
   std::unique_ptr<internal::ContextIndex> context_;  // the rules' context words
   hs_database_t* gated_db_ = nullptr;                // context_gated rules, scan_gated's windows
   size_t gated_reach_ = 0;                           // their longest match
-  std::vector<std::string> gated_words_;             // their context words
-  std::unique_ptr<internal::ContextIndex> gated_context_;
+  std::vector<std::string> gated_words_;             // their context words: context_'s last list
   hs_scratch_t* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> pool_;

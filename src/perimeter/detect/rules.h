@@ -161,6 +161,10 @@ class ContextIndex {
   const hs_database_t* db() const { return db_; }
   // The length in bytes of distinct word `word`.
   size_t length(uint32_t word) const { return len_[word]; }
+  // True if distinct word `word` is in list `list`.
+  bool in_list(size_t list, uint32_t word) const {
+    return (lists_[list * width_ + word / 64] >> (word % 64)) & 1;
+  }
   // Every occurrence of every word in `text`, case-insensitively, by end.
   void find(std::string_view text, hs_scratch_t* scratch, std::vector<Occurrence>& occ) const;
   // has_context(text, start, end, <list `list`>), from `occ` = find(text).
