@@ -144,6 +144,20 @@ TEST(TokenMasker, RepeatedClassesAreIndexedBeforeTheFirstMask) {
     m.allowed(s);
     EXPECT_EQ(m.stats().classes, json + 1);  // the masks built none
   }
+  // A repetition made of classes only is remembered per vocabulary: a
+  // second grammar with it (its rules numbered otherwise) makes no state
+  // for it, and its masks still find the class built.
+  const auto trie = build_trie(*vocab);
+  TokenMasker first(parse_gbnf("root ::= \"{\" [a-z]+ \" \""), trie, vocab);
+  const size_t classes = first.stats().classes;
+  TokenMasker second(parse_gbnf("root ::= \"a\"? x\nx ::= \"{\" [a-z]+ \" \""), trie, vocab);
+  auto s = second.initial();
+  for (const Tok t : {LBRACE, B, A, AB, SPACE}) {
+    second.allowed(s);
+    s = second.accept(s, t);
+  }
+  EXPECT_NE(s, TokenMasker::kDead);
+  EXPECT_EQ(second.stats().classes, classes);
 }
 
 // ---- against llama.cpp on the Qwen2 vocabulary ----------------------------

@@ -435,6 +435,11 @@ class TokenTrie {
   // first use and shared by every masker of this vocabulary.
   mutable std::mutex mu;
   mutable std::map<Ranges, std::shared_ptr<const ClassIndex>> class_indexes;
+  // The repetitions, by the code points they are made of (see
+  // prepare_indexes()), whose class a masker of this vocabulary has indexed
+  // or found none to index: a grammar's strings are most often any
+  // grammar's strings.
+  mutable std::unordered_set<std::string> foretold;
 };
 
 namespace {
@@ -1422,16 +1427,26 @@ struct TokenMasker::Impl {
     // Rules a repetition makes: R ::= x R | ε, and x{m,n}'s nested
     // optional rules, R ::= x R' | ε with R' the same.
     std::vector<bool> optional(n_rules, false), repeats(n_rules, false);
-    std::vector<uint32_t> owner(r.elems.size(), 0);    // element -> its rule
-    std::vector<std::vector<uint32_t>> refs(n_rules);  // rule -> the elements naming it
+    std::vector<uint32_t> owner(r.elems.size(), 0);  // element -> its rule
     for (uint32_t q = 0; q < n_rules; ++q)
       for (uint32_t a : r.alts[q]) {
         optional[q] = optional[q] || r.elems[a].kind == Kind::End;
-        for (; r.elems[a].kind != Kind::End; ++a) {
-          owner[a] = q;
-          if (r.elems[a].kind == Kind::Ref) refs[r.elems[a].rule].push_back(a);
-        }
+        for (; r.elems[a].kind != Kind::End; ++a) owner[a] = q;
       }
+    // Rule -> the elements naming it: refs[ref_start[q], ref_start[q + 1]),
+    // made on first need (most grammars' repetitions are followed in their
+    // sequence).
+    std::vector<uint32_t> ref_start, refs;
+    auto make_refs = [&] {
+      ref_start.assign(n_rules + 1, 0);
+      for (const Elem& e : r.elems)
+        if (e.kind == Kind::Ref) ++ref_start[e.rule + 1];
+      for (size_t q = 0; q < n_rules; ++q) ref_start[q + 1] += ref_start[q];
+      refs.resize(ref_start[n_rules]);
+      std::vector<uint32_t> next(ref_start.begin(), ref_start.end() - 1);
+      for (uint32_t a = 0; a < r.elems.size(); ++a)
+        if (r.elems[a].kind == Kind::Ref) refs[next[r.elems[a].rule]++] = a;
+    };
     // The code points an element may begin with, at most (0: some
     // alternative begins with something else than a class, a rule of
     // rules: not worth following).
@@ -1473,44 +1488,69 @@ struct TokenMasker::Impl {
       if (last.rule == q) repeats[q] = true;
       if (last.rule != q && same(first, item(last.rule))) repeats[q] = chains_on[q] = true;
     }
-    // The stacks that may lie below an alternative of `q` (a few, found
-    // by a search up the references bounded in rules visited; the root's
-    // is empty), memoized per rule.
-    constexpr size_t kMaxBelow = 4, kMaxVisits = 32;
+    // The stacks that may lie below an alternative of `q` (a few): the
+    // continuation of each reference to it, or, where a reference ends its
+    // sequence, those below the rule holding it, up to `depth` rules up;
+    // the root's is empty. Memoized per rule, so that a chain of rules each
+    // ending the one before (a key trie's branches) is climbed once.
+    constexpr size_t kMaxBelow = 4;
     std::unordered_map<uint32_t, std::vector<Stack>> below_of;
-    std::vector<uint32_t> visited(n_rules, UINT32_MAX), todo;
-    auto below = [&](uint32_t q) -> const std::vector<Stack>& {
-      auto [it, fresh] = below_of.try_emplace(q);
+    std::function<const std::vector<Stack>&(uint32_t, int)> below =
+        [&](uint32_t q, int depth) -> const std::vector<Stack>& {
+      auto [it, fresh] = below_of.try_emplace(q);  // (empty while in progress: a cycle adds none)
       if (!fresh) return it->second;
-      std::vector<Stack>& out = it->second;
-      todo.assign(1, q);
-      visited[q] = q;
-      for (size_t i = 0; i < todo.size() && i < kMaxVisits && out.size() < kMaxBelow; ++i) {
-        const uint32_t p = todo[i];
-        if (p == r.root) out.emplace_back();
-        for (const uint32_t j : refs[p]) {
-          if (out.size() >= kMaxBelow) break;
-          if (r.elems[j + 1].kind != Kind::End)
-            out.push_back({j + 1});
-          else if (visited[owner[j]] != q)  // (a rule's own recursion adds nothing below)
-            visited[owner[j]] = q, todo.push_back(owner[j]);
+      if (ref_start.empty()) make_refs();
+      std::vector<Stack> out;
+      if (q == r.root) out.emplace_back();
+      for (uint32_t x = ref_start[q]; x < ref_start[q + 1] && out.size() < kMaxBelow; ++x) {
+        const uint32_t j = refs[x];
+        if (r.elems[j + 1].kind != Kind::End) {
+          out.push_back({j + 1});
+        } else if (owner[j] != q && depth > 0) {  // (a rule's own recursion adds nothing below)
+          for (const Stack& st : below(owner[j], depth - 1))
+            if (out.size() < kMaxBelow) out.push_back(st);
         }
       }
-      return out;
+      return it->second = std::move(out);
     };
-    // What decides a repetition's class: its item's first element and the
-    // element that follows the repetition (a class or a rule, as bytes).
+    // What decides a repetition's class, as bytes: the first element of
+    // each alternative of its item (the item's own, if a rule) with the
+    // alternative's length, and the element that follows the repetition.
     // Many references share one (a key's characters in every branch of a
-    // key trie, each its own repetition rule): one state made per such pair.
-    auto put = [&](std::string& key, uint32_t a) {
-      const Elem& e = r.elems[a];
-      key += static_cast<char>(static_cast<int>(e.kind) * 2 + (e.negated ? 1 : 0));
-      auto put32 = [&](uint32_t x) { key.append(reinterpret_cast<const char*>(&x), 4); };
-      if (e.kind == Kind::Ref) put32(e.rule);
-      for (const auto& [lo, hi] : e.ranges) put32(lo), put32(hi);
-      put32(UINT32_MAX);
+    // key trie, each its own repetition rule): one state made per key. Keys
+    // of classes only (no rule ids) mean the same in any grammar, and are
+    // remembered per vocabulary.
+    auto put32 = [](std::string& key, uint32_t x) {
+      key.append(reinterpret_cast<const char*>(&x), 4);
     };
+    auto put = [&](std::string& key, uint32_t a, bool* portable) {
+      const Elem& e = r.elems[a];
+      if (e.kind == Kind::Ref) *portable = false;
+      key += static_cast<char>(static_cast<int>(e.kind) * 2 + (e.negated ? 1 : 0));
+      if (e.kind == Kind::Ref) put32(key, e.rule);
+      for (const auto& [lo, hi] : e.ranges) put32(key, lo), put32(key, hi);
+      put32(key, UINT32_MAX);
+    };
+    // (An item that is a rule, schar, goes in by its alternatives: its id
+    // would tie the key to this grammar.)
+    std::function<void(std::string&, uint32_t, int, bool*)> put_alts =
+        [&](std::string& key, uint32_t q, int depth, bool* portable) {
+          for (const uint32_t a : r.alts[q]) {
+            if (r.elems[a].kind == Kind::End) continue;
+            uint32_t n = 1;
+            while (r.elems[a + n].kind != Kind::End) ++n;
+            put32(key, n);
+            if (r.elems[a].kind == Kind::Ref && depth > 0) {
+              key += '(';
+              put_alts(key, r.elems[a].rule, depth - 1, portable);
+              key += ')';
+            } else {
+              put(key, a, portable);
+            }
+          }
+        };
     std::unordered_set<std::string> made;
+    std::unordered_set<uint64_t> seen_ids;
     std::string key;
     std::vector<Stack> under;
     for (uint32_t k = 0; k < r.elems.size(); ++k) {
@@ -1520,13 +1560,25 @@ struct TokenMasker::Impl {
       if (r.elems[k + 1].kind != Kind::End)
         under.emplace_back();       // what follows in the sequence decides
       else if (owner[k] != e.rule)  // (else the repetition's own recursion: as from outside)
-        under = below(owner[k]);
+        under = below(owner[k], 32);
       for (Stack& s : under) {
+        // (First by element ids, which a key trie's branches share: the
+        // item's rule and the follower, before making the key.)
+        const auto x = static_cast<uint32_t>(item(e.rule));
+        const uint64_t by_ids =
+            (static_cast<uint64_t>(r.elems[x].kind == Kind::Ref ? r.elems[x].rule : ~x) << 32) |
+            (s.empty() ? (r.elems[k + 1].kind != Kind::End ? k + 1 : UINT32_MAX) : s[0]);
+        if (!seen_ids.insert(by_ids * 2 + (chains_on[e.rule] ? 1 : 0)).second) continue;
+        bool portable = true;
         key.assign(1, chains_on[e.rule] ? 'c' : 'l');
-        for (const uint32_t a : r.alts[e.rule])
-          if (r.elems[a].kind != Kind::End) put(key, a);
-        if (!s.empty() || r.elems[k + 1].kind != Kind::End) put(key, s.empty() ? k + 1 : s[0]);
+        put_alts(key, e.rule, 1, &portable);
+        if (!s.empty() || r.elems[k + 1].kind != Kind::End)
+          put(key, s.empty() ? k + 1 : s[0], &portable);
         if (!made.insert(key).second) continue;
+        if (portable) {
+          std::lock_guard lk(trie->mu);
+          if (trie->foretold.count(key)) continue;
+        }
         s.push_back(k);
         advance(s);
         const uint32_t set = intern_out();
@@ -1534,8 +1586,13 @@ struct TokenMasker::Impl {
         // A loop's, or a chain's (not chain(set): it walks the chain's
         // states to tell its length, which the rule's shape bounds below by two).
         const Uniform& u = uniform(set);
-        if (u.target != 0 && (chains_on[e.rule] ? u.target != set : u.target == set))
-          index_of(set, kMaxForetoldIndexes);
+        const bool indexed =
+            u.target != 0 && (chains_on[e.rule] ? u.target != set : u.target == set);
+        if (indexed && !index_of(set, kMaxForetoldIndexes)) continue;  // no room: ask again
+        if (portable) {
+          std::lock_guard lk(trie->mu);
+          trie->foretold.insert(key);
+        }
       }
     }
   }
