@@ -6,38 +6,14 @@
 #include <vector>
 
 #include "detect/detector.h"
+#include "id_test_util.h"
 
 namespace perimeter::detect {
 namespace {
 
-// The default detector: min_confidence 0.5, overlaps resolved.
-const Detector& asia_detector() {
-  static auto d = Detector::create(default_detector_options());
-  return *d;
-}
-
-// Byte spans of the findings of `type` in `text`.
-std::vector<std::pair<size_t, size_t>> spans(const std::string& text, const std::string& type) {
-  std::vector<std::pair<size_t, size_t>> out;
-  for (const auto& f : asia_detector().scan({text})) {
-    if (f.type == type) out.emplace_back(f.start, f.end);
-  }
-  return out;
-}
-
-// True if `value` (found in `text`) is reported as `type` with exactly its span.
-bool reported(const std::string& text, const std::string& type, const std::string& value) {
-  size_t at = text.find(value);
-  if (at == std::string::npos) return false;
-  for (auto [s, e] : spans(text, type)) {
-    if (s == at && e == at + value.size()) return true;
-  }
-  return false;
-}
-
-bool any(const std::string& text, const std::string& type) {
-  return !spans(text, type).empty();
-}
+using id_test::any;
+using id_test::reported;
+using id_test::spans;
 
 TEST(AsiaIds, EntitiesAreRegistered) {
   for (const char* e : {"IN_AADHAAR", "IN_GSTIN", "IN_PAN", "IN_PASSPORT",

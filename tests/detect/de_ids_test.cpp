@@ -8,33 +8,17 @@
 #include <utility>
 
 #include "detect/detector.h"
+#include "id_test_util.h"
 
 namespace perimeter::detect {
 namespace {
 
-const Detector& detector() {
-  static auto d = Detector::create(default_detector_options());
-  return *d;
-}
-
-// The byte span of the first finding of `type` in `text` with the default
-// options (min_confidence 0.5), or {npos, npos}.
-std::pair<size_t, size_t> span(const std::string& text, const std::string& type) {
-  for (const auto& f : detector().scan({text})) {
-    if (f.type == type) return {f.start, f.end};
-  }
-  return {std::string::npos, std::string::npos};
-}
-
-bool has(const std::string& text, const std::string& type) {
-  return span(text, type).first != std::string::npos;
-}
-
 // `value` is reported as `type` with exactly its bytes inside `text`.
 void expect_at(const std::string& text, const std::string& value, const std::string& type) {
-  size_t at = text.find(value);
-  ASSERT_NE(at, std::string::npos);
-  EXPECT_EQ(span(text, type), std::make_pair(at, at + value.size())) << text;
+  EXPECT_TRUE(id_test::reported(text, type, value)) << text;
+}
+bool has(const std::string& text, const std::string& type) {
+  return id_test::any(text, type);
 }
 
 TEST(DeIds, VatId) {
@@ -53,7 +37,7 @@ TEST(DeIds, HealthInsurance) {
   expect_at("Krankenkasse KVNR: K739210467", "K739210467", "DE_HEALTH_INSURANCE");
   EXPECT_FALSE(has("Krankenkasse KVNR: K739210468", "DE_HEALTH_INSURANCE"));
   EXPECT_FALSE(has("Bestellung K739210467", "DE_HEALTH_INSURANCE"));
-  for (const auto& f : detector().scan({"KVNR K739210467"})) {
+  for (const auto& f : id_test::default_detector().scan({"KVNR K739210467"})) {
     if (f.type == "DE_HEALTH_INSURANCE") {
       EXPECT_EQ(f.category, Category::PHI);
     }

@@ -9,35 +9,19 @@
 #include <vector>
 
 #include "detect/detector.h"
+#include "id_test_util.h"
 
 namespace perimeter::detect {
 namespace {
 
-const Detector& world_detector() {
-  static auto d = Detector::create(default_detector_options());
-  return *d;
-}
+using id_test::spans;
 
-// The spans of `type` a default detector (min_confidence 0.5) reports.
-std::vector<std::pair<size_t, size_t>> spans(const std::string& text, const std::string& type) {
-  std::vector<std::pair<size_t, size_t>> out;
-  for (const auto& f : world_detector().scan({text})) {
-    if (f.type == type) out.emplace_back(f.start, f.end);
-  }
-  return out;
-}
-
-// True if `value` inside `text` is reported as exactly one `type` finding
-// spanning it.
+// `value` in `text` is the one `type` finding there (world tests name the value first).
 bool reports(const std::string& text, const std::string& value, const std::string& type) {
-  size_t at = text.find(value);
-  if (at == std::string::npos) return false;
-  auto s = spans(text, type);
-  return s.size() == 1 && s[0] == std::make_pair(at, at + value.size());
+  return id_test::reported(text, type, value);
 }
-
 bool silent(const std::string& text, const std::string& type) {
-  return spans(text, type).empty();
+  return !id_test::any(text, type);
 }
 
 TEST(WorldIds, EntitiesAreRegistered) {
