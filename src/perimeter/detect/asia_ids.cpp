@@ -11,13 +11,6 @@ namespace perimeter::detect::internal {
 
 namespace {
 
-int dig(char c) {
-  return c - '0';
-}
-bool isdig(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // No ASCII letter or digit touches the candidate. Korean and Thai text glue
 // particles and labels to numbers ("M123A4567입니다"), so non-ASCII
 // neighbours are allowed, as in Presidio's look-arounds.
@@ -28,9 +21,11 @@ bool ascii_apart(std::string_view t, size_t start, size_t end) {
 // A digit group glued on by a separator ("1234 5678 9012 3456"): the
 // candidate is a piece of a longer number.
 bool glued_group(std::string_view t, size_t start, size_t end, std::string_view seps) {
-  if (start >= 2 && seps.find(t[start - 1]) != std::string_view::npos && isdig(t[start - 2]))
+  if (start >= 2 && seps.find(t[start - 1]) != std::string_view::npos &&
+      ascii::isdigit(t[start - 2]))
     return true;
-  return end + 1 < t.size() && seps.find(t[end]) != std::string_view::npos && isdig(t[end + 1]);
+  return end + 1 < t.size() && seps.find(t[end]) != std::string_view::npos &&
+         ascii::isdigit(t[end + 1]);
 }
 
 // The digits of `s` (separators dropped) into `out`; their count, or 0 when
@@ -39,7 +34,7 @@ template <size_t N>
 size_t digits_of(std::string_view s, std::array<char, N>& out) {
   size_t n = 0;
   for (char c : s) {
-    if (!isdig(c)) continue;
+    if (!ascii::isdigit(c)) continue;
     if (n == N) return 0;
     out[n++] = c;
   }
@@ -77,7 +72,7 @@ struct Verhoeff {
   // True if the digit string ends in its Verhoeff check digit.
   bool valid(std::string_view s) const {
     int c = 0;
-    for (size_t i = 0; i < s.size(); ++i) c = d[c][p[i % 8][dig(s[s.size() - 1 - i])]];
+    for (size_t i = 0; i < s.size(); ++i) c = d[c][p[i % 8][digit_value(s[s.size() - 1 - i])]];
     return c == 0;
   }
 };
@@ -93,7 +88,7 @@ bool aadhaar(std::string_view s12) {
 // GSTIN check character: the first 14 characters in base 36, weights 1 and 2
 // alternating, each product's base-36 digits summed.
 bool gstin_check(std::string_view g) {
-  auto val = [](char c) { return isdig(c) ? c - '0' : c - 'A' + 10; };
+  auto val = [](char c) { return ascii::isdigit(c) ? c - '0' : c - 'A' + 10; };
   int sum = 0;
   for (size_t i = 0; i < 14; ++i) {
     int prod = val(g[i]) * (i % 2 == 0 ? 1 : 2);
@@ -109,7 +104,7 @@ bool gstin_check(std::string_view g) {
 int kr_weighted_mod11(std::string_view d13) {
   static const int kW[12] = {2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
   int sum = 0;
-  for (int i = 0; i < 12; ++i) sum += kW[i] * dig(d13[static_cast<size_t>(i)]);
+  for (int i = 0; i < 12; ++i) sum += kW[i] * digit_value(d13[static_cast<size_t>(i)]);
   return sum % 11;
 }
 
@@ -127,16 +122,16 @@ bool date_ok(int y, int m, int d) {
 bool kr_brn(std::string_view d10) {
   static const int kW[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};
   int sum = 0;
-  for (int i = 0; i < 9; ++i) sum += kW[i] * dig(d10[static_cast<size_t>(i)]);
-  sum += dig(d10[8]) * 5 / 10;
-  return (10 - sum % 10) % 10 == dig(d10[9]);
+  for (int i = 0; i < 9; ++i) sum += kW[i] * digit_value(d10[static_cast<size_t>(i)]);
+  sum += digit_value(d10[8]) * 5 / 10;
+  return (10 - sum % 10) % 10 == digit_value(d10[9]);
 }
 
 // Thai national ID: weights 13 down to 2, check digit (11 - sum mod 11) mod 10.
 bool th_tnin(std::string_view d13) {
   int sum = 0;
-  for (int i = 0; i < 12; ++i) sum += (13 - i) * dig(d13[static_cast<size_t>(i)]);
-  return (11 - sum % 11) % 10 == dig(d13[12]);
+  for (int i = 0; i < 12; ++i) sum += (13 - i) * digit_value(d13[static_cast<size_t>(i)]);
+  return (11 - sum % 11) % 10 == digit_value(d13[12]);
 }
 
 // Singapore NRIC/FIN: weights 2,7,6,5,4,3,2; T and G add 4, M adds 3; the
@@ -146,7 +141,7 @@ bool sg_nric(std::string_view v) {
   char prefix = static_cast<char>(ascii::toupper(static_cast<unsigned char>(v[0])));
   char last = static_cast<char>(ascii::toupper(static_cast<unsigned char>(v[8])));
   int sum = 0;
-  for (int i = 0; i < 7; ++i) sum += kW[i] * dig(v[static_cast<size_t>(i) + 1]);
+  for (int i = 0; i < 7; ++i) sum += kW[i] * digit_value(v[static_cast<size_t>(i) + 1]);
   if (prefix == 'T' || prefix == 'G') sum += 4;
   if (prefix == 'M') sum += 3;
   int r = sum % 11;
@@ -178,16 +173,17 @@ double sg_uen(std::string_view v) {
   if (v.size() == 9) {
     static const int kW[8] = {10, 4, 9, 3, 8, 2, 7, 1};
     int sum = 0;
-    for (int i = 0; i < 8; ++i) sum += kW[i] * dig(v[static_cast<size_t>(i)]);
+    for (int i = 0; i < 8; ++i) sum += kW[i] * digit_value(v[static_cast<size_t>(i)]);
     return "XMKECAWLJDB"[sum % 11] == v[8] ? 0.4 : 0;
   }
-  if (isdig(v[0])) {
+  if (ascii::isdigit(v[0])) {
     static const int kYear = current_year();
-    int year = dig(v[0]) * 1000 + dig(v[1]) * 100 + dig(v[2]) * 10 + dig(v[3]);
+    int year = digit_value(v[0]) * 1000 + digit_value(v[1]) * 100 + digit_value(v[2]) * 10 +
+               digit_value(v[3]);
     if (year > kYear) return 0;
     static const int kW[9] = {10, 8, 6, 4, 9, 7, 5, 3, 1};
     int sum = 0;
-    for (int i = 0; i < 9; ++i) sum += kW[i] * dig(v[static_cast<size_t>(i)]);
+    for (int i = 0; i < 9; ++i) sum += kW[i] * digit_value(v[static_cast<size_t>(i)]);
     return "ZKCMDNERGWH"[sum % 11] == v[9] ? 0.5 : 0;
   }
   static constexpr std::string_view kTypes[] = {
@@ -236,7 +232,7 @@ bool all_zero(std::string_view s) {
 bool gstin(std::string_view t, Hit& h) {
   if (!ascii_apart(t, h.start, h.end)) return false;
   // State code 01-37 (checked here rather than in the pattern: cheaper).
-  const int state = dig(t[h.start]) * 10 + dig(t[h.start + 1]);
+  const int state = digit_value(t[h.start]) * 10 + digit_value(t[h.start + 1]);
   if (state < 1 || state > 37) return false;
   if (gstin_check(t.substr(h.start, 15))) h.score = 0.9;
   return true;
@@ -270,8 +266,8 @@ bool in_vehicle(std::string_view t, Hit& h) {
     // SS DD? L{1,3} NNNN: state, district, series, number.
     for (const InState& s : kInStates) {
       if (v.substr(0, 2) != s.code) continue;
-      int district = dig(v[2]);
-      if (isdig(v[3])) district = district * 10 + dig(v[3]);
+      int district = digit_value(v[2]);
+      if (ascii::isdigit(v[3])) district = district * 10 + digit_value(v[3]);
       h.score = (s.max_district > 0 && district >= 1 && district <= s.max_district) ? 0.6 : 0.4;
       return true;
     }
@@ -288,7 +284,7 @@ bool in_vehicle(std::string_view t, Hit& h) {
       ascii::isupper(static_cast<unsigned char>(v[dip + 1]))) {
     // Diplomatic: mission code, CD/CC/UN, number.
     int mission = 0;
-    for (size_t i = 0; i < dip; ++i) mission = mission * 10 + dig(v[i]);
+    for (size_t i = 0; i < dip; ++i) mission = mission * 10 + digit_value(v[i]);
     bool ok = mission >= 1 && mission <= 80;
     for (int m : kInMissions) ok = ok || m == mission;
     if (!ok) return false;
@@ -323,13 +319,15 @@ Check kr_resident(bool foreigner) {
     std::array<char, 13> d;
     if (digits_of(v, d) != 13) return false;
     std::string_view s(d.data(), 13);
-    int g = dig(s[6]);
+    int g = digit_value(s[6]);
     // Gender digit: 1/2 (5/6) born in the 1900s, 3/4 (7/8) in the 2000s.
     int century = ((g - 1) % 4) < 2 ? 1900 : 2000;
-    int year = century + dig(s[0]) * 10 + dig(s[1]);
-    if (!date_ok(year, dig(s[2]) * 10 + dig(s[3]), dig(s[4]) * 10 + dig(s[5]))) return false;
+    int year = century + digit_value(s[0]) * 10 + digit_value(s[1]);
+    if (!date_ok(year, digit_value(s[2]) * 10 + digit_value(s[3]),
+                 digit_value(s[4]) * 10 + digit_value(s[5])))
+      return false;
     int r = kr_weighted_mod11(s);
-    bool check = (foreigner ? (13 - r) % 10 : (11 - r) % 10) == dig(s[12]);
+    bool check = (foreigner ? (13 - r) % 10 : (11 - r) % 10) == digit_value(s[12]);
     bool dash = v.size() == 14;
     h.score = check ? (dash ? 0.85 : 0.5) : (dash ? 0.4 : 0.3);
     return true;
@@ -349,7 +347,7 @@ bool kr_driver(std::string_view t, Hit& h) {
   if (!ascii_apart(t, h.start, h.end) || glued_group(t, h.start, h.end, " -")) return false;
   std::string_view v = t.substr(h.start, h.end - h.start);
   // Region of issue: 11-26 and 28.
-  int region = dig(v[0]) * 10 + dig(v[1]);
+  int region = digit_value(v[0]) * 10 + digit_value(v[1]);
   if (region < 11 || region > 28 || region == 27) return false;
   h.score = v.size() == 12 ? 0.15 : 0.3;
   return true;

@@ -21,12 +21,6 @@ namespace perimeter::detect::internal {
 
 namespace {
 
-int digit(char c) {
-  return c - '0';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 char upper(char c) {
   return static_cast<char>(ascii::toupper(static_cast<unsigned char>(c)));
 }
@@ -35,7 +29,7 @@ char upper(char c) {
 std::string digits_of(std::string_view s) {
   std::string d;
   for (char c : s)
-    if (is_digit(c)) d += c;
+    if (ascii::isdigit(c)) d += c;
   return d;
 }
 
@@ -43,7 +37,7 @@ std::string digits_of(std::string_view s) {
 int iso7064_mod11_10(std::string_view body) {
   int p = 10;
   for (char c : body) {
-    int s = (digit(c) + p) % 10;
+    int s = (digit_value(c) + p) % 10;
     if (s == 0) s = 10;
     p = (2 * s) % 11;
   }
@@ -53,7 +47,7 @@ int iso7064_mod11_10(std::string_view body) {
 // Umsatzsteuer-Identifikationsnummer: 9 digits, the last a MOD 11,10 check
 // digit over the first 8.
 bool vat_id_ok(std::string_view nine) {
-  return iso7064_mod11_10(nine.substr(0, 8)) == digit(nine[8]);
+  return iso7064_mod11_10(nine.substr(0, 8)) == digit_value(nine[8]);
 }
 
 // Steueridentifikationsnummer: 11 digits, no leading zero; in the first ten
@@ -63,14 +57,14 @@ bool vat_id_ok(std::string_view nine) {
 bool tax_id_ok(std::string_view d) {
   if (d.size() != 11 || d[0] == '0') return false;
   int count[10] = {};
-  for (size_t i = 0; i < 10; ++i) ++count[digit(d[i])];
+  for (size_t i = 0; i < 10; ++i) ++count[digit_value(d[i])];
   int repeated = 0;
   for (int c : count) {
     if (c > 3) return false;
     if (c >= 2) ++repeated;
   }
   if (repeated > 1) return false;
-  return iso7064_mod11_10(d.substr(0, 10)) == digit(d[10]);
+  return iso7064_mod11_10(d.substr(0, 10)) == digit_value(d[10]);
 }
 
 // Cross sum of a product of two digits (at most 81).
@@ -85,10 +79,10 @@ int cross(int v) {
 bool kvnr_ok(std::string_view v) {
   int letter = upper(v[0]) - 'A' + 1;
   int d[10] = {letter / 10, letter % 10};
-  for (int i = 0; i < 8; ++i) d[2 + i] = digit(v[static_cast<size_t>(1 + i)]);
+  for (int i = 0; i < 8; ++i) d[2 + i] = digit_value(v[static_cast<size_t>(1 + i)]);
   int sum = 0;
   for (int i = 0; i < 10; ++i) sum += cross(d[i] * (i % 2 ? 2 : 1));
-  return sum % 10 == digit(v[9]);
+  return sum % 10 == digit_value(v[9]);
 }
 
 // Rentenversicherungsnummer: area (2 digits), birth day (01-31, +50 for a
@@ -96,29 +90,29 @@ bool kvnr_ok(std::string_view v) {
 // name, serial (2 digits), check digit. The letter counts as its two-digit
 // alphabet position; weights 2 1 2 5 7 1 2 1 2 1 2 1, cross sums, mod 10.
 bool rvnr_ok(std::string_view v) {
-  int day = digit(v[2]) * 10 + digit(v[3]);
-  int month = digit(v[4]) * 10 + digit(v[5]);
+  int day = digit_value(v[2]) * 10 + digit_value(v[3]);
+  int month = digit_value(v[4]) * 10 + digit_value(v[5]);
   if (!((day >= 1 && day <= 31) || (day >= 51 && day <= 81))) return false;
   if (month < 1 || month > 12) return false;
   int letter = upper(v[8]) - 'A' + 1;
   int d[12];
-  for (int i = 0; i < 8; ++i) d[i] = digit(v[static_cast<size_t>(i)]);
+  for (int i = 0; i < 8; ++i) d[i] = digit_value(v[static_cast<size_t>(i)]);
   d[8] = letter / 10;
   d[9] = letter % 10;
-  d[10] = digit(v[9]);
-  d[11] = digit(v[10]);
+  d[10] = digit_value(v[9]);
+  d[11] = digit_value(v[10]);
   static const int kW[12] = {2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1};
   int sum = 0;
   for (int i = 0; i < 12; ++i) sum += cross(d[i] * kW[i]);
-  return sum % 10 == digit(v[11]);
+  return sum % 10 == digit_value(v[11]);
 }
 
 // Lebenslange Arztnummer: six digits, a check digit (weights 4 9 alternating,
 // 10 minus the sum mod 10), a two-digit specialty code.
 bool lanr_ok(std::string_view v) {
   int sum = 0;
-  for (size_t i = 0; i < 6; ++i) sum += digit(v[i]) * (i % 2 ? 9 : 4);
-  return (10 - sum % 10) % 10 == digit(v[6]);
+  for (size_t i = 0; i < 6; ++i) sum += digit_value(v[i]) * (i % 2 ? 9 : 4);
+  return (10 - sum % 10) % 10 == digit_value(v[6]);
 }
 
 // ICAO Doc 9303 check digit of a machine-readable document number: letters
@@ -128,10 +122,10 @@ bool icao_ok(std::string_view v) {
   int sum = 0;
   for (size_t i = 0; i + 1 < v.size(); ++i) {
     char c = upper(v[i]);
-    int x = is_digit(c) ? digit(c) : c - 'A' + 10;
+    int x = ascii::isdigit(c) ? digit_value(c) : c - 'A' + 10;
     sum += x * kW[i % 3];
   }
-  return sum % 10 == digit(v.back());
+  return sum % 10 == digit_value(v.back());
 }
 
 // A candidate no word character touches and that is no fragment of a longer
@@ -233,7 +227,7 @@ std::vector<Rule> de_id_rules() {
                  if (icao_ok(v)) return true;
                  if (upper(v[0]) != 'T') return false;
                  for (size_t i = 1; i < v.size(); ++i)
-                   if (!is_digit(v[i])) return false;
+                   if (!ascii::isdigit(v[i])) return false;
                  h.score = 0.2;
                  return true;
                },
@@ -285,7 +279,7 @@ std::vector<Rule> de_id_rules() {
                HS_FLAG_CASELESS, 0.3, [](std::string_view t, Hit& h) {
                  if (word_before(t, h.start) || word_after(t, h.end)) return false;
                  if (h.start > 0 && t[h.start - 1] == '-') return false;
-                 if (h.end + 1 < t.size() && t[h.end] == '-' && is_digit(t[h.end + 1]))
+                 if (h.end + 1 < t.size() && t[h.end] == '-' && ascii::isdigit(t[h.end + 1]))
                    return false;
                  std::string_view v = t.substr(h.start, h.end - h.start);
                  size_t s1 = v.find_first_of(" -");
@@ -332,7 +326,7 @@ std::vector<Rule> de_id_rules() {
                  // ELSTER form: the state code (01-16) comes first. (A
                  // pattern that spells it out costs Vectorscan far more on
                  // digit-dense text than a plain \d{13}.)
-                 int state = digit(t[h.start]) * 10 + digit(t[h.start + 1]);
+                 int state = digit_value(t[h.start]) * 10 + digit_value(t[h.start + 1]);
                  return state >= 1 && state <= 16;
                },
                words({"steuernummer", "steuer-nr", "steuer nr", "st.-nr", "st-nr", "stnr",

@@ -12,16 +12,12 @@
 namespace perimeter::detect::internal {
 namespace {
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 // The ASCII digits of `s` into `out` (at most `cap`); returns how many, or
 // cap + 1 when there are more.
 size_t digits_into(std::string_view s, char* out, size_t cap) {
   size_t n = 0;
   for (char c : s) {
-    if (!is_digit(c)) continue;
+    if (!ascii::isdigit(c)) continue;
     if (n == cap) return cap + 1;
     out[n++] = c;
   }
@@ -85,7 +81,7 @@ bool es_nif(std::string_view s) {
   long number = 0;
   size_t n = 0;
   for (char c : s.substr(0, s.size() - 1)) {
-    if (is_digit(c)) {
+    if (ascii::isdigit(c)) {
       number = number * 10 + (c - '0');
       ++n;
     }
@@ -102,7 +98,7 @@ bool es_nie(std::string_view s) {
   long number = lead;
   size_t n = 0;
   for (char c : s.substr(1, s.size() - 2)) {
-    if (is_digit(c)) {
+    if (ascii::isdigit(c)) {
       number = number * 10 + (c - '0');
       ++n;
     }
@@ -116,7 +112,7 @@ bool es_nie(std::string_view s) {
 // and 3), a check letter. Digits may be swapped for the letters L M N P Q R S
 // T U V (0-9) to resolve collisions ("omocodia").
 int it_cf_digit(char c) {
-  if (is_digit(c)) return c - '0';
+  if (ascii::isdigit(c)) return c - '0';
   static constexpr std::string_view kOmocodia = "LMNPQRSTUV";
   size_t k = kOmocodia.find(c);
   return k == std::string_view::npos ? -1 : static_cast<int>(k);
@@ -141,7 +137,7 @@ int it_fiscal_code(std::string_view s) {
   int sum = 0;
   for (size_t i = 0; i < 15; ++i) {
     char c = u[i];
-    int rank = is_digit(c) ? c - '0' : c - 'A';
+    int rank = ascii::isdigit(c) ? c - '0' : c - 'A';
     if (rank < 0 || rank > 25) return 0;
     sum += (i % 2 == 0) ? kOdd[rank] : rank;
   }
@@ -160,8 +156,8 @@ bool it_vat(std::string_view s) {
 
 // True if a digit, or a digit glued by '-' or '.', touches [start, end).
 bool digit_touches(std::string_view t, size_t start, size_t end) {
-  if (start > 0 && is_digit(t[start - 1])) return true;
-  if (end < t.size() && is_digit(t[end])) return true;
+  if (start > 0 && ascii::isdigit(t[start - 1])) return true;
+  if (end < t.size() && ascii::isdigit(t[end])) return true;
   return digit_chain_around(t, start, end);
 }
 

@@ -12,6 +12,11 @@
 
 namespace perimeter::detect::internal {
 
+// The value of ASCII digit `c`.
+inline int digit_value(char c) {
+  return c - '0';
+}
+
 // True if text[i] exists and is an ASCII letter or digit.
 inline bool alnum_at(std::string_view t, size_t i) {
   return i < t.size() && ascii::isalnum(static_cast<unsigned char>(t[i]));
