@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <iostream>
 #include <map>
 #include <random>
@@ -133,6 +134,83 @@ uint32_t bech32_polymod(const std::vector<int>& v) {
   return chk;
 }
 
+// Checksums of the national identifiers, written from their published
+// definitions (not taken from the detector, which they are meant to test).
+
+// ISO 7064 MOD 11,10 (hybrid): the check digit after `body` (German VAT ID
+// and Steuer-ID).
+int mod11_10(const std::string& body) {
+  int p = 10;
+  for (char c : body) {
+    int s = (p + (c - '0')) % 10;
+    if (s == 0) s = 10;
+    p = s * 2 % 11;
+  }
+  return (11 - p) % 10;
+}
+
+// Verhoeff's dihedral check (Aadhaar, Nigerian NIN), from its standard tables.
+bool verhoeff_ok(const std::string& s) {
+  static constexpr int kD[10][10] = {
+      {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+      {2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+      {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+      {6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+      {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+  static constexpr int kP[8][10] = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+                                    {5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+                                    {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+                                    {2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+  int c = 0;
+  for (size_t i = 0; i < s.size(); ++i) c = kD[c][kP[i % 8][s[s.size() - 1 - i] - '0']];
+  return c == 0;
+}
+
+// The digit that makes payload + digit pass `ok`, or '?' if none does.
+template <class Ok>
+char completing_digit(const std::string& payload, Ok ok) {
+  for (char c = '0'; c <= '9'; ++c)
+    if (ok(payload + c)) return c;
+  return '?';
+}
+
+// Sum of the decimal digits of a product (German KVNR and RVNR weighting).
+int cross_sum(int v) {
+  return v / 10 + v % 10;
+}
+
+// ICAO 9303 check digit over a document number (A = 10 .. Z = 35; weights 7 3 1).
+char icao_digit(const std::string& s) {
+  static constexpr int kW[3] = {7, 3, 1};
+  int sum = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    sum += (c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10) * kW[i % 3];
+  }
+  return static_cast<char>('0' + sum % 10);
+}
+
+int weighted_sum(const std::string& d, std::initializer_list<int> w) {
+  int sum = 0;
+  size_t i = 0;
+  for (int f : w) sum += f * (d[i++] - '0');
+  return sum;
+}
+
+// A number written with separators is also looked for without them (and
+// with its digits alone), in case something normalised it on the way.
+std::vector<std::string> id_forms(const std::string& v) {
+  std::vector<std::string> forms = {v};
+  std::string compact, only_digits;
+  for (char c : v) {
+    if (std::isalnum(static_cast<unsigned char>(c))) compact += c;
+    if (std::isdigit(static_cast<unsigned char>(c))) only_digits += c;
+  }
+  if (compact != v) forms.push_back(compact);
+  if (only_digits.size() >= 8 && only_digits != compact) forms.push_back(only_digits);
+  return forms;
+}
+
 class PiiGenerator {
  public:
   explicit PiiGenerator(uint64_t seed) : rng_(seed) {}
@@ -175,6 +253,54 @@ class PiiGenerator {
         {"MEDICATION", &PiiGenerator::medication},
         {"MEDICAL_CONDITION", &PiiGenerator::condition},
         {"SECRET", &PiiGenerator::secret},
+        {"DE_VAT_ID", &PiiGenerator::de_vat_id},
+        {"DE_HEALTH_INSURANCE", &PiiGenerator::de_kvnr},
+        {"DE_PASSPORT", &PiiGenerator::de_passport},
+        {"DE_ID_CARD", &PiiGenerator::de_id_card},
+        {"DE_SOCIAL_SECURITY", &PiiGenerator::de_rvnr},
+        {"DE_LANR", &PiiGenerator::de_lanr},
+        {"DE_BSNR", &PiiGenerator::de_bsnr},
+        {"DE_TAX_ID", &PiiGenerator::de_tax_id},
+        {"DE_KFZ", &PiiGenerator::de_kfz},
+        {"DE_FUEHRERSCHEIN", &PiiGenerator::de_fuehrerschein},
+        {"DE_PLZ", &PiiGenerator::de_plz},
+        {"DE_TAX_NUMBER", &PiiGenerator::de_tax_number},
+        {"DE_HANDELSREGISTER", &PiiGenerator::de_handelsregister},
+        {"IN_GSTIN", &PiiGenerator::in_gstin},
+        {"IN_AADHAAR", &PiiGenerator::in_aadhaar},
+        {"IN_PAN", &PiiGenerator::in_pan},
+        {"IN_PASSPORT", &PiiGenerator::in_passport},
+        {"IN_VOTER", &PiiGenerator::in_voter},
+        {"IN_VEHICLE_REGISTRATION", &PiiGenerator::in_vehicle},
+        {"KR_RRN", &PiiGenerator::kr_rrn},
+        {"KR_FRN", &PiiGenerator::kr_frn},
+        {"KR_BRN", &PiiGenerator::kr_brn},
+        {"KR_PASSPORT", &PiiGenerator::kr_passport},
+        {"KR_DRIVER_LICENSE", &PiiGenerator::kr_driver_license},
+        {"SG_NRIC_FIN", &PiiGenerator::sg_nric},
+        {"SG_UEN", &PiiGenerator::sg_uen},
+        {"TH_TNIN", &PiiGenerator::th_tnin},
+        {"ES_NIF", &PiiGenerator::es_nif},
+        {"ES_NIE", &PiiGenerator::es_nie},
+        {"ES_PASSPORT", &PiiGenerator::es_passport},
+        {"IT_FISCAL_CODE", &PiiGenerator::it_fiscal_code},
+        {"IT_VAT_CODE", &PiiGenerator::it_vat},
+        {"IT_DRIVER_LICENSE", &PiiGenerator::it_driver_license},
+        {"IT_IDENTITY_CARD", &PiiGenerator::it_identity_card},
+        {"IT_PASSPORT", &PiiGenerator::it_passport},
+        {"SE_PERSONNUMMER", &PiiGenerator::se_personnummer},
+        {"SE_ORGANISATIONSNUMMER", &PiiGenerator::se_orgnr},
+        {"AU_ABN", &PiiGenerator::au_abn},
+        {"AU_ACN", &PiiGenerator::au_acn},
+        {"AU_TFN", &PiiGenerator::au_tfn},
+        {"AU_MEDICARE", &PiiGenerator::au_medicare},
+        {"CA_SIN", &PiiGenerator::ca_sin},
+        {"NG_NIN", &PiiGenerator::ng_nin},
+        {"NG_VEHICLE_REGISTRATION", &PiiGenerator::ng_plate},
+        {"PH_TIN", &PiiGenerator::ph_tin},
+        {"TR_LICENSE_PLATE", &PiiGenerator::tr_plate},
+        {"UK_VEHICLE_REGISTRATION", &PiiGenerator::uk_vehicle},
+        {"ZA_ID_NUMBER", &PiiGenerator::za_id},
     };
     return k;
   }
@@ -959,6 +1085,735 @@ class PiiGenerator {
     }
   }
 
+  // ---- National identifiers -------------------------------------------------
+  // Most of these are weak shapes that are reported only next to a context
+  // word, so every template carries one close to the value, and no other
+  // digit stands near it.
+
+  std::pair<Value, std::string> with_forms(std::pair<Value, std::string> r) {
+    r.first.forms = id_forms(r.first.text);
+    return r;
+  }
+
+  std::pair<Value, std::string> de_vat_id() {
+    std::string d = digits(8, true);
+    d += static_cast<char>('0' + mod11_10(d));
+    const bool spaced = uniform(0, 1);
+    const std::string v =
+        spaced ? "DE " + d.substr(0, 3) + " " + d.substr(3, 3) + " " + d.substr(6) : "DE" + d;
+    return with_forms(make(
+        "DE_VAT_ID", spaced ? "spaced" : "compact", v,
+        {"Our VAT ID is {v}.", "USt-IdNr.: {v}", "Please print our USt-IdNr. {v} on every invoice.",
+         "Umsatzsteuer-Identifikationsnummer: {v}"}));
+  }
+
+  // Krankenversichertennummer: the letter counts as its two-digit alphabet
+  // position, weights 1 2 alternating, products' cross sums, mod 10.
+  std::pair<Value, std::string> de_kvnr() {
+    const std::string body = letters(1) + digits(8);
+    const int pos = body[0] - 'A' + 1;
+    std::string d = two(pos) + body.substr(1);
+    int sum = 0;
+    for (size_t i = 0; i < d.size(); ++i) sum += cross_sum((d[i] - '0') * (i % 2 ? 2 : 1));
+    const std::string v = body + static_cast<char>('0' + sum % 10);
+    return with_forms(make("DE_HEALTH_INSURANCE", "KVNR", v,
+                           {"My Krankenversichertennummer is {v}.", "Versichertennummer (eGK): {v}",
+                            "Her health insurance number at the AOK is {v}.",
+                            "Die Krankenkasse hat mich unter {v} gespeichert."}));
+  }
+
+  // Passports start with C F G H J K, ID cards (since 2010) with L M N P R T
+  // V W X Y; nine characters without vowels in all. The number itself has no
+  // check digit (the MRZ adds one as a tenth character), but the detector
+  // reports only numbers whose ninth character is the ICAO check digit of
+  // the first eight (one in ten real numbers; the specimen L01X00T47 is
+  // missed): the sweep draws from that tenth, which are valid numbers too.
+  std::string de_document_number(const char* first) {
+    const std::string s = from(first, 1) + from("CFGHJKLMNPRTVWXYZ0123456789", 7);
+    return s + icao_digit(s);
+  }
+
+  std::pair<Value, std::string> de_passport() {
+    return with_forms(make("DE_PASSPORT", "Reisepass", de_document_number("CFGHJK"),
+                           {"My German passport number is {v}.", "Passnummer: {v}",
+                            "Reisepass Nr. {v}, issued in Berlin.",
+                            "The travel document (Reisepass) {v} expires next year."}));
+  }
+
+  std::pair<Value, std::string> de_id_card() {
+    return with_forms(make("DE_ID_CARD", "Personalausweis", de_document_number("LMNPRTVWXY"),
+                           {"My German ID card number is {v}.", "Personalausweisnummer: {v}",
+                            "Ausweis-Nr. {v} was checked at the desk.",
+                            "Die Nummer meines Personalausweises lautet {v}."}));
+  }
+
+  // Rentenversicherungsnummer: area, birth date, initial of the birth name
+  // (as its two-digit alphabet position), serial, check digit (weights
+  // 2 1 2 5 7 1 2 1 2 1 2 1, cross sums, mod 10).
+  std::pair<Value, std::string> de_rvnr() {
+    static const std::vector<std::string> kArea = {"02", "04", "08", "10", "12", "13", "15",
+                                                   "17", "18", "23", "25", "28", "38", "40",
+                                                   "42", "49", "53", "65", "66", "89"};
+    const int y = uniform(1940, 2005), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    const std::string initial = letters(1), serial = two(uniform(0, 99));
+    const std::string head = pick(kArea) + two(dd) + two(m) + two(y % 100);
+    const int pos = initial[0] - 'A' + 1;
+    const std::string d = head + two(pos) + serial;
+    static constexpr int kW[12] = {2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1};
+    int sum = 0;
+    for (size_t i = 0; i < 12; ++i) sum += cross_sum((d[i] - '0') * kW[i]);
+    const std::string v = head + initial + serial + static_cast<char>('0' + sum % 10);
+    return with_forms(
+        make("DE_SOCIAL_SECURITY", "RVNR", v,
+             {"Meine Rentenversicherungsnummer ist {v}.", "Sozialversicherungsnummer: {v}",
+              "My German social security number is {v}."}));
+  }
+
+  // Lebenslange Arztnummer: six digits, a check digit (weights 4 9, ten
+  // minus the sum mod 10), a specialty code.
+  std::pair<Value, std::string> de_lanr() {
+    static const std::vector<std::string> kSpecialty = {
+        "01", "02", "03", "04", "08", "09", "10", "13", "15", "23", "25", "34", "38", "51", "58"};
+    const std::string d = digits(6, true);
+    int sum = 0;
+    for (size_t i = 0; i < 6; ++i) sum += (d[i] - '0') * (i % 2 ? 9 : 4);
+    const std::string v = d + static_cast<char>('0' + (10 - sum % 10) % 10) + pick(kSpecialty);
+    return with_forms(make("DE_LANR", "LANR", v,
+                           {"LANR des behandelnden Arztes: {v}", "The doctor's LANR is {v}.",
+                            "Lebenslange Arztnummer {v}, please check it."}));
+  }
+
+  // Betriebsstaettennummer: a KV region code and seven digits (no check digit).
+  std::pair<Value, std::string> de_bsnr() {
+    static const std::vector<std::string> kRegion = {"01", "02", "03", "06", "07", "17",
+                                                     "20", "38", "46", "51", "52", "71",
+                                                     "72", "78", "83", "88", "93", "98"};
+    const std::string v = pick(kRegion) + digits(7);
+    return with_forms(make("DE_BSNR", "BSNR", v,
+                           {"BSNR der Praxis: {v}", "Our practice's Betriebsstättennummer is {v}.",
+                            "Praxisnummer (BSNR) {v} is on the form."}));
+  }
+
+  // Steuer-ID: no leading zero; among the first ten digits exactly one digit
+  // occurs twice (or three times, never three in a row); MOD 11,10 check.
+  std::pair<Value, std::string> de_tax_id() {
+    std::string d;
+    for (;;) {
+      std::string pool = "0123456789";
+      std::shuffle(pool.begin(), pool.end(), rng_);
+      const bool thrice = uniform(0, 3) == 0;
+      d = pool.substr(0, thrice ? 8 : 9);
+      d += std::string(thrice ? 2 : 1, d[0]);
+      std::shuffle(d.begin(), d.end(), rng_);
+      if (d[0] == '0') continue;
+      bool run = false;
+      for (size_t i = 0; i + 2 < d.size(); ++i) run = run || (d[i] == d[i + 1] && d[i] == d[i + 2]);
+      if (!run) break;
+    }
+    d += static_cast<char>('0' + mod11_10(d));
+    const bool grouped = uniform(0, 1);
+    const std::string v =
+        grouped ? d.substr(0, 2) + " " + d.substr(2, 3) + " " + d.substr(5, 3) + " " + d.substr(8)
+                : d;
+    return with_forms(make("DE_TAX_ID", grouped ? "grouped" : "compact", v,
+                           {"Meine Steuer-ID ist {v}.", "Steueridentifikationsnummer: {v}",
+                            "My German tax ID is {v}."}));
+  }
+
+  std::pair<Value, std::string> de_kfz() {
+    static const std::vector<std::string> kDistrict = {
+        "B",  "M",  "HH", "K",  "F",  "S",  "D",   "DO",  "E",   "HB", "H",   "L",
+        "DD", "N",  "KA", "MA", "BN", "AC", "BI",  "MS",  "WI",  "KI", "HRO", "LU",
+        "OF", "HD", "FR", "UL", "GE", "BO", "WOB", "REK", "NOH", "STA"};
+    std::string v = pick(kDistrict) + (uniform(0, 1) ? "-" : " ") + letters(uniform(1, 2)) + " " +
+                    std::to_string(uniform(10, 9999));
+    if (uniform(0, 5) == 0) v += uniform(0, 1) ? "E" : "H";
+    return make(
+        "DE_KFZ", "Kennzeichen", v,
+        {"Das Kennzeichen meines Autos ist {v}.", "Kfz-Kennzeichen: {v}",
+         "My car's license plate is {v}.", "Der Wagen mit dem Kennzeichen {v} parkt falsch."});
+  }
+
+  std::pair<Value, std::string> de_fuehrerschein() {
+    // The check character's derivation is not published (the detector does
+    // not check it either): it is drawn at random.
+    const std::string v = letters(2) + digits(8) + from("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 1);
+    return with_forms(make("DE_FUEHRERSCHEIN", "EU card", v,
+                           {"Meine Führerscheinnummer ist {v}.", "Führerschein-Nr.: {v}",
+                            "My German driving licence number is {v}."}));
+  }
+
+  // A postal code alone is any five digits; the city after it is part of the
+  // form looked for, so that no five digits elsewhere in the recorded bytes
+  // (ports, lengths) can pass for a leak.
+  std::pair<Value, std::string> de_plz() {
+    static const std::vector<std::string> kCity = {
+        "Berlin", "Hamburg", "Leipzig", "Dresden", "Bremen", "Hannover", "Stuttgart", "Dortmund",
+        "Essen",  "Bonn",    "Kiel",    "Mainz",   "Erfurt", "Potsdam",  "Rostock",   "Freiburg"};
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%05d", uniform(1001, 99998));
+    const std::string plz = buf, place = plz + " " + pick(kCity);
+    static const std::vector<std::string> kTemplates = {
+        "PLZ/Ort: {v}", "Meine Adresse: Lindenstrasse 12, {v}.", "Wohnort: {v}, Deutschland.",
+        "Die Postleitzahl und Stadt: {v}."};
+    return {Value{"DE_PLZ", "PLZ", plz, {place}}, fill(kTemplates, place)};
+  }
+
+  // Steuernummer in the slashed forms the states print (Bayern, Sachsen,
+  // Berlin, Niedersachsen, NRW) and ELSTER's 13-digit form for Berlin and
+  // Saarland only: the detector takes the first two of the 13 digits for a
+  // state code 01-16, which the other states' prefixes (Bayern 9, NRW 5,
+  // Baden-Wuerttemberg 28, ...) are not, and misses those. The last digit is
+  // a check digit whose method differs by state; the detector does not check
+  // it and it is drawn at random here.
+  std::pair<Value, std::string> de_tax_number() {
+    std::string v, variant;
+    switch (uniform(0, 4)) {
+      case 0:
+        v = std::to_string(uniform(101, 299)) + "/" + digits(3) + "/" + digits(5);
+        variant = "FFF/BBB/UUUUP";
+        break;
+      case 1:
+        v = std::to_string(uniform(11, 39)) + "/" + digits(3) + "/" + digits(5);
+        variant = "FF/BBB/UUUUP";
+        break;
+      case 2:
+        v = std::to_string(uniform(101, 399)) + "/" + digits(4) + "/" + digits(4);
+        variant = "NRW FFF/BBBB/UUUP";
+        break;
+      default:
+        v = (uniform(0, 1) ? "11" : "10") + two(uniform(10, 99)) + "0" + digits(8);
+        variant = "ELSTER 13 digits";
+        break;
+    }
+    return with_forms(make("DE_TAX_NUMBER", variant, v,
+                           {"Meine Steuernummer ist {v}.", "St.-Nr.: {v}",
+                            "Our tax number (Steuernummer) at the Finanzamt is {v}."}));
+  }
+
+  std::pair<Value, std::string> de_handelsregister() {
+    const std::string v = (uniform(0, 3) ? "HRB " : "HRA ") + std::to_string(uniform(100, 299999));
+    return make("DE_HANDELSREGISTER", v.substr(0, 3), v,
+                {"Eingetragen im Handelsregister: Amtsgericht München, {v}.",
+                 "Our GmbH is registered at the Amtsgericht Hamburg under {v}.",
+                 "Registergericht: Amtsgericht Berlin, {v}"});
+  }
+
+  // ---- India ----
+  // A PAN's sequence number runs from 0001 to 9999.
+  std::string pan_serial() {
+    char b[8];
+    std::snprintf(b, sizeof b, "%04d", uniform(1, 9999));
+    return b;
+  }
+
+  // GSTIN: state, the holder's PAN, entity number, Z, and a base-36 check
+  // character (weights 1 2 alternating, each product's base-36 digits summed).
+  std::pair<Value, std::string> in_gstin() {
+    static const std::string kB36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const std::string s = two(uniform(1, 37)) + letters(3) + from("CFPH", 1) + letters(1) +
+                          pan_serial() + letters(1) + from("123456789", 1) + "Z";
+    int sum = 0;
+    for (size_t i = 0; i < 14; ++i) {
+      const int prod = static_cast<int>(kB36.find(s[i])) * (i % 2 ? 2 : 1);
+      sum += prod / 36 + prod % 36;
+    }
+    const std::string v = s + kB36[static_cast<size_t>((36 - sum % 36) % 36)];
+    return make(
+        "IN_GSTIN", "GSTIN", v,
+        {"Our GSTIN is {v}.", "GSTIN: {v}", "Please add GST number {v} to the tax invoice."});
+  }
+
+  // Aadhaar: 12 digits, the first 2-9, a Verhoeff check digit.
+  std::pair<Value, std::string> in_aadhaar() {
+    std::string d;
+    do {
+      const std::string payload = std::to_string(uniform(2, 9)) + digits(10);
+      d = payload + completing_digit(payload, verhoeff_ok);
+    } while (std::equal(d.begin(), d.begin() + 6, d.rbegin()));
+    const int fmt = uniform(0, 2);
+    const std::string sep = fmt == 1 ? " " : "-";
+    const std::string v = fmt == 0 ? d : d.substr(0, 4) + sep + d.substr(4, 4) + sep + d.substr(8);
+    return with_forms(make("IN_AADHAAR", fmt == 0 ? "compact" : "grouped", v,
+                           {"My Aadhaar number is {v}.", "Aadhaar: {v}",
+                            "UIDAI sent the Aadhaar card {v} to her home."}));
+  }
+
+  std::pair<Value, std::string> in_pan() {
+    // The last letter is a check character whose method is not published
+    // (the detector does not check it): drawn at random.
+    const std::string v = letters(3) + from("PCHFT", 1) + letters(1) + pan_serial() + letters(1);
+    return make(
+        "IN_PAN", "PAN", v,
+        {"My PAN is {v}.", "PAN card: {v}", "Income tax PAN {v} is linked to the account."});
+  }
+
+  std::pair<Value, std::string> in_passport() {
+    const std::string v =
+        from("ABCDEFGHJKLMNPRSTUVWYZ", 1) + from("123456789", 1) + digits(5) + from("123456789", 1);
+    return make("IN_PASSPORT", "letter+7", v,
+                {"My Indian passport number is {v}.", "Passport No.: {v}",
+                 "Her passport {v} was issued in Chennai."});
+  }
+
+  std::pair<Value, std::string> in_voter() {
+    const std::string v = letters(3) + digits(7);
+    return make("IN_VOTER", "EPIC", v,
+                {"My voter ID (EPIC) number is {v}.", "Voter ID card: {v}",
+                 "The election office printed EPIC {v} on her card."});
+  }
+
+  std::pair<Value, std::string> in_vehicle() {
+    static const std::vector<std::pair<std::string, int>> kStates = {
+        {"MH", 51}, {"DL", 13}, {"KA", 71}, {"TN", 99}, {"UP", 96}, {"GJ", 39}, {"RJ", 58},
+        {"WB", 98}, {"KL", 99}, {"AP", 40}, {"TS", 38}, {"HR", 99}, {"PB", 99}, {"MP", 71}};
+    std::string v, variant;
+    if (uniform(0, 4) == 0) {
+      v = std::to_string(uniform(21, 26)) + "BH" + digits(4) + from("ABCDEFGHJKLMNPQRSTUVWXYZ", 2);
+      if (v.substr(4, 4) == "0000") v[7] = '1';
+      variant = "Bharat series";
+    } else {
+      const auto& [state, max_district] = pick(kStates);
+      std::string number = digits(4);
+      if (number == "0000") number = "0001";
+      v = state + two(uniform(1, max_district)) + letters(uniform(1, 2)) + number;
+      variant = "state";
+    }
+    return make("IN_VEHICLE_REGISTRATION", variant, v,
+                {"My vehicle registration number is {v}.", "The number plate reads {v}.",
+                 "The RTO registered the car as {v}."});
+  }
+
+  // ---- Korea ----
+  // RRN / FRN: birth date, a gender digit that also gives the century
+  // (1-4 citizens, 5-8 foreigners), region and serial, a check digit: weights
+  // 2..9,2..5, r = sum mod 11, (11 - r) mod 10, or (13 - r) mod 10 for
+  // foreigners.
+  std::string kr_resident(bool foreigner) {
+    const int y = uniform(1940, 2019), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    const int g = (y >= 2000 ? 3 : 1) + uniform(0, 1) + (foreigner ? 4 : 0);
+    // Then the registration office's region (00-96) and three more digits.
+    const std::string d =
+        two(y % 100) + two(m) + two(dd) + std::to_string(g) + two(uniform(0, 96)) + digits(3);
+    static constexpr int kW[12] = {2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5};
+    int sum = 0;
+    for (size_t i = 0; i < 12; ++i) sum += kW[i] * (d[i] - '0');
+    const int r = sum % 11;
+    const int check = ((foreigner ? 13 : 11) - r) % 10;
+    return d.substr(0, 6) + (uniform(0, 3) ? "-" : "") + d.substr(6) +
+           static_cast<char>('0' + check);
+  }
+
+  std::pair<Value, std::string> kr_rrn() {
+    const std::string v = kr_resident(false);
+    return with_forms(make("KR_RRN", v.size() == 14 ? "dashed" : "compact", v,
+                           {"My resident registration number (RRN) is {v}.", "주민등록번호: {v}",
+                            "The Korean RRN {v} is on the lease."}));
+  }
+
+  std::pair<Value, std::string> kr_frn() {
+    const std::string v = kr_resident(true);
+    return with_forms(make("KR_FRN", v.size() == 14 ? "dashed" : "compact", v,
+                           {"My foreigner registration number is {v}.", "외국인등록번호: {v}",
+                            "FRN {v} is on her alien registration card."}));
+  }
+
+  // Business registration number: weights 1 3 7 1 3 7 1 3 5, the ninth
+  // product's tens digit added once more, ten minus the sum mod 10.
+  std::pair<Value, std::string> kr_brn() {
+    char serial[8];
+    std::snprintf(serial, sizeof serial, "%04d", uniform(1, 9999));
+    const std::string d = std::to_string(uniform(101, 999)) + two(uniform(1, 99)) + serial;
+    static constexpr int kW[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};
+    int sum = 0;
+    for (size_t i = 0; i < 9; ++i) sum += kW[i] * (d[i] - '0');
+    sum += (d[8] - '0') * 5 / 10;
+    const std::string full = d + static_cast<char>('0' + (10 - sum % 10) % 10);
+    const bool dashed = uniform(0, 2) > 0;
+    const std::string v =
+        dashed ? full.substr(0, 3) + "-" + full.substr(3, 2) + "-" + full.substr(5) : full;
+    return with_forms(make("KR_BRN", dashed ? "dashed" : "compact", v,
+                           {"Our business registration number is {v}.", "사업자등록번호: {v}",
+                            "BRN {v} is printed on the receipt."}));
+  }
+
+  std::pair<Value, std::string> kr_passport() {
+    const bool current = uniform(0, 2) > 0;
+    const std::string v =
+        from("MSROD", 1) + digits(3) + (current ? letters(1) : digits(1)) + digits(4);
+    return make(
+        "KR_PASSPORT", current ? "letter+3+letter+4" : "letter+8", v,
+        {"My Korean passport number is {v}.", "여권번호: {v}", "Passport {v}, Republic of Korea."});
+  }
+
+  std::pair<Value, std::string> kr_driver_license() {
+    // Region of issue (11-26, 28), year, serial, and two digits whose
+    // derivation is not published (the detector checks the region only).
+    static const std::vector<int> kRegion = {11, 12, 13, 14, 15, 16, 17, 18, 19,
+                                             20, 21, 22, 23, 24, 25, 26, 28};
+    const std::string v = std::to_string(pick(kRegion)) + "-" + two(uniform(0, 99)) + "-" +
+                          digits(6) + "-" + digits(2);
+    return with_forms(make("KR_DRIVER_LICENSE", "dashed", v,
+                           {"My Korean driver's license number is {v}.", "운전면허번호: {v}",
+                            "Korean driver license {v} was renewed."}));
+  }
+
+  // ---- Singapore ----
+  // NRIC/FIN: weights 2 7 6 5 4 3 2 over the digits, +4 for T and G, +3 for
+  // M; the remainder mod 11 picks the letter (the M series counts down).
+  std::pair<Value, std::string> sg_nric() {
+    const char prefix = from("STFGM", 1)[0];
+    const std::string d = digits(7);
+    int sum = weighted_sum(d, {2, 7, 6, 5, 4, 3, 2});
+    if (prefix == 'T' || prefix == 'G') sum += 4;
+    if (prefix == 'M') sum += 3;
+    const int r = sum % 11;
+    char check;
+    if (prefix == 'S' || prefix == 'T') {
+      check = "JZIHGFEDCBA"[r];
+    } else if (prefix == 'F' || prefix == 'G') {
+      check = "XWUTRQPNMLK"[r];
+    } else {
+      check = "KLJNPQRTUWX"[10 - r];
+    }
+    const std::string v = std::string(1, prefix) + d + check;
+    return make("SG_NRIC_FIN", std::string(1, prefix), v,
+                {"My NRIC is {v}.", "NRIC/FIN: {v}", "Her FIN {v} is on the work pass."});
+  }
+
+  // UEN in ACRA's three formats, each with its weighted mod-11 check letter.
+  std::pair<Value, std::string> sg_uen() {
+    std::string v, variant;
+    switch (uniform(0, 2)) {
+      case 0: {  // businesses: 8 digits
+        const std::string d = digits(8);
+        v = d + "XMKECAWLJDB"[weighted_sum(d, {10, 4, 9, 3, 8, 2, 7, 1}) % 11];
+        variant = "business";
+        break;
+      }
+      case 1: {  // local companies: year of registration + 5 digits
+        const std::string d = std::to_string(uniform(1980, 2025)) + digits(5);
+        v = d + "ZKCMDNERGWH"[weighted_sum(d, {10, 8, 6, 4, 9, 7, 5, 3, 1}) % 11];
+        variant = "local company";
+        break;
+      }
+      default: {  // other entities: T (20xx) / S (19xx), year, entity type, 4 digits
+        static const std::vector<std::string> kTypes = {"LP", "LL", "FC", "PF", "RF", "MQ",
+                                                        "CC", "CS", "MB", "SS", "GA", "PA"};
+        const bool t = uniform(0, 1);
+        const std::string s = std::string(t ? "T" : "S") +
+                              two(t ? uniform(0, 25) : uniform(50, 99)) + pick(kTypes) + digits(4);
+        static const std::string kAlphabet = "ABCDEFGHJKLMNPQRSTUVWX0123456789";
+        static constexpr int kW[9] = {4, 3, 5, 3, 10, 2, 2, 5, 7};
+        int sum = 0;
+        for (size_t i = 0; i < 9; ++i) sum += static_cast<int>(kAlphabet.find(s[i])) * kW[i];
+        v = s + kAlphabet[static_cast<size_t>(((sum - 5) % 11 + 11) % 11)];
+        variant = "other entity";
+        break;
+      }
+    }
+    return make("SG_UEN", variant, v,
+                {"Our UEN is {v}.", "UEN: {v}", "ACRA lists the company under UEN {v}."});
+  }
+
+  // ---- Thailand ----
+  // 13 digits: a category digit, a province code, the rest, and a check digit
+  // (weights 13..2, (11 - sum mod 11) mod 10).
+  std::pair<Value, std::string> th_tnin() {
+    static const std::vector<int> kProvince = {10, 11, 12, 13, 20, 21, 24, 30, 34, 40, 41, 50,
+                                               52, 57, 60, 65, 70, 73, 80, 83, 84, 90, 94, 95};
+    std::string d = std::to_string(uniform(1, 8)) + std::to_string(pick(kProvince)) + digits(9);
+    int sum = 0;
+    for (size_t i = 0; i < 12; ++i) sum += static_cast<int>(13 - i) * (d[i] - '0');
+    d += static_cast<char>('0' + (11 - sum % 11) % 10);
+    return make("TH_TNIN", "TNIN", d,
+                {"My Thai ID number is {v}.", "เลขประจำตัวประชาชน {v}", "Thai national ID: {v}"});
+  }
+
+  // ---- Spain ----
+  static constexpr const char* kEsLetters = "TRWAGMYFPDXBNJZSQVHLCKE";
+
+  // DNI numbers below 10,000,000 are also written without their leading zero.
+  std::pair<Value, std::string> es_nif() {
+    const bool eight = uniform(0, 4) > 0;
+    const int n = eight ? uniform(0, 99999999) : uniform(1000000, 9999999);
+    char buf[12];
+    std::snprintf(buf, sizeof buf, eight ? "%08d" : "%07d", n);
+    const std::string v = std::string(buf) + (uniform(0, 3) ? "" : "-") + kEsLetters[n % 23];
+    return with_forms(make("ES_NIF", eight ? "8 digits" : "7 digits", v,
+                           {"Mi DNI es {v}.", "NIF: {v}", "My Spanish ID (DNI) number is {v}."}));
+  }
+
+  std::pair<Value, std::string> es_nie() {
+    const int lead = uniform(0, 2), n = uniform(0, 9999999);
+    char buf[12];
+    std::snprintf(buf, sizeof buf, "%07d", n);
+    const std::string v = std::string(1, static_cast<char>('X' + lead)) + buf +
+                          kEsLetters[(lead * 10000000 + n) % 23];
+    return make("ES_NIE", v.substr(0, 1), v,
+                {"Mi NIE es {v}.", "NIE: {v}", "Número de identificación de extranjero (NIE) {v}"});
+  }
+
+  std::pair<Value, std::string> es_passport() {
+    const std::string v = letters(3) + digits(6);
+    return make("ES_PASSPORT", "3 letters+6", v,
+                {"Mi número de pasaporte es {v}.", "Pasaporte: {v}",
+                 "Spanish passport {v} expires next year."});
+  }
+
+  // ---- Italy ----
+  // Codice fiscale: surname and name letters, year, month letter, day (+40
+  // for women), municipality code, check letter (odd positions by the
+  // decree's table, even positions by rank, mod 26).
+  std::pair<Value, std::string> it_fiscal_code() {
+    static const std::vector<std::string> kMunicipality = {"H501", "F205", "F839", "L219",
+                                                           "G273", "D612", "A944", "L736"};
+    const int y = uniform(1940, 2005), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    const std::string s = letters(6) + two(y % 100) + "ABCDEHLMPRST"[m - 1] +
+                          two(dd + (uniform(0, 1) ? 40 : 0)) + pick(kMunicipality);
+    static constexpr int kOdd[26] = {1,  0,  5, 7, 9, 13, 15, 17, 19, 21, 2,  4,  18,
+                                     20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23};
+    int sum = 0;
+    for (size_t i = 0; i < 15; ++i) {
+      const int rank = std::isdigit(static_cast<unsigned char>(s[i])) ? s[i] - '0' : s[i] - 'A';
+      sum += i % 2 == 0 ? kOdd[rank] : rank;
+    }
+    const std::string v = s + static_cast<char>('A' + sum % 26);
+    return make(
+        "IT_FISCAL_CODE", "codice fiscale", v,
+        {"Il mio codice fiscale è {v}.", "Codice fiscale: {v}", "My Italian tax code is {v}."});
+  }
+
+  // Partita IVA: company number, office code, Luhn check digit.
+  std::pair<Value, std::string> it_vat() {
+    const std::string payload = digits(7) + two(0) + std::to_string(uniform(1, 9));
+    const std::string d = payload + luhn_digit(payload);
+    const bool prefixed = uniform(0, 1);
+    return with_forms(
+        make("IT_VAT_CODE", prefixed ? "IT prefix" : "digits", prefixed ? "IT" + d : d,
+             {"Partita IVA: {v}", "La nostra P.IVA è {v}.", "Our Italian VAT number is {v}."}));
+  }
+
+  std::pair<Value, std::string> it_driver_license() {
+    const bool card = uniform(0, 1);
+    const std::string v = card ? "U1" + from("BCDEFGHJKLMNPRSTUWXYZ0123456789", 7) + letters(1)
+                               : letters(2) + digits(7) + letters(1);
+    return make("IT_DRIVER_LICENSE", card ? "card U1" : "paper", v,
+                {"Numero patente: {v}", "La mia patente di guida è {v}.",
+                 "Italian driving licence {v} is valid."});
+  }
+
+  std::pair<Value, std::string> it_identity_card() {
+    std::string v, variant;
+    switch (uniform(0, 2)) {
+      case 0:
+        v = "C" + letters(1) + digits(5) + letters(2);
+        variant = "CIE 3.0";
+        break;
+      case 1:
+        v = digits(7, true) + letters(2);
+        variant = "CIE 2.0";
+        break;
+      default:
+        v = letters(2) + digits(7);
+        variant = "paper";
+        break;
+    }
+    return make("IT_IDENTITY_CARD", variant, v,
+                {"Numero carta d'identità: {v}", "La mia carta di identità è {v}.",
+                 "Italian identity card (CIE) {v} is attached."});
+  }
+
+  std::pair<Value, std::string> it_passport() {
+    const std::string v = letters(2) + digits(7);
+    return make("IT_PASSPORT", "2 letters+7", v,
+                {"Il mio passaporto è {v}.", "Numero di passaporto: {v}",
+                 "Italian passport {v} expires next year."});
+  }
+
+  // ---- Sweden ----
+  std::pair<Value, std::string> se_personnummer() {
+    const int y = uniform(1940, 2005), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    const std::string payload = two(y % 100) + two(m) + two(dd) + digits(3);
+    const std::string d = payload + luhn_digit(payload);
+    const bool century = uniform(0, 2) == 0;
+    const std::string v =
+        (century ? std::to_string(y / 100) : "") + d.substr(0, 6) + "-" + d.substr(6);
+    return with_forms(make("SE_PERSONNUMMER", century ? "12 digits" : "10 digits", v,
+                           {"Mitt personnummer är {v}.", "Personnummer: {v}",
+                            "My Swedish personal identity number is {v}."}));
+  }
+
+  // Organisationsnummer: legal-form digit, a third digit of at least 2, Luhn.
+  std::pair<Value, std::string> se_orgnr() {
+    const std::string payload = from("1235789", 1) + digits(1) + from("23456789", 1) + digits(6);
+    const std::string d = payload + luhn_digit(payload);
+    const bool dashed = uniform(0, 3) > 0;
+    const std::string v = dashed ? d.substr(0, 6) + "-" + d.substr(6) : d;
+    return with_forms(make("SE_ORGANISATIONSNUMMER", dashed ? "dashed" : "compact", v,
+                           {"Organisationsnummer: {v}", "Bolagets org.nr är {v}.",
+                            "The Swedish company's organisation number is {v}."}));
+  }
+
+  // ---- Australia ----
+  // ABN: subtract 1 from the first digit; the weighted sum (10 1 3 5 .. 19)
+  // is divisible by 89. The first two digits are chosen to make it so (11-99
+  // as the ABR issues them: "10" also passes, but stands for "99").
+  std::pair<Value, std::string> au_abn() {
+    const std::string rest = digits(9);
+    const int tail = weighted_sum(rest, {3, 5, 7, 9, 11, 13, 15, 17, 19});
+    std::string d;
+    for (int lead = 11; lead <= 99 && d.empty(); ++lead)
+      if (((lead / 10 - 1) * 10 + lead % 10 + tail) % 89 == 0) d = std::to_string(lead) + rest;
+    const bool grouped = uniform(0, 1);
+    const std::string v =
+        grouped ? d.substr(0, 2) + " " + d.substr(2, 3) + " " + d.substr(5, 3) + " " + d.substr(8)
+                : d;
+    return with_forms(
+        make("AU_ABN", grouped ? "grouped" : "compact", v,
+             {"Our ABN is {v}.", "ABN: {v}", "Australian Business Number {v} is on the invoice."}));
+  }
+
+  std::string grouped_3_3_3(const std::string& d, char sep) {
+    return d.substr(0, 3) + sep + d.substr(3, 3) + sep + d.substr(6);
+  }
+
+  // ACN: ten minus the weighted sum (8..1) mod 10.
+  std::pair<Value, std::string> au_acn() {
+    const std::string p = digits(8);
+    const std::string d =
+        p + static_cast<char>('0' + (10 - weighted_sum(p, {8, 7, 6, 5, 4, 3, 2, 1}) % 10) % 10);
+    const bool grouped = uniform(0, 1);
+    return with_forms(
+        make("AU_ACN", grouped ? "grouped" : "compact", grouped ? grouped_3_3_3(d, ' ') : d,
+             {"ACN {v}", "The company's ACN is {v}.", "Australian Company Number: {v}"}));
+  }
+
+  // TFN: weighted sum (1 4 3 7 5 8 6 9 10) divisible by 11.
+  std::pair<Value, std::string> au_tfn() {
+    std::string d;
+    int last;
+    do {
+      d = digits(8, true);
+      last = weighted_sum(d, {1, 4, 3, 7, 5, 8, 6, 9}) % 11;  // 10 * last ≡ -last (mod 11)
+    } while (last == 10);
+    d += static_cast<char>('0' + last);
+    const bool grouped = uniform(0, 1);
+    return with_forms(make("AU_TFN", grouped ? "grouped" : "compact",
+                           grouped ? grouped_3_3_3(d, ' ') : d,
+                           {"My TFN is {v}.", "Tax file number: {v}",
+                            "Quote your tax file number {v} to the employer."}));
+  }
+
+  // Medicare: first digit 2-6, the ninth the weighted sum (1 3 7 9 1 3 7 9)
+  // mod 10, then the card's issue number.
+  std::pair<Value, std::string> au_medicare() {
+    const std::string p = std::to_string(uniform(2, 6)) + digits(7);
+    const std::string d = p +
+                          static_cast<char>('0' + weighted_sum(p, {1, 3, 7, 9, 1, 3, 7, 9}) % 10) +
+                          std::to_string(uniform(1, 9));
+    const bool grouped = uniform(0, 1);
+    const std::string v = grouped ? d.substr(0, 4) + " " + d.substr(4, 5) + " " + d.substr(9) : d;
+    return with_forms(make("AU_MEDICARE", grouped ? "grouped" : "compact", v,
+                           {"My Medicare card number is {v}.", "Medicare: {v}",
+                            "Her Medicare number {v} is on file."}));
+  }
+
+  // ---- Canada ----
+  std::pair<Value, std::string> ca_sin() {
+    const std::string payload = from("12345679", 1) + digits(7);
+    const std::string d = payload + luhn_digit(payload);
+    const int fmt = uniform(0, 2);
+    const std::string v = fmt == 0 ? d : grouped_3_3_3(d, fmt == 1 ? ' ' : '-');
+    return with_forms(make("CA_SIN", fmt == 0 ? "compact" : "grouped", v,
+                           {"My SIN is {v}.", "Social Insurance Number: {v}",
+                            "Canadian SIN {v} is on the tax slip."}));
+  }
+
+  // ---- Nigeria ----
+  std::pair<Value, std::string> ng_nin() {
+    const std::string p = digits(10, true);
+    const std::string v = p + completing_digit(p, verhoeff_ok);
+    return make("NG_NIN", "NIN", v,
+                {"My NIN is {v}.", "NIMC National Identification Number: {v}",
+                 "Nigerian NIN {v} was verified yesterday."});
+  }
+
+  std::pair<Value, std::string> ng_plate() {
+    static const std::vector<std::string> kLga = {"KJA", "LND", "EKY", "FKJ", "AGL", "ABJ",
+                                                  "GGE", "KRD", "BDG", "APP", "SMK", "LSD"};
+    const std::string v = pick(kLga) + (uniform(0, 1) ? "-" : " ") + digits(3) + letters(2);
+    return make("NG_VEHICLE_REGISTRATION", "LGA-123AB", v,
+                {"The vehicle plate number is {v}.", "Plate: {v} (Lagos)",
+                 "Vehicle registration {v} was flagged."});
+  }
+
+  // ---- Philippines ----
+  // TIN: the ninth digit is the weighted sum (9..2) of the first eight mod
+  // 11; an optional branch code follows.
+  std::pair<Value, std::string> ph_tin() {
+    std::string d;
+    int check;
+    do {
+      d = digits(8, true);
+      check = weighted_sum(d, {9, 8, 7, 6, 5, 4, 3, 2}) % 11;
+    } while (check == 10);
+    d += static_cast<char>('0' + check);
+    const int fmt = uniform(0, 2);
+    const std::string v = fmt == 0   ? d
+                          : fmt == 1 ? grouped_3_3_3(d, '-')
+                                     : grouped_3_3_3(d, '-') + "-000";
+    return with_forms(
+        make("PH_TIN",
+             fmt == 0   ? "compact"
+             : fmt == 1 ? "dashed"
+                        : "with branch",
+             v, {"My TIN is {v}.", "BIR TIN: {v}", "Taxpayer Identification Number {v} (BIR)"}));
+  }
+
+  // ---- Turkey ----
+  // Province 01-81, 1-3 letters without Q W X (one letter: 4 digits, two: 3-4,
+  // three: 2-3).
+  std::pair<Value, std::string> tr_plate() {
+    const char* kLetters = "ABCDEFGHIJKLMNOPRSTUVYZ";
+    const int n = uniform(1, 3);
+    const int nd = n == 1 ? 4 : n == 2 ? uniform(3, 4) : uniform(2, 3);
+    const std::string v = two(uniform(1, 81)) + " " + from(kLetters, n) + " " + digits(nd, true);
+    return make("TR_LICENSE_PLATE", std::to_string(n) + " letters", v,
+                {"Aracımın plakası {v}.", "Plaka: {v}", "My car's plate number is {v}."});
+  }
+
+  // ---- UK vehicles ----
+  std::pair<Value, std::string> uk_vehicle() {
+    const char* kArea = "ABCDEFGHJKLMNOPRSTUVWXY";
+    const char* kTail = "ABCDEFGHJKLMNOPRSTUVWXYZ";
+    std::string v, variant;
+    if (uniform(0, 3) > 0) {
+      const int age = uniform(0, 1) ? uniform(2, 25) : uniform(51, 75);
+      v = from(kArea, 2) + two(age) + (uniform(0, 3) ? " " : "") + from(kTail, 3);
+      variant = "current";
+    } else {
+      v = from("ABCDEFGHJKLMNPRSTVWXY", 1) + std::to_string(uniform(1, 999)) + " " +
+          from(kArea, 1) + from(kTail, 2);
+      variant = "prefix";
+    }
+    return make("UK_VEHICLE_REGISTRATION", variant, v,
+                {"My car's registration is {v}.", "Vehicle reg: {v}",
+                 "The DVLA has {v} registered to my address."});
+  }
+
+  // ---- South Africa ----
+  // YYMMDD, sequence (gender), citizenship 0/1, 8, Luhn check digit.
+  std::pair<Value, std::string> za_id() {
+    const int y = uniform(1940, 2005), m = uniform(1, 12), dd = uniform(1, days_in(y, m));
+    const std::string p =
+        two(y % 100) + two(m) + two(dd) + digits(4) + std::to_string(uniform(0, 1)) + "8";
+    const std::string v = p + luhn_digit(p);
+    return make("ZA_ID_NUMBER", "13 digits", v,
+                {"My South African ID number is {v}.", "RSA ID: {v}",
+                 "Identity number {v} (South Africa)"});
+  }
+
   std::mt19937_64 rng_;
   std::vector<size_t> deck_;
   size_t deck_pos_ = 0;
@@ -1177,6 +2032,7 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
 
   struct Tally {
     int generated = 0, leaked = 0;
+    int labelled = 0;  // its request went out with a placeholder of the value's own type
     std::string example;
   };
   std::map<std::string, Tally> tally;  // "TYPE (variant)"
@@ -1199,7 +2055,9 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
     const size_t h = sent.find("\r\n\r\n");
     for (const auto& v : reqs[static_cast<size_t>(i)].values) {
       ++values;
-      ++tally[v.type + " (" + v.variant + ")"].generated;
+      Tally& t = tally[v.type + " (" + v.variant + ")"];
+      ++t.generated;
+      if (sent.find("<" + v.type + "_") != std::string::npos) ++t.labelled;
       for (const auto& f : v.forms) {
         if (sent.find(f) == std::string::npos) continue;
         report(i, v, f, "sent upstream: " + (h == std::string::npos ? sent : sent.substr(h + 4)));
@@ -1243,7 +2101,8 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
             << all.size() << " bytes recorded by the fake cloud\n";
   for (const auto& [name, t] : tally) {
     leaks += t.leaked;
-    std::cout << "  " << name << ": " << t.generated << " generated, " << t.leaked << " leaked"
+    std::cout << "  " << name << ": " << t.generated << " generated, " << t.labelled
+              << " sent as their own type, " << t.leaked << " leaked"
               << (t.leaked ? " (e.g. '" + t.example + "')" : std::string()) << "\n";
   }
   std::cout << "[ leak sweep ] concurrent part " << send_s << " s, check " << check_s
@@ -1251,6 +2110,20 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s"
             << std::endl;
   EXPECT_EQ(leaks, 0) << "original values reached the cloud (seed " << seed << ")";
+
+  // Per type: generated, and at least once sent out under a placeholder of
+  // its own type. A value masked only by some other rule would hide a type
+  // whose own rule no longer finds anything.
+  std::map<std::string, std::pair<int, int>> per_type;  // type: generated, labelled
+  for (const auto& [name, t] : tally) {
+    auto& pt = per_type[name.substr(0, name.find(" ("))];
+    pt.first += t.generated;
+    pt.second += t.labelled;
+  }
+  for (const auto& [type, make] : PiiGenerator::kinds()) {
+    EXPECT_GT(per_type[type].first, 0) << type << " was never generated";
+    EXPECT_GT(per_type[type].second, 0) << type << " was never sent out as <" << type << "_n>";
+  }
 }
 
 }  // namespace
