@@ -445,6 +445,18 @@ TEST(Detector, DenyListsReportWholeWordsAsTheirType) {
   for (const auto& f : Detector::create(o)->scan({"Night Jar"})) EXPECT_NE(f.type, "PROJECT_NAME");
 }
 
+// An e-mail address inside a connection string's password must not leave
+// the rest of the URL (user, password) outside every finding.
+TEST(Detector, ALoserThatContainsTheWinnerIsNotLeftPartlyUncovered) {
+  const std::string text =
+      "Our connection string is postgres://steven:6WBDwNGp93!jj@injrn.internal.example.com/pz";
+  auto f = detector().scan({text});
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].type, "URL_CREDENTIALS");
+  EXPECT_EQ(text.substr(f[0].start, f[0].end - f[0].start),
+            "postgres://steven:6WBDwNGp93!jj@injrn.internal.example.com/pz");
+}
+
 TEST(Detector, Json) {
   auto f = detector().scan({"mail bob@example.com"});
   auto j = to_json(f, sensitivity_of(f, detector().options()));
@@ -511,9 +523,10 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
                           "0",
                           "GB82 WEST 1234 5698 7654 32",
                           "int x = f(y);",
-                          "MRN 00123456"};
+                          "MRN 00123456",
+                          "postgres://ann:Xk9!pq@db7.example.com/x"};
   std::mt19937 rng(5);
-  int texts_with_conflicts = 0;
+  int texts_with_conflicts = 0, texts_with_unions = 0;
   for (int it = 0; it < 400; ++it) {
     std::string t;
     for (int k = 0; k < 30; ++k) t += pieces[rng() % std::size(pieces)];
@@ -541,15 +554,59 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
         keep[i] = 1;
       }
     }
+    // Then a loser that contains a shorter kept finding, or is of a more sensitive
+    // category, merges with the kept ones it overlaps: their union, labelled
+    // by the most sensitive category, then the best by the order above.
+    auto rank = [](Category c) {
+      return c == Category::SECRET ? 3 : c == Category::PHI ? 2 : c == Category::PII ? 1 : 0;
+    };
+    auto key = [&](size_t i) {
+      const Finding& f = all[i];
+      return std::make_tuple(rank(f.category), f.confidence, f.end - f.start, SIZE_MAX - f.start);
+    };
+    std::vector<std::pair<size_t, size_t>> span(all.size());
+    for (size_t i = 0; i < all.size(); ++i) span[i] = {all[i].start, all[i].end};
+    std::vector<size_t> losers;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (!keep[i] && all[i].end > all[i].start && rank(all[i].category) > 0) losers.push_back(i);
+    std::sort(losers.begin(), losers.end(), [&](size_t a, size_t b) { return key(a) > key(b); });
+    for (size_t l : losers) {
+      auto overlapping = [&](size_t k) {
+        return keep[k] && rank(all[k].category) > 0 && span[k].second > span[l].first &&
+               span[l].second > span[k].first;
+      };
+      bool merges = false;
+      for (size_t k = 0; k < all.size(); ++k) {
+        if (!overlapping(k)) continue;
+        merges = merges || rank(all[l].category) > rank(all[k].category) ||
+                 (span[l].first <= span[k].first && span[k].second <= span[l].second &&
+                  span[l].second - span[l].first > span[k].second - span[k].first);
+      }
+      if (!merges) continue;
+      size_t best = l;
+      auto u = span[l];
+      for (size_t k = 0; k < all.size(); ++k) {
+        if (!overlapping(k)) continue;
+        u = {std::min(u.first, span[k].first), std::max(u.second, span[k].second)};
+        if (key(k) > key(best)) best = k;
+        keep[k] = 0;
+      }
+      span[best] = u;
+      keep[best] = 1;
+      ++texts_with_unions;
+    }
     std::vector<std::tuple<size_t, size_t, std::string>> want, got;
     for (size_t i = 0; i < all.size(); ++i) {
-      if (keep[i]) want.emplace_back(all[i].start, all[i].end, all[i].type);
+      if (keep[i]) want.emplace_back(span[i].first, span[i].second, all[i].type);
     }
+    std::sort(want.begin(), want.end());
     for (const auto& f : resolved->scan({t})) got.emplace_back(f.start, f.end, f.type);
+    std::sort(got.begin(), got.end());
     texts_with_conflicts += want.size() < all.size();
     ASSERT_EQ(got, want) << t;
   }
   EXPECT_GT(texts_with_conflicts, 250);
+  EXPECT_GT(texts_with_unions, 100);
 }
 
 // Rules with Rule::start_of run without Vectorscan's start-of-match tracking;

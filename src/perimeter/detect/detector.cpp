@@ -915,6 +915,7 @@ class DetectorImpl final : public Detector {
         }
       }
     }
+    cover_losers(v, keep, category_of);
     size_t w = 0;
     for (size_t i = 0; i < v.size(); ++i) {
       if (!keep[i]) continue;
@@ -922,6 +923,61 @@ class DetectorImpl final : public Detector {
       ++w;
     }
     v.resize(w);
+  }
+
+  // A finding that lost to an overlapping one may stick out of it: the
+  // e-mail address inside a connection string's password beats the
+  // URL_CREDENTIALS finding around it, and the rest of the URL (user and
+  // password) would go out in clear. So a loser that contains a shorter kept
+  // finding, or is of a more sensitive category (SECRET, then PHI, then
+  // PII), merges with the kept findings it overlaps: one finding over their
+  // union, that of the most sensitive category, then the highest
+  // confidence, the longest, the first. (A loser of the same category that
+  // only partly overlaps, such as a name guessed from "Kennzeichen HB" next
+  // to a plate, is dropped as before.)
+  template <class CategoryOf>
+  static void cover_losers(std::vector<Cand>& v, std::vector<char>& keep, CategoryOf category_of) {
+    auto rank = [&](uint32_t i) {
+      const Category c = category_of(v[i].entity);
+      return c == Category::SECRET ? 3 : c == Category::PHI ? 2 : c == Category::PII ? 1 : 0;
+    };
+    auto better = [&](uint32_t a, uint32_t b) {
+      if (rank(a) != rank(b)) return rank(a) > rank(b);
+      if (v[a].score != v[b].score) return v[a].score > v[b].score;
+      if (v[a].end - v[a].start != v[b].end - v[b].start)
+        return v[a].end - v[a].start > v[b].end - v[b].start;
+      return v[a].start < v[b].start;
+    };
+    std::vector<uint32_t> lost, kept;
+    for (uint32_t i = 0; i < v.size(); ++i) {
+      if (v[i].end <= v[i].start || rank(i) == 0) continue;
+      (keep[i] ? kept : lost).push_back(i);
+    }
+    if (lost.empty()) return;
+    std::sort(lost.begin(), lost.end(), better);
+    for (uint32_t l : lost) {
+      bool merges = false;
+      for (uint32_t k : kept) {
+        if (!keep[k] || v[k].end <= v[l].start || v[l].end <= v[k].start) continue;
+        merges = merges || rank(l) > rank(k) ||
+                 (v[l].start <= v[k].start && v[k].end <= v[l].end &&
+                  v[l].end - v[l].start > v[k].end - v[k].start);
+      }
+      if (!merges) continue;
+      size_t start = v[l].start, end = v[l].end;
+      uint32_t best = l;
+      for (uint32_t k : kept) {
+        if (!keep[k] || v[k].end <= start || end <= v[k].start) continue;
+        start = std::min(start, v[k].start);
+        end = std::max(end, v[k].end);
+        if (better(k, best)) best = k;
+        keep[k] = 0;
+      }
+      v[best].start = start;
+      v[best].end = end;
+      keep[best] = 1;
+      if (best == l) kept.push_back(l);
+    }
   }
 
   static constexpr uint32_t kNoEntity = 0xFFFFFFFFu;
