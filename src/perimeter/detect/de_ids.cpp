@@ -214,25 +214,40 @@ std::vector<Rule> de_id_rules() {
   // its own context words. The provisional ID card's "T" + 8 digits carries
   // no check digit: an ID card at a lower score.
   const char* kIcaoNumber = R"(\b[CFGHJKLMNPRTVWXYZ][CFGHJKLMNPRTVWXYZ0-9]{7}\d\b)";
+  // A real document number has no check digit of its own: the MRZ adds one
+  // after it ("L01X00T47" + "1", the specimen card). Presidio's model checks
+  // the ninth character; a number that fails it is still reported next to a
+  // context word (at a lower score), never alone.
+  static const std::vector<std::string> kPassWords =
+      words({"reisepass", "passnummer", "pass-nr", "pass nr", "passport", "mrz", "dokumentennummer",
+             "travel document"});
+  static const std::vector<std::string> kIdWords =
+      words({"personalausweis", "ausweis", "identity card", "id card", "identitätsnachweis",
+             "identitatsnachweis", "perso", "id-karte"});
   r.push_back({"de_passport", "DE_PASSPORT", kIcaoNumber, HS_FLAG_CASELESS, 0.4,
                [](std::string_view t, Hit& h) {
-                 return alone(t, h) && icao_ok(t.substr(h.start, h.end - h.start));
+                 if (!alone(t, h)) return false;
+                 if (icao_ok(t.substr(h.start, h.end - h.start))) return true;
+                 h.score = 0.3;
+                 return has_context(t, h.start, h.end, kPassWords);
                },
-               words({"reisepass", "passnummer", "pass-nr", "pass nr", "passport", "mrz",
-                      "dokumentennummer", "travel document"})});
+               kPassWords});
   r.push_back({"de_id_card", "DE_ID_CARD", kIcaoNumber, HS_FLAG_CASELESS, 0.4,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
                  std::string_view v = t.substr(h.start, h.end - h.start);
                  if (icao_ok(v)) return true;
-                 if (upper(v[0]) != 'T') return false;
-                 for (size_t i = 1; i < v.size(); ++i)
-                   if (!ascii::isdigit(v[i])) return false;
-                 h.score = 0.2;
-                 return true;
+                 bool provisional = upper(v[0]) == 'T';
+                 for (size_t i = 1; provisional && i < v.size(); ++i)
+                   provisional = ascii::isdigit(v[i]);
+                 if (provisional) {
+                   h.score = 0.2;
+                   return true;
+                 }
+                 h.score = 0.3;
+                 return has_context(t, h.start, h.end, kIdWords);
                },
-               words({"personalausweis", "ausweis", "identity card", "id card",
-                      "identitätsnachweis", "identitatsnachweis", "perso", "id-karte"})});
+               kIdWords});
   // Rentenversicherungsnummer: 8 digits with a birth date, the initial of
   // the birth name, 2 digits and a check digit.
   r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d{8}[A-Z]\d{3}\b)", HS_FLAG_CASELESS, 0.6,
