@@ -100,6 +100,10 @@ TEST(Detector, Secrets) {
   // Documentation placeholders are not credentials.
   EXPECT_FALSE(has("password=changeme_example", "SECRET"));
   EXPECT_FALSE(has("api_key = os.environ.get", "SECRET"));
+  EXPECT_FALSE(has("key: sk_live_fakekeyforthedocs1234567", "SECRET"));
+  // ... but a provider key's random body may hold such a word by chance.
+  EXPECT_TRUE(has("STRIPE_SECRET_KEY=sk_live_xLl3yGb3OPFaKE5cLV90zjwl", "SECRET",
+                  "sk_live_xLl3yGb3OPFaKE5cLV90zjwl"));
   EXPECT_TRUE(has("postgres://admin:S3cr3tPw@db.internal:5432/app", "URL_CREDENTIALS"));
   std::string pem = "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(200, 'A') +
                     "b9\n-----END RSA PRIVATE KEY-----";

@@ -179,17 +179,6 @@ int cross_sum(int v) {
   return v / 10 + v % 10;
 }
 
-// ICAO 9303 check digit over a document number (A = 10 .. Z = 35; weights 7 3 1).
-char icao_digit(const std::string& s) {
-  static constexpr int kW[3] = {7, 3, 1};
-  int sum = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    sum += (c >= '0' && c <= '9' ? c - '0' : c - 'A' + 10) * kW[i % 3];
-  }
-  return static_cast<char>('0' + sum % 10);
-}
-
 int weighted_sum(const std::string& d, std::initializer_list<int> w) {
   int sum = 0;
   size_t i = 0;
@@ -1123,14 +1112,12 @@ class PiiGenerator {
   }
 
   // Passports start with C F G H J K, ID cards (since 2010) with L M N P R T
-  // V W X Y; nine characters without vowels in all. The number itself has no
-  // check digit (the MRZ adds one as a tenth character), but the detector
-  // reports only numbers whose ninth character is the ICAO check digit of
-  // the first eight (one in ten real numbers; the specimen L01X00T47 is
-  // missed): the sweep draws from that tenth, which are valid numbers too.
+  // V W X Y; nine characters without vowels in all, the last a digit. The
+  // number itself has no check digit (the MRZ adds one as a tenth
+  // character): every draw is a real-looking number, the specimen's
+  // L01X00T47 among them.
   std::string de_document_number(const char* first) {
-    const std::string s = from(first, 1) + from("CFGHJKLMNPRTVWXYZ0123456789", 7);
-    return s + icao_digit(s);
+    return from(first, 1) + from("CFGHJKLMNPRTVWXYZ0123456789", 7) + from("0123456789", 1);
   }
 
   std::pair<Value, std::string> de_passport() {

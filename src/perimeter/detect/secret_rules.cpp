@@ -95,7 +95,11 @@ struct PairSet {
 };
 
 // Documentation placeholders and variable references, never credentials.
-bool placeholder(std::string_view v) {
+// With `embedded` false, a word counts only where a non-alphanumeric byte or
+// an end of `v` touches it on one side at least: the random body of a
+// provider-prefixed key holds "fake" or "todo" about once in 10^4 keys
+// ("sk_live_...OPFaKE5c..."), a documentation value writes "sk_live_fake_key".
+bool placeholder(std::string_view v, bool embedded = true) {
   // Lower-cased on the stack (values are at most ~1 KB; longer ones on the heap).
   char buf[256];
   std::string heap;
@@ -114,8 +118,15 @@ bool placeholder(std::string_view v) {
       "getenv",   "environ",    "lorem",     "insert",     "replace",
       "****",     "....",       "abcdefgh",  "fake",       "secret_key_here",
       "todo",     "mypassword", "password1", "password123"};
+  auto alnum = [&](size_t i) {
+    return i < l.size() && ascii::isalnum(static_cast<unsigned char>(l[i]));
+  };
   for (const char* s : kStop) {
-    if (pairs.may_contain(s) && l.find(s) != std::string_view::npos) return true;
+    if (!pairs.may_contain(s)) continue;
+    const size_t n = std::strlen(s);
+    for (size_t at = l.find(s); at != std::string_view::npos; at = l.find(s, at + 1)) {
+      if (embedded || (at == 0 || !alnum(at - 1)) || !alnum(at + n)) return true;
+    }
   }
   return sequential_filler(v);
 }
@@ -143,7 +154,7 @@ Check token_check(double min_entropy) {
     if (h.start > 0 && (t[h.start - 1] == '.' || t[h.start - 1] == '/') && t[h.start] != 'h')
       return false;
     std::string_view v = t.substr(h.start, h.end - h.start);
-    if (v.find("EXAMPLE") != std::string_view::npos || placeholder(v)) return false;
+    if (v.find("EXAMPLE") != std::string_view::npos || placeholder(v, false)) return false;
     // The prefix already says what it is; only reject low-variety fillers.
     return checks::shannon_entropy(v) >= min_entropy;
   };
