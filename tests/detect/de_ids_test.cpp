@@ -80,6 +80,9 @@ TEST(DeIds, SocialSecurity) {
   EXPECT_TRUE(has("53120385M074", "DE_SOCIAL_SECURITY"));
   EXPECT_FALSE(has("RVNR: 53120385M075", "DE_SOCIAL_SECURITY"));  // check digit
   EXPECT_FALSE(has("RVNR: 53321385M074", "DE_SOCIAL_SECURITY"));  // no month 13
+  // As printed on the card, in four parts.
+  expect_at("Sozialversicherungsnummer: 53 120385 M 074", "53 120385 M 074", "DE_SOCIAL_SECURITY");
+  EXPECT_FALSE(has("Sozialversicherungsnummer: 53 120385 M 075", "DE_SOCIAL_SECURITY"));
 }
 
 TEST(DeIds, LanrAndBsnr) {

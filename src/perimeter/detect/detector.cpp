@@ -873,6 +873,7 @@ class DetectorImpl final : public Detector {
       // chained overlaps; a decision only depends on kept spans that overlap
       // the candidate, all in its cluster, so sorting each cluster on its
       // own decides as one global sort would.
+      std::vector<uint32_t> cluster;  // one cluster's candidates, best first
       size_t a = 0;
       while (a < order.size()) {
         size_t b = a + 1, reach = v[order[a].i].end;
@@ -885,13 +886,16 @@ class DetectorImpl final : public Detector {
         } else {
           std::sort(order.begin() + static_cast<std::ptrdiff_t>(a),
                     order.begin() + static_cast<std::ptrdiff_t>(b), better);
+          cluster.clear();
           for (size_t k = a; k < b; ++k) {
             const Cand& f = v[order[k].i];
             if (!any(f.start - lo, f.end - lo)) {
               set(f.start - lo, f.end - lo);
               keep[order[k].i] = 1;
             }
+            cluster.push_back(order[k].i);
           }
+          cover_losers(v, keep, category_of, cluster);
         }
         a = b;
       }
@@ -914,8 +918,10 @@ class DetectorImpl final : public Detector {
           keep[k.i] = 1;
         }
       }
+      std::vector<uint32_t> all;
+      for (const Key& k : order) all.push_back(k.i);
+      cover_losers(v, keep, category_of, all);
     }
-    cover_losers(v, keep, category_of);
     size_t w = 0;
     for (size_t i = 0; i < v.size(); ++i) {
       if (!keep[i]) continue;
@@ -935,8 +941,11 @@ class DetectorImpl final : public Detector {
   // confidence, the longest, the first. (A loser of the same category that
   // only partly overlaps, such as a name guessed from "Kennzeichen HB" next
   // to a plate, is dropped as before.)
+  // `ids`: a cluster of chained overlaps (or all candidates), best first;
+  // small, so pairs are compared directly.
   template <class CategoryOf>
-  static void cover_losers(std::vector<Cand>& v, std::vector<char>& keep, CategoryOf category_of) {
+  static void cover_losers(std::vector<Cand>& v, std::vector<char>& keep, CategoryOf category_of,
+                           const std::vector<uint32_t>& ids) {
     auto rank = [&](uint32_t i) {
       const Category c = category_of(v[i].entity);
       return c == Category::SECRET ? 3 : c == Category::PHI ? 2 : c == Category::PII ? 1 : 0;
@@ -949,16 +958,19 @@ class DetectorImpl final : public Detector {
       return v[a].start < v[b].start;
     };
     std::vector<uint32_t> lost, kept;
-    for (uint32_t i = 0; i < v.size(); ++i) {
+    for (uint32_t i : ids) {
       if (v[i].end <= v[i].start || rank(i) == 0) continue;
       (keep[i] ? kept : lost).push_back(i);
     }
     if (lost.empty()) return;
     std::sort(lost.begin(), lost.end(), better);
     for (uint32_t l : lost) {
+      auto overlaps = [&](uint32_t k) {
+        return keep[k] && v[k].end > v[l].start && v[l].end > v[k].start;
+      };
       bool merges = false;
       for (uint32_t k : kept) {
-        if (!keep[k] || v[k].end <= v[l].start || v[l].end <= v[k].start) continue;
+        if (!overlaps(k)) continue;
         merges = merges || rank(l) > rank(k) ||
                  (v[l].start <= v[k].start && v[k].end <= v[l].end &&
                   v[l].end - v[l].start > v[k].end - v[k].start);
@@ -967,7 +979,7 @@ class DetectorImpl final : public Detector {
       size_t start = v[l].start, end = v[l].end;
       uint32_t best = l;
       for (uint32_t k : kept) {
-        if (!keep[k] || v[k].end <= start || end <= v[k].start) continue;
+        if (!overlaps(k)) continue;
         start = std::min(start, v[k].start);
         end = std::max(end, v[k].end);
         if (better(k, best)) best = k;
