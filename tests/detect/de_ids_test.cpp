@@ -134,6 +134,11 @@ TEST(DeIds, TaxNumber) {
   EXPECT_FALSE(has("217/815/08154", "DE_TAX_NUMBER"));
   EXPECT_FALSE(has("0921781508154", "DE_TAX_NUMBER"));
   EXPECT_FALSE(has("Steuernummer: 1721781508154", "DE_TAX_NUMBER"));  // no state 17
+  // The unified scheme: tax office first (9 Bavaria, 28 Baden-Württemberg), then 0.
+  expect_at("Meine Steuernummer ist 9172042713385.", "9172042713385", "DE_TAX_NUMBER");
+  expect_at("Steuernummer 2871042713382", "2871042713382", "DE_TAX_NUMBER");
+  EXPECT_FALSE(has("Steuernummer 9172142713385", "DE_TAX_NUMBER"));        // fifth digit not 0
+  expect_at("Steuernummer: 93815/08152", "93815/08152", "DE_TAX_NUMBER");  // BW
 }
 
 TEST(DeIds, CommercialRegister) {

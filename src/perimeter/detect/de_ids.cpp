@@ -12,6 +12,8 @@
 // chance score low: "de" + digits (Spanish, French, Portuguese) needs a
 // context word, and a lower-case vehicle plate ("ist um 12") is never
 // boosted.
+#include <algorithm>
+#include <iterator>
 #include <string_view>
 
 #include "detect/rule_kit.h"
@@ -344,21 +346,30 @@ std::vector<Rule> de_id_rules() {
                words({"plz", "postleitzahl", "postanschrift", "anschrift", "adresse", "wohnort",
                       "lieferadresse", "rechnungsadresse", "straße", "strasse", "hausnummer",
                       "postfach", "gemeinde", "stadt"})});
-  // Steuernummer: ELSTER's 13 digits (a state code 01-16 first) or a
-  // state's slashed form (2-3/3-4/4-5 digits).
-  r.push_back({"de_tax_number", "DE_TAX_NUMBER", R"(\b(?:\d{13}|\d{2,3}/\d{3,4}/\d{4,5})\b)", 0,
-               0.3,
+  // Steuernummer: 13 digits or a state's slashed form (2-3/3-4/4-5 digits;
+  // Baden-Württemberg's 5/5). The 13-digit form of the unified federal
+  // scheme begins with the tax office's number, whose first digits name the
+  // state (28 Baden-Württemberg, 9 Bavaria, 11 Berlin, ..., 5 North
+  // Rhine-Westphalia), then a 0; Presidio's test data puts a state number
+  // 01-16 first instead. Either is accepted: the rule needs a context word.
+  r.push_back({"de_tax_number", "DE_TAX_NUMBER",
+               R"(\b(?:\d{13}|\d{2,3}/\d{3,4}/\d{4,5}|\d{5}/\d{5})\b)", 0, 0.3,
                [](std::string_view t, Hit& h) {
                  if (!alone(t, h)) return false;
                  if (h.start > 0 && t[h.start - 1] == '/') return false;
                  if (h.end < t.size() && t[h.end] == '/') return false;
-                 if (t.substr(h.start, h.end - h.start).find('/') != std::string_view::npos)
-                   return true;
-                 // ELSTER form: the state code (01-16) comes first. (A
-                 // pattern that spells it out costs Vectorscan far more on
-                 // digit-dense text than a plain \d{13}.)
-                 int state = digit_value(t[h.start]) * 10 + digit_value(t[h.start + 1]);
-                 return state >= 1 && state <= 16;
+                 const std::string_view v = t.substr(h.start, h.end - h.start);
+                 if (v.find('/') != std::string_view::npos) return true;
+                 // (Spelt out in the pattern, these prefixes cost Vectorscan
+                 // far more on digit-dense text than a plain \d{13}.)
+                 const int two = digit_value(v[0]) * 10 + digit_value(v[1]);
+                 if (two >= 1 && two <= 16) return true;
+                 static const int kOffices[] = {10, 11, 21, 22, 23, 24, 26,
+                                                27, 28, 30, 31, 32, 40, 41};
+                 const bool office =
+                     v[0] == '5' || v[0] == '9' ||
+                     std::find(std::begin(kOffices), std::end(kOffices), two) != std::end(kOffices);
+                 return office && v[4] == '0';
                },
                words({"steuernummer", "steuer-nr", "steuer nr", "st.-nr", "st-nr", "stnr",
                       "finanzamt", "umsatzsteuer", "einkommensteuer", "körperschaftsteuer",
