@@ -85,6 +85,12 @@ TEST(AsiaIds, InVehicleRegistration) {
   EXPECT_TRUE(reported("RTO KA99ME3456", "IN_VEHICLE_REGISTRATION", "KA99ME3456"));
   // Short old plates are candidates only, even next to a context word.
   EXPECT_FALSE(any("vehicle MCX1243", "IN_VEHICLE_REGISTRATION"));
+  // Written in parts: with a context word, one separator throughout.
+  EXPECT_TRUE(
+      reported("vehicle registration KA 03 MJ 7391", "IN_VEHICLE_REGISTRATION", "KA 03 MJ 7391"));
+  EXPECT_TRUE(reported("RTO record KA-03-MJ-7391", "IN_VEHICLE_REGISTRATION", "KA-03-MJ-7391"));
+  EXPECT_FALSE(any("KA 03 MJ 7391", "IN_VEHICLE_REGISTRATION"));
+  EXPECT_FALSE(any("vehicle KA 03-MJ 7391", "IN_VEHICLE_REGISTRATION"));
 }
 
 TEST(AsiaIds, KrRrnAndFrn) {

@@ -258,6 +258,32 @@ bool aadhaar_check(std::string_view t, Hit& h) {
   return true;
 }
 
+// A state/district plate written in parts ("MH 12 AB 1234", "MH-12-AB-1234"):
+// one separator throughout and a known state; at most 0.4, so reported with
+// a context word only (Rule::needs_context).
+bool in_vehicle_parts(std::string_view t, Hit& h) {
+  if (!ascii_apart(t, h.start, h.end)) return false;
+  const std::string_view v = t.substr(h.start, h.end - h.start);
+  const char sep = v[2];
+  std::string compact;
+  for (char c : v) {
+    if (c == ' ' || c == '-') {
+      if (c != sep) return false;
+    } else {
+      compact += c;
+    }
+  }
+  if (all_zero(std::string_view(compact).substr(compact.size() - 4))) return false;
+  for (const InState& s : kInStates) {
+    if (compact.compare(0, 2, s.code) != 0) continue;
+    int district = digit_value(compact[2]);
+    if (ascii::isdigit(compact[3])) district = district * 10 + digit_value(compact[3]);
+    if (!(s.max_district > 0 && district >= 1 && district <= s.max_district)) h.score = 0.3;
+    return true;
+  }
+  return false;
+}
+
 bool in_vehicle(std::string_view t, Hit& h) {
   if (!ascii_apart(t, h.start, h.end)) return false;
   std::string_view v = t.substr(h.start, h.end - h.start);
@@ -437,6 +463,10 @@ std::vector<Rule> asia_id_rules() {
       {"in_vehicle_registration", "IN_VEHICLE_REGISTRATION",
        R"(\b(?:[A-Z]{2}\d{1,2}[A-Z]{1,3}\d{4}|\d\dBH\d{4}[A-HJ-NP-Z]{2}|\d\d[A-FHKPRX]\d{6}[A-Z]|\d{1,3}(?:CD|CC|UN)[1-9]\d{1,3})\b)",
        0, 0.4, in_vehicle, words({"vehicle", "registration", "plate", "rto"})});
+  r.push_back({"in_vehicle_registration", "IN_VEHICLE_REGISTRATION",
+               R"(\b[A-Z]{2}[ \-]\d{1,2}[ \-][A-Z]{1,3}[ \-]\d{4}\b)", 0, 0.4, in_vehicle_parts,
+               words({"vehicle", "registration", "plate", "rto"})});
+  r.back().needs_context = true;
   // Old short plates: never reported by default, no context boost (so
   // never reportable under a threshold above 0.2).
   r.push_back({"in_vehicle_registration_weak", "IN_VEHICLE_REGISTRATION",
