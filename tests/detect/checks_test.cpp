@@ -126,5 +126,20 @@ TEST(Checks, EntropyEqualsSumOverAllCounts) {
   }
 }
 
+TEST(Checks, VerhoeffAndDates) {
+  // The textbook example: 236 takes the check digit 3.
+  EXPECT_TRUE(verhoeff("2363"));
+  EXPECT_FALSE(verhoeff("2364"));
+  EXPECT_FALSE(verhoeff("2633"));  // a transposition is caught
+  EXPECT_FALSE(verhoeff(""));
+  EXPECT_FALSE(verhoeff("23a3"));
+  EXPECT_TRUE(date_exists(2024, 2, 29));
+  EXPECT_FALSE(date_exists(2023, 2, 29));
+  EXPECT_FALSE(date_exists(1900, 2, 29));
+  EXPECT_TRUE(date_exists(2000, 2, 29));
+  EXPECT_FALSE(date_exists(2024, 4, 31));
+  EXPECT_FALSE(date_exists(2024, 13, 1));
+}
+
 }  // namespace
 }  // namespace perimeter::detect::checks

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <string_view>
 
+#include "detect/checks.h"
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
@@ -43,46 +44,11 @@ size_t digits_of(std::string_view s, std::array<char, N>& out) {
 
 // ---- checksums -----------------------------------------------------------------
 
-// Verhoeff's dihedral-group check (Aadhaar): d is the product of the group
-// D5 (0-4 rotations, 5-9 reflections); the digit at position i from the
-// right is first moved by the permutation 0123456789 -> 1576283094 applied
-// i mod 8 times; a valid number multiplies out to 0.
-struct Verhoeff {
-  int d[10][10];
-  int p[8][10];
-  Verhoeff() {
-    for (int j = 0; j < 10; ++j) {
-      for (int k = 0; k < 10; ++k) {
-        if (j < 5 && k < 5)
-          d[j][k] = (j + k) % 5;
-        else if (j < 5)
-          d[j][k] = 5 + (j + k) % 5;
-        else if (k < 5)
-          d[j][k] = 5 + (j - k + 5) % 5;
-        else
-          d[j][k] = (j - k + 5) % 5;
-      }
-    }
-    static const int kSigma[10] = {1, 5, 7, 6, 2, 8, 3, 0, 9, 4};
-    for (int i = 0; i < 10; ++i) p[0][i] = i;
-    for (int r = 1; r < 8; ++r) {
-      for (int i = 0; i < 10; ++i) p[r][i] = kSigma[p[r - 1][i]];
-    }
-  }
-  // True if the digit string ends in its Verhoeff check digit.
-  bool valid(std::string_view s) const {
-    int c = 0;
-    for (size_t i = 0; i < s.size(); ++i) c = d[c][p[i % 8][digit_value(s[s.size() - 1 - i])]];
-    return c == 0;
-  }
-};
-
 bool aadhaar(std::string_view s12) {
-  static const Verhoeff v;
   if (s12.size() != 12 || s12[0] < '2') return false;
   bool palindrome = true;
   for (size_t i = 0; i < 6; ++i) palindrome = palindrome && s12[i] == s12[11 - i];
-  return !palindrome && v.valid(s12);
+  return !palindrome && checks::verhoeff(s12);
 }
 
 // GSTIN check character: the first 14 characters in base 36, weights 1 and 2
@@ -106,15 +72,6 @@ int kr_weighted_mod11(std::string_view d13) {
   int sum = 0;
   for (int i = 0; i < 12; ++i) sum += kW[i] * digit_value(d13[static_cast<size_t>(i)]);
   return sum % 11;
-}
-
-bool leap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-bool date_ok(int y, int m, int d) {
-  static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= kDays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
 }
 
 // Korean business registration number: weights 1,3,7,1,3,7,1,3,5; the ninth
@@ -349,8 +306,8 @@ Check kr_resident(bool foreigner) {
     // Gender digit: 1/2 (5/6) born in the 1900s, 3/4 (7/8) in the 2000s.
     int century = ((g - 1) % 4) < 2 ? 1900 : 2000;
     int year = century + digit_value(s[0]) * 10 + digit_value(s[1]);
-    if (!date_ok(year, digit_value(s[2]) * 10 + digit_value(s[3]),
-                 digit_value(s[4]) * 10 + digit_value(s[5])))
+    if (!checks::date_exists(year, digit_value(s[2]) * 10 + digit_value(s[3]),
+                             digit_value(s[4]) * 10 + digit_value(s[5])))
       return false;
     int r = kr_weighted_mod11(s);
     bool check = (foreigner ? (13 - r) % 10 : (11 - r) % 10) == digit_value(s[12]);

@@ -63,6 +63,13 @@ bool tr_national_id(std::string_view s);
 // +0 1900s, +20 2000s, +40 2100s, +60 2200s), weighted check digit.
 bool pl_pesel(std::string_view s);
 
+// True if day `d` of month `m` (1-12) exists in year `y` (Gregorian).
+bool date_exists(int y, int m, int d);
+
+// Verhoeff's dihedral-group check over a digit string (Aadhaar, Nigerian
+// NIN): true if it ends in its check digit.
+bool verhoeff(std::string_view digits);
+
 // Shannon entropy in bits per byte.
 double shannon_entropy(std::string_view s);
 

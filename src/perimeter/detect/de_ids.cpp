@@ -16,6 +16,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "detect/checks.h"
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
@@ -25,14 +26,6 @@ namespace {
 
 char upper(char c) {
   return static_cast<char>(ascii::toupper(static_cast<unsigned char>(c)));
-}
-
-// The value's digits (separators dropped).
-std::string digits_of(std::string_view s) {
-  std::string d;
-  for (char c : s)
-    if (ascii::isdigit(c)) d += c;
-  return d;
 }
 
 // ISO 7064 MOD 11,10 (hybrid system): the check digit that follows `body`.
@@ -130,13 +123,6 @@ bool icao_ok(std::string_view v) {
   return sum % 10 == digit_value(v.back());
 }
 
-// A candidate no word character touches and that is no fragment of a longer
-// dotted or dashed number.
-bool alone(std::string_view t, const Hit& h) {
-  return !word_before(t, h.start) && !word_after(t, h.end) &&
-         !digit_chain_around(t, h.start, h.end);
-}
-
 // A currency or percent sign right after `end` (one space allowed): an
 // amount, not a postal code, whatever address words stand nearby.
 bool amount_after(std::string_view t, size_t end) {
@@ -191,9 +177,9 @@ std::vector<Rule> de_id_rules() {
   r.push_back({"de_vat_id", "DE_VAT_ID", R"(\bDE[ .\-]?\d{3}[ .\-]?\d{3}[ .\-]?\d{3}\b)",
                HS_FLAG_CASELESS, 0.75,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  std::string_view v = t.substr(h.start, h.end - h.start);
-                 if (!vat_id_ok(digits_of(v))) return false;
+                 if (!vat_id_ok(checks::digits_of(v))) return false;
                  if (v[0] != 'D' || v[1] != 'E') h.score = 0.4;
                  return true;
                },
@@ -204,7 +190,7 @@ std::vector<Rule> de_id_rules() {
   r.push_back(
       {"de_kvnr", "DE_HEALTH_INSURANCE", R"(\b[A-Z]\d{9}\b)", HS_FLAG_CASELESS, 0.4,
        [](std::string_view t, Hit& h) {
-         return alone(t, h) && kvnr_ok(t.substr(h.start, h.end - h.start));
+         return isolated(t, h) && kvnr_ok(t.substr(h.start, h.end - h.start));
        },
        words({"krankenversicherungsnummer", "krankenversichertennummer", "versichertennummer",
               "versicherten-nr", "kvnr", "krankenkasse", "krankenversicherung", "gesundheitskarte",
@@ -228,7 +214,7 @@ std::vector<Rule> de_id_rules() {
              "identitatsnachweis", "perso", "id-karte"});
   r.push_back({"de_passport", "DE_PASSPORT", kIcaoNumber, HS_FLAG_CASELESS, 0.4,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  if (icao_ok(t.substr(h.start, h.end - h.start))) return true;
                  h.score = 0.3;
                  return has_context(t, h.start, h.end, kPassWords);
@@ -236,7 +222,7 @@ std::vector<Rule> de_id_rules() {
                kPassWords});
   r.push_back({"de_id_card", "DE_ID_CARD", kIcaoNumber, HS_FLAG_CASELESS, 0.4,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  std::string_view v = t.substr(h.start, h.end - h.start);
                  if (icao_ok(v)) return true;
                  bool provisional = upper(v[0]) == 'T';
@@ -258,7 +244,7 @@ std::vector<Rule> de_id_rules() {
              "rente", "social security"});
   r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d{8}[A-Z]\d{3}\b)", HS_FLAG_CASELESS, 0.6,
                [](std::string_view t, Hit& h) {
-                 return alone(t, h) && rvnr_ok(t.substr(h.start, h.end - h.start));
+                 return isolated(t, h) && rvnr_ok(t.substr(h.start, h.end - h.start));
                },
                kRvnrWords});
   // As printed on the card, in four parts ("53 120385 M 074"): a separate
@@ -267,7 +253,7 @@ std::vector<Rule> de_id_rules() {
   r.push_back({"de_rvnr", "DE_SOCIAL_SECURITY", R"(\b\d\d \d{6} [A-Z] \d{3}\b)", HS_FLAG_CASELESS,
                0.4,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  std::string v;
                  for (char c : t.substr(h.start, h.end - h.start))
                    if (c != ' ') v += c;
@@ -281,13 +267,13 @@ std::vector<Rule> de_id_rules() {
   r.push_back({"de_lanr", "DE_LANR", R"(\b\d{9}\b)", 0, 0.3,
                [](std::string_view t, Hit& h) {
                  std::string_view v = t.substr(h.start, h.end - h.start);
-                 return alone(t, h) && v != "000000000" && lanr_ok(v);
+                 return isolated(t, h) && v != "000000000" && lanr_ok(v);
                },
                words({"lanr", "arztnummer", "arzt-nr", "arzt-nummer", "arzt", "ärztin", "ärztlich",
                       "physician", "doctor"})});
   r.push_back({"de_bsnr", "DE_BSNR", R"(\b\d{9}\b)", 0, 0.2,
                [](std::string_view t, Hit& h) {
-                 return alone(t, h) && t.substr(h.start, h.end - h.start) != "000000000";
+                 return isolated(t, h) && t.substr(h.start, h.end - h.start) != "000000000";
                },
                words({"betriebsstättennummer", "betriebsstätten-nummer", "betriebsstätte", "bsnr",
                       "praxisnummer", "praxis", "kassenärztliche", "kv-nummer", "kv nummer",
@@ -296,7 +282,7 @@ std::vector<Rule> de_id_rules() {
   r.push_back(
       {"de_tax_id", "DE_TAX_ID", R"(\b(?:\d{11}|\d{2} \d{3} \d{3} \d{3})\b)", 0, 0.4,
        [](std::string_view t, Hit& h) {
-         return alone(t, h) && tax_id_ok(digits_of(t.substr(h.start, h.end - h.start)));
+         return isolated(t, h) && tax_id_ok(checks::digits_of(t.substr(h.start, h.end - h.start)));
        },
        words({"steuer-id", "steuerid", "steuer id", "steueridentifikationsnummer",
               "identifikationsnummer", "steuer-idnr", "idnr", "tax id", "tin", "finanzamt"})});
@@ -328,7 +314,7 @@ std::vector<Rule> de_id_rules() {
   // Führerscheinnummer (EU card format since 2013): 2 letters, 8 digits, one
   // check character whose derivation is not published.
   r.push_back({"de_fuehrerschein", "DE_FUEHRERSCHEIN", R"(\b[A-Z]{2}\d{8}[A-Z0-9]\b)",
-               HS_FLAG_CASELESS, 0.35, [](std::string_view t, Hit& h) { return alone(t, h); },
+               HS_FLAG_CASELESS, 0.35, [](std::string_view t, Hit& h) { return isolated(t, h); },
                words({"führerschein", "fuehrerschein", "fahrerlaubnis", "driving licence",
                       "driving license", "driver's license", "driver license", "licence number",
                       "license number", "kba", "kraftfahrt-bundesamt", "dokument-nr", "dokument nr",
@@ -338,7 +324,7 @@ std::vector<Rule> de_id_rules() {
   // ("12345 EUR") is none.
   r.push_back({"de_plz", "DE_PLZ", R"(\b\d{5}\b)", 0, 0.05,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  std::string_view v = t.substr(h.start, 5);
                  if (v < "01001" || v > "99998") return false;
                  return !amount_after(t, h.end);
@@ -355,7 +341,7 @@ std::vector<Rule> de_id_rules() {
   r.push_back({"de_tax_number", "DE_TAX_NUMBER",
                R"(\b(?:\d{13}|\d{2,3}/\d{3,4}/\d{4,5}|\d{5}/\d{5})\b)", 0, 0.3,
                [](std::string_view t, Hit& h) {
-                 if (!alone(t, h)) return false;
+                 if (!isolated(t, h)) return false;
                  if (h.start > 0 && t[h.start - 1] == '/') return false;
                  if (h.end < t.size() && t[h.end] == '/') return false;
                  const std::string_view v = t.substr(h.start, h.end - h.start);

@@ -266,29 +266,34 @@ class DetectorImpl final : public Detector {
   }
 
  private:
-  // Two databases: the main one, scanned over the whole message, and the
-  // digit-anchored rules (see Rule::digit_anchored), scanned only in windows
-  // of `digit_reach_` bytes around digits. Letter-led patterns keep
-  // Vectorscan from skipping ahead in prose; near digits they cost nothing
-  // extra. One scratch serves both.
-  // True if rule `i` is scanned only around its context words (see
-  // Rule::needs_context): no finding of it can reach the threshold without one.
-  bool context_gated(size_t i) const {
+  // True if no finding of rule `i` reaches its threshold without a context
+  // word (Rule::needs_context), and gating is on.
+  bool needs_context(size_t i) const {
     const internal::Rule& r = rules_[i];
-    return opt_.context_gating && r.needs_context && !r.context.empty() && r.digit_anchored &&
-           r.som && !r.start_of && !r.merge && !r.multi && r.score < threshold(r.entity);
+    return opt_.context_gating && r.needs_context && r.score < threshold(r.entity);
   }
 
+  // True if rule `i` is scanned only around its context words.
+  bool context_gated(size_t i) const {
+    const internal::Rule& r = rules_[i];
+    return needs_context(i) && !r.context.empty() && r.digit_anchored && r.som && !r.start_of &&
+           !r.merge && !r.multi;
+  }
+
+  // Databases: the main one, scanned over the whole message; the
+  // digit-anchored rules (see Rule::digit_anchored), scanned only in windows
+  // of `digit_reach_` bytes around digits (two databases over the same
+  // windows, Rule::digit_second); and the context-gated rules, scanned around
+  // their context words (scan_gated). Letter-led patterns keep Vectorscan
+  // from skipping ahead in prose; near digits they cost nothing extra. One
+  // scratch serves them all.
   void compile() {
     std::vector<unsigned> main_ids, digit_ids, digit2_ids, gated_ids;
     std::set<std::string> gated_words;
     for (size_t i = 0; i < rules_.size(); ++i) {
       // Without context words to raise it, such a rule is never reported.
-      const internal::Rule& r = rules_[i];
-      if (opt_.context_gating && r.needs_context && r.context.empty() &&
-          r.score < threshold(r.entity))
-        continue;
-      bool digit = false;
+      if (needs_context(i) && rules_[i].context.empty()) continue;
+      bool digit = false, gated = false;
       if (rules_[i].digit_anchored) {
         hs_expr_info_t* info = nullptr;
         hs_compile_error_t* err = nullptr;
@@ -296,7 +301,8 @@ class DetectorImpl final : public Detector {
                 HS_SUCCESS &&
             info && info->min_width > 0 && info->max_width <= 256) {
           digit = true;
-          if (context_gated(i)) {
+          gated = context_gated(i);
+          if (gated) {
             gated_reach_ = std::max<size_t>(gated_reach_, info->max_width);
             gated_ids.push_back(static_cast<unsigned>(i));
             gated_words.insert(rules_[i].context.begin(), rules_[i].context.end());
@@ -307,7 +313,7 @@ class DetectorImpl final : public Detector {
         if (err) hs_free_compile_error(err);
         free(info);  // allocated by Vectorscan's default allocator (malloc)
       }
-      if (!gated_ids.empty() && gated_ids.back() == i) continue;
+      if (gated) continue;
       (digit ? (rules_[i].digit_second ? digit2_ids : digit_ids) : main_ids)
           .push_back(static_cast<unsigned>(i));
     }
@@ -753,16 +759,20 @@ class DetectorImpl final : public Detector {
                     (v[i].start == v[i - 1].start && v[i].end < v[i - 1].end)))
         by_span = false;
     }
-    if (by_span) {  // only runs of equal spans to order
+    // Orders each run of equal spans of `w`, already in (start, end) order.
+    auto sort_runs = [&](std::vector<Cand>& w) {
       for (size_t r = 0; r < n;) {
         size_t e = r + 1;
-        while (e < n && v[e].start == v[r].start && v[e].end == v[r].end) ++e;
+        while (e < n && w[e].start == w[r].start && w[e].end == w[r].end) ++e;
         if (e - r > 1) {
-          std::sort(v.begin() + static_cast<std::ptrdiff_t>(r),
-                    v.begin() + static_cast<std::ptrdiff_t>(e), less);
+          std::sort(w.begin() + static_cast<std::ptrdiff_t>(r),
+                    w.begin() + static_cast<std::ptrdiff_t>(e), less);
         }
         r = e;
       }
+    };
+    if (by_span) {  // only runs of equal spans to order
+      sort_runs(v);
       return;
     }
     if (n < 512 || max_end > 0xFFFFFFFFu) {
@@ -797,15 +807,7 @@ class DetectorImpl final : public Detector {
     }
     sorted.resize(n);
     for (size_t j = 0; j < n; ++j) sorted[j] = v[a[j].i];
-    for (size_t r = 0; r < n;) {
-      size_t e = r + 1;
-      while (e < n && a[e].key == a[r].key) ++e;
-      if (e - r > 1) {
-        std::sort(sorted.begin() + static_cast<std::ptrdiff_t>(r),
-                  sorted.begin() + static_cast<std::ptrdiff_t>(e), less);
-      }
-      r = e;
-    }
+    sort_runs(sorted);
     std::copy(sorted.begin(), sorted.end(), v.begin());
     if (n * sizeof(Cand) > (size_t{8} << 20)) {  // a huge message: do not keep its buffers
       std::vector<Item>().swap(a);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "detect/ascii.h"
+#include "detect/checks.h"
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
@@ -22,21 +23,6 @@ size_t digits_into(std::string_view s, char* out, size_t cap) {
     out[n++] = c;
   }
   return n;
-}
-
-// Luhn mod 10 over n digit characters: from the right, every second digit is
-// doubled (its digit sum taken); the total must be a multiple of 10.
-bool luhn_ok(const char* d, size_t n) {
-  int sum = 0;
-  for (size_t k = 0; k < n; ++k) {
-    int v = d[n - 1 - k] - '0';
-    if (k % 2 == 1) {
-      v *= 2;
-      if (v > 9) v -= 9;
-    }
-    sum += v;
-  }
-  return sum % 10 == 0;
 }
 
 int days_in_month(int m) {
@@ -61,7 +47,7 @@ bool se_personnummer(std::string_view s) {
   int dd = (p[4] - '0') * 10 + (p[5] - '0');
   if (dd > 60) dd -= 60;
   if (mm < 1 || mm > 12 || dd < 1 || dd > days_in_month(mm)) return false;
-  return luhn_ok(p, 10);
+  return checks::luhn(std::string_view(p, 10));
 }
 
 // Swedish organisationsnummer: ten digits, the third at least 2 (so it never
@@ -69,7 +55,7 @@ bool se_personnummer(std::string_view s) {
 bool se_organisationsnummer(std::string_view s) {
   char d[10];
   if (digits_into(s, d, 10) != 10) return false;
-  return d[2] >= '2' && luhn_ok(d, 10);
+  return d[2] >= '2' && checks::luhn(std::string_view(d, 10));
 }
 
 // The control letter of Spanish DNI/NIF and NIE numbers: the number mod 23
@@ -151,7 +137,7 @@ bool it_vat(std::string_view s) {
   if (digits_into(s, d, 11) != 11) return false;
   bool zeros = true;
   for (char c : d) zeros = zeros && c == '0';
-  return !zeros && luhn_ok(d, 11);
+  return !zeros && checks::luhn(std::string_view(d, 11));
 }
 
 // True if a digit, or a digit glued by '-' or '.', touches [start, end).
@@ -170,20 +156,9 @@ bool se_personnummer_check(std::string_view t, Hit& h) {
   return true;
 }
 
-Check standalone_with(bool (*f)(std::string_view)) {
-  return [f](std::string_view t, Hit& h) {
-    if (word_before(t, h.start) || word_after(t, h.end) || digit_chain_around(t, h.start, h.end))
-      return false;
-    return f(t.substr(h.start, h.end - h.start));
-  };
-}
-
 // A standalone shape without a checksum.
 Check shape_only() {
-  return [](std::string_view t, Hit& h) {
-    return !word_before(t, h.start) && !word_after(t, h.end) &&
-           !digit_chain_around(t, h.start, h.end);
-  };
+  return [](std::string_view t, Hit& h) { return isolated(t, h); };
 }
 
 }  // namespace
@@ -216,7 +191,7 @@ std::vector<Rule> eu_id_rules() {
               "person number", "pnr", "svenskt id", "swedish id", "swedish personal"})});
   r.push_back(
       {"se_orgnr", "SE_ORGANISATIONSNUMMER", R"(\d{6}-?\d{4})", 0, 0.4,
-       standalone_with(se_organisationsnummer),
+       digits_check(se_organisationsnummer, 0),
        words({"organisationsnummer", "orgnummer", "orgnr", "org nr", "org.nr", "org. nr",
               "företagsnummer", "organisation number", "organization number", "swedish company"})});
   // Spain. DNI/NIF and NIE end in a mod-23 control letter. The NIE's leading
@@ -224,9 +199,7 @@ std::vector<Rule> eu_id_rules() {
   // zero) is the weakest shape.
   r.push_back({"es_nif", "ES_NIF", R"(\d{7,8}-?[A-Za-z]\b)", 0, 0.5,
                [](std::string_view t, Hit& h) {
-                 if (word_before(t, h.start) || word_after(t, h.end) ||
-                     digit_chain_around(t, h.start, h.end))
-                   return false;
+                 if (!isolated(t, h)) return false;
                  std::string_view v = t.substr(h.start, h.end - h.start);
                  if (!es_nif(v)) return false;
                  size_t n = v.size() - 1 - (v[v.size() - 2] == '-' ? 1 : 0);
@@ -235,7 +208,7 @@ std::vector<Rule> eu_id_rules() {
                },
                words({"dni", "nif", "documento nacional de identidad", "identificación fiscal",
                       "número de identificación", "identificación", "spanish id"})});
-  r.push_back({"es_nie", "ES_NIE", R"([XYZxyz]\d{7}-?[A-Za-z]\b)", 0, 0.6, standalone_with(es_nie),
+  r.push_back({"es_nie", "ES_NIE", R"([XYZxyz]\d{7}-?[A-Za-z]\b)", 0, 0.6, digits_check(es_nie, 0),
                words({"nie", "número de identificación de extranjero",
                       "identificación de extranjero", "extranjero", "foreigner identity number"})});
   // Spanish passport: 3 letters, 6 digits, no check digit.

@@ -710,8 +710,9 @@ Rule deny_list_rule(const std::string& entity, const std::vector<std::string>& w
   // Whole words: no letter, digit or underscore may touch the match (a word
   // may itself begin or end with punctuation, as "Mr." does).
   auto touches = [](std::string_view t, size_t i) {
-    return i < t.size() && (t[i] == '_' || ascii::isalnum(static_cast<unsigned char>(t[i])) ||
-                            static_cast<unsigned char>(t[i]) >= 0x80);
+    if (i >= t.size()) return false;
+    const auto c = static_cast<unsigned char>(t[i]);
+    return ascii::isword(c) || c >= 0x80;
   };
   return {
       "deny_list", entity, pattern, HS_FLAG_CASELESS, 1.0, [touches](std::string_view t, Hit& h) {

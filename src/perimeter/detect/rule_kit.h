@@ -41,6 +41,13 @@ inline bool digit_chain_around(std::string_view t, size_t start, size_t end) {
   return false;
 }
 
+// True if no word character touches [h.start, h.end) and it is no fragment of
+// a longer dotted or dashed number.
+inline bool isolated(std::string_view t, const Hit& h) {
+  return !word_before(t, h.start) && !word_after(t, h.end) &&
+         !digit_chain_around(t, h.start, h.end);
+}
+
 // A context word list.
 inline std::vector<std::string> words(std::initializer_list<const char*> w) {
   return std::vector<std::string>(w.begin(), w.end());
@@ -56,10 +63,7 @@ inline Check standalone() {
 // `pass_score` replaces the rule's score on a pass.
 inline Check digits_check(bool (*f)(std::string_view), double pass_score) {
   return [f, pass_score](std::string_view t, Hit& h) {
-    if (word_before(t, h.start) || word_after(t, h.end) || digit_chain_around(t, h.start, h.end)) {
-      return false;
-    }
-    if (!f(t.substr(h.start, h.end - h.start))) return false;
+    if (!isolated(t, h) || !f(t.substr(h.start, h.end - h.start))) return false;
     if (pass_score > 0) h.score = pass_score;
     return true;
   };

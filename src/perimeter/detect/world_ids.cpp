@@ -11,6 +11,7 @@
 // behave the same way.
 #include <algorithm>
 
+#include "detect/checks.h"
 #include "detect/rule_kit.h"
 #include "detect/rules.h"
 
@@ -37,43 +38,6 @@ Digits digits_of(std::string_view s) {
   return out;
 }
 
-// Luhn (ISO/IEC 7812-1): from the right, every second digit is doubled
-// (digits of the product summed); the total is a multiple of 10.
-bool luhn_ok(const Digits& x) {
-  int sum = 0;
-  for (size_t i = 0; i < x.n; ++i) {
-    int v = x.d[x.n - 1 - i];
-    if (i % 2 == 1) {
-      v *= 2;
-      if (v > 9) v -= 9;
-    }
-    sum += v;
-  }
-  return sum % 10 == 0;
-}
-
-// Verhoeff: the dihedral group D5 composed over the digits from the right,
-// each first permuted by the position's power of (0 1 5 8 9 4 2 7)(3 6);
-// a valid number composes to the identity. D5's elements 0-4 are the
-// rotations and 5-9 the reflections.
-int d5(int j, int k) {
-  if (j < 5 && k < 5) return (j + k) % 5;
-  if (j < 5) return 5 + (j + k) % 5;
-  if (k < 5) return 5 + (j - k + 5) % 5;
-  return (j - k + 5) % 5;
-}
-
-bool verhoeff_ok(const Digits& x) {
-  static const int kPerm[10] = {1, 5, 7, 6, 2, 8, 3, 0, 9, 4};
-  int c = 0;
-  for (size_t i = 0; i < x.n; ++i) {
-    int v = x.d[x.n - 1 - i];
-    for (size_t k = 0; k < i % 8; ++k) v = kPerm[v];
-    c = d5(c, v);
-  }
-  return c == 0;
-}
-
 // Weighted sum of the leading digits, one weight each.
 int weighted(const Digits& x, std::initializer_list<int> w) {
   int sum = 0;
@@ -94,13 +58,13 @@ bool za_id_ok(std::string_view s) {
   if (mm < 1 || mm > 12 || dd < 1 || dd > kDays[mm]) return false;
   if (mm == 2 && dd == 29 && yy % 4 != 0) return false;
   if (x.d[10] > 2) return false;
-  return luhn_ok(x);
+  return checks::luhn(checks::digits_of(s));
 }
 
 // Canadian SIN: nine digits, Luhn.
 bool ca_sin_ok(std::string_view s) {
   Digits x = digits_of(s);
-  return x.n == 9 && luhn_ok(x);
+  return x.n == 9 && checks::luhn(checks::digits_of(s));
 }
 
 // Philippine TIN: the 9th digit is the weighted sum (9..2) of the first
@@ -143,16 +107,14 @@ bool au_medicare_ok(std::string_view s) {
 // Nigerian NIN: eleven digits, Verhoeff (leading zeros count).
 bool ng_nin_ok(std::string_view s) {
   Digits x = digits_of(s);
-  return x.n == 11 && verhoeff_ok(x);
+  return x.n == 11 && checks::verhoeff(checks::digits_of(s));
 }
 
 // A standalone number (no word character or separator-glued digits around
 // it) passing `ok`: scored `grouped` when written in groups, else `bare`.
 Check number_check(bool (*ok)(std::string_view), double bare, double grouped) {
   return [=](std::string_view t, Hit& h) {
-    if (word_before(t, h.start) || word_after(t, h.end) || digit_chain_around(t, h.start, h.end)) {
-      return false;
-    }
+    if (!isolated(t, h)) return false;
     std::string_view v = t.substr(h.start, h.end - h.start);
     if (!ok(v)) return false;
     bool sep = v.find_first_not_of("0123456789") != std::string_view::npos;
@@ -262,10 +224,7 @@ std::vector<Rule> world_id_rules() {
            HS_FLAG_CASELESS,
            0.3,
            [](std::string_view t, Hit& h) {
-             if (word_before(t, h.start) || word_after(t, h.end) ||
-                 digit_chain_around(t, h.start, h.end)) {
-               return false;
-             }
+             if (!isolated(t, h)) return false;
              if (has_lower(t.substr(h.start, h.end - h.start))) h.score = 0.2;
              return true;
            },
