@@ -90,9 +90,23 @@ PresidioReport eval_presidio(const std::string& path) {
   opt.min_confidence = 0;
   opt.resolve_overlaps = false;
   auto det = Detector::create(opt);
-  // Detectors with phone regions or a deny list, for rows that configure them.
-  std::map<std::vector<std::string>, std::unique_ptr<Detector>> phone_dets;
-  std::map<std::pair<std::string, std::vector<std::string>>, std::unique_ptr<Detector>> deny_dets;
+  // Detectors for rows that configure their recognizer (phone regions, a
+  // deny list), one per configuration, keyed by its description.
+  std::map<std::string, std::unique_ptr<Detector>> configured;
+  auto configured_detector = [&](const std::string& key, const auto& configure) {
+    auto& d = configured[key];
+    if (!d) {
+      DetectorOptions o = opt;
+      configure(o);
+      d = Detector::create(o);
+    }
+    return d.get();
+  };
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string k;
+    for (const auto& x : v) k += x + '\x1f';
+    return k;
+  };
   PresidioReport rep;
   for (const std::string& line : read_lines(path)) {
     if (line.empty()) continue;
@@ -116,24 +130,14 @@ PresidioReport eval_presidio(const std::string& path) {
     Detector* d = det.get();
     std::vector<std::string> regions;
     if (configured_phone_regions(row, regions)) {
-      auto& pd = phone_dets[regions];
-      if (!pd) {
-        DetectorOptions po = opt;
-        po.phone_regions = regions;
-        pd = Detector::create(po);
-      }
-      d = pd.get();
+      d = configured_detector("phone " + joined(regions),
+                              [&](DetectorOptions& o) { o.phone_regions = regions; });
       types = {"PHONE_NUMBER"};
     } else if (row.contains("deny_list")) {
       // A PatternRecognizer with a deny list: our detect.deny_lists.
       auto words = row["deny_list"].get<std::vector<std::string>>();
-      auto& dd = deny_dets[{label, words}];
-      if (!dd) {
-        DetectorOptions o = opt;
-        o.deny_lists[label] = words;
-        dd = Detector::create(o);
-      }
-      d = dd.get();
+      d = configured_detector("deny " + label + '\x1f' + joined(words),
+                              [&](DetectorOptions& o) { o.deny_lists[label] = words; });
     }
     bool supported = true;
     for (auto& t : types)
