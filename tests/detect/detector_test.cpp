@@ -282,6 +282,27 @@ TEST(Detector, PhoneForms) {
   EXPECT_FALSE(has("reach me on +44 20 7946 03219 today", "PHONE_NUMBER"));
 }
 
+// Numbers listed with " / " between them form one run of the phone pattern's
+// characters, longer than one number; each is found with its own span (they
+// went out in clear before), however long the list. A slash inside one
+// number ("030 / 1234567", German style) still joins it.
+TEST(Detector, PhoneListsAreSplitAtSlashes) {
+  const std::string two = "Call 212-555-0143 / 646-555-0198 today";
+  EXPECT_TRUE(has(two, "PHONE_NUMBER", "212-555-0143"));
+  EXPECT_TRUE(has(two, "PHONE_NUMBER", "646-555-0198"));
+  const std::string de = "Tel. 089 1234567 / 0171 2345678";
+  EXPECT_TRUE(has(de, "PHONE_NUMBER", "089 1234567"));
+  EXPECT_TRUE(has(de, "PHONE_NUMBER", "0171 2345678"));
+  const std::vector<std::string> nums = {"415-555-0132", "646-555-0198", "718-555-0123",
+                                         "312-555-0147", "646-555-0111", "415-555-0187",
+                                         "312-555-0102"};
+  std::string list = "Phones: ";
+  for (size_t i = 0; i < nums.size(); ++i) list += (i ? " / " : "") + nums[i];
+  for (const std::string& n : nums) EXPECT_TRUE(has(list + " end", "PHONE_NUMBER", n)) << n;
+  EXPECT_TRUE(has("Tel 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
+  EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
+}
+
 // Findings come back sorted by (message, start, end) without a final sort,
 // overlaps resolved per message.
 TEST(Detector, FindingsSortedAcrossMessages) {

@@ -120,7 +120,12 @@ bool phone_valid(std::string_view s, const std::vector<std::string>& regions) {
   return false;
 }
 
-bool phone_check(std::string_view t, Hit& h, const std::vector<std::string>& regions) {
+bool phone_class(char c) {
+  return ascii::isdigit(c) || c == ' ' || c == '\t' || c == '(' || c == ')' || c == '.' ||
+         c == '-' || c == '/';
+}
+
+bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& regions) {
   if (h.end - h.start > 32) return false;
   size_t s = h.start;
   // Include an opening "+" or "(" just before the candidate.
@@ -195,15 +200,73 @@ bool phone_check(std::string_view t, Hit& h, const std::vector<std::string>& reg
   return true;
 }
 
+// A run of the phone class can list several numbers: "212-555-0143 /
+// 646-555-0198", "089 123456 / 0171 2345678". The match then stops inside
+// the second number (its length bound) or spans both, and neither is a
+// number. So where a run holds more digits than one number has and a list
+// separator (a "/" with a blank beside it, between digits), each part is
+// checked on its own. Every candidate of the run looks up to 64 bytes
+// ahead, so that parts no later candidate starts in are found too; a part
+// found twice is one finding (same span).
+bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra,
+                 const std::vector<std::string>& regions) {
+  const size_t lim = std::min(t.size(), h.start + 64);
+  size_t run = h.end;
+  while (run < lim && phone_class(t[run])) ++run;
+  // Two numbers and a list separator take at least 7 + 3 + 7 bytes.
+  if (run - h.start < 17) return phone_number(t, h, regions);
+  int digits = 0;
+  bool slash = false;
+  for (size_t k = h.start; k < run; ++k) {
+    digits += ascii::isdigit(t[k]);
+    slash = slash || t[k] == '/';
+  }
+  // One number at most ("030 / 1234567"), or no list: the usual case.
+  if (digits <= 15 || !slash) return phone_number(t, h, regions);
+  std::vector<size_t> cuts;  // [part end, next part start) pairs
+  for (size_t k = h.start; k < run; ++k) {
+    if (!ascii::isdigit(t[k]) || k + 1 >= run || ascii::isdigit(t[k + 1])) continue;
+    size_t m = k + 1;
+    bool sep_slash = false, sep_blank = false;
+    for (; m < run && !ascii::isdigit(t[m]); ++m) {
+      sep_slash = sep_slash || t[m] == '/';
+      sep_blank = sep_blank || t[m] == ' ' || t[m] == '\t';
+    }
+    if (m < run && sep_slash && sep_blank) {
+      cuts.push_back(k + 1);
+      cuts.push_back(m);
+    }
+    k = m - 1;
+  }
+  if (cuts.empty()) return phone_number(t, h, regions);
+  // The last part ends at its last digit; one the 64-byte look-ahead cut
+  // (a digit follows) is rejected by phone_number's check of what follows.
+  size_t last = run;
+  while (last > cuts.back() && !ascii::isdigit(t[last - 1])) --last;
+  cuts.push_back(last);
+  bool any = false;
+  const Hit proto = h;
+  for (size_t i = 0, a = h.start; i < cuts.size(); i += 2) {
+    Hit part = proto;
+    part.start = a;
+    part.end = cuts[i];
+    if (i + 1 < cuts.size()) a = cuts[i + 1];
+    if (!phone_number(t, part, regions)) continue;
+    if (any) {
+      extra.push_back(part);
+    } else {
+      h = part;
+    }
+    any = true;
+  }
+  return any;
+}
+
 // Leftmost start of a phone match ending at `end`, i.e. what Vectorscan's
 // SOM_LEFTMOST reports for (?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d: the
 // core is a digit, 5-24 characters of the class, a digit (7-26 bytes, all in
 // the class); the earliest core start wins, since an earlier start can only
 // be made by a digit and the optional prefix "+", "+ ", "(" holds none.
-bool phone_class(char c) {
-  return ascii::isdigit(c) || c == ' ' || c == '\t' || c == '(' || c == ')' || c == '.' ||
-         c == '-' || c == '/';
-}
 size_t phone_start(std::string_view t, size_t end) {
   size_t lo = end >= 26 ? end - 26 : 0, run = end;
   while (run > lo && phone_class(t[run - 1])) --run;
@@ -686,8 +749,8 @@ bool mrn_check(std::string_view t, Hit& h) {
 }  // namespace
 
 MultiCheck phone_check_for(std::vector<std::string> regions) {
-  return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>&) {
-    return phone_check(t, h, regions);
+  return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>& extra) {
+    return phone_check(t, h, extra, regions);
   };
 }
 
