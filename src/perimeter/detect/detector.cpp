@@ -933,6 +933,21 @@ class DetectorImpl final : public Detector {
     v.resize(w);
   }
 
+  static std::vector<std::pair<size_t, size_t>>& cover_scratch() {
+    static thread_local std::vector<std::pair<size_t, size_t>> v;
+    return v;
+  }
+  // True if the spans in `spans` (any order) leave no byte of [start, end) out.
+  static bool covered(std::vector<std::pair<size_t, size_t>>& spans, size_t start, size_t end) {
+    std::sort(spans.begin(), spans.end());
+    for (const auto& [a, b] : spans) {
+      if (a > start) return false;
+      start = std::max(start, b);
+      if (start >= end) return true;
+    }
+    return start >= end;
+  }
+
   // A finding that lost to an overlapping one may stick out of it: the
   // e-mail address inside a connection string's password beats the
   // URL_CREDENTIALS finding around it, and the rest of the URL (user and
@@ -942,7 +957,11 @@ class DetectorImpl final : public Detector {
   // union, that of the most sensitive category, then the highest
   // confidence, the longest, the first. (A loser of the same category that
   // only partly overlaps, such as a name guessed from "Kennzeichen HB" next
-  // to a plate, is dropped as before.)
+  // to a plate, is dropped as before.) A loser the kept findings cover
+  // whole is dropped too, unless it is of a more sensitive category and at
+  // least as confident: nothing of it goes out, and the better-scored
+  // reading stands (a US phone number whose digits pass the NHS checksum,
+  // after "Mobile:", stays a phone number).
   // `ids`: a cluster of chained overlaps (or all candidates), best first;
   // small, so pairs are compared directly.
   template <class CategoryOf>
@@ -970,14 +989,18 @@ class DetectorImpl final : public Detector {
       auto overlaps = [&](uint32_t k) {
         return keep[k] && v[k].end > v[l].start && v[l].end > v[k].start;
       };
-      bool merges = false;
+      bool merges = false, relabels = false;
+      std::vector<std::pair<size_t, size_t>>& cover = cover_scratch();
+      cover.clear();
       for (uint32_t k : kept) {
         if (!overlaps(k)) continue;
+        cover.emplace_back(v[k].start, v[k].end);
         merges = merges || rank(l) > rank(k) ||
                  (v[l].start <= v[k].start && v[k].end <= v[l].end &&
                   v[l].end - v[l].start > v[k].end - v[k].start);
+        relabels = relabels || (rank(l) > rank(k) && v[l].score >= v[k].score);
       }
-      if (!merges) continue;
+      if (!merges || (!relabels && covered(cover, v[l].start, v[l].end))) continue;
       size_t start = v[l].start, end = v[l].end;
       uint32_t best = l;
       for (uint32_t k : kept) {

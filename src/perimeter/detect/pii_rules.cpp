@@ -150,7 +150,11 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
   if (digits < 7 || digits > 15) {
     if (digits <= 15) return false;
   }
+  // "2005-10-25 20:13:12": the last group is the hour of a time, so no
+  // number ends there.
+  const bool time_after = e + 1 < t.size() && t[e] == ':' && ascii::isdigit(t[e + 1]);
   auto try_span = [&](size_t a, size_t b) {
+    if (b == e && time_after) return false;
     std::string_view c = t.substr(a, b - a);
     int d = 0;
     bool slash = false;  // in the digit loop: a memchr call per span cost more than the span
