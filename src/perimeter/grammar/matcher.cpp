@@ -444,13 +444,36 @@ class TokenTrie {
 
 namespace {
 
+// Sorts (bytes, token id) pairs as std::sort would, most comparisons on
+// the first eight bytes as one integer (most pieces are shorter): sorting
+// by string comparison was most of the time a tail group's trie took.
+void sort_entries(std::vector<std::pair<std::string_view, int32_t>>& entries) {
+  struct Keyed {
+    uint64_t head;  // the first eight bytes, big-endian, zero-padded
+    std::pair<std::string_view, int32_t> entry;
+  };
+  std::vector<Keyed> keyed(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    uint64_t head = 0;
+    const std::string_view p = entries[i].first;
+    for (size_t k = 0; k < 8; ++k)
+      head = (head << 8) | (k < p.size() ? static_cast<uint8_t>(p[k]) : 0);
+    keyed[i] = {head, entries[i]};
+  }
+  // (Equal heads: a piece and its zero-padded self, or longer pieces.)
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    return a.head != b.head ? a.head < b.head : a.entry < b.entry;
+  });
+  for (size_t i = 0; i < entries.size(); ++i) entries[i] = keyed[i].entry;
+}
+
 // A trie of `entries` (bytes, token id) over a vocabulary of `n_vocab` ids.
 std::shared_ptr<TokenTrie> trie_of(std::vector<std::pair<std::string_view, int32_t>> entries,
                                    size_t n_vocab) {
   // Sorted, the entries visit the trie in depth-first order: each creates
   // the nodes past its common prefix with the previous one, so nodes and
   // their tokens come out in preorder, children in byte order.
-  std::sort(entries.begin(), entries.end());
+  sort_entries(entries);
   auto trie = std::make_shared<TokenTrie>();
   trie->n_vocab = n_vocab;
   trie->nodes.emplace_back();
@@ -549,8 +572,11 @@ struct Tails {
     std::copy(start.begin(), start.end() - 1, next.begin());
     for (const auto& e : entries) sorted[next[static_cast<uint8_t>(e.first[0])]++] = e;
     entries = std::move(sorted);
+    // (A byte that begins no UTF-8 sequence never follows a finished code
+    // point: its tails are left out rather than tried at every walk.)
     for (size_t b = 0; b < 256; ++b)
-      if (start[b] != start[b + 1] || whole[b]) firsts.push_back(static_cast<uint8_t>(b));
+      if ((start[b] != start[b + 1] || whole[b]) && utf8_length(static_cast<uint8_t>(b)) != 0)
+        firsts.push_back(static_cast<uint8_t>(b));
   }
   bool empty(uint8_t b) const { return start[b] == start[b + 1]; }
   void build_all() const {
@@ -574,15 +600,20 @@ struct ClassIndex {
   std::vector<uint64_t> all;            // tokens whose code points all lie in C
   Tails tails;                          // the others, from their first code point outside C
   std::array<std::vector<int32_t>, 128> all_after;  // first byte b, then only C
+  std::vector<uint64_t> all_after_ascii;            // all_after[b] of every b, as a mask
   std::array<std::unique_ptr<Tails>, 128> tails_after;
   // The same after a first code point past ASCII (any: states before a loop
   // treat them all alike), tails from the next code point outside C.
   std::vector<uint64_t> all_after_wide;
   Tails tails_after_wide;
-  std::vector<int32_t> wide_other;           // a first byte past ASCII that is no whole code point
-  std::vector<std::vector<uint64_t>> up_to;  // [n]: tokens of at most n code points, all in C
+  std::vector<int32_t> wide_other;  // a lead byte past ASCII, then no whole valid code point
+  std::vector<std::vector<uint64_t>> up_to;      // [n]: tokens of at most n code points, all in C
   std::vector<std::unique_ptr<Tails>> tails_at;  // [j]: tails after j code points of C
-  std::vector<int32_t> long_tokens;  // the rest: more than kChain code points before leaving C
+  // The rest, more than kChain code points of C before leaving it (runs of
+  // spaces or dashes): a trie of what follows their first kChain code
+  // points, walked from the state a chain is in after as many (their
+  // prefixes are shared: a tenth of their bytes).
+  std::shared_ptr<const TokenTrie> long_rests;
   // Per token: the byte offset just past its last code point outside C (0:
   // none; 255: not valid UTF-8 or too long), so that a token entered at
   // byte d in a state looping on C is allowed if this is at most d.
@@ -667,6 +698,13 @@ size_t first_outside(std::string_view p, size_t from, const ClassTest& c, size_t
   return i;
 }
 
+// The byte offset in `p` past its first `n` code points (valid UTF-8).
+size_t past_code_points(std::string_view p, size_t n) {
+  size_t i = 0;
+  for (; n > 0; --n) i += static_cast<size_t>(utf8_length(static_cast<uint8_t>(p[i])));
+  return i;
+}
+
 // The bytes that begin no code point of `c` (continuation bytes and invalid
 // leads begin none), so that every token starting with one is outside C
 // from its first byte.
@@ -712,6 +750,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
   const ClassTest in_c(c);
   static const ClassTest any(kAnyCodePoint);
   const std::array<bool, 256> foreign = foreign_bytes(c);
+  std::vector<std::pair<std::string_view, int32_t>> long_rests;
   for (size_t t = 0; t < vocab.pieces.size(); ++t) {
     const std::string_view p = vocab.pieces[t];
     if (p.empty() || (t < vocab.eog.size() && vocab.eog[t])) continue;
@@ -719,7 +758,7 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     size_t n = 0;
     const size_t f = first_outside(p, 0, in_c, &n);
     if (n > ClassIndex::kChain)
-      ci->long_tokens.push_back(id);
+      long_rests.emplace_back(p.substr(past_code_points(p, ClassIndex::kChain)), id);
     else if (f == p.size())
       set_bit(ci->up_to[n], t);  // made cumulative below
     else
@@ -744,8 +783,9 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     if (b >= 0x80) {
       // The first code point, if a valid one past ASCII: its length.
       const int n = utf8_length(b);
-      if (n == 0 || first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, any) !=
-                        static_cast<size_t>(n)) {
+      if (n == 0) continue;  // a continuation byte first: never allowed where a code point begins
+      if (first_outside(p.substr(0, std::min<size_t>(n, p.size())), 0, any) !=
+          static_cast<size_t>(n)) {
         ci->wide_other.push_back(id);
         continue;
       }
@@ -760,6 +800,10 @@ std::shared_ptr<const ClassIndex> class_index(const TokenTrie& trie, const Vocab
     else
       tails_of(ci->tails_after[b]).add(p, f1, id, foreign);
   }
+  ci->long_rests = trie_of(std::move(long_rests), n_vocab);
+  ci->all_after_ascii.assign(words, 0);
+  for (const auto& list : ci->all_after)
+    for (const int32_t t : list) set_bit(ci->all_after_ascii, static_cast<size_t>(t));
   for (size_t k = 1; k <= ClassIndex::kChain; ++k) or_into(ci->up_to[k], ci->up_to[k - 1]);
   ci->tails.finish();
   ci->tails_after_wide.finish();
@@ -1228,12 +1272,17 @@ struct TokenMasker::Impl {
         for (size_t j = 0; j <= fit; ++j)
           if (ci.tails_at[j])
             walk_tails(*ci.tails_at[j], ch.states[std::min(j, ch.states.size() - 1)], bits);
-        for (const int32_t t : ci.long_tokens)
-          if (accepts(set, p, vocab->pieces[static_cast<size_t>(t)]))
-            set_bit(bits, static_cast<size_t>(t));
+        // A chain shorter than kChain + 1 fits no long token; a longer one
+        // (or one ending in a loop) is in the same state after the first
+        // kChain code points of any.
+        if (ch.open)
+          walk(*ci.long_rests, 0, ch.states[std::min(ClassIndex::kChain, ch.states.size() - 1)], {},
+               bits, 0);
         return;
       }
     }
+    // (First: it writes the mask whole.)
+    const ClassIndex* common = p.need == 0 ? ascii_firsts(set, bits) : nullptr;
     // Every code point past ASCII leading to one loop: tokens starting with
     // one come from that loop's class index too.
     const ClassIndex* wide = nullptr;
@@ -1254,18 +1303,74 @@ struct TokenMasker::Impl {
       if (wide && b >= 0x80) continue;  // done above
       uint32_t s = set;
       Partial q = p;
-      if (!step(s, q, b)) continue;
-      if (p.need == 0 && b < 0x80)
-        if (const ClassIndex* ci = loop_index(s)) {
-          if (ci->all_after[b].size() > bits.size() / 4)  // (a list longer than a quarter mask)
-            or_into(bits, ci->all_after_bits(b));
-          else
-            for (const int32_t t : ci->all_after[b]) set_bit(bits, static_cast<size_t>(t));
+      if (p.need == 0 && b < 0x80) {
+        s = first_sets_[b];
+        if (s == 0) continue;
+        if (const ClassIndex* ci = first_indexes_[b]) {
+          if (ci != common) {
+            if (cost_of(*ci, b, bits.size()) >= bits.size() / 4)
+              or_into(bits, ci->all_after_bits(b));
+            else
+              for (const int32_t t : ci->all_after[b]) set_bit(bits, static_cast<size_t>(t));
+          }
           if (ci->tails_after[b]) walk_tails(*ci->tails_after[b], s, bits);
           continue;
         }
+      } else if (!step(s, q, b)) {
+        continue;
+      }
       walk(*trie, child, s, q, bits, 1);
     }
+  }
+
+  // Setting the tokens of all_after[b], in list entries: one per token, or
+  // a quarter of a mask's words OR-ed at once (a long list).
+  static size_t cost_of(const ClassIndex& ci, uint8_t b, size_t words) {
+    return std::min(ci.all_after[b].size(), words / 4);
+  }
+
+  // The state after each ASCII byte (first_sets_, 0: none goes on) and the
+  // class index it loops on (first_indexes_). At a key's start most bytes
+  // lead to one loop (any other key's characters): then their tokens, most
+  // of the vocabulary, are copied as one mask with those of the few other
+  // bytes cleared, which beats setting them byte by byte. Returns that
+  // loop's index if so (`bits` holds its tokens), else null.
+  std::array<uint32_t, 128> first_sets_;
+  std::array<const ClassIndex*, 128> first_indexes_;
+  const ClassIndex* ascii_firsts(uint32_t set, std::vector<uint64_t>& bits) {
+    std::array<const ClassIndex*, 4> seen{};  // the indexes met (rarely more than one)
+    std::array<size_t, 4> covered{};          // the cost of their bytes' lists
+    for (uint32_t b = 0; b < 128; ++b) {
+      first_sets_[b] = move(set, b);
+      first_indexes_[b] = first_sets_[b] != 0 ? loop_index(first_sets_[b]) : nullptr;
+      if (const ClassIndex* ci = first_indexes_[b])
+        for (size_t k = 0; k < seen.size(); ++k)
+          if (seen[k] == ci || !seen[k]) {
+            seen[k] = ci;
+            covered[k] += cost_of(*ci, static_cast<uint8_t>(b), bits.size());
+            break;
+          }
+    }
+    const size_t k =
+        static_cast<size_t>(std::max_element(covered.begin(), covered.end()) - covered.begin());
+    const ClassIndex* ci = seen[k];
+    if (!ci) return nullptr;
+    size_t cleared = bits.size() / 4;  // the copy
+    for (uint32_t b = 0; b < 128; ++b)
+      if (first_indexes_[b] != ci) cleared += cost_of(*ci, static_cast<uint8_t>(b), bits.size());
+    if (cleared >= covered[k]) return nullptr;
+    bits = ci->all_after_ascii;
+    for (uint32_t b = 0; b < 128; ++b) {
+      if (first_indexes_[b] == ci) continue;
+      if (cost_of(*ci, static_cast<uint8_t>(b), bits.size()) >= bits.size() / 4) {
+        const auto& more = ci->all_after_bits(static_cast<uint8_t>(b));
+        for (size_t w = 0; w < bits.size(); ++w) bits[w] &= ~more[w];
+      } else {
+        for (const int32_t t : ci->all_after[b])
+          bits[static_cast<size_t>(t) >> 6] &= ~(1ull << (t & 63));
+      }
+    }
+    return ci;
   }
 
   // The code points that move `set` to one same state, the largest such
