@@ -4,8 +4,12 @@
 // whose policy pseudonymizes instead of keeping anything on the host, so every
 // one of them travels to the fake cloud. Not one original value may appear in
 // the bytes the fake cloud recorded, and the answers come back with the
-// originals restored. The generator is seeded; the seed is printed, and
-// PERIMETER_LEAK_SEED=<n> replays another sweep.
+// originals restored. One sentence in four lists 2 to 4 values (", ", " / ",
+// a tab, ...) or is a small CSV or markdown table: values next to each other
+// must be found each. The generator is seeded; the seed is printed, and
+// PERIMETER_LEAK_SEED=<n> replays another sweep. List forms known to leak are
+// left out (PiiGenerator::leaking_list_forms); PERIMETER_LEAK_LISTS=all
+// sweeps them too.
 #include <openssl/sha.h>
 
 #include <gtest/gtest.h>
@@ -58,6 +62,9 @@ struct Value {
   std::string variant;
   std::string text;
   std::vector<std::string> forms;
+  // How it was written: "" alone in its sentence, else the list form it was
+  // one item of (see PiiGenerator::list_sentence), e.g. "list ' / '".
+  std::string list;
 };
 
 struct Generated {
@@ -294,35 +301,21 @@ class PiiGenerator {
     return k;
   }
 
-  // One request: 3 to 6 values (types dealt from a shuffled deck, so every
-  // type is drawn equally often), a filler sentence or two, in one user
-  // message, after a system message, or split over two user turns.
+  // One request: 3 to 6 sentences (types dealt from a shuffled deck, so every
+  // type is drawn equally often), one in four a list of 2 to 4 values or a
+  // table (list_sentence), a filler sentence or two, in one user message,
+  // after a system message, or split over two user turns.
   Generated request(const std::string& tag) {
     Generated g;
     const int n = uniform(3, 6);
     std::vector<std::string> sentences;
     for (int i = 0; i < n; ++i) {
-      if (deck_pos_ >= deck_.size()) {
-        deck_.clear();
-        for (size_t k = 0; k < kinds().size(); ++k) deck_.push_back(k);
-        std::shuffle(deck_.begin(), deck_.end(), rng_);
-        deck_pos_ = 0;
+      const size_t k = next_kind();
+      if (uniform(0, 3) == 0) {
+        sentences.push_back(list_sentence(k, g.values));
+        continue;
       }
-      auto [value, sentence] = (this->*kinds()[deck_[deck_pos_++]].second)();
-      if (value.forms.empty()) value.forms.push_back(value.text);
-      // Numbers also without their separators ("4111111111111111" for
-      // "4111 1111 1111 1111"), in case something normalised them.
-      static const std::set<std::string> kNumbers = {
-          "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",        "US_ITIN",
-          "UK_NHS",       "UK_NINO",     "US_MBI",    "DATE_OF_BIRTH", "UK_POSTCODE"};
-      if (kNumbers.count(value.type) &&
-          value.text.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -./()+") ==
-              std::string::npos) {
-        std::string bare;
-        for (char c : value.text)
-          if (std::isalnum(static_cast<unsigned char>(c))) bare += c;
-        if (bare != value.text) value.forms.push_back(bare);
-      }
+      auto [value, sentence] = value_of(k);
       sentences.push_back(sentence);
       g.values.push_back(std::move(value));
     }
@@ -361,7 +354,240 @@ class PiiGenerator {
 
   int uniform(int a, int b) { return std::uniform_int_distribution<int>(a, b)(rng_); }
 
+  // Values written next to each other (contact sheets, CSV rows, tables): 2
+  // to 4 values joined by one separator inside the sentence the first one
+  // would be said in, or the cells of a small table. A detector that finds
+  // each value alone can still miss one that touches another (phone numbers
+  // 'A / B' went out in clear before e314709). The separators and tables:
+  static const std::vector<std::string>& list_forms() {
+    static const std::vector<std::string> k = {", ", "; ", " / ", " | ", " and ", " or ",
+                                               "\n", "\t", " ",   ",",   "csv",   "markdown"};
+    return k;
+  }
+  // Types the detector finds by their shape or checksum alone, without a
+  // context word: the only ones a table cell (under a column header) or an
+  // item of a list of mixed types (after another type's label) is drawn
+  // from. The others are found only near their own label; in a table or
+  // after another type's label they go out in clear (known: 'Social
+  // Insurance Number: 928 113 398, 8051-2103-4694' scores the Aadhaar 0.40;
+  // PERIMETER_LEAK_LISTS=all draws them too).
+  static const std::set<std::string>& self_evident() {
+    static const std::set<std::string> k = {"EMAIL_ADDRESS",
+                                            "PHONE_NUMBER",
+                                            "CREDIT_CARD",
+                                            "IBAN_CODE",
+                                            "US_SSN",
+                                            "US_ITIN",
+                                            "CRYPTO",
+                                            "UK_NINO",
+                                            "UK_NHS",
+                                            "UK_DRIVING_LICENCE",
+                                            "UK_POSTCODE",
+                                            "IP_ADDRESS",
+                                            "MAC_ADDRESS",
+                                            "URL_CREDENTIALS",
+                                            "STREET_ADDRESS",
+                                            "US_NPI",
+                                            "US_MBI",
+                                            "FI_PERSONAL_IDENTITY_CODE",
+                                            "DE_VAT_ID",
+                                            "DE_SOCIAL_SECURITY",
+                                            "DE_HANDELSREGISTER",
+                                            "IN_GSTIN",
+                                            "IN_VEHICLE_REGISTRATION",
+                                            "KR_RRN",
+                                            "KR_FRN",
+                                            "SG_NRIC_FIN",
+                                            "ES_NIE",
+                                            "IT_FISCAL_CODE"};
+    return k;
+  }
+  // (Type, list form) pairs known to leak, each a detector bug to fix and
+  // then to remove from here; left out of the sweep unless
+  // PERIMETER_LEAK_LISTS=all. "*" is any type; "table" is both tables,
+  // "mixed" an item of a list of mixed types. Found by the list sweep
+  // (seeds 20260601, 7, 123456789, 42, 99991 with PERIMETER_LEAK_LISTS=all):
+  static const std::set<std::pair<std::string, std::string>>& leaking_list_forms() {
+    static const std::set<std::pair<std::string, std::string>> k = {
+        // Values joined by a single blank or a tab run together: '212-555-0143
+        // 646-555-0198' finds only the first, '+44 7878 053720\t236-351-0155'
+        // neither; a grouped Amex before another card, a grouped IBAN after
+        // another IBAN, Aadhaar, Korean licences and BRNs, ... are missed.
+        {"PHONE_NUMBER", " "},
+        {"PHONE_NUMBER", "\t"},
+        {"CREDIT_CARD", " "},
+        {"IBAN_CODE", " "},
+        {"PERSON", " "},
+        {"PERSON", "\t"},
+        {"*context", " "},
+        {"*context", "\t"},
+        // A phone number followed by a token that starts with a digit:
+        // 'Fax: 212-555-0143 / 0x6f38' finds nothing (mixed lists).
+        {"PHONE_NUMBER", "mixed"},
+        // A name in a table cell is missed now and then: 'Name,Email\nPriya
+        // Kowalski,priya@example.com' finds only the address.
+        {"PERSON", "table"},
+        // Only the value right after the label is an MRN: 'MRN: 4197047 /
+        // 8750782' finds the first.
+        {"MEDICAL_RECORD_NUMBER", "*"},
+        // The Thai label takes 54 of the 64 bytes of the context window:
+        // in 'เลขประจำตัวประชาชน 2732413245634, 8309366587464' the second
+        // scores 0.40.
+        {"TH_TNIN", "*"},
+        // A bare password after a key's label ('ghp_... / ExGxdy%XwpW091wpi')
+        // has no 'password' near it.
+        {"SECRET", "*"},
+    };
+    return k;
+  }
+  // The context window is 64 bytes before a value: a type that needs its
+  // label is found in a list only as far as the label reaches ('Social
+  // Insurance Number: 928 113 398 / 394-199-954 / 101-538-155 /
+  // 553-853-011' scores the fourth 0.40), and in a table only in the rows
+  // within 64 bytes of its column header. Such lists hold at most this many
+  // values unless PERIMETER_LEAK_LISTS=all.
+  static constexpr int kContextWindowItems = 2;
+  static std::string list_form_name(const std::string& form) {
+    if (form == "csv" || form == "markdown") return form + " table";
+    std::string s;
+    for (char c : form) s += c == '\n' ? "\\n" : c == '\t' ? "\\t" : std::string(1, c);
+    return "list '" + s + "'";
+  }
+
  private:
+  size_t next_kind() {
+    if (deck_pos_ >= deck_.size()) {
+      deck_.clear();
+      for (size_t k = 0; k < kinds().size(); ++k) deck_.push_back(k);
+      std::shuffle(deck_.begin(), deck_.end(), rng_);
+      deck_pos_ = 0;
+    }
+    return deck_[deck_pos_++];
+  }
+
+  // A value of kind k with every form to look for, and its sentence.
+  std::pair<Value, std::string> value_of(size_t k) {
+    auto r = (this->*kinds()[k].second)();
+    Value& value = r.first;
+    if (value.forms.empty()) value.forms.push_back(value.text);
+    // Numbers also without their separators ("4111111111111111" for
+    // "4111 1111 1111 1111"), in case something normalised them.
+    static const std::set<std::string> kNumbers = {
+        "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN",        "US_ITIN",
+        "UK_NHS",       "UK_NINO",     "US_MBI",    "DATE_OF_BIRTH", "UK_POSTCODE"};
+    if (kNumbers.count(value.type) &&
+        value.text.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ -./()+") ==
+            std::string::npos) {
+      std::string bare;
+      for (char c : value.text)
+        if (std::isalnum(static_cast<unsigned char>(c))) bare += c;
+      if (bare != value.text) value.forms.push_back(bare);
+    }
+    return r;
+  }
+
+  // Whether kind k may be listed as `form`: near its own label (the first
+  // item's sentence), or without one (a table cell, a mixed list's item).
+  bool list_ok(size_t k, const std::string& form, bool own_label) const {
+    if (all_lists_) return true;
+    const std::string& type = kinds()[k].first;
+    if (!own_label && !self_evident().count(type)) return false;
+    const std::string f = form == "csv" || form == "markdown" ? "table" : form;
+    const auto& bad = leaking_list_forms();
+    const bool context = !self_evident().count(type);
+    return !bad.count({type, f}) && !bad.count({type, "*"}) && !bad.count({"*", f}) &&
+           !(context && bad.count({"*context", f}));
+  }
+
+  // An item of a list written as `form`: of kind k, or (mixed) of another
+  // kind that may be listed without its label.
+  Value list_value(size_t k, bool mixed, const std::string& form) {
+    size_t kind = k;
+    if (mixed) {
+      do kind = static_cast<size_t>(uniform(0, static_cast<int>(kinds().size()) - 1));
+      while (kind == k || !list_ok(kind, form, false) || !list_ok(kind, "mixed", false));
+    }
+    Value v = value_of(kind).first;
+    v.list = list_form_name(form) + (mixed ? " mixed" : "");
+    return v;
+  }
+
+  // The list (or table) sentence for kind k; its values go to `values`.
+  // A value is written as its first form (DE_PLZ: the PLZ with its place).
+  std::string list_sentence(size_t k, std::vector<Value>& values) {
+    std::vector<std::string> forms;
+    for (const auto& f : list_forms())
+      if (list_ok(k, f, f != "csv" && f != "markdown")) forms.push_back(f);
+    if (forms.empty()) {  // a single value after all
+      auto [value, sentence] = value_of(k);
+      values.push_back(value);
+      return sentence;
+    }
+    const std::string form = pick(forms);
+    const bool mixed = uniform(0, 3) == 0 && list_ok(k, "mixed", true);
+    if (form == "csv" || form == "markdown") {
+      // Columns: Name (if names may be listed so), the kind's own, and for
+      // a mixed table one of another kind; headed by the type names.
+      static const size_t kPerson = [] {
+        for (size_t i = 0; i < kinds().size(); ++i)
+          if (kinds()[i].first == "PERSON") return i;
+        return size_t{0};
+      }();
+      std::vector<size_t> cols;
+      if (k != kPerson && list_ok(kPerson, form, false)) cols.push_back(kPerson);
+      cols.push_back(k);
+      const bool csv = form == "csv";
+      auto row = [&](const std::vector<std::string>& cells) {
+        std::string r = csv ? "" : "|";
+        for (size_t c = 0; c < cells.size(); ++c) {
+          const bool quote = csv && cells[c].find(',') != std::string::npos;
+          const std::string cell = quote ? "\"" + cells[c] + "\"" : cells[c];
+          r += csv ? (c ? "," : "") + cell : " " + cell + " |";
+        }
+        return r + "\n";
+      };
+      std::vector<std::string> header;
+      for (size_t c : cols) {
+        std::string h = kinds()[c].first;
+        std::replace(h.begin(), h.end(), '_', ' ');
+        header.push_back(c == kPerson ? "Name" : h);
+      }
+      if (mixed) header.push_back("Other");
+      std::string t = "Here is the table:\n" + row(header);
+      if (!csv) {
+        t += "|";
+        for (size_t c = 0; c < header.size(); ++c) t += "---|";
+        t += "\n";
+      }
+      for (int r = uniform(1, 3); r > 0; --r) {
+        std::vector<std::string> cells;
+        for (size_t c = 0; c < header.size(); ++c) {
+          const bool other = c == cols.size();
+          values.push_back(list_value(other ? k : cols[c], other, form));
+          cells.push_back(values.back().forms.front());
+        }
+        t += row(cells);
+      }
+      return t;
+    }
+    // The first value's own sentence, its value replaced by the list.
+    auto [first, sentence] = value_of(k);
+    first.list = list_form_name(form) + (mixed ? " mixed" : "");
+    std::string joined = first.forms.front();
+    values.push_back(first);
+    const bool capped = !all_lists_ && !self_evident().count(first.type);
+    for (int i = uniform(2, capped ? kContextWindowItems : 4); i > 1; --i) {
+      values.push_back(list_value(k, mixed, form));
+      joined += form + values.back().forms.front();
+    }
+    const size_t at = sentence.find(first.forms.front());
+    return at == std::string::npos ? sentence + " " + joined
+                                   : sentence.replace(at, first.forms.front().size(), joined);
+  }
+
+  bool all_lists_ = std::getenv("PERIMETER_LEAK_LISTS") != nullptr &&
+                    std::string(std::getenv("PERIMETER_LEAK_LISTS")) == "all";
+
   template <class T>
   const T& pick(const std::vector<T>& v) {
     return v[static_cast<size_t>(uniform(0, static_cast<int>(v.size()) - 1))];
@@ -386,7 +612,7 @@ class PiiGenerator {
   std::pair<Value, std::string> make(const std::string& type, const std::string& variant,
                                      const std::string& v,
                                      const std::vector<std::string>& templates) {
-    return {Value{type, variant, v, {}}, fill(templates, v)};
+    return {Value{type, variant, v, {}, {}}, fill(templates, v)};
   }
 
   // Common US given names and surnames (census lists), none shorter than 5
@@ -1243,7 +1469,7 @@ class PiiGenerator {
     static const std::vector<std::string> kTemplates = {
         "PLZ/Ort: {v}", "Meine Adresse: Lindenstrasse 12, {v}.", "Wohnort: {v}, Deutschland.",
         "Die Postleitzahl und Stadt: {v}."};
-    return {Value{"DE_PLZ", "PLZ", plz, {place}}, fill(kTemplates, place)};
+    return {Value{"DE_PLZ", "PLZ", plz, {place}, {}}, fill(kTemplates, place)};
   }
 
   // Steuernummer in the slashed forms the states print (Bayern, Sachsen,
@@ -2023,16 +2249,20 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
     std::string example;
   };
   std::map<std::string, Tally> tally;  // "TYPE (variant)"
+  std::map<std::string, Tally> lists;  // "list ', '", "csv table mixed", ...
   std::set<std::string> leaked_forms;
   // Three leaks per type and variant are shown; PERIMETER_LEAK_REPORT_ALL=1 shows every one.
   const int shown = std::getenv("PERIMETER_LEAK_REPORT_ALL") ? INT32_MAX : 3;
   auto report = [&](int i, const Value& v, const std::string& form, const std::string& where) {
     Tally& t = tally[v.type + " (" + v.variant + ")"];
     if (++t.leaked == 1) t.example = v.text;
+    if (!v.list.empty() && ++lists[v.list].leaked == 1)
+      lists[v.list].example = v.type + " '" + v.text + "'";
     leaked_forms.insert(form);
     if (t.leaked <= shown)
       ADD_FAILURE() << "LEAK: " << v.type << " (" << v.variant << ") value '" << v.text << "'"
                     << (form != v.text ? " as '" + form + "'" : std::string())
+                    << (v.list.empty() ? std::string() : ", an item of a " + v.list)
                     << " reached the cloud.\n  request " << i << ": "
                     << reqs[static_cast<size_t>(i)].messages.dump() << "\n  " << where;
   };
@@ -2044,6 +2274,7 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
       ++values;
       Tally& t = tally[v.type + " (" + v.variant + ")"];
       ++t.generated;
+      if (!v.list.empty()) ++lists[v.list].generated;
       if (sent.find("<" + v.type + "_") != std::string::npos) ++t.labelled;
       for (const auto& f : v.forms) {
         if (sent.find(f) == std::string::npos) continue;
@@ -2092,6 +2323,17 @@ TEST_F(LeakSweep, NoOriginalValueReachesTheCloudAndAnswersAreRestored) {
               << " sent as their own type, " << t.leaked << " leaked"
               << (t.leaked ? " (e.g. '" + t.example + "')" : std::string()) << "\n";
   }
+  const char* all_lists = std::getenv("PERIMETER_LEAK_LISTS");
+  int listed = 0;
+  for (const auto& [form, t] : lists) listed += t.generated;
+  std::cout << "[ leak sweep ] " << listed << " of the " << values
+            << " values were items of lists or tables"
+            << (all_lists && std::string(all_lists) == "all" ? ""
+                                                             : " (known leaking forms left out)")
+            << ":\n";
+  for (const auto& [form, t] : lists)
+    std::cout << "  " << form << ": " << t.generated << " values, " << t.leaked << " leaked"
+              << (t.leaked ? " (e.g. " + t.example + ")" : std::string()) << "\n";
   std::cout << "[ leak sweep ] concurrent part " << send_s << " s, check " << check_s
             << " s, total "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s"
