@@ -87,6 +87,18 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_FALSE(has("please meet on Wilhelmina Avenue at noon", "PERSON"));
   EXPECT_TRUE(has("and Initech Corp's Wilhelmina Okafor signed", "PERSON", "Wilhelmina Okafor"));
   EXPECT_TRUE(has("and Initech LLC's Wilhelmina Okafor signed", "PERSON", "Wilhelmina Okafor"));
+  // Answers to a name question, middle initials, a speaker at the message's
+  // start; "I'm" is never part of the name.
+  EXPECT_TRUE(has("What's your last name? Okafor", "PERSON", "Okafor"));
+  EXPECT_TRUE(has("What's your name? Wilhelmina A. Okafor", "PERSON", "Wilhelmina A. Okafor"));
+  EXPECT_TRUE(has("Wilhelmina: what a day.", "PERSON", "Wilhelmina"));
+  EXPECT_TRUE(has("I'm Wilhelmina Okafor, from Leeds", "PERSON", "Wilhelmina Okafor"));
+  EXPECT_TRUE(has("Yesterday I'm Wilhelmina Okafor, from Leeds", "PERSON", "Wilhelmina Okafor"));
+  EXPECT_FALSE(has("What's the file name? Report", "PERSON"));
+  // A role before a given name is no part of the name; contractions are none.
+  EXPECT_TRUE(
+      has("It aired. Producer Wilhelmina Okafor explained it", "PERSON", "Wilhelmina Okafor"));
+  EXPECT_FALSE(has("Five Bands Of The 70s You're Supposed To Hate", "PERSON"));
   EXPECT_TRUE(has("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"));
   EXPECT_TRUE(has("NPI 1234567893", "US_NPI"));
   // Clinical facts are PHI next to a patient identifier, not on their own.
@@ -312,6 +324,13 @@ TEST(Detector, PhoneListsAreSplitAtSlashes) {
   for (size_t i = 0; i < nums.size(); ++i) list += (i ? " / " : "") + nums[i];
   for (const std::string& n : nums) EXPECT_TRUE(has(list + " end", "PHONE_NUMBER", n)) << n;
   EXPECT_TRUE(has("Tel 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
+  // Side by side with a blank (or a tab) between; a number before a token
+  // that starts with a digit.
+  const std::string three = "Mobile: 212-555-0143 646-555-0198\t718-555-0123 ok";
+  for (const char* n : {"212-555-0143", "646-555-0198", "718-555-0123"})
+    EXPECT_TRUE(has(three, "PHONE_NUMBER", n)) << n;
+  EXPECT_TRUE(has("Fax: 212-555-0143 0x6f", "PHONE_NUMBER", "212-555-0143"));
+  EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
 }
 

@@ -284,6 +284,14 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       buf[q] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(w[q])));
     return kLabelSet.count(std::string_view(buf, w.size())) > 0;
   };
+  // "I'm Eloy Howell", "You're Supposed To": contractions are never part of a name.
+  static const WordSet kPronoun = {"I'm",     "I'd",   "I've",   "I'll",    "You're", "You've",
+                                   "You'll",  "You'd", "We're",  "We've",   "We'll",  "They're",
+                                   "They've", "It's",  "That's", "There's", "Here's", "What's",
+                                   "Let's",   "Don't", "Can't",  "Won't",   "Didn't", "Isn't"};
+  auto contraction = [](std::string_view w) {
+    return w.find('\'') != std::string_view::npos && kPronoun.count(w) > 0;
+  };
   // Extends a name from the word [s, e) over following capitalised words and
   // initials on the same line; returns the end offset.
   auto extend = [&](size_t e, int max_more) {
@@ -297,7 +305,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (i >= n || !is_cap_start(i)) break;
       size_t we = word_end(i);
       std::string_view w = text.substr(i, we - i);
-      if (we == i || (g.common.count(w) && !g.surname.count(w)) || (all_caps(w) && w.size() > 3))
+      // A middle initial ("Allene A. Ankunding"), though "A" is a common word.
+      const bool middle_initial = w.size() == 1 && we < n && text[we] == '.';
+      if (we == i || (g.common.count(w) && !g.surname.count(w) && !middle_initial) ||
+          (all_caps(w) && w.size() > 3) || contraction(w))
         break;
       if (street_word(w)) break;
       e = we;
@@ -325,7 +336,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // Acronyms and company suffixes, possessive or not ("LLC's", "Corp's"), are
     // never the start of a name.
     static const WordSet kCompany = {"Corp", "Inc", "Ltd", "Co", "Group", "Company", "Plc"};
-    if (all_caps(w) || all_caps(strip_possessive(w)) || kCompany.count(strip_possessive(w))) {
+    if (all_caps(w) || all_caps(strip_possessive(w)) || kCompany.count(strip_possessive(w)) ||
+        contraction(w)) {
       i = e;
       continue;
     }
@@ -354,12 +366,24 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     bool labelled = false;
     double label_score = 0.75;
     if (!prev.empty()) {
-      if (lower_eq_label(prev) && (gap.find(':') != std::string_view::npos ||
-                                   gap.find(',') != std::string_view::npos || gap == " ")) {
+      // "What's your name? Jane Doe": an answer after a question about a
+      // person's name ("your", "his", "her", "their", maybe "last" between).
+      bool asked = false;
+      if (gap == "? " && equals_ci(prev, "name")) {
+        size_t ws;
+        std::string_view owner = word_before_pos(ps, &ws, nullptr);
+        static const WordSet kPart = {"first", "last", "full", "middle", "maiden", "given"};
+        if (kPart.count(owner)) owner = word_before_pos(ws, &ws, nullptr);
+        static const WordSet kOwner = {"your", "his", "her", "their", "Your", "His", "Her"};
+        asked = kOwner.count(owner) > 0;
+      }
+      if (lower_eq_label(prev) &&
+          (gap.find(':') != std::string_view::npos || gap.find(',') != std::string_view::npos ||
+           gap == " " || asked)) {
         std::string_view lp = prev;
         bool strong = lower_eq_label(lp) && (lp.size() == 4 && (lp[0] == 'n' || lp[0] == 'N'));
-        bool colon =
-            gap.find(':') != std::string_view::npos || gap.find(',') != std::string_view::npos;
+        bool colon = gap.find(':') != std::string_view::npos ||
+                     gap.find(',') != std::string_view::npos || asked;
         bool greeting = equals_ci(lp, "dear") || equals_ci(lp, "hi") || equals_ci(lp, "hello") ||
                         equals_ci(lp, "hey") || equals_ci(lp, "patient") ||
                         equals_ci(lp, "contact");
@@ -375,12 +399,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       } else if ((prev == "I'm" || prev == "Iam") && gap == " ") {
         labelled = true;
       }
-      // Speaker labels in transcripts: "Eddie: What a wife." at a line start.
-      if (!labelled && e < n && text[e] == ':' && (s == 0 || text[s - 1] == '\n') &&
-          g.given.count(w)) {
-        labelled = true;
-        label_score = 0.7;
-      }
+    }
+    // Speaker labels in transcripts: "Eddie: What a wife." at a line start
+    // (the message's first line too).
+    if (!labelled && e < n && text[e] == ':' && (s == 0 || text[s - 1] == '\n') &&
+        g.given.count(w)) {
+      labelled = true;
+      label_score = 0.7;
     }
     if (labelled && !g.common.count(w)) {
       size_t end = extend(e, 2);
@@ -436,6 +461,14 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
           not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
+        }
+        // "Producer Lilly Dickens", "ex-Zombie Wolf": an unknown word before a
+        // given name is a role or a band (as in 3. below); the name starts after it.
+        std::string_view next = text.substr(e + 1, word_end(e + 1) - e - 1);
+        if (known && !g.given.count(w) && !g.surname.count(w) && g.given.count(next) &&
+            !g.surname.count(next)) {
+          i = e;
+          continue;
         }
         if (!not_name && (own_line || (!sentence_start && !known) || (sentence_start && known))) {
           out.push_back(Hit{s, end, known ? 0.75 : 0.55, ""});

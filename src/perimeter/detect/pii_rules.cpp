@@ -142,9 +142,16 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
       while (x < t.size() && x - h.end < 7 && ascii::isdigit(static_cast<unsigned char>(t[x]))) ++x;
       if (!word_after(t, x)) ext_end = x;
     }
-    if (ext_end == 0) return false;
   }
   size_t e = h.end;
+  if (ext_end == 0 && word_after(t, e)) {
+    // The last group runs on into a word or a longer number ("212-555-0143
+    // 0x6f", a match cut at its length bound): a number can only end at the
+    // blank before that group.
+    while (e > s && t[e - 1] != ' ' && t[e - 1] != '\t') --e;
+    while (e > s && !ascii::isdigit(t[e - 1])) --e;
+    if (e == s) return false;
+  }
   int digits = 0;
   for (size_t i = s; i < e; ++i) digits += ascii::isdigit(static_cast<unsigned char>(t[i])) != 0;
   if (digits < 7 || digits > 15) {
@@ -226,7 +233,24 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra,
     slash = slash || t[k] == '/';
   }
   // One number at most ("030 / 1234567"), or no list: the usual case.
-  if (digits <= 15 || !slash) return phone_number(t, h, regions);
+  if (digits <= 15 || !slash) {
+    if (!phone_number(t, h, regions)) return false;
+    // "212-555-0143 646-555-0198": numbers side by side with a blank between.
+    // The first was found as a prefix; each next one starts after it.
+    for (size_t from = h.end; from < run;) {
+      size_t a = from;
+      while (a < run && (t[a] == ' ' || t[a] == '\t')) ++a;
+      if (a == from || a + 7 > run || !ascii::isdigit(t[a])) break;
+      Hit next = h;
+      next.start = a;
+      next.end = run;
+      while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
+      if (!phone_number(t, next, regions) || next.start != a) break;
+      extra.push_back(next);
+      from = next.end;
+    }
+    return true;
+  }
   std::vector<size_t> cuts;  // [part end, next part start) pairs
   for (size_t k = h.start; k < run; ++k) {
     if (!ascii::isdigit(t[k]) || k + 1 >= run || ascii::isdigit(t[k + 1])) continue;
