@@ -299,6 +299,7 @@ TEST(Detector, PhoneForms) {
   // would keep the request on the host for no reason.
   EXPECT_TRUE(has("Mobile: 202-201-3077", "PHONE_NUMBER", "202-201-3077"));
   EXPECT_FALSE(has("Mobile: 202-201-3077", "UK_NHS"));
+  EXPECT_TRUE(has("My NHS number is 824 694 3960.", "UK_NHS", "824 694 3960"));
   // A date and the hour of its time are not a phone number; a number before
   // a time still is.
   EXPECT_TRUE(has("When: 2005-10-25 20:13:12", "DATE_TIME", "2005-10-25 20:13:12"));
@@ -615,7 +616,8 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
     // Then a loser that contains a shorter kept finding, or is of a more sensitive
     // category, merges with the kept ones it overlaps: their union, labelled
     // by the most sensitive category, then the best by the order above.
-    // Unless the kept ones cover it whole and it is less confident than them.
+    // Unless the kept ones cover it whole and it is less confident than them
+    // and below 0.8.
     auto rank = [](Category c) {
       return c == Category::SECRET ? 3 : c == Category::PHI ? 2 : c == Category::PII ? 1 : 0;
     };
@@ -641,8 +643,9 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
         merges = merges || rank(all[l].category) > rank(all[k].category) ||
                  (span[l].first <= span[k].first && span[k].second <= span[l].second &&
                   span[l].second - span[l].first > span[k].second - span[k].first);
-        relabels = relabels || (rank(all[l].category) > rank(all[k].category) &&
-                                all[l].confidence >= all[k].confidence);
+        relabels =
+            relabels || (rank(all[l].category) > rank(all[k].category) &&
+                         (all[l].confidence >= all[k].confidence || all[l].confidence >= 0.8));
         for (size_t b = std::max(span[l].first, span[k].first);
              b < std::min(span[l].second, span[k].second); ++b)
           covered[b - span[l].first] = 1;

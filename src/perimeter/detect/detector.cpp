@@ -959,9 +959,11 @@ class DetectorImpl final : public Detector {
   // only partly overlaps, such as a name guessed from "Kennzeichen HB" next
   // to a plate, is dropped as before.) A loser the kept findings cover
   // whole is dropped too, unless it is of a more sensitive category and at
-  // least as confident: nothing of it goes out, and the better-scored
-  // reading stands (a US phone number whose digits pass the NHS checksum,
-  // after "Mobile:", stays a phone number).
+  // least as confident or sure on its own (0.8: a checksum and its context
+  // word): nothing of it goes out, and the better-scored reading stands. A
+  // US phone number whose digits pass the NHS checksum, after "Mobile:",
+  // stays a phone number; after "NHS number" it is an NHS number, though
+  // "number" made the phone reading score higher.
   // `ids`: a cluster of chained overlaps (or all candidates), best first;
   // small, so pairs are compared directly.
   template <class CategoryOf>
@@ -998,7 +1000,8 @@ class DetectorImpl final : public Detector {
         merges = merges || rank(l) > rank(k) ||
                  (v[l].start <= v[k].start && v[k].end <= v[l].end &&
                   v[l].end - v[l].start > v[k].end - v[k].start);
-        relabels = relabels || (rank(l) > rank(k) && v[l].score >= v[k].score);
+        relabels =
+            relabels || (rank(l) > rank(k) && (v[l].score >= v[k].score || v[l].score >= 0.8));
       }
       if (!merges || (!relabels && covered(cover, v[l].start, v[l].end))) continue;
       size_t start = v[l].start, end = v[l].end;
