@@ -307,11 +307,11 @@ TEST(Detector, PhoneForms) {
   EXPECT_TRUE(has("Tel 0171 1234567 10:30", "PHONE_NUMBER", "0171 1234567"));
 }
 
-// Numbers listed with " / " between them form one run of the phone pattern's
-// characters, longer than one number; each is found with its own span (they
-// went out in clear before), however long the list. A slash inside one
-// number ("030 / 1234567", German style) still joins it.
-TEST(Detector, PhoneListsAreSplitAtSlashes) {
+// Numbers listed with " / ", a blank or a tab between them form one run of
+// the phone pattern's characters, longer than one number; each is found with
+// its own span (they went out in clear before). A slash inside one number
+// ("030 / 1234567", German style) still joins it.
+TEST(Detector, PhoneListsAreSplit) {
   const std::string two = "Call 212-555-0143 / 646-555-0198 today";
   EXPECT_TRUE(has(two, "PHONE_NUMBER", "212-555-0143"));
   EXPECT_TRUE(has(two, "PHONE_NUMBER", "646-555-0198"));
@@ -331,6 +331,10 @@ TEST(Detector, PhoneListsAreSplitAtSlashes) {
   for (const char* n : {"212-555-0143", "646-555-0198", "718-555-0123"})
     EXPECT_TRUE(has(three, "PHONE_NUMBER", n)) << n;
   EXPECT_TRUE(has("Fax: 212-555-0143 0x6f", "PHONE_NUMBER", "212-555-0143"));
+  // The first number is a shorter prefix than "all but the last group".
+  const std::string intl = "Mobile: +972 52-339-5938 020 7876 6236 +49 172 9516390 ok";
+  for (const char* n : {"+972 52-339-5938", "020 7876 6236", "+49 172 9516390"})
+    EXPECT_TRUE(has(intl, "PHONE_NUMBER", n)) << n;
   EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
 }

@@ -192,6 +192,13 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
       size_t b = s + last_sep;
       while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
       ok = try_span(s, b);
+      // More digits than one number has: numbers side by side, the first of
+      // several groups ("+972 52-339-5938 020 7876 6236"). Shorter prefixes.
+      while (!ok && digits > 15 && b > s) {
+        while (b > s && t[b - 1] != ' ' && t[b - 1] != '\t') --b;
+        while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+        if (b > s) ok = try_span(s, b);
+      }
     }
     if (!ok && first_sep != std::string_view::npos) {
       size_t a = s + first_sep;
