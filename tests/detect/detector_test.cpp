@@ -335,6 +335,11 @@ TEST(Detector, PhoneListsAreSplit) {
   const std::string intl = "Mobile: +972 52-339-5938 020 7876 6236 +49 172 9516390 ok";
   for (const char* n : {"+972 52-339-5938", "020 7876 6236", "+49 172 9516390"})
     EXPECT_TRUE(has(intl, "PHONE_NUMBER", n)) << n;
+  // Tab-separated cells: after a code glued to the run, after a longer number,
+  // after an IP address; "+1" changes nothing about a North American number.
+  EXPECT_TRUE(has("ICD-10 I25.10\t(557) 934-9693 applies", "PHONE_NUMBER", "(557) 934-9693"));
+  EXPECT_TRUE(has("call +1 686 501 9519\t58039021107 today", "PHONE_NUMBER", "+1 686 501 9519"));
+  EXPECT_TRUE(has("at 27.131.115.173\t902.956.3911\tok", "PHONE_NUMBER", "902.956.3911"));
   EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
 }

@@ -76,7 +76,18 @@ bool phone_valid(std::string_view s, const std::vector<std::string>& regions) {
   }
   std::string_view d(dbuf, dn);
   if (d.empty()) return false;
-  if (s[0] == '+') return direct_valid(d) || valid_in("ZZ");
+  // North American numbering plan, checked in place: it is most of our
+  // traffic and libphonenumber's parse costs tens of microseconds. The same
+  // answer with or without "+1" (libphonenumber knows fewer area codes).
+  auto nanp_ok = [](std::string_view nanp) {
+    if (nanp.size() == 11 && nanp[0] == '1') nanp.remove_prefix(1);
+    return nanp.size() == 10 && nanp[0] >= '2' && nanp[3] >= '2' &&
+           !(nanp[1] == '1' && nanp[2] == '1') && !(nanp[4] == '1' && nanp[5] == '1') &&
+           !(nanp[0] == '5' && nanp[1] == '5' && nanp[2] == '5');
+  };
+  if (s[0] == '+') {
+    return (d.size() == 11 && d[0] == '1' && nanp_ok(d)) || direct_valid(d) || valid_in("ZZ");
+  }
   // "00" is the international call prefix in most of the world: 001-718-... is +1 718 ...
   if (d.size() > 9 && d[0] == '0' && d[1] == '0') {
     if (direct_valid(d.substr(2))) return true;
@@ -84,15 +95,7 @@ bool phone_valid(std::string_view s, const std::vector<std::string>& regions) {
                PhoneNumberUtil::NO_PARSING_ERROR &&
            util.IsValidNumber(n);
   }
-  // North American numbering plan, checked in place: it is most of our
-  // traffic and libphonenumber's parse costs tens of microseconds.
-  std::string_view nanp = d;
-  if (nanp.size() == 11 && nanp[0] == '1') nanp.remove_prefix(1);
-  if (nanp.size() == 10 && nanp[0] >= '2' && nanp[3] >= '2' &&
-      !(nanp[1] == '1' && nanp[2] == '1') && !(nanp[4] == '1' && nanp[5] == '1') &&
-      !(nanp[0] == '5' && nanp[1] == '5' && nanp[2] == '5')) {
-    return true;
-  }
+  if (nanp_ok(d)) return true;
   // Elsewhere national numbers start with the trunk prefix 0; Chinese and
   // Indian mobiles are the common exceptions.
   // US SSN shape (3-2-4) is never written for a phone.
@@ -130,10 +133,10 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
   size_t s = h.start;
   // Include an opening "+" or "(" just before the candidate.
   while (s > 0 && h.start - s < 2 && (t[s - 1] == '+' || t[s - 1] == '(')) --s;
-  if (s > 0 && (ascii::isalnum(static_cast<unsigned char>(t[s - 1])) || t[s - 1] == '-' ||
-                t[s - 1] == '.' || t[s - 1] == '/')) {
-    return false;
-  }
+  // Glued to what comes before ("I25.10\t(557) 934-9693"): no number starts
+  // at `s`, but one may start after a blank inside.
+  const bool glued = s > 0 && (ascii::isalnum(static_cast<unsigned char>(t[s - 1])) ||
+                               t[s - 1] == '-' || t[s - 1] == '.' || t[s - 1] == '/');
   size_t ext_end = 0;  // an extension "x123" / "ext. 123" after the number
   if (word_after(t, h.end)) {
     size_t x = h.end;
@@ -161,7 +164,7 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
   // number ends there.
   const bool time_after = e + 1 < t.size() && t[e] == ':' && ascii::isdigit(t[e + 1]);
   auto try_span = [&](size_t a, size_t b) {
-    if (b == e && time_after) return false;
+    if ((b == e && time_after) || (a == s && glued)) return false;
     std::string_view c = t.substr(a, b - a);
     int d = 0;
     bool slash = false;  // in the digit loop: a memchr call per span cost more than the span
@@ -241,22 +244,35 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra,
   }
   // One number at most ("030 / 1234567"), or no list: the usual case.
   if (digits <= 15 || !slash) {
-    if (!phone_number(t, h, regions)) return false;
+    const Hit proto = h;
+    bool found = phone_number(t, h, regions);
     // "212-555-0143 646-555-0198": numbers side by side with a blank between.
-    // The first was found as a prefix; each next one starts after it.
-    for (size_t from = h.end; from < run;) {
+    // The first was found as a prefix; each next one starts after it. After
+    // a value that is no number, a tab still separates values
+    // ("27.131.115.173\t902.956.3911").
+    size_t from = h.end;
+    if (!found) {
+      from = h.start;
+      while (from < run && t[from] != '\t') ++from;
+    }
+    while (from < run) {
       size_t a = from;
       while (a < run && (t[a] == ' ' || t[a] == '\t')) ++a;
       if (a == from || a + 7 > run || !ascii::isdigit(t[a])) break;
-      Hit next = h;
+      Hit next = proto;
       next.start = a;
       next.end = run;
       while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
       if (!phone_number(t, next, regions) || next.start != a) break;
-      extra.push_back(next);
+      if (found) {
+        extra.push_back(next);
+      } else {
+        h = next;
+        found = true;
+      }
       from = next.end;
     }
-    return true;
+    return found;
   }
   std::vector<size_t> cuts;  // [part end, next part start) pairs
   for (size_t k = h.start; k < run; ++k) {
