@@ -340,6 +340,13 @@ TEST(Detector, PhoneListsAreSplit) {
   EXPECT_TRUE(has("ICD-10 I25.10\t(557) 934-9693 applies", "PHONE_NUMBER", "(557) 934-9693"));
   EXPECT_TRUE(has("call +1 686 501 9519\t58039021107 today", "PHONE_NUMBER", "+1 686 501 9519"));
   EXPECT_TRUE(has("at 27.131.115.173\t902.956.3911\tok", "PHONE_NUMBER", "902.956.3911"));
+  // A long run of them, one with its area code in parentheses.
+  const std::string run =
+      "My phone number is +55 11 98913-1452 030 82295172 (851) 556-0967 212-555-0143 "
+      "646-555-0198 718-555-0123. My";
+  for (const char* n :
+       {"030 82295172", "(851) 556-0967", "212-555-0143", "646-555-0198", "718-555-0123"})
+    EXPECT_TRUE(has(run, "PHONE_NUMBER", n)) << n;
   EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
 }

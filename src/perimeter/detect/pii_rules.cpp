@@ -248,22 +248,25 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra,
     bool found = phone_number(t, h, regions);
     // "212-555-0143 646-555-0198": numbers side by side with a blank between.
     // The first was found as a prefix; each next one starts after it. After
-    // a value that is no number, a tab still separates values
-    // ("27.131.115.173\t902.956.3911").
+    // a value that is no number, the next may start at the first blank
+    // ("27.131.115.173\t902.956.3911", "0967 212-555-0143").
     size_t from = h.end;
     if (!found) {
       from = h.start;
-      while (from < run && t[from] != '\t') ++from;
+      while (from < run && t[from] != '\t' && t[from] != ' ') ++from;
     }
     while (from < run) {
       size_t a = from;
       while (a < run && (t[a] == ' ' || t[a] == '\t')) ++a;
-      if (a == from || a + 7 > run || !ascii::isdigit(t[a])) break;
+      if (a == from) break;
+      const size_t begin = a;  // "(851) 556-0967": phone_number takes the "(" back in
+      if (t[a] == '(') ++a;
+      if (a + 7 > run || !ascii::isdigit(t[a])) break;
       Hit next = proto;
       next.start = a;
-      next.end = run;
+      next.end = std::min(run, a + 32);  // no number is longer; a cut group is trimmed
       while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
-      if (!phone_number(t, next, regions) || next.start != a) break;
+      if (!phone_number(t, next, regions) || next.start != begin) break;
       if (found) {
         extra.push_back(next);
       } else {
