@@ -198,6 +198,14 @@ TEST(TokenMaskerVsLlama, SameMasksAtEveryStepForOurGrammars) {
                       false),
        {R"({"e": "中文", "g": "αβγ"})", R"({"g": "ω", "e": "Zoë"})"}},
       {R"(root ::= "\"" [^"é]* "\"")", {R"("naïve 中文")", R"("café")"}},
+      // Unanchored patterns whose repetitions overlap (`schar* \w+ schar*`):
+      // after a word character the state loops on a smaller class than the
+      // one most code points take (every one past ASCII).
+      {schema_to_gbnf(json::parse(R"J({"type":"object","properties":{"main":{"type":"string",
+        "pattern":"([A-Za-z_]\\w+\\\\)*([A-Za-z_]\\w+)"},"bundle":{"type":"string",
+        "pattern":"\\w+\\.ts$"}},"patternProperties":{"[A-Z]+":{"type":"integer"}}})J"),
+                      false),
+       {R"({"main": "com.example\\Main_1 ü", "bundle": "my bundle_2.ts", "xAPI": 1})"}},
       // A loop on ASCII letters whose way out starts past ASCII (tokens
       // led by such bytes are walked in the vocabulary trie, not as tails).
       {R"(root ::= [a-z]* [é-ê] "!")", {"abcé!", "ê!"}},

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -1021,60 +1020,62 @@ struct TokenMasker::Impl {
   }
   std::vector<std::vector<std::pair<uint32_t, uint32_t>>> wide_moves;  // per set: (cell end, set)
 
-  // Every ASCII move of `set` at once: the stacks each byte matches, from
-  // the elements' ranges, and one move per distinct group of stacks (inside
-  // a string, nearly every byte leads to the same set).
+  // Every ASCII move of `set` at once: the bytes are split into groups that
+  // every waiting element takes or refuses alike (a partition refined by
+  // each element's ASCII bytes as a 128-bit mask; inside a string, nearly
+  // every byte falls in one group), and each group moves once.
   void fill_ascii(uint32_t set) {
-    // Which stacks each byte continues: per byte, a bit mask of `words`
-    // words over the stacks, in scratch kept across calls.
     const size_t n = sets[set].size();
-    const size_t words = (n + 63) / 64;
-    byte_stacks_.assign(128 * words, 0);
-    for (uint32_t i = 0; i < n; ++i) {
+    stack_bytes_.resize(n);
+    std::array<Bytes, 128> groups;
+    size_t n_groups = 1;
+    groups[0] = {~0ull, ~0ull};
+    for (size_t i = 0; i < n; ++i) {
       const Stack& st = sets[set][i];
-      if (st.empty()) continue;
-      const Elem& e = rules->elems[st.back()];
-      uint64_t in[2] = {0, 0};  // the bytes below 128 the ranges hold
-      for (const auto& [lo, hi] : e.ranges)
-        for (uint32_t c = lo; c <= hi && c < 128; ++c) in[c >> 6] |= 1ull << (c & 63);
-      const uint64_t bit = 1ull << (i & 63);
-      for (uint32_t h = 0; h < 2; ++h)
-        for (uint64_t m = e.negated ? ~in[h] : in[h]; m; m &= m - 1) {
-          const uint32_t c = 64 * h + static_cast<uint32_t>(__builtin_ctzll(m));
-          byte_stacks_[c * words + (i >> 6)] |= bit;
-        }
+      const Bytes m = st.empty() ? Bytes{0, 0} : ascii_bytes(rules->elems[st.back()]);
+      stack_bytes_[i] = m;
+      if (i > 0 && m == stack_bytes_[i - 1]) continue;  // (refines nothing more)
+      for (size_t k = 0, end = n_groups; k < end; ++k) {
+        const Bytes in = {groups[k][0] & m[0], groups[k][1] & m[1]};
+        const Bytes out = {groups[k][0] & ~m[0], groups[k][1] & ~m[1]};
+        if ((in[0] | in[1]) && (out[0] | out[1])) groups[k] = in, groups[n_groups++] = out;
+      }
     }
-    // One move per distinct group of stacks (few: a linear search over
-    // the first byte of each).
     std::array<uint32_t, 128> row;
-    std::array<uint8_t, 128> firsts;
-    size_t n_groups = 0;
-    for (uint32_t c = 0; c < 128; ++c) {
-      const uint64_t* g = byte_stacks_.data() + c * words;
-      bool any = false;
-      for (size_t w = 0; w < words; ++w) any = any || g[w] != 0;
-      if (!any) {
-        row[c] = 0;
-        continue;
-      }
-      size_t k = 0;
-      while (k < n_groups &&
-             std::memcmp(byte_stacks_.data() + firsts[k] * words, g, words * 8) != 0)
-        ++k;
-      if (k < n_groups) {
-        row[c] = row[firsts[k]];
-        continue;
-      }
-      firsts[n_groups++] = static_cast<uint8_t>(c);
-      for (size_t w = 0; w < words; ++w)
-        for (uint64_t m = g[w]; m; m &= m - 1)  // (re-read: intern() grows `sets`)
-          past_top(sets[set][64 * w + static_cast<uint32_t>(__builtin_ctzll(m))]);
-      row[c] = n_out_ == 0 ? 0u : intern_out();
+    for (size_t k = 0; k < n_groups; ++k) {
+      // The stacks the group takes: those its lowest byte matches.
+      const uint32_t f = groups[k][0] ? static_cast<uint32_t>(__builtin_ctzll(groups[k][0]))
+                                      : 64 + static_cast<uint32_t>(__builtin_ctzll(groups[k][1]));
+      for (size_t i = 0; i < n; ++i)
+        if ((stack_bytes_[i][f >> 6] >> (f & 63)) & 1)
+          past_top(sets[set][i]);  // (re-read: intern() grows `sets`)
+      const uint32_t to = n_out_ == 0 ? 0u : intern_out();
+      for (uint32_t h = 0; h < 2; ++h)
+        for (uint64_t m = groups[k][h]; m; m &= m - 1)
+          row[64 * h + static_cast<uint32_t>(__builtin_ctzll(m))] = to;
     }
     if (ascii_moves.size() < sets.size()) ascii_moves.resize(sets.size(), filled(kUnknown));
     ascii_moves[set] = row;
   }
-  std::vector<uint64_t> byte_stacks_;  // fill_ascii()'s scratch
+  using Bytes = std::array<uint64_t, 2>;  // a set of ASCII bytes
+  std::vector<Bytes> stack_bytes_;        // fill_ascii()'s scratch: each stack's bytes
+
+  // The ASCII bytes element `e` matches.
+  static Bytes ascii_bytes(const Elem& e) {
+    Bytes in = {0, 0};
+    for (const auto& [lo, hi] : e.ranges) {
+      if (lo >= 128) break;  // (sorted)
+      const uint32_t top = std::min<uint32_t>(hi, 127);
+      for (uint32_t h = 0; h < 2; ++h) {  // the range's part in word h, as a run of bits
+        const uint32_t a = std::max(lo, 64 * h), z = std::min(top, 64 * h + 63);
+        if (a > z) continue;
+        const uint32_t len = z - a + 1;
+        in[h] |= (len == 64 ? ~0ull : ((1ull << len) - 1)) << (a - 64 * h);
+      }
+    }
+    if (e.negated) in = {~in[0], ~in[1]};
+    return in;
+  }
 
   // Whether some element `set` waits on satisfies `pred`, memoized in `memo`
   // (per set: -1 unknown, 0 no, 1 yes).
@@ -1206,9 +1207,9 @@ struct TokenMasker::Impl {
   // (set, p); at the root (depth 0) the caller has dealt with the set.
   void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
             std::vector<uint64_t>& bits, uint32_t depth) {
-    if (depth > 0 && p.need == 0)
-      if (const ClassIndex* ci = loop_index(set)) return bulk(tr, node, depth, set, *ci, bits);
     const TokenTrie::Node& n = tr.nodes[node];
+    if (depth > 0 && p.need == 0 && worth_bulk(tr, node) && loops_on_ascii(set))
+      if (const ClassIndex* ci = loop_index(set)) return bulk(tr, node, depth, set, *ci, bits);
     // (The token count first: most nodes end no token, and may_end() is a lookup.)
     if (n.n_tokens != 0 && node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
@@ -1222,6 +1223,25 @@ struct TokenMasker::Impl {
       if (step(s, q, b)) walk(tr, child, s, q, bits, depth + 1);
     }
   }
+
+  // Whether some ASCII byte moves `set` to itself: inside a token, a loop on
+  // code points past ASCII alone saves little (its tokens are mostly ASCII,
+  // stepped one by one in bulk()), and telling one apart would cost every
+  // new set of a walk its moves past ASCII.
+  bool loops_on_ascii(uint32_t set) {
+    move(set, 0);  // fills ascii_moves[set]
+    const auto& row = ascii_moves[set];
+    return std::find(row.begin(), row.end(), set) != row.end();
+  }
+
+  // Whether the subtree of `node` is large enough that asking if its set
+  // loops pays: a new set's moves (what loop_index() needs) cost more than
+  // walking a few tokens, and at a leaf, the set is most often never met
+  // again.
+  static bool worth_bulk(const TokenTrie& tr, uint32_t node) {
+    return tr.tokens_end[node] - tr.nodes[node].first_token >= kMinBulk;
+  }
+  static constexpr uint32_t kMinBulk = 4;
 
   // The tokens under node `node` of `tr` (its bytes `depth` long) in a set
   // that loops on class index `ci`'s class: those whose later code points
@@ -1379,6 +1399,11 @@ struct TokenMasker::Impl {
     Ranges c;
     uint32_t target = 0;
     std::shared_ptr<const ClassIndex> index;
+    // Where the set loops on a smaller class than c (after a word character
+    // in an unanchored pattern, `schar* \w+ schar*`: c is every code point
+    // past ASCII, which few tokens hold), that class.
+    Ranges self;
+    std::shared_ptr<const ClassIndex> self_index;
   };
   std::unordered_map<uint32_t, Uniform> uniforms;
 
@@ -1439,6 +1464,9 @@ struct TokenMasker::Impl {
     uint64_t best = 15;  // a class of fewer code points (digits) is walked quicker than indexed
     for (auto& [t, cs] : by_target)
       if (cs.second > best) best = cs.second, u.target = t, u.c = cs.first;
+    if (u.target != set)
+      if (auto it = by_target.find(set); it != by_target.end())
+        u.self = std::move(it->second.first);
     return uniforms.emplace(set, std::move(u)).first->second;
   }
 
@@ -1450,10 +1478,38 @@ struct TokenMasker::Impl {
     return u.index.get();
   }
 
-  // The class index of `set` if it moves to itself on its class.
+  // The class index of the class `set` loops on when that is not its
+  // uniform() class, if it holds enough ASCII (what most tokens are made
+  // of) to be worth one.
+  const ClassIndex* self_index_of(uint32_t set, size_t room = kMaxClassIndexes) {
+    Uniform& u = uniforms.at(set);
+    if (!u.self_index && self_worth_index(set))
+      u.self_index = class_index(*trie, *vocab, u.self, room);
+    return u.self_index.get();
+  }
+  bool self_worth_index(uint32_t set) {
+    uint32_t ascii = 0;
+    for (const auto& [lo, hi] : uniforms.at(set).self)
+      if (lo < 0x80) ascii += std::min<uint32_t>(hi, 0x7F) - lo + 1;
+    return ascii >= 16;
+  }
+
+  // The class index of `set` if it moves to itself on its class, memoized
+  // per set: walks ask at every node, and uniform()'s hash lookups were a
+  // sixth of a walk through overlapping loops.
+  std::vector<const ClassIndex*> loop_indexes_;
+  std::vector<bool> loop_known_;
   const ClassIndex* loop_index(uint32_t set) {
-    if (!moves_to_self(set)) return nullptr;  // most sets of a walk: no uniform() needed
-    return uniform(set).target == set ? index_of(set) : nullptr;
+    if (set < loop_known_.size() && loop_known_[set]) return loop_indexes_[set];
+    const ClassIndex* ci = nullptr;
+    if (moves_to_self(set))  // (most sets of a walk do not: no uniform() needed)
+      ci = uniform(set).target == set ? index_of(set) : self_index_of(set);
+    if (loop_known_.size() <= set) {
+      loop_known_.resize(sets.size(), false);
+      loop_indexes_.resize(sets.size(), nullptr);
+    }
+    loop_known_[set] = true;
+    return loop_indexes_[set] = ci;
   }
 
   // Whether some code point moves `set` to itself (memoized: 0 unknown, 1 no, 2 yes).
@@ -1553,20 +1609,22 @@ struct TokenMasker::Impl {
         if (r.elems[a].kind == Kind::Ref) refs[next[r.elems[a].rule]++] = a;
     };
     // The code points an element may begin with, at most (0: some
-    // alternative begins with something else than a class, a rule of
-    // rules: not worth following).
-    auto first_points = [&](uint32_t a) -> uint64_t {
-      auto size = [](const Elem& e) {
+    // alternative begins with something else than a class `depth` rules
+    // down: not worth following).
+    std::function<uint64_t(uint32_t, int)> first_points = [&](uint32_t a, int depth) -> uint64_t {
+      const Elem& e = r.elems[a];
+      if (e.kind == Kind::Chars) {
         uint64_t n = 0;
         for (const auto& [lo, hi] : e.ranges) n += hi - lo + 1;
         return e.negated ? kMaxCodePoint + 1 - std::min<uint64_t>(n, kMaxCodePoint) : n;
-      };
-      const Elem& e = r.elems[a];
-      if (e.kind == Kind::Chars) return size(e);
+      }
+      if (e.kind != Kind::Ref || depth == 0) return 0;
+      // (A rule of one group, `x ::= ( [a-z] | "\\t" )`, is looked into.)
       uint64_t n = 0;
       for (const uint32_t b : r.alts[e.rule]) {
-        if (r.elems[b].kind != Kind::Chars) return 0;
-        n += size(r.elems[b]);
+        const uint64_t m = first_points(b, depth - 1);
+        if (m == 0) return 0;
+        n += m;
       }
       return n;
     };
@@ -1589,7 +1647,7 @@ struct TokenMasker::Impl {
       while (r.elems[a + 1].kind != Kind::End) ++a;
       const Elem& last = r.elems[a];
       // Classes of at most 15 code points (digits) are never indexed: see uniform().
-      if (last.kind != Kind::Ref || first_points(static_cast<uint32_t>(first)) <= 15) continue;
+      if (last.kind != Kind::Ref || first_points(static_cast<uint32_t>(first), 2) <= 15) continue;
       if (last.rule == q) repeats[q] = true;
       if (last.rule != q && same(first, item(last.rule))) repeats[q] = chains_on[q] = true;
     }
@@ -1694,6 +1752,10 @@ struct TokenMasker::Impl {
         const bool indexed =
             u.target != 0 && (chains_on[e.rule] ? u.target != set : u.target == set);
         if (indexed && !index_of(set, kMaxForetoldIndexes)) continue;  // no room: ask again
+        // (A loop on a smaller class than u.c: the one its masks ask for.)
+        if (!indexed && !chains_on[e.rule] && u.target != set && moves_to_self(set) &&
+            self_worth_index(set) && !self_index_of(set, kMaxForetoldIndexes))
+          continue;
         if (portable) {
           std::lock_guard lk(trie->mu);
           trie->foretold.insert(key);
