@@ -107,6 +107,23 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_TRUE(has("Patient Jane Roe, diagnosis E11.9", "ICD10_CODE", "E11.9"));
 }
 
+// A "Name" column of a CSV, TSV or Markdown table holds names the gazetteer
+// may not know; a file's or host's name column does not.
+TEST(Detector, TablesWithANameColumn) {
+  const std::string csv =
+      "Name,Email\nPriya Kowalski,priya@example.com\nXiadani Oyelaran-Brandt,x@example.org\n";
+  EXPECT_TRUE(has(csv, "PERSON", "Priya Kowalski"));
+  EXPECT_TRUE(has(csv, "PERSON", "Xiadani Oyelaran-Brandt"));
+  const std::string md =
+      "| Patient Name | Phone |\n|---|---|\n| Xiadani Oyelaran | 212-555-0143 |\n";
+  EXPECT_TRUE(has(md, "PERSON", "Xiadani Oyelaran"));
+  EXPECT_TRUE(has("Full name\tRoom\nXiadani Oyelaran\t12\n", "PERSON", "Xiadani Oyelaran"));
+  // Not a person's name, not a name column, or no longer the table.
+  EXPECT_FALSE(has("File name,Size\nReport Final.pdf,12\nQuarterly Plan,3\n", "PERSON"));
+  EXPECT_FALSE(has("Username,Role\nXiadani Oyelaran,admin\n", "PERSON", "Xiadani Oyelaran"));
+  EXPECT_FALSE(has("Name,Email\nx,y,z\nXiadani Oyelaran,a@b.c\n", "PERSON", "Xiadani Oyelaran"));
+}
+
 TEST(Detector, Secrets) {
   EXPECT_TRUE(has("export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P", "SECRET"));
   EXPECT_TRUE(has("token ghp_kowgauiq64qzgxzm9pfyb9387fs2xwj0ygzg", "SECRET"));

@@ -228,6 +228,113 @@ size_t next_cap_lead(std::string_view text, size_t i) {
   return n;
 }
 
+// "File name", "Host name": the word before "name" that makes it no person's.
+bool names_a_thing(std::string_view qualifier) {
+  static const WordSet kThings = {
+      "file",    "user",    "host",  "domain",   "company", "product", "brand",  "street",
+      "project", "account", "field", "column",   "table",   "key",     "model",  "device",
+      "app",     "service", "org",   "business", "event",   "item",    "city",   "country",
+      "server",  "bucket",  "class", "package",  "path",    "display", "screen", "team"};
+  char buf[16];
+  if (qualifier.size() > sizeof buf) return false;
+  for (size_t k = 0; k < qualifier.size(); ++k)
+    buf[k] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(qualifier[k])));
+  return kThings.count(std::string_view(buf, qualifier.size())) > 0;
+}
+
+// Tables with a name column. A header cell "Name" ("Full name", "Patient
+// name", ...) of a CSV, TSV or Markdown table makes the cells under it names,
+// whether or not the gazetteer knows them ("Name,Email" then "Priya
+// Kowalski,priya@example.com"). `p` is where "name" stands in the text.
+void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
+  const size_t n = text.size();
+  size_t ls = p;
+  while (ls > 0 && text[ls - 1] != '\n' && p - ls < 256) --ls;
+  if (ls > 0 && text[ls - 1] != '\n') return;
+  auto line_end = [&](size_t a) {
+    const void* nl = std::memchr(text.data() + a, '\n', n - a);
+    return nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : n;
+  };
+  const size_t le = line_end(p);
+  std::string_view header = text.substr(ls, le - ls);
+  char delim = 0;
+  for (char d : {'\t', '|', ','}) {
+    if (header.find(d) != std::string_view::npos) {
+      delim = d;
+      break;
+    }
+  }
+  if (!delim) return;
+  auto trim = [&](size_t& a, size_t& b) {
+    while (a < b && (text[a] == ' ' || text[a] == '*' || text[a] == '"' || text[a] == '\r')) ++a;
+    while (b > a &&
+           (text[b - 1] == ' ' || text[b - 1] == '*' || text[b - 1] == '"' || text[b - 1] == '\r'))
+      --b;
+  };
+  // The cells of the line [a, e): their [start, end) pairs, trimmed.
+  auto cells_of = [&](size_t a, size_t e, std::vector<std::pair<size_t, size_t>>& cells) {
+    cells.clear();
+    for (size_t c = a;;) {
+      const void* d = std::memchr(text.data() + c, delim, e - c);
+      size_t ce = d ? static_cast<size_t>(static_cast<const char*>(d) - text.data()) : e;
+      size_t cs = c, cend = ce;
+      trim(cs, cend);
+      cells.emplace_back(cs, cend);
+      if (!d) return;
+      c = ce + 1;
+    }
+  };
+  std::vector<std::pair<size_t, size_t>> head, row;
+  cells_of(ls, le, head);
+  size_t col = head.size();
+  for (size_t k = 0; k < head.size(); ++k) {
+    if (head[k].first <= p && p < head[k].second) col = k;
+  }
+  if (col == head.size()) return;
+  // "Name", "Full name", "Patient name": up to three words ending in "name",
+  // but not the name of a file, host, company, ... .
+  std::string cell(text.substr(head[col].first, head[col].second - head[col].first));
+  for (auto& c : cell) c = static_cast<char>(ascii::tolower(static_cast<unsigned char>(c)));
+  if (cell.size() < 4 || cell.size() > 24 || cell.compare(cell.size() - 4, 4, "name") != 0) return;
+
+  const size_t sp = cell.find(' ');
+  if (sp != std::string::npos && names_a_thing(std::string_view(cell).substr(0, sp))) return;
+  if (std::count(cell.begin(), cell.end(), ' ') > 2 ||
+      cell.find_first_of("_.") != std::string::npos)
+    return;
+  auto name_like = [&](size_t a, size_t b) {
+    if (b - a < 2 || b - a > 64) return false;
+    int words = 0;
+    for (size_t k = a; k < b; ++k) {
+      const auto c = static_cast<unsigned char>(text[k]);
+      const bool starts = k == a || text[k - 1] == ' ';
+      if (starts) {
+        ++words;
+        if (!((c >= 'A' && c <= 'Z') || c >= 0xC3)) return false;
+      } else if (!(letter(c) || c == ' ' || c == '.' || c == '-' || c == '\'')) {
+        return false;
+      }
+    }
+    return words <= 5;
+  };
+  bool separator_seen = false;
+  for (size_t a = le + 1; a < n;) {
+    const size_t e = line_end(a);
+    cells_of(a, e, row);
+    if (row.size() != head.size()) break;
+    const auto [cs, ce] = row[col];
+    // Markdown's |---|---| line, once, right under the header.
+    if (!separator_seen && cs < ce && text[cs] == '-') {
+      separator_seen = true;
+      a = e + 1;
+      continue;
+    }
+    separator_seen = true;
+    if (name_like(cs, ce)) out.push_back(Hit{cs, ce, 0.85, ""});
+    a = e + 1;
+  }
+}
+
 }  // namespace
 
 void find_persons(std::string_view text, std::vector<Hit>& out) {
@@ -377,7 +484,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         static const WordSet kOwner = {"your", "his", "her", "their", "Your", "His", "Her"};
         asked = kOwner.count(owner) > 0;
       }
-      if (lower_eq_label(prev) &&
+      // "File name: Report" names a file.
+      bool thing = false;
+      if (equals_ci(prev, "name")) {
+        size_t qs;
+        thing = names_a_thing(word_before_pos(ps, &qs, nullptr));
+      }
+      if (!thing && lower_eq_label(prev) &&
           (gap.find(':') != std::string_view::npos || gap.find(',') != std::string_view::npos ||
            gap == " " || asked)) {
         std::string_view lp = prev;
@@ -549,35 +662,39 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
   for (Hit& h : out) {
     if (h.end - h.start > 2 && text.compare(h.end - 2, 2, "'s") == 0) h.end -= 2;
   }
-  // "my name is dan": people type names in lower case after this label.
-  // Its occurrences (which cannot overlap) are found 16 positions at a time,
-  // where 'n', ' ' and 'i' stand 0, 4 and 5 bytes on, instead of a memchr
-  // call for every 'n' of the message (string_view::find).
-  auto each_label = [&](auto&& f) {
-    constexpr std::string_view kLabel = "name is ";
+  // "my name is dan": people type names in lower case after this label; and
+  // a "Name" header cell opens a table of names (table_names_at). The
+  // occurrences of "name" in any case are found 16 positions at a time
+  // instead of a memchr call for every 'n' of the message (string_view::find).
+  auto each_name = [&](auto&& f) {
     size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i cn = _mm_set1_epi8('n'), csp = _mm_set1_epi8(' '), ci = _mm_set1_epi8('i');
-    for (; i + 21 <= n; i += 16) {
-      auto load = [&](size_t k) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + k));
+    const __m128i lower = _mm_set1_epi8(0x20);
+    for (; i + 19 <= n; i += 16) {
+      auto is = [&](size_t k, char c) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + k));
+        return _mm_cmpeq_epi8(_mm_or_si128(v, lower), _mm_set1_epi8(c));
       };
-      __m128i m = _mm_and_si128(
-          _mm_cmpeq_epi8(load(i), cn),
-          _mm_and_si128(_mm_cmpeq_epi8(load(i + 4), csp), _mm_cmpeq_epi8(load(i + 5), ci)));
+      __m128i m = _mm_and_si128(_mm_and_si128(is(i, 'n'), is(i + 1, 'a')),
+                                _mm_and_si128(is(i + 2, 'm'), is(i + 3, 'e')));
       unsigned bits = static_cast<unsigned>(_mm_movemask_epi8(m));
       while (bits) {
-        size_t p = i + static_cast<size_t>(__builtin_ctz(bits));
+        f(i + static_cast<size_t>(__builtin_ctz(bits)));
         bits &= bits - 1;
-        if (text.substr(p, kLabel.size()) == kLabel) f(p);
       }
     }
 #endif
-    for (; i + kLabel.size() <= n; ++i) {  // the tail, or the whole text without SSE2
-      if (text.substr(i, kLabel.size()) == kLabel) f(i);
+    for (; i + 4 <= n; ++i) {  // the tail, or the whole text without SSE2
+      if (equals_ci(text.substr(i, 4), "name")) f(i);
     }
   };
-  each_label([&](size_t pos) {
+  constexpr std::string_view kLabel = "name is ";
+  each_name([&](size_t pos) {
+    if (text.substr(pos, kLabel.size()) != kLabel) {
+      if ((pos == 0 || !letter(at(pos - 1))) && (pos + 4 == n || !letter(at(pos + 4))))
+        table_names_at(text, pos, out);
+      return;
+    }
     size_t s = pos + 8, e = s;
     if (s >= n || !ascii::islower(at(s))) return;
     e = word_end(s);
