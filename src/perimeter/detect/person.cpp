@@ -246,16 +246,19 @@ bool names_a_thing(std::string_view qualifier) {
 // name", ...) of a CSV, TSV or Markdown table makes the cells under it names,
 // whether or not the gazetteer knows them ("Name,Email" then "Priya
 // Kowalski,priya@example.com"). `p` is where "name" stands in the text.
-void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
+// Returns where the rows it read end (at least p): a "name" before that is
+// inside them, so that every row is read once, whatever the text.
+size_t table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
   const size_t n = text.size();
   size_t ls = p;
   while (ls > 0 && text[ls - 1] != '\n' && p - ls < 256) --ls;
-  if (ls > 0 && text[ls - 1] != '\n') return;
+  if (ls > 0 && text[ls - 1] != '\n') return p;
   auto line_end = [&](size_t a) {
     const void* nl = std::memchr(text.data() + a, '\n', n - a);
     return nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) : n;
   };
   const size_t le = line_end(p);
+  if (le - ls > 4096) return le;  // no header line
   std::string_view header = text.substr(ls, le - ls);
   char delim = 0;
   for (char d : {'\t', '|', ','}) {
@@ -264,7 +267,7 @@ void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
       break;
     }
   }
-  if (!delim) return;
+  if (!delim) return p;
   auto trim = [&](size_t& a, size_t& b) {
     while (a < b && (text[a] == ' ' || text[a] == '*' || text[a] == '"' || text[a] == '\r')) ++a;
     while (b > a &&
@@ -290,18 +293,19 @@ void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
   for (size_t k = 0; k < head.size(); ++k) {
     if (head[k].first <= p && p < head[k].second) col = k;
   }
-  if (col == head.size()) return;
+  if (col == head.size()) return p;
   // "Name", "Full name", "Patient name": up to three words ending in "name",
   // but not the name of a file, host, company, ... .
   std::string cell(text.substr(head[col].first, head[col].second - head[col].first));
   for (auto& c : cell) c = static_cast<char>(ascii::tolower(static_cast<unsigned char>(c)));
-  if (cell.size() < 4 || cell.size() > 24 || cell.compare(cell.size() - 4, 4, "name") != 0) return;
+  if (cell.size() < 4 || cell.size() > 24 || cell.compare(cell.size() - 4, 4, "name") != 0)
+    return p;
 
   const size_t sp = cell.find(' ');
-  if (sp != std::string::npos && names_a_thing(std::string_view(cell).substr(0, sp))) return;
+  if (sp != std::string::npos && names_a_thing(std::string_view(cell).substr(0, sp))) return p;
   if (std::count(cell.begin(), cell.end(), ' ') > 2 ||
       cell.find_first_of("_.") != std::string::npos)
-    return;
+    return p;
   auto name_like = [&](size_t a, size_t b) {
     if (b - a < 2 || b - a > 64) return false;
     int words = 0;
@@ -318,7 +322,8 @@ void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
     return words <= 5;
   };
   bool separator_seen = false;
-  for (size_t a = le + 1; a < n;) {
+  size_t a = le + 1;
+  for (; a < n;) {
     const size_t e = line_end(a);
     cells_of(a, e, row);
     if (row.size() != head.size()) break;
@@ -333,6 +338,7 @@ void table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
     if (name_like(cs, ce)) out.push_back(Hit{cs, ce, 0.85, ""});
     a = e + 1;
   }
+  return std::max(p, std::min(a, n));
 }
 
 }  // namespace
@@ -689,10 +695,12 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     }
   };
   constexpr std::string_view kLabel = "name is ";
+  size_t table_end = 0;
   each_name([&](size_t pos) {
     if (text.substr(pos, kLabel.size()) != kLabel) {
-      if ((pos == 0 || !letter(at(pos - 1))) && (pos + 4 == n || !letter(at(pos + 4))))
-        table_names_at(text, pos, out);
+      if (pos >= table_end && (pos == 0 || !letter(at(pos - 1))) &&
+          (pos + 4 == n || !letter(at(pos + 4))))
+        table_end = table_names_at(text, pos, out);
       return;
     }
     size_t s = pos + 8, e = s;
