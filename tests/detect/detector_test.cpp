@@ -99,6 +99,9 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_TRUE(
       has("It aired. Producer Wilhelmina Okafor explained it", "PERSON", "Wilhelmina Okafor"));
   EXPECT_FALSE(has("Five Bands Of The 70s You're Supposed To Hate", "PERSON"));
+  // An unknown word before a given name on a signature line is a given name we lack.
+  EXPECT_TRUE(
+      has("Thanks\nThandiwe Lilly Dickens\nHead of Sales", "PERSON", "Thandiwe Lilly Dickens"));
   EXPECT_TRUE(has("MRN: 00482913", "MEDICAL_RECORD_NUMBER", "00482913"));
   EXPECT_TRUE(has("NPI 1234567893", "US_NPI"));
   // Clinical facts are PHI next to a patient identifier, not on their own.
@@ -317,6 +320,13 @@ TEST(Detector, PhoneForms) {
   EXPECT_TRUE(has("Mobile: 202-201-3077", "PHONE_NUMBER", "202-201-3077"));
   EXPECT_FALSE(has("Mobile: 202-201-3077", "UK_NHS"));
   EXPECT_TRUE(has("My NHS number is 824 694 3960.", "UK_NHS", "824 694 3960"));
+  // With no word for either reading, or one for the more sensitive reading
+  // too, the more sensitive one stands (PHI keeps the request local).
+  EXPECT_TRUE(has("943 476 5919", "UK_NHS", "943 476 5919"));
+  EXPECT_TRUE(has("Mrs Jane Smith, DOB 12/03/1961, 485 291 4176, referred by her GP", "UK_NHS",
+                  "485 291 4176"));
+  EXPECT_TRUE(has("Medicare number 2123 45670 1", "AU_MEDICARE", "2123 45670 1"));
+  EXPECT_TRUE(has("password=+12125550143", "SECRET"));
   // A date and the hour of its time are not a phone number; a number before
   // a time still is.
   EXPECT_TRUE(has("When: 2005-10-25 20:13:12", "DATE_TIME", "2005-10-25 20:13:12"));
@@ -357,6 +367,20 @@ TEST(Detector, PhoneListsAreSplit) {
   EXPECT_TRUE(has("ICD-10 I25.10\t(557) 934-9693 applies", "PHONE_NUMBER", "(557) 934-9693"));
   EXPECT_TRUE(has("call +1 686 501 9519\t58039021107 today", "PHONE_NUMBER", "+1 686 501 9519"));
   EXPECT_TRUE(has("at 27.131.115.173\t902.956.3911\tok", "PHONE_NUMBER", "902.956.3911"));
+  // However long the list: every one of 50 numbers in a row.
+  std::string many = "Phones:";
+  for (int k = 0; k < 50; ++k) many += " 212-555-01" + std::to_string(10 + k);
+  size_t found = 0;  // each found (a few pass the NHS checksum too and are read so)
+  for (const auto& f : detector().scan({many}))
+    found += many.compare(f.start, 9, "212-555-0") == 0 && f.end - f.start == 12;
+  EXPECT_EQ(found, 50u);
+  // A slash inside one number next to other numbers and dates.
+  EXPECT_TRUE(has("Stand 2005-10-25. 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
+  const std::string mixed = "Phones: 415.555.0132 020 7946 0958 030 / 1234567 415.555.0132";
+  for (const char* n : {"415.555.0132", "020 7946 0958", "030 / 1234567"})
+    EXPECT_TRUE(has(mixed, "PHONE_NUMBER", n)) << n;
+  EXPECT_TRUE(has("Mobil/Tel: 0171 2345678 / 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
+  EXPECT_TRUE(has("x 0967 212-555-0143 / 646-555-0198", "PHONE_NUMBER", "646-555-0198"));
   // A long run of them, one with its area code in parentheses.
   const std::string run =
       "My phone number is +55 11 98913-1452 030 82295172 (851) 556-0967 212-555-0143 "
@@ -649,8 +673,8 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
     // Then a loser that contains a shorter kept finding, or is of a more sensitive
     // category, merges with the kept ones it overlaps: their union, labelled
     // by the most sensitive category, then the best by the order above.
-    // Unless the kept ones cover it whole and it is less confident than them
-    // and below 0.8.
+    // Unless the kept ones cover it whole and were raised by their own
+    // context word where it was not.
     auto rank = [](Category c) {
       return c == Category::SECRET ? 3 : c == Category::PHI ? 2 : c == Category::PII ? 1 : 0;
     };
@@ -676,15 +700,14 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
         merges = merges || rank(all[l].category) > rank(all[k].category) ||
                  (span[l].first <= span[k].first && span[k].second <= span[l].second &&
                   span[l].second - span[l].first > span[k].second - span[k].first);
-        relabels =
-            relabels || (rank(all[l].category) > rank(all[k].category) &&
-                         (all[l].confidence >= all[k].confidence || all[l].confidence >= 0.8));
+        relabels = relabels || (rank(all[l].category) > rank(all[k].category) &&
+                                !(all[k].context && !all[l].context));
         for (size_t b = std::max(span[l].first, span[k].first);
              b < std::min(span[l].second, span[k].second); ++b)
           covered[b - span[l].first] = 1;
       }
-      // A loser covered whole stays dropped unless it relabels (more
-      // sensitive and at least as confident).
+      // A loser covered whole stays dropped unless it relabels: more
+      // sensitive, and the kept one was not raised by a context word alone.
       const bool whole = std::find(covered.begin(), covered.end(), 0) == covered.end();
       if (!merges || (whole && !relabels)) continue;
       ++(whole ? covered_relabels : sticking_out);
@@ -713,6 +736,7 @@ TEST(Detector, OverlapResolutionEqualsGlobalGreedy) {
   EXPECT_GT(texts_with_conflicts, 250);
   EXPECT_GT(texts_with_unions, 100);
   EXPECT_GT(sticking_out, 50);
+  EXPECT_GT(covered_relabels, 10);
   std::cout << "unions: " << sticking_out << " of losers sticking out, " << covered_relabels
             << " of covered, more sensitive losers\n";
 }
@@ -844,7 +868,8 @@ TEST(Detector, SupersetPatternsKeepTheirChecksAnswers) {
       for (size_t e : ends) {
         internal::Hit h{e, e, rule.score, {}};
         std::vector<internal::Hit> extra;
-        bool ok = rule.multi ? rule.multi(t, h, extra) : (!rule.check || rule.check(t, h));
+        size_t looked = 0;
+        bool ok = rule.multi ? rule.multi(t, h, extra, looked) : (!rule.check || rule.check(t, h));
         if (ok) out.emplace_back(h.start, h.end);
       }
       return out;

@@ -490,6 +490,7 @@ class DetectorImpl final : public Detector {
     double score;
     uint32_t entity;              // index into entities_ (or the scan's extra names)
     const std::string* detector;  // the rule's name
+    bool context = false;         // raised by a context word of its rule
   };
 
   // What the post-passes need to know about an entity type, computed once.
@@ -560,6 +561,7 @@ class DetectorImpl final : public Detector {
         std::vector<char> block_done;
         std::vector<internal::ContextIndex::Occurrence> context;
         std::vector<internal::ContextIndex::Occurrence> gated;  // scan_gated's words
+        std::vector<size_t> looked;
       };
       thread_local Buffers buffers;
       ScanState st;
@@ -627,18 +629,23 @@ class DetectorImpl final : public Detector {
         return internal::has_context_lowered(lowered_text(a, b), a, b, rule.context);
       };
       std::vector<internal::Hit> extra;
+      std::vector<size_t>& looked = buffers.looked;  // MultiCheck's per-rule state
+      looked.assign(rules_.size(), 0);
       std::string last_label;
       uint32_t last_label_id = kNoEntity;
       for (const Raw& r : st.raw) {
         const internal::Rule& rule = rules_[r.rule];
         internal::Hit h{r.start, r.end, rule.score, {}};
         extra.clear();
-        bool ok = rule.multi ? rule.multi(text, h, extra) : (!rule.check || rule.check(text, h));
+        bool ok = rule.multi ? rule.multi(text, h, extra, looked[r.rule])
+                             : (!rule.check || rule.check(text, h));
         if (!ok) continue;
         auto add_hit = [&](internal::Hit& x) {
           // A context word cannot raise a score that is already 1.
+          bool context = false;
           if (!rule.context.empty() && x.score < 1.0 && has_context(rule, r.rule, x.start, x.end)) {
             x.score = internal::boosted(x.score);
+            context = true;
           }
           uint32_t id = rule_entity_[r.rule];
           if (!x.entity.empty()) {
@@ -650,7 +657,7 @@ class DetectorImpl final : public Detector {
             id = last_label_id;
           }
           if (id == kNoEntity) id = id_of(rule.entity);
-          found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector});
+          found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector, context});
         };
         add_hit(h);
         for (internal::Hit& x : extra) add_hit(x);
@@ -739,6 +746,7 @@ class DetectorImpl final : public Detector {
       x.end = f.end;
       x.confidence = f.score;
       x.detector = *f.detector;
+      x.context = f.context;
       out.push_back(std::move(x));
     }
   }
@@ -958,12 +966,11 @@ class DetectorImpl final : public Detector {
   // confidence, the longest, the first. (A loser of the same category that
   // only partly overlaps, such as a name guessed from "Kennzeichen HB" next
   // to a plate, is dropped as before.) A loser the kept findings cover
-  // whole is dropped too, unless it is of a more sensitive category and at
-  // least as confident or sure on its own (0.8: a checksum and its context
-  // word): nothing of it goes out, and the better-scored reading stands. A
-  // US phone number whose digits pass the NHS checksum, after "Mobile:",
-  // stays a phone number; after "NHS number" it is an NHS number, though
-  // "number" made the phone reading score higher.
+  // whole, of a more sensitive category, takes their place unless they were
+  // raised by their own context word and it was not: the digits of a US
+  // phone number after "Mobile:" may pass the NHS checksum (PHI, which keeps
+  // a request local), but after "NHS number" or with no word at all they
+  // are read as the NHS number. Nothing of a covered loser goes out either way.
   // `ids`: a cluster of chained overlaps (or all candidates), best first;
   // small, so pairs are compared directly.
   template <class CategoryOf>
@@ -1000,8 +1007,7 @@ class DetectorImpl final : public Detector {
         merges = merges || rank(l) > rank(k) ||
                  (v[l].start <= v[k].start && v[k].end <= v[l].end &&
                   v[l].end - v[l].start > v[k].end - v[k].start);
-        relabels =
-            relabels || (rank(l) > rank(k) && (v[l].score >= v[k].score || v[l].score >= 0.8));
+        relabels = relabels || (rank(l) > rank(k) && !(v[k].context && !v[l].context));
       }
       if (!merges || (!relabels && covered(cover, v[l].start, v[l].end))) continue;
       size_t start = v[l].start, end = v[l].end;

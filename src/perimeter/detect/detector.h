@@ -34,6 +34,7 @@ struct Finding {
   size_t start, end;     // byte offsets into that message, end exclusive, on code point boundaries
   double confidence;     // in [0, 1]
   std::string detector;  // the rule that produced it, e.g. "email", "luhn_card", "github_pat"
+  bool context = false;  // a context word of its rule raised its confidence
 };
 
 struct DetectorOptions {

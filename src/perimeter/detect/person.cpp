@@ -581,11 +581,19 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
         }
-        // "Producer Lilly Dickens", "ex-Zombie Wolf": an unknown word before a
-        // given name is a role or a band (as in 3. below); the name starts after it.
-        std::string_view next = text.substr(e + 1, word_end(e + 1) - e - 1);
-        if (known && !g.given.count(w) && !g.surname.count(w) && g.given.count(next) &&
-            !g.surname.count(next)) {
+        // "Producer Lilly Dickens": a role before a name is no part of it. (An
+        // unknown word before a given name may be a given name we lack:
+        // "Thandiwe Lilly Dickens" on a signature line.)
+        static const WordSet kRole = {
+            "Producer",   "Director",  "Singer",     "Writer",    "Author",    "Editor",
+            "Manager",    "Nurse",     "Officer",    "Agent",     "Captain",   "Coach",
+            "Judge",      "Senator",   "President",  "Governor",  "Mayor",     "Chairman",
+            "Chef",       "Pastor",    "Bishop",     "Sergeant",  "Detective", "Host",
+            "Reporter",   "Actor",     "Actress",    "Composer",  "Drummer",   "Guitarist",
+            "Rapper",     "Artist",    "Designer",   "Engineer",  "Founder",   "Chief",
+            "Dean",       "Principal", "Therapist",  "Surgeon",   "Lawyer",    "Attorney",
+            "Councillor", "Minister",  "Ambassador", "Inspector", "Constable", "Commissioner"};
+        if (kRole.count(w)) {
           i = e;
           continue;
         }

@@ -192,20 +192,23 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
       }
     }
     if (last_sep != std::string_view::npos) {
+      // A number ends at a digit: "212-555-0143 / 646-..." ends before " /".
       size_t b = s + last_sep;
-      while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+      while (b > s && !ascii::isdigit(t[b - 1])) --b;
       ok = try_span(s, b);
       // More digits than one number has: numbers side by side, the first of
-      // several groups ("+972 52-339-5938 020 7876 6236"). Shorter prefixes.
-      while (!ok && digits > 15 && b > s) {
+      // several groups ("+972 52-339-5938 020 7876 6236"). Up to three
+      // shorter prefixes, each ending before a blank.
+      for (int more = 0; !ok && digits > 15 && b > s && more < 3; ++more) {
         while (b > s && t[b - 1] != ' ' && t[b - 1] != '\t') --b;
-        while (b > s && (t[b - 1] == ' ' || t[b - 1] == '\t')) --b;
+        while (b > s && !ascii::isdigit(t[b - 1])) --b;
         if (b > s) ok = try_span(s, b);
       }
     }
     if (!ok && first_sep != std::string_view::npos) {
+      // A number starts at a digit, "+" or "(": "/ 646-555-0198" starts after "/ ".
       size_t a = s + first_sep;
-      while (a < e && (t[a] == ' ' || t[a] == '\t')) ++a;
+      while (a < e && !ascii::isdigit(t[a]) && t[a] != '+' && t[a] != '(') ++a;
       ok = try_span(a, e);
     }
   }
@@ -222,98 +225,60 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
 }
 
 // A run of the phone class can list several numbers: "212-555-0143 /
-// 646-555-0198", "089 123456 / 0171 2345678". The match then stops inside
-// the second number (its length bound) or spans both, and neither is a
-// number. So where a run holds more digits than one number has and a list
-// separator (a "/" with a blank beside it, between digits), each part is
-// checked on its own. Every candidate of the run looks up to 64 bytes
-// ahead, so that parts no later candidate starts in are found too; a part
-// found twice is one finding (same span).
-bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra,
+// 646-555-0198", "089 1234567 0171 2345678", tab-separated cells. The match
+// stops inside one of them (its 26-byte bound) or spans two, and a number
+// found at its start leaves the others. So after the candidate's own number
+// (or, when it has none, after its first blank), the run is read on, up to
+// 64 bytes from the candidate's start, one part after a list separator (a
+// blank, a tab or a "/" between digits) at a time, each checked like a
+// candidate of its own, until a part holds no number. `looked`: where
+// earlier candidates of this scan read on to; a part starting before it was
+// checked already, so that each part is checked once per scan.
+bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& looked,
                  const std::vector<std::string>& regions) {
-  const size_t lim = std::min(t.size(), h.start + 64);
-  size_t run = h.end;
-  while (run < lim && phone_class(t[run])) ++run;
-  // Two numbers and a list separator take at least 7 + 3 + 7 bytes.
-  if (run - h.start < 17) return phone_number(t, h, regions);
-  int digits = 0;
-  bool slash = false;
-  for (size_t k = h.start; k < run; ++k) {
-    digits += ascii::isdigit(t[k]);
-    slash = slash || t[k] == '/';
-  }
-  // One number at most ("030 / 1234567"), or no list: the usual case.
-  if (digits <= 15 || !slash) {
-    const Hit proto = h;
-    bool found = phone_number(t, h, regions);
-    // "212-555-0143 646-555-0198": numbers side by side with a blank between.
-    // The first was found as a prefix; each next one starts after it. After
-    // a value that is no number, the next may start at the first blank
-    // ("27.131.115.173\t902.956.3911", "0967 212-555-0143").
-    size_t from = h.end;
-    if (!found) {
-      from = h.start;
-      while (from < run && t[from] != '\t' && t[from] != ' ') ++from;
-    }
-    while (from < run) {
-      size_t a = from;
-      while (a < run && (t[a] == ' ' || t[a] == '\t')) ++a;
-      if (a == from) break;
-      const size_t begin = a;  // "(851) 556-0967": phone_number takes the "(" back in
-      if (t[a] == '(') ++a;
-      if (a + 7 > run || !ascii::isdigit(t[a])) break;
-      Hit next = proto;
-      next.start = a;
-      next.end = std::min(run, a + 32);  // no number is longer; a cut group is trimmed
-      while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
-      if (!phone_number(t, next, regions) || next.start != begin) break;
-      if (found) {
-        extra.push_back(next);
-      } else {
-        h = next;
-        found = true;
-      }
-      from = next.end;
-    }
-    return found;
-  }
-  std::vector<size_t> cuts;  // [part end, next part start) pairs
-  for (size_t k = h.start; k < run; ++k) {
-    if (!ascii::isdigit(t[k]) || k + 1 >= run || ascii::isdigit(t[k + 1])) continue;
-    size_t m = k + 1;
-    bool sep_slash = false, sep_blank = false;
-    for (; m < run && !ascii::isdigit(t[m]); ++m) {
-      sep_slash = sep_slash || t[m] == '/';
-      sep_blank = sep_blank || t[m] == ' ' || t[m] == '\t';
-    }
-    if (m < run && sep_slash && sep_blank) {
-      cuts.push_back(k + 1);
-      cuts.push_back(m);
-    }
-    k = m - 1;
-  }
-  if (cuts.empty()) return phone_number(t, h, regions);
-  // The last part ends at its last digit; one the 64-byte look-ahead cut
-  // (a digit follows) is rejected by phone_number's check of what follows.
-  size_t last = run;
-  while (last > cuts.back() && !ascii::isdigit(t[last - 1])) --last;
-  cuts.push_back(last);
-  bool any = false;
   const Hit proto = h;
-  for (size_t i = 0, a = h.start; i < cuts.size(); i += 2) {
-    Hit part = proto;
-    part.start = a;
-    part.end = cuts[i];
-    if (i + 1 < cuts.size()) a = cuts[i + 1];
-    if (!phone_number(t, part, regions)) continue;
-    if (any) {
-      extra.push_back(part);
-    } else {
-      h = part;
+  bool found = phone_number(t, h, regions);
+  const size_t lim = std::min(t.size(), proto.start + 64);
+  size_t run = proto.end;
+  while (run < lim && phone_class(t[run])) ++run;
+  // After a part that holds no number, the next one starts at its first
+  // blank ("0967 212-555-0143"); two such parts in a row end the reading.
+  auto after_blank = [&](size_t a) {
+    while (a < run && t[a] != ' ' && t[a] != '\t') ++a;
+    return a;
+  };
+  size_t from = found ? h.end : after_blank(proto.start);
+  int misses = found ? 0 : 1;
+  while (from < run) {
+    size_t a = from;
+    bool list = false;
+    while (a < run && !ascii::isdigit(t[a]) && t[a] != '(') {
+      list = list || t[a] == ' ' || t[a] == '\t' || t[a] == '/';
+      ++a;
     }
-    any = true;
+    const size_t begin = a;  // "(851) 556-0967": phone_number takes the "(" back in
+    if (a < run && t[a] == '(') ++a;
+    if (!list || begin < looked || a + 7 > run || !ascii::isdigit(t[a])) break;
+    looked = begin + 1;
+    Hit next = proto;
+    next.start = a;
+    next.end = std::min(run, a + 32);  // no number is longer; a cut group is trimmed
+    while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
+    if (!phone_number(t, next, regions) || next.start != begin) {
+      if (++misses > 1) break;
+      from = after_blank(a);
+      continue;
+    }
+    misses = 0;
+    if (found) {
+      extra.push_back(next);
+    } else {
+      h = next;
+      found = true;
+    }
+    from = next.end;
   }
-  return any;
+  return found;
 }
 
 // Leftmost start of a phone match ending at `end`, i.e. what Vectorscan's
@@ -803,8 +768,9 @@ bool mrn_check(std::string_view t, Hit& h) {
 }  // namespace
 
 MultiCheck phone_check_for(std::vector<std::string> regions) {
-  return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>& extra) {
-    return phone_check(t, h, extra, regions);
+  return [regions = std::move(regions)](std::string_view t, Hit& h, std::vector<Hit>& extra,
+                                        size_t& looked) {
+    return phone_check(t, h, extra, looked, regions);
   };
 }
 

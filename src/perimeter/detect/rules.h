@@ -26,7 +26,10 @@ struct Hit {
 // bounded window around it).
 using Check = std::function<bool(std::string_view text, Hit& hit)>;
 // Like Check, but one candidate region may yield several hits (more in `extra`).
-using MultiCheck = std::function<bool(std::string_view text, Hit& hit, std::vector<Hit>& extra)>;
+// `looked` is the rule's own state across the candidates of one scan, 0 at
+// the start of each message: how far they have read past themselves.
+using MultiCheck =
+    std::function<bool(std::string_view text, Hit& hit, std::vector<Hit>& extra, size_t& looked)>;
 
 struct Rule {
   std::string detector;                   // rule name reported in Finding::detector
