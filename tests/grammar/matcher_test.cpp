@@ -144,6 +144,20 @@ TEST(TokenMasker, RepeatedClassesAreIndexedBeforeTheFirstMask) {
     m.allowed(s);
     EXPECT_EQ(m.stats().classes, json + 1);  // the masks built none
   }
+  // Copies in a row (x{m}: no repetition rule) count as a chain too.
+  {
+    const auto trie = build_trie(*vocab);
+    const size_t json = TokenMasker(parse_gbnf("root ::= \"a\""), trie, vocab).stats().classes;
+    TokenMasker m(parse_gbnf("root ::= \"{\" [a-z]{4} \" \""), trie, vocab);
+    EXPECT_EQ(m.stats().classes, json + 1);
+    auto s = m.initial();
+    for (const Tok t : {LBRACE, B, A, AB, SPACE}) {
+      m.allowed(s);
+      s = m.accept(s, t);
+    }
+    EXPECT_TRUE(m.complete(s));
+    EXPECT_EQ(m.stats().classes, json + 1);
+  }
   // A repetition made of classes only is remembered per vocabulary: a
   // second grammar with it (its rules numbered otherwise) makes no state
   // for it, and its masks still find the class built.

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory_resource>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_set>
@@ -428,6 +429,9 @@ class TokenTrie {
   std::vector<uint16_t> lengths;
   std::vector<uint32_t> tokens_end;  // per node: the end of its subtree's tokens (DFS order)
   std::vector<int32_t> eog;          // the end-of-generation tokens (not in the trie)
+  // Per token id, its piece's length (the vocabulary trie's): bulk() reads
+  // it for every token of a subtree, where the pieces' headers missed cache.
+  std::vector<uint16_t> piece_sizes;
   size_t n_vocab = 0;
 
   // The vocabulary split by a code-point class (see ClassIndex), built on
@@ -443,27 +447,35 @@ class TokenTrie {
 
 namespace {
 
-// Sorts (bytes, token id) pairs as std::sort would, most comparisons on
-// the first eight bytes as one integer (most pieces are shorter): sorting
-// by string comparison was most of the time a tail group's trie took.
+// Sorts (bytes, token id) pairs as std::sort would: a radix sort on the
+// first eight bytes (most pieces are shorter), then std::sort where those
+// tie. Sorting by string comparison was most of the time a tail group's
+// trie took, built while a mask waits.
 void sort_entries(std::vector<std::pair<std::string_view, int32_t>>& entries) {
-  struct Keyed {
-    uint64_t head;  // the first eight bytes, big-endian, zero-padded
-    std::pair<std::string_view, int32_t> entry;
-  };
-  std::vector<Keyed> keyed(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    uint64_t head = 0;
+  const size_t n = entries.size();
+  std::vector<std::pair<uint64_t, uint32_t>> keys(n), moved(n);  // (head, entry)
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t head = 0;  // big-endian, zero-padded: ordered as the bytes
     const std::string_view p = entries[i].first;
     for (size_t k = 0; k < 8; ++k)
       head = (head << 8) | (k < p.size() ? static_cast<uint8_t>(p[k]) : 0);
-    keyed[i] = {head, entries[i]};
+    keys[i] = {head, static_cast<uint32_t>(i)};
   }
-  // (Equal heads: a piece and its zero-padded self, or longer pieces.)
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-    return a.head != b.head ? a.head < b.head : a.entry < b.entry;
-  });
-  for (size_t i = 0; i < entries.size(); ++i) entries[i] = keyed[i].entry;
+  for (int shift = 0; shift < 64; shift += 8) {  // stable passes, least significant first
+    std::array<size_t, 257> at{};
+    for (const auto& k : keys) ++at[((k.first >> shift) & 0xFF) + 1];
+    if (std::find(at.begin() + 1, at.end(), n) != at.end()) continue;  // one digit: no move
+    for (size_t d = 1; d <= 256; ++d) at[d] += at[d - 1];
+    for (const auto& k : keys) moved[at[(k.first >> shift) & 0xFF]++] = k;
+    keys.swap(moved);
+  }
+  std::vector<std::pair<std::string_view, int32_t>> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = entries[keys[i].second];
+  for (size_t i = 0, j = 0; i < n; i = j) {  // runs of one head: longer pieces, or repeats
+    while (j < n && keys[j].first == keys[i].first) ++j;
+    if (j - i > 1) std::sort(sorted.begin() + i, sorted.begin() + j);
+  }
+  entries = std::move(sorted);
 }
 
 // A trie of `entries` (bytes, token id) over a vocabulary of `n_vocab` ids.
@@ -822,6 +834,9 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
     if (!vocab.pieces[t].empty() && !(t < vocab.eog.size() && vocab.eog[t]))
       entries.emplace_back(vocab.pieces[t], static_cast<int32_t>(t));
   auto trie = trie_of(entries, vocab.pieces.size());
+  trie->piece_sizes.resize(vocab.pieces.size());
+  for (size_t t = 0; t < vocab.pieces.size(); ++t)
+    trie->piece_sizes[t] = static_cast<uint16_t>(vocab.pieces[t].size());
   for (size_t t = 0; t < vocab.eog.size(); ++t)
     if (vocab.eog[t]) trie->eog.push_back(static_cast<int32_t>(t));
   // The class every JSON string and key loops on (the unescaped characters
@@ -840,8 +855,10 @@ std::shared_ptr<const TokenTrie> build_trie(const Vocabulary& vocab) {
 
 namespace {
 
-using Stack = std::vector<uint32_t>;  // element indices; back() = the next to match
-using StackSet = std::vector<Stack>;  // sorted, unique
+// (Polymorphic allocators: an interned set's stacks come from the masker's
+// arena, not a heap block each; a key start's new set held a hundred.)
+using Stack = std::pmr::vector<uint32_t>;  // element indices; back() = the next to match
+using StackSet = std::pmr::vector<Stack>;  // sorted, unique
 
 // An unfinished UTF-8 code point: its value bits so far, how many
 // continuation bytes follow and the sequence's length. Only valid UTF-8 is
@@ -902,7 +919,8 @@ struct TokenMasker::Impl {
   std::shared_ptr<const TokenTrie> trie;
   std::shared_ptr<const Vocabulary> vocab;
 
-  std::vector<StackSet> sets;  // sets[0] = the empty set (no parse left)
+  std::pmr::monotonic_buffer_resource arena;  // the interned sets' memory, freed with the masker
+  std::vector<StackSet> sets;                 // sets[0] = the empty set (no parse left)
   // Interned sets by a hash of their stacks (a std::map compared whole sets
   // at every level and kept a second copy of each).
   std::unordered_multimap<uint64_t, uint32_t> set_ids;
@@ -936,7 +954,7 @@ struct TokenMasker::Impl {
       if (std::equal(sets[it->second].begin(), sets[it->second].end(), b, e)) return it->second;
     const auto id = static_cast<uint32_t>(sets.size());
     set_ids.emplace(h, id);
-    sets.emplace_back(b, e);
+    sets.emplace_back(b, e, &arena);
     return id;
   }
 
@@ -1249,11 +1267,10 @@ struct TokenMasker::Impl {
   void bulk(const TokenTrie& tr, uint32_t node, uint32_t depth, uint32_t set, const ClassIndex& ci,
             std::vector<uint64_t>& bits) {
     for (uint32_t i = tr.nodes[node].first_token; i < tr.tokens_end[node]; ++i) {
-      const int32_t t = tr.tokens[i];
-      const std::string_view piece = vocab->pieces[static_cast<size_t>(t)];
-      const size_t at = piece.size() - tr.lengths[i] + depth;  // the node's end in the piece
-      if (ci.last_out[static_cast<size_t>(t)] <= at || accepts(set, {}, piece.substr(at)))
-        set_bit(bits, static_cast<size_t>(t));
+      const auto t = static_cast<size_t>(tr.tokens[i]);
+      const size_t at = trie->piece_sizes[t] - tr.lengths[i] + depth;  // the node's end
+      if (ci.last_out[t] <= at || accepts(set, {}, std::string_view(vocab->pieces[t]).substr(at)))
+        set_bit(bits, t);
     }
   }
 
@@ -1560,8 +1577,11 @@ struct TokenMasker::Impl {
       }
       if (ch.states.size() > ClassIndex::kChain) ch.open = true;
       // A chain of one step (a key's first character before any character
-      // goes) differs in class from state to state: not worth an index.
-      if (ch.states.size() < 3 || !index_of(set)) ch.states.clear();
+      // goes) differs in class from state to state: not worth an index. One
+      // of two ([A-Z]{2}) is walked quicker than its class is indexed: it
+      // takes one only if built already.
+      if (ch.states.size() < 3 || !index_of(set, ch.states.size() < 4 ? 0 : kMaxClassIndexes))
+        ch.states.clear();
     }
     return chains.emplace(set, std::move(ch)).first->second;
   }
@@ -1760,6 +1780,32 @@ struct TokenMasker::Impl {
           std::lock_guard lk(trie->mu);
           trie->foretold.insert(key);
         }
+      }
+    }
+    // Copies in a row, x{m} with m >= 3 (a UUID's [0-9a-f]{8}): a chain
+    // without a repetition rule, made from its first copy.
+    for (uint32_t k = 0; k + 2 < r.elems.size(); ++k) {
+      if (!same(k, k + 1) || !same(k, k + 2) || (k > 0 && same(k - 1, k))) continue;
+      if (first_points(k, 2) <= 15) continue;
+      bool portable = true;
+      key.assign(1, 'm');
+      if (r.elems[k].kind == Kind::Ref)
+        put_alts(key, r.elems[k].rule, 1, &portable);
+      else
+        put(key, k, &portable);
+      if (!made.insert(key).second) continue;
+      if (portable) {
+        std::lock_guard lk(trie->mu);
+        if (trie->foretold.count(key)) continue;
+      }
+      advance({k});
+      const uint32_t set = intern_out();
+      if (set == 0) continue;
+      const Uniform& u = uniform(set);
+      if (u.target != 0 && u.target != set && !index_of(set, kMaxForetoldIndexes)) continue;
+      if (portable) {
+        std::lock_guard lk(trie->mu);
+        trie->foretold.insert(key);
       }
     }
   }
