@@ -231,9 +231,9 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
 // (or, when it has none, after its first blank), the run is read on, up to
 // 64 bytes from the candidate's start, one part after a list separator (a
 // blank, a tab or a "/" between digits) at a time, each checked like a
-// candidate of its own, until a part holds no number. `looked`: where
-// earlier candidates of this scan read on to; a part starting before it was
-// checked already, so that each part is checked once per scan.
+// candidate of its own, until two parts in a row hold no number. `looked`:
+// where earlier candidates of this scan read on to; a part starting before
+// it was read already, so that each part is read on to once per scan.
 bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& looked,
                  const std::vector<std::string>& regions) {
   const Hit proto = h;
