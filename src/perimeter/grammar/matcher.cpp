@@ -1199,7 +1199,9 @@ struct TokenMasker::Impl {
   bool step(uint32_t& set, Partial& p, uint8_t b) {
     if (p.need == 0) {
       if (b < 0x80) {
-        set = move(set, b);
+        // (The table inline: nearly every step of a walk is one lookup.)
+        set = set < ascii_moves.size() && ascii_moves[set][0] != kUnknown ? ascii_moves[set][b]
+                                                                          : move(set, b);
         return set != 0;
       }
       const int n = utf8_length(b) - 1;             // continuation bytes still to come
@@ -1226,8 +1228,8 @@ struct TokenMasker::Impl {
   void walk(const TokenTrie& tr, uint32_t node, uint32_t set, Partial p,
             std::vector<uint64_t>& bits, uint32_t depth) {
     const TokenTrie::Node& n = tr.nodes[node];
-    if (depth > 0 && p.need == 0 && worth_bulk(tr, node) && loops_on_ascii(set))
-      if (const ClassIndex* ci = loop_index(set)) return bulk(tr, node, depth, set, *ci, bits);
+    if (depth > 0 && p.need == 0 && worth_bulk(tr, node))
+      if (const ClassIndex* ci = walk_loop_index(set)) return bulk(tr, node, depth, set, *ci, bits);
     // (The token count first: most nodes end no token, and may_end() is a lookup.)
     if (n.n_tokens != 0 && node != 0 && (p.need == 0 || may_end(set, p)))
       for (uint32_t k = 0; k < n.n_tokens; ++k) {
@@ -1240,6 +1242,21 @@ struct TokenMasker::Impl {
       Partial q = p;
       if (step(s, q, b)) walk(tr, child, s, q, bits, depth + 1);
     }
+  }
+
+  // loop_index() where some ASCII byte moves `set` to itself, memoized per
+  // set (walks ask at most nodes).
+  std::vector<const ClassIndex*> walk_indexes_;
+  std::vector<bool> walk_known_;
+  const ClassIndex* walk_loop_index(uint32_t set) {
+    if (set < walk_known_.size() && walk_known_[set]) return walk_indexes_[set];
+    const ClassIndex* ci = loops_on_ascii(set) ? loop_index(set) : nullptr;
+    if (walk_known_.size() <= set) {
+      walk_known_.resize(sets.size(), false);
+      walk_indexes_.resize(sets.size(), nullptr);
+    }
+    walk_known_[set] = true;
+    return walk_indexes_[set] = ci;
   }
 
   // Whether some ASCII byte moves `set` to itself: inside a token, a loop on
