@@ -339,29 +339,27 @@ TEST(Detector, PhoneForms) {
 // its own span (they went out in clear before). A slash inside one number
 // ("030 / 1234567", German style) still joins it.
 TEST(Detector, PhoneListsAreSplit) {
-  const std::string two = "Call 212-555-0143 / 646-555-0198 today";
-  EXPECT_TRUE(has(two, "PHONE_NUMBER", "212-555-0143"));
-  EXPECT_TRUE(has(two, "PHONE_NUMBER", "646-555-0198"));
-  const std::string de = "Tel. 089 1234567 / 0171 2345678";
-  EXPECT_TRUE(has(de, "PHONE_NUMBER", "089 1234567"));
-  EXPECT_TRUE(has(de, "PHONE_NUMBER", "0171 2345678"));
+  auto each_found = [](const std::string& text, const std::vector<std::string>& numbers) {
+    for (const std::string& n : numbers)
+      EXPECT_TRUE(has(text, "PHONE_NUMBER", n)) << n << " in: " << text;
+  };
+  each_found("Call 212-555-0143 / 646-555-0198 today", {"212-555-0143", "646-555-0198"});
+  each_found("Tel. 089 1234567 / 0171 2345678", {"089 1234567", "0171 2345678"});
   const std::vector<std::string> nums = {"415-555-0132", "646-555-0198", "718-555-0123",
                                          "312-555-0147", "646-555-0111", "415-555-0187",
                                          "312-555-0102"};
   std::string list = "Phones: ";
   for (size_t i = 0; i < nums.size(); ++i) list += (i ? " / " : "") + nums[i];
-  for (const std::string& n : nums) EXPECT_TRUE(has(list + " end", "PHONE_NUMBER", n)) << n;
+  each_found(list + " end", nums);
   EXPECT_TRUE(has("Tel 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
   // Side by side with a blank (or a tab) between; a number before a token
   // that starts with a digit.
-  const std::string three = "Mobile: 212-555-0143 646-555-0198\t718-555-0123 ok";
-  for (const char* n : {"212-555-0143", "646-555-0198", "718-555-0123"})
-    EXPECT_TRUE(has(three, "PHONE_NUMBER", n)) << n;
+  each_found("Mobile: 212-555-0143 646-555-0198\t718-555-0123 ok",
+             {"212-555-0143", "646-555-0198", "718-555-0123"});
   EXPECT_TRUE(has("Fax: 212-555-0143 0x6f", "PHONE_NUMBER", "212-555-0143"));
   // The first number is a shorter prefix than "all but the last group".
-  const std::string intl = "Mobile: +972 52-339-5938 020 7876 6236 +49 172 9516390 ok";
-  for (const char* n : {"+972 52-339-5938", "020 7876 6236", "+49 172 9516390"})
-    EXPECT_TRUE(has(intl, "PHONE_NUMBER", n)) << n;
+  each_found("Mobile: +972 52-339-5938 020 7876 6236 +49 172 9516390 ok",
+             {"+972 52-339-5938", "020 7876 6236", "+49 172 9516390"});
   // Tab-separated cells: after a code glued to the run, after a longer number,
   // after an IP address; "+1" changes nothing about a North American number.
   EXPECT_TRUE(has("ICD-10 I25.10\t(557) 934-9693 applies", "PHONE_NUMBER", "(557) 934-9693"));
@@ -376,18 +374,15 @@ TEST(Detector, PhoneListsAreSplit) {
   EXPECT_EQ(found, 50u);
   // A slash inside one number next to other numbers and dates.
   EXPECT_TRUE(has("Stand 2005-10-25. 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
-  const std::string mixed = "Phones: 415.555.0132 020 7946 0958 030 / 1234567 415.555.0132";
-  for (const char* n : {"415.555.0132", "020 7946 0958", "030 / 1234567"})
-    EXPECT_TRUE(has(mixed, "PHONE_NUMBER", n)) << n;
+  each_found("Phones: 415.555.0132 020 7946 0958 030 / 1234567 415.555.0132",
+             {"415.555.0132", "020 7946 0958", "030 / 1234567"});
   EXPECT_TRUE(has("Mobil/Tel: 0171 2345678 / 030 / 1234567", "PHONE_NUMBER", "030 / 1234567"));
   EXPECT_TRUE(has("x 0967 212-555-0143 / 646-555-0198", "PHONE_NUMBER", "646-555-0198"));
   // A long run of them, one with its area code in parentheses.
-  const std::string run =
+  each_found(
       "My phone number is +55 11 98913-1452 030 82295172 (851) 556-0967 212-555-0143 "
-      "646-555-0198 718-555-0123. My";
-  for (const char* n :
-       {"030 82295172", "(851) 556-0967", "212-555-0143", "646-555-0198", "718-555-0123"})
-    EXPECT_TRUE(has(run, "PHONE_NUMBER", n)) << n;
+      "646-555-0198 718-555-0123. My",
+      {"030 82295172", "(851) 556-0967", "212-555-0143", "646-555-0198", "718-555-0123"});
   EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
 }
