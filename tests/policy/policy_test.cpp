@@ -10,7 +10,7 @@ namespace {
 
 // Two local models and two cloud models, as in the blueprint.
 const std::map<std::string, ModelFacts> kModels = {
-    {"extractor", {false}}, {"reasoner", {false}}, {"cloud-mini", {true}}, {"cloud-large", {true}}};
+    {"extractor", {false, {}}}, {"reasoner", {false, {}}}, {"cloud-mini", {true, {}}}, {"cloud-large", {true, {}}}};
 
 const char* kBlueprint = R"(
 routes:
@@ -487,7 +487,7 @@ TEST(PolicyConfig, DemoConfigStillLoadsWithTheDefaultRoute) {
   const config::Config cfg =
       config::load_config(std::filesystem::path(PERIMETER_SOURCE_DIR) / "examples/demo.yaml");
   EXPECT_EQ(cfg.policy.routes.at("default").targets, std::vector<std::string>{"demo"});
-  std::map<std::string, ModelFacts> facts{{"demo", {false}}};
+  std::map<std::string, ModelFacts> facts{{"demo", {false, {}}}};
   const Policy p(cfg.policy, facts, cfg.default_model);
   Case c;
   c.findings = {finding("US_SSN", detect::Category::PII)};

@@ -420,7 +420,7 @@ nlohmann::json Gateway::explain(const auth::Principal& who, const ChatRequest& r
   const detect::Sensitivity effective = effective_level(analysis.detected, request, who);
   out["effective_sensitivity"] = detect::sensitivity_name(effective);
   out["plan"] = policy::plan_json(
-      policy_.decide({analysis.intent, effective, &analysis.findings, request.model, who.role}));
+      policy_.decide({analysis.intent, effective, &analysis.findings, request.model, who.role, {}}));
   return out;
 }
 

@@ -289,7 +289,7 @@ PolicyOptions parse_policy_options(const YAML::Node* node, const std::string& ke
       }
     }
   }
-  if (o.routes.empty()) o.routes[kDefaultRoute] = Route{kDefaultRoute, {default_model}, {}, {}};
+  if (o.routes.empty()) o.routes[kDefaultRoute] = Route{kDefaultRoute, {default_model}, {}, {}, {}};
   for (const auto& [intent, route] : o.intents)
     if (!o.routes.count(route))
       fail(key_path + ".intents." + intent,
