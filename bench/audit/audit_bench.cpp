@@ -46,7 +46,7 @@ Decision decision(int i) {
   d.backend = "extractor";
   d.egress = "local";
   d.transform = "none";
-  d.model = {"extractor", std::string(64, 'a'), ""};
+  d.model = {"extractor", std::string(64, 'a'), "", "", ""};
   d.sampling.temperature = 0;
   d.sampling.top_k = 1;
   d.sampling.seed = 42;
