@@ -385,6 +385,12 @@ TEST(Detector, PhoneListsAreSplit) {
       {"030 82295172", "(851) 556-0967", "212-555-0143", "646-555-0198", "718-555-0123"});
   EXPECT_TRUE(has("Tel 030 1234567", "PHONE_NUMBER", "030 1234567"));
   EXPECT_FALSE(has("dates 01/02/2020 / 03/04/2021 ok", "PHONE_NUMBER"));
+  // The last of a list longer than one candidate's 64-byte look-ahead; a
+  // slash between blanks joins no number but after an area code.
+  each_found(
+      "My phone number is 0044 20 7115 8808 / 020 7435 7529 / 0044 20 7317 4968 / 030 11607301.",
+      {"0044 20 7115 8808", "020 7435 7529", "0044 20 7317 4968", "030 11607301"});
+  EXPECT_FALSE(has("ref 7529 / 0044 20 ok", "PHONE_NUMBER"));
 }
 
 // Findings come back sorted by (message, start, end) without a final sort,

@@ -412,19 +412,16 @@ class PiiGenerator {
         // Values joined by a single blank or a tab run together: a grouped
         // Amex before another card, a grouped IBAN after another IBAN,
         // Aadhaar, Korean licences and BRNs, ... are missed. (Phone numbers
-        // are found since 9e4063a..040fc93.)
+        // are found since 9e4063a..040fc93, names in tables and tab-separated
+        // names since 0c110d4.)
         {"CREDIT_CARD", " "},
         {"IBAN_CODE", " "},
-        {"PERSON", " "},
-        {"PERSON", "\t"},
+        {"PERSON", " "},  // 'Dear Priya Robinson Dorothy Nguyen,': where one name ends
         {"*context", " "},
         {"*context", "\t"},
         // A phone number after other values in one run of digits and blanks
         // ('65 EK 440 952978015 0044 20 7175 5266 5745551512'; mixed lists).
         {"PHONE_NUMBER", "mixed"},
-        // A name in a table cell is missed now and then: 'Name,Email\nPriya
-        // Kowalski,priya@example.com' finds only the address.
-        {"PERSON", "table"},
         // Only the value right after the label is an MRN: 'MRN: 4197047 /
         // 8750782' finds the first.
         {"MEDICAL_RECORD_NUMBER", "*"},

@@ -128,6 +128,22 @@ bool phone_class(char c) {
          c == '-' || c == '/';
 }
 
+// A slash with a blank beside it separates list items ("7529 / 0044 20"
+// is two numbers' ends), except right after an area code, the first group,
+// beginning with 0 ("030 / 1234567", "(030) / 1234567"). Slashes without
+// blanks ("030/1234567") are left to the number's check.
+bool slash_in_number(std::string_view c) {
+  const size_t sl = c.find('/');
+  const auto blank = [&](size_t i) { return i < c.size() && (c[i] == ' ' || c[i] == '\t'); };
+  if (!blank(sl + 1) && !(sl > 0 && blank(sl - 1))) return true;
+  size_t g = c[0] == '(' ? 1 : 0;
+  if (g >= c.size() || c[g] != '0') return false;
+  while (g < c.size() && ascii::isdigit(c[g])) ++g;
+  if (g < c.size() && c[g] == ')') ++g;
+  while (g < sl && blank(g)) ++g;
+  return g == sl && c.find('/', sl + 1) == std::string_view::npos;
+}
+
 bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& regions) {
   if (h.end - h.start > 32) return false;
   size_t s = h.start;
@@ -175,6 +191,7 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
     if (d < 7 || d > 15) return false;
     // Dates and versions are not phones.
     if (slash && d <= 8) return false;
+    if (slash && !slash_in_number(c)) return false;
     if (!phone_valid(c, regions)) return false;
     h.start = a;
     h.end = b;
@@ -231,7 +248,7 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
 // (or, when it has none, after its first blank), the run is read on, up to
 // 64 bytes from the candidate's start, one part after a list separator (a
 // blank, a tab or a "/" between digits) at a time, each checked like a
-// candidate of its own, until two parts in a row hold no number. `looked`:
+// candidate of its own, until three parts in a row hold no number. `looked`:
 // where earlier candidates of this scan read on to; a part starting before
 // it was read already, so that each part is read on to once per scan.
 bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& looked,
@@ -242,7 +259,7 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& lo
   size_t run = proto.end;
   while (run < lim && phone_class(t[run])) ++run;
   // After a part that holds no number, the next one starts at its first
-  // blank ("0967 212-555-0143"); two such parts in a row end the reading.
+  // blank ("0967 212-555-0143"); three such parts in a row end the reading.
   auto after_blank = [&](size_t a) {
     while (a < run && t[a] != ' ' && t[a] != '\t') ++a;
     return a;
@@ -259,13 +276,15 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& lo
     const size_t begin = a;  // "(851) 556-0967": phone_number takes the "(" back in
     if (a < run && t[a] == '(') ++a;
     if (!list || begin < looked || a + 7 > run || !ascii::isdigit(t[a])) break;
-    looked = begin + 1;
+    // A part the 64 bytes may have cut short stays open to later candidates.
+    const bool cut = run == lim && lim < t.size() && phone_class(t[lim]) && a + 32 > run;
+    if (!cut) looked = begin + 1;
     Hit next = proto;
     next.start = a;
     next.end = std::min(run, a + 32);  // no number is longer; a cut group is trimmed
     while (next.end > a && !ascii::isdigit(t[next.end - 1])) --next.end;
     if (!phone_number(t, next, regions) || next.start != begin) {
-      if (++misses > 1) break;
+      if (cut || ++misses > 2) break;
       from = after_blank(a);
       continue;
     }
