@@ -941,10 +941,6 @@ class DetectorImpl final : public Detector {
     v.resize(w);
   }
 
-  static std::vector<std::pair<size_t, size_t>>& cover_scratch() {
-    static thread_local std::vector<std::pair<size_t, size_t>> v;
-    return v;
-  }
   // True if the spans in `spans` (any order) leave no byte of [start, end) out.
   static bool covered(std::vector<std::pair<size_t, size_t>>& spans, size_t start, size_t end) {
     std::sort(spans.begin(), spans.end());
@@ -988,6 +984,7 @@ class DetectorImpl final : public Detector {
       return v[a].start < v[b].start;
     };
     std::vector<uint32_t> lost, kept;
+    std::vector<std::pair<size_t, size_t>> cover;  // the kept spans a loser overlaps
     for (uint32_t i : ids) {
       if (v[i].end <= v[i].start || rank(i) == 0) continue;
       (keep[i] ? kept : lost).push_back(i);
@@ -999,7 +996,6 @@ class DetectorImpl final : public Detector {
         return keep[k] && v[k].end > v[l].start && v[l].end > v[k].start;
       };
       bool merges = false, relabels = false;
-      std::vector<std::pair<size_t, size_t>>& cover = cover_scratch();
       cover.clear();
       for (uint32_t k : kept) {
         if (!overlaps(k)) continue;

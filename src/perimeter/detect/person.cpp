@@ -228,6 +228,15 @@ size_t next_cap_lead(std::string_view text, size_t i) {
   return n;
 }
 
+// True if `w`, lower-cased, is in `set` (of lower-case words up to 16 bytes).
+bool contains_lower(const WordSet& set, std::string_view w) {
+  char buf[16];
+  if (w.size() > sizeof buf) return false;
+  for (size_t k = 0; k < w.size(); ++k)
+    buf[k] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(w[k])));
+  return set.count(std::string_view(buf, w.size())) > 0;
+}
+
 // "File name", "Host name": the word before "name" that makes it no person's.
 bool names_a_thing(std::string_view qualifier) {
   static const WordSet kThings = {
@@ -235,11 +244,7 @@ bool names_a_thing(std::string_view qualifier) {
       "project", "account", "field", "column",   "table",   "key",     "model",  "device",
       "app",     "service", "org",   "business", "event",   "item",    "city",   "country",
       "server",  "bucket",  "class", "package",  "path",    "display", "screen", "team"};
-  char buf[16];
-  if (qualifier.size() > sizeof buf) return false;
-  for (size_t k = 0; k < qualifier.size(); ++k)
-    buf[k] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(qualifier[k])));
-  return kThings.count(std::string_view(buf, qualifier.size())) > 0;
+  return contains_lower(kThings, qualifier);
 }
 
 // Tables with a name column. A header cell "Name" ("Full name", "Patient
@@ -390,13 +395,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     *ws = s;
     return text.substr(s, e - s);
   };
-  auto lower_eq_label = [&](std::string_view w) {
-    if (w.size() < 2 || w.size() > 11) return false;
-    char buf[12];
-    for (size_t q = 0; q < w.size(); ++q)
-      buf[q] = static_cast<char>(ascii::tolower(static_cast<unsigned char>(w[q])));
-    return kLabelSet.count(std::string_view(buf, w.size())) > 0;
-  };
+  auto lower_eq_label = [&](std::string_view w) { return contains_lower(kLabelSet, w); };
   // "I'm Eloy Howell", "You're Supposed To": contractions are never part of a name.
   static const WordSet kPronoun = {"I'm",     "I'd",   "I've",   "I'll",    "You're", "You've",
                                    "You'll",  "You'd", "We're",  "We've",   "We'll",  "They're",
@@ -479,22 +478,20 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     bool labelled = false;
     double label_score = 0.75;
     if (!prev.empty()) {
-      // "What's your name? Jane Doe": an answer after a question about a
-      // person's name ("your", "his", "her", "their", maybe "last" between).
-      bool asked = false;
-      if (gap == "? " && equals_ci(prev, "name")) {
+      // After "name", the word before it: "File name: Report" names a file;
+      // "What's your name? Jane Doe" answers a question about a person's name
+      // ("your", "his", "her", "their", maybe "last" between).
+      bool asked = false, thing = false;
+      if (equals_ci(prev, "name")) {
         size_t ws;
         std::string_view owner = word_before_pos(ps, &ws, nullptr);
-        static const WordSet kPart = {"first", "last", "full", "middle", "maiden", "given"};
-        if (kPart.count(owner)) owner = word_before_pos(ws, &ws, nullptr);
-        static const WordSet kOwner = {"your", "his", "her", "their", "Your", "His", "Her"};
-        asked = kOwner.count(owner) > 0;
-      }
-      // "File name: Report" names a file.
-      bool thing = false;
-      if (equals_ci(prev, "name")) {
-        size_t qs;
-        thing = names_a_thing(word_before_pos(ps, &qs, nullptr));
+        thing = names_a_thing(owner);
+        if (gap == "? ") {
+          static const WordSet kPart = {"first", "last", "full", "middle", "maiden", "given"};
+          if (kPart.count(owner)) owner = word_before_pos(ws, &ws, nullptr);
+          static const WordSet kOwner = {"your", "his", "her", "their", "Your", "His", "Her"};
+          asked = kOwner.count(owner) > 0;
+        }
       }
       if (!thing && lower_eq_label(prev) &&
           (gap.find(':') != std::string_view::npos || gap.find(',') != std::string_view::npos ||
