@@ -127,6 +127,60 @@ TEST(Detector, TablesWithANameColumn) {
   EXPECT_FALSE(has("Name,Email\nx,y,z\nXiadani Oyelaran,a@b.c\n", "PERSON", "Xiadani Oyelaran"));
 }
 
+// A label names every item of the list after it and a column header every
+// cell below it, however far they are from the word: each value below is
+// more than 64 bytes (the context window) past its label.
+TEST(Detector, ListsAndTableColumnsShareTheirLabel) {
+  const std::vector<std::string> sins = {"498 259 795", "290 748 334", "988 762 324",
+                                         "701 290 405", "579 666 975", "351 027 347"};
+  for (const char* sep : {" / ", ", ", "; ", " and ", " | ", "\n- ", "\t", " "}) {
+    std::string list = "Social Insurance Number: " + sins[0];
+    for (size_t i = 1; i < sins.size(); ++i) list += sep + sins[i];
+    for (const auto& v : sins) EXPECT_TRUE(has(list, "CA_SIN", v)) << list;
+  }
+  // Without a label, or after a sentence ends, the numbers are just numbers.
+  EXPECT_FALSE(has(sins[0] + " / " + sins[1] + " / " + sins[2], "CA_SIN"));
+  const std::string far = "SIN: " + sins[0] + ". The office reopens on Monday after the " +
+                          "long weekend, and the queue is short: " + sins[1];
+  EXPECT_TRUE(has(far, "CA_SIN", sins[0]));
+  EXPECT_FALSE(has(far, "CA_SIN", sins[1]));
+  // A label in the pattern itself: each medical record number of the list.
+  const std::string mrns = "MRN: 4197047 / 8750782, MR1234567 and 99887766; Room 12";
+  for (const char* v : {"4197047", "8750782", "MR1234567", "99887766"})
+    EXPECT_TRUE(has(mrns, "MEDICAL_RECORD_NUMBER", v)) << v;
+  EXPECT_FALSE(has(mrns, "MEDICAL_RECORD_NUMBER", "12"));
+
+  std::string md = "| Name | SIN | Notes |\n|---|---|---|\n";
+  std::string csv = "Name,SIN,MRN,Notes\n";
+  for (size_t i = 0; i + 1 < sins.size(); ++i) {
+    md += "| Ann Example | " + sins[i] + " | call back |\n";
+    csv += "\"Example, Ann\"," + sins[i] + ",MR10" + std::to_string(20000 + i) + ",ok\n";
+  }
+  for (size_t i = 0; i + 1 < sins.size(); ++i) {
+    EXPECT_TRUE(has(md, "CA_SIN", sins[i])) << md;
+    EXPECT_TRUE(has(csv, "CA_SIN", sins[i])) << csv;
+    EXPECT_TRUE(has(csv, "MEDICAL_RECORD_NUMBER", "MR10" + std::to_string(20000 + i))) << csv;
+  }
+  // Another column, and rows after the table ends (another number of cells),
+  // are not the header's.
+  const std::string other = md + "| Ann Example | none | " + sins.back() + " |\n";
+  EXPECT_FALSE(has(other, "CA_SIN", sins.back())) << other;
+  const std::string after = md + "\nnext | " + sins.back() + "\n";
+  EXPECT_FALSE(has(after, "CA_SIN", sins.back())) << after;
+  // A prose line before a header is not a header (its cells are sentences),
+  // and a one-column table's end does not hide the next table's header.
+  const std::string prose = "Dear Ann, Bo, and Cy, your SIN forms are in. Here it is:\n" + csv;
+  EXPECT_TRUE(has(prose, "CA_SIN", sins[4])) << prose;
+  std::string two = "| MRN |\n|---|\n| 7647708 |\nThe NPI is fine.\n| SIN |\n|---|\n";
+  for (const auto& v : sins) two += "| " + v + " |\n";
+  EXPECT_TRUE(has(two, "CA_SIN", sins.back())) << two;
+  // A row's cells are not a list, and a list item must look like one.
+  const std::string cells = "MRN,Visit,Room\nMR1234567,20240611,12B4\n";
+  EXPECT_TRUE(has(cells, "MEDICAL_RECORD_NUMBER", "MR1234567"));
+  EXPECT_FALSE(has(cells, "MEDICAL_RECORD_NUMBER", "20240611"));
+  EXPECT_FALSE(has("MRN: 1234567, smith0619 or 12B4", "MEDICAL_RECORD_NUMBER", "smith0619"));
+}
+
 TEST(Detector, Secrets) {
   EXPECT_TRUE(has("export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P", "SECRET"));
   EXPECT_TRUE(has("token ghp_kowgauiq64qzgxzm9pfyb9387fs2xwj0ygzg", "SECRET"));
@@ -138,6 +192,8 @@ TEST(Detector, Secrets) {
   // ... but a provider key's random body may hold such a word by chance.
   EXPECT_TRUE(has("STRIPE_SECRET_KEY=sk_live_xLl3yGb3OPFaKE5cLV90zjwl", "SECRET",
                   "sk_live_xLl3yGb3OPFaKE5cLV90zjwl"));
+  EXPECT_TRUE(has("the token 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", "SECRET",
+                  "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"));
   EXPECT_TRUE(has("postgres://admin:S3cr3tPw@db.internal:5432/app", "URL_CREDENTIALS"));
   std::string pem = "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(200, 'A') +
                     "b9\n-----END RSA PRIVATE KEY-----";

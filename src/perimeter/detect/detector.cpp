@@ -136,6 +136,101 @@ std::string_view host_of(std::string_view type, std::string_view v) {
   return v.substr(0, end);
 }
 
+// Where the next item of a list starts when `text[end]` follows an item: a
+// separator of blanks with at most one line break (a "- " or "* " bullet may
+// follow it), at most one of , ; / | &, then "and" or "or" if blanks came
+// before ("A, B", "A / B", "A and B", "A\n- B"), and a letter or digit. npos
+// when nothing list-like follows.
+size_t list_item_after(std::string_view text, size_t end) {
+  constexpr size_t kNone = std::string_view::npos;
+  const size_t n = text.size();
+  size_t i = end;
+  int breaks = 0;
+  auto blanks = [&] {  // false at a second line break
+    for (; i < n; ++i) {
+      const char c = text[i];
+      if (c == '\n') {
+        if (++breaks > 1) return false;
+        if (i + 2 < n && (text[i + 1] == '-' || text[i + 1] == '*') && text[i + 2] == ' ') i += 2;
+      } else if (c != ' ' && c != '\t' && c != '\r') {
+        return true;
+      }
+    }
+    return true;
+  };
+  if (!blanks()) return kNone;
+  if (i < n && std::string_view(",;/|&").find(text[i]) != kNone) {
+    ++i;
+    if (!blanks()) return kNone;
+  }
+  for (std::string_view w : {std::string_view("and"), std::string_view("or")}) {
+    if (i > end && i + w.size() < n && text.compare(i, w.size(), w) == 0 &&
+        (text[i + w.size()] == ' ' || text[i + w.size()] == '\t')) {
+      i += w.size();
+      if (!blanks()) return kNone;
+      break;
+    }
+  }
+  if (i == end || i - end > 12 || i >= n) return kNone;
+  return ascii::isalnum(static_cast<unsigned char>(text[i])) ? i : kNone;
+}
+
+// The character that splits the rows of a table whose header is `line` and
+// whose next line is `next`: '|' (Markdown), else a tab, else a comma; 0
+// when `line` has none, or when `next` has another number of them (unless
+// quotes may hide commas; then table_cells decides).
+char table_delimiter(std::string_view line, std::string_view next) {
+  for (char d : {'|', '\t', ','}) {
+    if (line.find(d) == std::string_view::npos) continue;
+    const auto n = std::count(next.begin(), next.end(), d);
+    if (n == std::count(line.begin(), line.end(), d)) return d;
+    const bool quotes =
+        line.find('"') != std::string_view::npos || next.find('"') != std::string_view::npos;
+    return d == ',' && n > 0 && quotes ? d : 0;
+  }
+  return 0;
+}
+
+// True if `cell` holds the end of a sentence or a label before its value
+// (". ", "? ", "! ", ": "): prose, not a column header.
+bool sentence_in(std::string_view cell) {
+  for (size_t i = 0; i + 1 < cell.size(); ++i)
+    if (cell[i + 1] == ' ' && std::string_view(".?!:").find(cell[i]) != std::string_view::npos)
+      return true;
+  return false;
+}
+
+// The cells of the table row text[a, b) split at `delim`, trimmed of blanks
+// and quotes, into `out`: a ',' inside double quotes does not split, and a
+// Markdown row's outer pipes do not make empty cells. None when no `delim`
+// splits the line.
+void table_cells(std::string_view text, size_t a, size_t b, char delim,
+                 std::vector<std::pair<size_t, size_t>>& out) {
+  out.clear();
+  auto push = [&](size_t s, size_t e) {
+    while (s < e && (text[s] == ' ' || text[s] == '\t' || text[s] == '"')) ++s;
+    while (e > s &&
+           (text[e - 1] == ' ' || text[e - 1] == '\t' || text[e - 1] == '\r' || text[e - 1] == '"'))
+      --e;
+    out.emplace_back(s, e);
+  };
+  bool quoted = false;
+  size_t s = a;
+  for (size_t i = a; i < b; ++i) {
+    if (text[i] == '"' && delim == ',') quoted = !quoted;
+    if (text[i] != delim || quoted) continue;
+    push(s, i);
+    s = i + 1;
+  }
+  if (out.empty()) return;  // no delimiter: not a row
+  push(s, b);
+  if (delim == '|' && out.size() >= 2 && out.front().first == out.front().second &&
+      out.back().first == out.back().second) {
+    out.erase(out.begin());
+    out.pop_back();
+  }
+}
+
 struct Raw {
   unsigned rule;
   size_t start, end;
@@ -491,7 +586,9 @@ class DetectorImpl final : public Detector {
     uint32_t entity;              // index into entities_ (or the scan's extra names)
     const std::string* detector;  // the rule's name
     bool context = false;         // raised by a context word of its rule
+    uint32_t rule = kNoRule;      // index into rules_ (kNoRule: the name and code passes)
   };
+  static constexpr uint32_t kNoRule = 0xFFFFFFFFu;
 
   // What the post-passes need to know about an entity type, computed once.
   struct EntityMeta {
@@ -633,34 +730,187 @@ class DetectorImpl final : public Detector {
       looked.assign(rules_.size(), 0);
       std::string last_label;
       uint32_t last_label_id = kNoEntity;
-      for (const Raw& r : st.raw) {
+      // Candidates that reach their threshold only through a context word
+      // (`listed`: through the list they are an item of, see below).
+      std::vector<uint32_t> labelled;
+      auto add_hit = [&](unsigned ri, internal::Hit& x, bool listed) {
+        const internal::Rule& rule = rules_[ri];
+        const double before = x.score;
+        // A context word cannot raise a score that is already 1.
+        bool context = false;
+        if (!rule.context.empty() && x.score < 1.0 &&
+            (listed || has_context(rule, ri, x.start, x.end))) {
+          x.score = internal::boosted(x.score);
+          context = true;
+        }
+        uint32_t id = rule_entity_[ri];
+        if (!x.entity.empty()) {
+          // Relabels repeat (a date becomes DATE_OF_BIRTH): remember the last one.
+          if (x.entity != last_label) {
+            last_label = x.entity;
+            last_label_id = id_of(x.entity);
+          }
+          id = last_label_id;
+        }
+        if (id == kNoEntity) id = id_of(rule.entity);
+        if (x.score >= meta(id).threshold &&
+            (rule.list_item || (context && before < meta(id).threshold)))
+          labelled.push_back(static_cast<uint32_t>(found.size()));
+        found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector, context, ri});
+      };
+      auto check = [&](const Raw& r, internal::Hit& h) {
         const internal::Rule& rule = rules_[r.rule];
-        internal::Hit h{r.start, r.end, rule.score, {}};
+        h = internal::Hit{r.start, r.end, rule.score, {}};
         extra.clear();
-        bool ok = rule.multi ? rule.multi(text, h, extra, looked[r.rule])
-                             : (!rule.check || rule.check(text, h));
-        if (!ok) continue;
-        auto add_hit = [&](internal::Hit& x) {
-          // A context word cannot raise a score that is already 1.
-          bool context = false;
-          if (!rule.context.empty() && x.score < 1.0 && has_context(rule, r.rule, x.start, x.end)) {
-            x.score = internal::boosted(x.score);
-            context = true;
+        return rule.multi ? rule.multi(text, h, extra, looked[r.rule])
+                          : (!rule.check || rule.check(text, h));
+      };
+      internal::Hit h;
+      for (const Raw& r : st.raw) {
+        if (!check(r, h)) continue;
+        add_hit(r.rule, h, false);
+        for (internal::Hit& x : extra) add_hit(r.rule, x, false);
+      }
+      // Candidates that may be raised as items of a list or a table column,
+      // by start; built when first needed.
+      std::vector<std::pair<size_t, uint32_t>> items;
+      bool items_built = false;
+      size_t scanned_at = std::string_view::npos, scanned_from = 0, scanned_to = 0;
+      // Raises rule `ri`'s candidate that starts at `at` as an item its
+      // label names (as a context word would) and queues it in `labelled`.
+      // With no candidate there, a gated rule is scanned for one, and a
+      // rule with Rule::list_item reads one. True if the rule has one at `at`.
+      auto raise_at = [&](uint32_t ri, size_t at) {
+        if (!items_built) {
+          for (uint32_t i = 0; i < found.size(); ++i)
+            if (!rules_[found[i].rule].context.empty() || rules_[found[i].rule].list_item)
+              items.emplace_back(found[i].start, i);
+          std::sort(items.begin(), items.end());
+          items_built = true;
+        }
+        bool any = false;
+        for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
+             it != items.end() && it->first == at; ++it) {
+          Cand& c = found[it->second];
+          if (c.rule != ri) continue;
+          any = true;
+          if (!c.context && c.score < meta(c.entity).threshold) {
+            c.score = internal::boosted(c.score);
+            c.context = true;
           }
-          uint32_t id = rule_entity_[r.rule];
-          if (!x.entity.empty()) {
-            // Relabels repeat (a date becomes DATE_OF_BIRTH): remember the last one.
-            if (x.entity != last_label) {
-              last_label = x.entity;
-              last_label_id = id_of(x.entity);
+          if (c.score >= meta(c.entity).threshold) labelled.push_back(it->second);
+        }
+        const internal::Rule& rule = rules_[ri];
+        if (!any && rule.list_item) {
+          const size_t end = rule.list_item(scanned, at);
+          if (end <= at) return false;
+          labelled.push_back(static_cast<uint32_t>(found.size()));
+          found.push_back(Cand{at, end, rule.score, rule_entity_[ri], &rule.detector, false, ri});
+          return true;
+        }
+        if (any || !context_gated(ri)) return any;
+        if (scanned_at != at) {  // one scan serves every rule of a table cell
+          scanned_at = at;
+          scanned_from = st.raw.size();
+          st.win_start = at;
+          st.win_end = std::min(scanned.size(), at + gated_reach_);
+          st.accept_from = at;
+          hs_scan(gated_db_, scanned.data() + st.win_start,
+                  static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+          st.win_start = st.win_end = st.accept_from = 0;
+          scanned_to = st.raw.size();
+        }
+        for (size_t k = scanned_from; k < scanned_to; ++k) {
+          const Raw r = st.raw[k];
+          if (r.rule != ri || r.start != at || !check(r, h)) continue;
+          add_hit(r.rule, h, true);
+          any = true;
+        }
+        return any;
+      };
+      // A table's column header names the cells below it: "Passport" heads
+      // a column of passport numbers, most rows far from the word.
+      if (indexed) {
+        // A row's cells are not a list: what the header raises starts none.
+        const size_t heads = labelled.size();
+        std::vector<std::pair<size_t, size_t>> header, row;
+        std::vector<std::pair<size_t, uint32_t>> named;  // (column, rule)
+        size_t line_done = 0;                            // lines before this are read
+        for (size_t k = 0; k < occ.size(); ++k) {
+          const size_t ws = occ[k].end - context_->length(occ[k].word);
+          if (ws < line_done) continue;
+          size_t ls = ws;
+          while (ls > line_done && text[ls - 1] != '\n') --ls;
+          const size_t le = std::min(text.find('\n', occ[k].end), text.size());
+          line_done = le + 1;
+          if (le == text.size()) continue;
+          const size_t ne = std::min(text.find('\n', le + 1), text.size());
+          const char delim =
+              table_delimiter(text.substr(ls, le - ls), text.substr(le + 1, ne - le - 1));
+          if (!delim) continue;
+          table_cells(text, ls, le, delim, header);
+          // A header's cells are labels, not sentences; '| MRN |' is a table.
+          if (header.size() < (delim == '|' ? 1u : 2u) ||
+              std::any_of(header.begin(), header.end(), [&](const auto& c) {
+                return c.second - c.first > 64 ||
+                       sentence_in(text.substr(c.first, c.second - c.first));
+              }))
+            continue;
+          size_t r = le + 1;
+          if (delim == '|') {  // the Markdown line under the header
+            const size_t re = std::min(text.find('\n', r), text.size());
+            if (text.substr(r, re - r).find_first_not_of("|-: \t\r") == std::string_view::npos)
+              r = re + 1;
+          }
+          // A table has a row below the header with as many cells.
+          table_cells(text, r, std::min(text.find('\n', r), text.size()), delim, row);
+          if (row.size() != header.size()) continue;
+          named.clear();
+          size_t col = 0;  // occurrences come by end, so columns only grow
+          for (size_t j = k; j < occ.size() && occ[j].end <= le; ++j) {
+            const uint32_t word = occ[j].word;
+            const size_t len = context_->length(word), we = occ[j].end;
+            if (len <= 3 &&
+                ((we > len && ascii::isalpha(static_cast<unsigned char>(text[we - len - 1]))) ||
+                 (we < text.size() && ascii::isalpha(static_cast<unsigned char>(text[we])))))
+              continue;  // a short word inside another
+            while (col < header.size() && header[col].second < we) ++col;
+            if (col == header.size() || header[col].first > we - len) continue;
+            for (uint32_t i = 0; i < rules_.size(); ++i) {
+              if (context_->in_list(i, word) &&
+                  (rules_[i].list_item || rules_[i].score < threshold(rules_[i].entity)))
+                named.emplace_back(col, i);
             }
-            id = last_label_id;
           }
-          if (id == kNoEntity) id = id_of(rule.entity);
-          found.push_back(Cand{x.start, x.end, x.score, id, &rule.detector, context});
-        };
-        add_hit(h);
-        for (internal::Hit& x : extra) add_hit(x);
+          std::sort(named.begin(), named.end());
+          named.erase(std::unique(named.begin(), named.end()), named.end());
+          while (r < text.size()) {
+            const size_t re = std::min(text.find('\n', r), text.size());
+            table_cells(text, r, re, delim, row);
+            if (row.size() != header.size()) break;
+            for (const auto& [col, ri] : named)
+              if (row[col].first < row[col].second) raise_at(ri, row[col].first);
+            r = re + 1;
+          }
+          line_done = std::max(line_done, r);
+        }
+        labelled.resize(heads);
+      }
+      // A label names each item of the list after it: in "Passport: A, B
+      // / C" the word is near A only, and B and C are read as A's rule
+      // reads them. An item of A's rule right after A's separator, below
+      // its threshold without context, is raised as A was, and so on down
+      // the list. A gated rule's items beyond its windows are scanned for
+      // here; a rule whose pattern holds its label ("MRN: A / B") reads the
+      // next item with Rule::list_item.
+      // (start, rule) of the items looked for: two raised candidates of one
+      // rule may end together, and their list is read once.
+      std::set<std::pair<size_t, uint32_t>> read;
+      for (size_t w = 0; w < labelled.size(); ++w) {
+        const Cand item = found[labelled[w]];
+        const size_t next = list_item_after(scanned, item.end);
+        if (next != std::string_view::npos && read.emplace(next, item.rule).second)
+          raise_at(item.rule, next);
       }
       // Keep the buffers for the next scan unless a huge message grew them.
       constexpr size_t kKeep = size_t{8} << 20;

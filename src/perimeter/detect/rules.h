@@ -91,6 +91,10 @@ struct Rule {
   // the check accepts exactly the ends of this expression that it accepts
   // among the superset's (tested as well).
   std::string exact_pattern = {};
+  // For a rule whose pattern holds its label ("MRN: ..."): the end of the
+  // bare item that starts at `start` in a list after one of its findings
+  // ("MRN: A / B"), or `start` if none starts there. See list_item_after.
+  size_t (*list_item)(std::string_view text, size_t start) = nullptr;
 };
 
 std::vector<Rule> pii_rules();

@@ -95,10 +95,11 @@ struct PairSet {
 };
 
 // Documentation placeholders and variable references, never credentials.
-// With `embedded` false, a word counts only where a non-alphanumeric byte or
-// an end of `v` touches it on one side at least: the random body of a
-// provider-prefixed key holds "fake" or "todo" about once in 10^4 keys
-// ("sk_live_...OPFaKE5c..."), a documentation value writes "sk_live_fake_key".
+// With `embedded` false, a word counts only where it starts `v` or follows a
+// non-alphanumeric byte, or a non-alphanumeric byte follows it: the random
+// body of a provider-prefixed key holds "fake" or "todo" about once in 10^4
+// keys ("sk_live_...OPFaKE5c...", "hf_...vhtoDO"), a documentation value
+// writes "sk_live_fake_key".
 bool placeholder(std::string_view v, bool embedded = true) {
   // Lower-cased on the stack (values are at most ~1 KB; longer ones on the heap).
   char buf[256];
@@ -125,7 +126,8 @@ bool placeholder(std::string_view v, bool embedded = true) {
     if (!pairs.may_contain(s)) continue;
     const size_t n = std::strlen(s);
     for (size_t at = l.find(s); at != std::string_view::npos; at = l.find(s, at + 1)) {
-      if (embedded || (at == 0 || !alnum(at - 1)) || !alnum(at + n)) return true;
+      if (embedded || (at == 0 || !alnum(at - 1)) || (at + n < l.size() && !alnum(at + n)))
+        return true;
     }
   }
   return sequential_filler(v);
