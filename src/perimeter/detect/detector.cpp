@@ -175,6 +175,19 @@ size_t list_item_after(std::string_view text, size_t end) {
   return ascii::isalnum(static_cast<unsigned char>(text[i])) ? i : kNone;
 }
 
+// True if text[start, end) may lie in a table cell of at most 64 bytes: a
+// '|', tab, ',' or line edge at most that far on each side.
+bool in_short_cell(std::string_view text, size_t start, size_t end) {
+  constexpr size_t kCell = 64;
+  auto edge = [](char c) { return c == '|' || c == '\t' || c == ',' || c == '\n'; };
+  size_t i = start;
+  while (i > 0 && start - i < kCell && !edge(text[i - 1])) --i;
+  if (i > 0 && !edge(text[i - 1])) return false;
+  size_t j = end;
+  while (j < text.size() && j - end < kCell && !edge(text[j])) ++j;
+  return j == text.size() || edge(text[j]);
+}
+
 // The character that splits the rows of a table whose header is `line` and
 // whose next line is `next`: '|' (Markdown), else a tab, else a comma; 0
 // when `line` has none, or when `next` has another number of them (unless
@@ -839,11 +852,14 @@ class DetectorImpl final : public Detector {
         for (size_t k = 0; k < occ.size(); ++k) {
           const size_t ws = occ[k].end - context_->length(occ[k].word);
           if (ws < line_done) continue;
-          size_t ls = ws;
-          while (ls > line_done && text[ls - 1] != '\n') --ls;
+          const size_t from = line_done;
           const size_t le = std::min(text.find('\n', occ[k].end), text.size());
           line_done = le + 1;
-          if (le == text.size()) continue;
+          // A header's words lie in short cells: the line's first word tells.
+          if (le == text.size() || !in_short_cell(text, ws, occ[k].end)) continue;
+          const void* nl = memrchr(text.data() + from, '\n', ws - from);
+          const size_t ls =
+              nl ? static_cast<size_t>(static_cast<const char*>(nl) - text.data()) + 1 : from;
           const size_t ne = std::min(text.find('\n', le + 1), text.size());
           const char delim =
               table_delimiter(text.substr(ls, le - ls), text.substr(le + 1, ne - le - 1));
