@@ -179,6 +179,13 @@ TEST(Detector, ListsAndTableColumnsShareTheirLabel) {
   EXPECT_TRUE(has(cells, "MEDICAL_RECORD_NUMBER", "MR1234567"));
   EXPECT_FALSE(has(cells, "MEDICAL_RECORD_NUMBER", "20240611"));
   EXPECT_FALSE(has("MRN: 1234567, smith0619 or 12B4", "MEDICAL_RECORD_NUMBER", "smith0619"));
+  // Bare secrets after an assigned one, whatever their shape; words are not.
+  const std::string pw =
+      "The admin password is: iSiS8c%mANn114rcS, ghp_9swpxA4hfW8aMfO2aIGTEYF1x4EnuyPVPfJc, "
+      "cCVTqI*dDJms69IC2\nFdQni7_LneNq08Xj5 / then restart";
+  for (const char* v : {"iSiS8c%mANn114rcS", "cCVTqI*dDJms69IC2", "FdQni7_LneNq08Xj5"})
+    EXPECT_TRUE(has(pw, "SECRET", v)) << v;
+  EXPECT_FALSE(has(pw, "SECRET", "then"));
 }
 
 TEST(Detector, Secrets) {
@@ -447,6 +454,10 @@ TEST(Detector, PhoneListsAreSplit) {
       "My phone number is 0044 20 7115 8808 / 020 7435 7529 / 0044 20 7317 4968 / 030 11607301.",
       {"0044 20 7115 8808", "020 7435 7529", "0044 20 7317 4968", "030 11607301"});
   EXPECT_FALSE(has("ref 7529 / 0044 20 ok", "PHONE_NUMBER"));
+  // A later candidate steps over the parts an earlier one read and reads on
+  // (it stopped there, and the fourth number leaked on sweep seed 5).
+  each_found("Mobile: +44 20 7250 0905 030 92247237 0044 20 7227 7426 0044 20 7949 6737 Dear",
+             {"030 92247237", "0044 20 7227 7426", "0044 20 7949 6737"});
 }
 
 // Findings come back sorted by (message, start, end) without a final sort,

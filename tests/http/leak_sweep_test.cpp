@@ -453,9 +453,12 @@ class PiiGenerator {
         // A full address ending in a ZIP code run into the digits of the
         // next value ('..., VA 37139 904 84 3789') keeps only its street.
         {"STREET_ADDRESS", " "},
-        // A bare password after a key's label ('ghp_... / ExGxdy%XwpW091wpi')
-        // has no 'password' near it.
-        {"SECRET", "*"},
+        // A bare password is a secret only after a credential (a list of
+        // passwords or keys is read on since the list pass): after another
+        // type's label ('ITIN 957-71-6804, BfgPys-I7NkE45PlV') or under a
+        // 'SECRET' header (not a context word) it is not found.
+        {"SECRET", "mixed"},
+        {"SECRET", "table"},
     };
     return k;
   }

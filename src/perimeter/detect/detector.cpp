@@ -791,13 +791,22 @@ class DetectorImpl final : public Detector {
       size_t scanned_at = std::string_view::npos, scanned_from = 0, scanned_to = 0;
       // Raises rule `ri`'s candidate that starts at `at` as an item its
       // label names (as a context word would) and queues it in `labelled`.
-      // With no candidate there, a gated rule is scanned for one, and a
-      // rule with Rule::list_item reads one. True if the rule has one at `at`.
+      // With no candidate there, a gated rule is scanned for one; a rule
+      // with Rule::list_item reads its item itself. True if the rule has one
+      // at `at`.
       auto raise_at = [&](uint32_t ri, size_t at) {
+        const internal::Rule& rule = rules_[ri];
+        if (rule.list_item) {  // its items are no candidates of its own
+          static const std::string kListItem = "list_item";
+          const size_t end = rule.list_item(scanned, at);
+          if (end <= at) return false;
+          labelled.push_back(static_cast<uint32_t>(found.size()));
+          found.push_back(Cand{at, end, rule.score, rule_entity_[ri], &kListItem, false, ri});
+          return true;
+        }
         if (!items_built) {
           for (uint32_t i = 0; i < found.size(); ++i)
-            if (!rules_[found[i].rule].context.empty() || rules_[found[i].rule].list_item)
-              items.emplace_back(found[i].start, i);
+            if (!rules_[found[i].rule].context.empty()) items.emplace_back(found[i].start, i);
           std::sort(items.begin(), items.end());
           items_built = true;
         }
@@ -812,14 +821,6 @@ class DetectorImpl final : public Detector {
             c.context = true;
           }
           if (c.score >= meta(c.entity).threshold) labelled.push_back(it->second);
-        }
-        const internal::Rule& rule = rules_[ri];
-        if (!any && rule.list_item) {
-          const size_t end = rule.list_item(scanned, at);
-          if (end <= at) return false;
-          labelled.push_back(static_cast<uint32_t>(found.size()));
-          found.push_back(Cand{at, end, rule.score, rule_entity_[ri], &rule.detector, false, ri});
-          return true;
         }
         if (any || !context_gated(ri)) return any;
         if (scanned_at != at) {  // one scan serves every rule of a table cell
@@ -903,7 +904,13 @@ class DetectorImpl final : public Detector {
           while (r < text.size()) {
             const size_t re = std::min(text.find('\n', r), text.size());
             table_cells(text, r, re, delim, row);
-            if (row.size() != header.size()) break;
+            // Prose after the table may split into as many cells.
+            if (row.size() != header.size() ||
+                std::any_of(row.begin(), row.end(), [&](const auto& c) {
+                  return c.second - c.first > 64 &&
+                         sentence_in(text.substr(c.first, c.second - c.first));
+                }))
+              break;
             for (const auto& [col, ri] : named)
               if (row[col].first < row[col].second) raise_at(ri, row[col].first);
             r = re + 1;
@@ -919,14 +926,20 @@ class DetectorImpl final : public Detector {
       // the list. A gated rule's items beyond its windows are scanned for
       // here; a rule whose pattern holds its label ("MRN: A / B") reads the
       // next item with Rule::list_item.
-      // (start, rule) of the items looked for: two raised candidates of one
-      // rule may end together, and their list is read once.
-      std::set<std::pair<size_t, uint32_t>> read;
-      for (size_t w = 0; w < labelled.size(); ++w) {
-        const Cand item = found[labelled[w]];
-        const size_t next = list_item_after(scanned, item.end);
-        if (next != std::string_view::npos && read.emplace(next, item.rule).second)
-          raise_at(item.rule, next);
+      // The lists are read one item further per wave. Two items of one rule
+      // may end together (the same candidate twice, or overlapping ones):
+      // the item after them is read once.
+      std::vector<std::pair<size_t, uint32_t>> wave;  // (next item's start, rule)
+      for (size_t done = 0; done < labelled.size();) {
+        wave.clear();
+        for (; done < labelled.size(); ++done) {
+          const Cand& item = found[labelled[done]];
+          const size_t next = list_item_after(scanned, item.end);
+          if (next != std::string_view::npos) wave.emplace_back(next, item.rule);
+        }
+        std::sort(wave.begin(), wave.end());
+        wave.erase(std::unique(wave.begin(), wave.end()), wave.end());
+        for (const auto& [next, rule] : wave) raise_at(rule, next);
       }
       // Keep the buffers for the next scan unless a huge message grew them.
       constexpr size_t kKeep = size_t{8} << 20;

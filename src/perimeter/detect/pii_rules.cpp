@@ -250,7 +250,8 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
 // blank, a tab or a "/" between digits) at a time, each checked like a
 // candidate of its own, until three parts in a row hold no number. `looked`:
 // where earlier candidates of this scan read on to; a part starting before
-// it was read already, so that each part is read on to once per scan.
+// it was read already and is stepped over, so that each part is read once
+// per scan.
 bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& looked,
                  const std::vector<std::string>& regions) {
   const Hit proto = h;
@@ -275,10 +276,13 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& lo
     }
     const size_t begin = a;  // "(851) 556-0967": phone_number takes the "(" back in
     if (a < run && t[a] == '(') ++a;
-    if (!list || begin < looked || a + 7 > run || !ascii::isdigit(t[a])) break;
+    if (!list || a + 7 > run || !ascii::isdigit(t[a])) break;
+    if (begin < looked) {  // read by an earlier candidate: go on after it
+      from = looked;
+      continue;
+    }
     // A part the 64 bytes may have cut short stays open to later candidates.
     const bool cut = run == lim && lim < t.size() && phone_class(t[lim]) && a + 32 > run;
-    if (!cut) looked = begin + 1;
     Hit next = proto;
     next.start = a;
     next.end = std::min(run, a + 32);  // no number is longer; a cut group is trimmed
@@ -286,8 +290,10 @@ bool phone_check(std::string_view t, Hit& h, std::vector<Hit>& extra, size_t& lo
     if (!phone_number(t, next, regions) || next.start != begin) {
       if (cut || ++misses > 2) break;
       from = after_blank(a);
+      looked = std::max(looked, from);
       continue;
     }
+    if (!cut) looked = std::max(looked, next.end);
     misses = 0;
     if (found) {
       extra.push_back(next);

@@ -428,6 +428,44 @@ bool provider_shape_ok(const std::string& key, std::string_view v) {
 // walks forward over the rest of the identifier, quotes, a type name, the
 // operator and an auth scheme to the value, then judges key and value.
 // Bounded: at most ~1 KB past the key word.
+// The gates every assigned secret value passes, whatever its key: 10-1000
+// bytes, no blank, a digit or a sign, no placeholder, benign value or
+// reference, and random enough (cheapest first).
+bool secret_value(std::string_view v) {
+  if (v.size() < 10 || v.size() > 1000) return false;
+  bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
+  for (unsigned char c : v) {
+    if (ascii::isdigit(c))
+      has_digit = true;
+    else if (ascii::isupper(c))
+      has_upper = true;
+    else if (ascii::islower(c))
+      has_lower = true;
+    else if (ascii::isspace(c))
+      space = true;
+    else if (c != '_' && c != '.' && c != '-')
+      has_special = true;
+  }
+  if (space) return false;                       // prose or a command line, not a credential value
+  if (!has_digit && !has_special) return false;  // identifiers and words
+  if (!has_upper && !has_lower && !has_special && v.size() < 12) return false;  // short numbers
+  if (v.find('(') != std::string_view::npos) return false;
+  if (placeholder(v) || benign_value(v) || reference_value(v)) return false;
+  return random_enough(v, v.size() >= 16 ? 2.7 : 2.5);
+}
+
+// A bare secret in a list after an assigned one ("password: A, B, C"): a
+// run up to a blank or , ; | that passes secret_value.
+size_t secret_item(std::string_view t, size_t start) {
+  size_t e = start;
+  while (e < t.size() && e - start <= 1000 && !ascii::isspace(static_cast<unsigned char>(t[e])) &&
+         std::string_view(",;|\"'").find(t[e]) == std::string_view::npos)
+    ++e;
+  // A sentence's full stop is not part of the value.
+  if (e > start && (t[e - 1] == '.' || t[e - 1] == '!' || t[e - 1] == '?')) --e;
+  return secret_value(t.substr(start, e - start)) ? e : start;
+}
+
 bool assignment_check(std::string_view t, Hit& h) {
   size_t n = t.size();
   size_t limit = std::min(n, h.end + 1100);
@@ -555,31 +593,12 @@ bool assignment_check(std::string_view t, Hit& h) {
   }
   std::string_view v = t.substr(vs, ve - vs);
   if (v.size() < 10 || v.size() > 1000) return false;
-  if (placeholder(v) || benign_value(v) || provider_prefixed(v)) return false;
-  if (!provider_shape_ok(key, v)) return false;
-  if (reference_value(v)) return false;
+  if (provider_prefixed(v) || !provider_shape_ok(key, v)) return false;
   // A password may be any string a person chose; other keys holding a name
   // made of words hold a name.
   bool password_key = key.find("pass") != std::string::npos || key.find("pwd") != std::string::npos;
   if (!password_key && slug_value(v)) return false;
-  bool has_digit = false, has_upper = false, has_lower = false, has_special = false, space = false;
-  for (unsigned char c : v) {
-    if (ascii::isdigit(c))
-      has_digit = true;
-    else if (ascii::isupper(c))
-      has_upper = true;
-    else if (ascii::islower(c))
-      has_lower = true;
-    else if (ascii::isspace(c))
-      space = true;
-    else if (c != '_' && c != '.' && c != '-')
-      has_special = true;
-  }
-  if (space) return false;                       // prose or a command line, not a credential value
-  if (!has_digit && !has_special) return false;  // identifiers and words
-  if (!has_upper && !has_lower && !has_special && v.size() < 12) return false;  // short numbers
-  if (v.find('(') != std::string_view::npos) return false;
-  if (!random_enough(v, v.size() >= 16 ? 2.7 : 2.5)) return false;
+  if (!secret_value(v)) return false;
   // A short unit typed over and over is a filler for a key or token; a
   // password may be one (people choose "hunter2hunter2"), so it stays a hit.
   if (!password_key && periodic_value(v)) return false;
@@ -635,7 +654,9 @@ bool curl_user_check(std::string_view t, Hit& h) {
 }
 
 Rule tok(const char* name, const char* pattern, double min_entropy = 3.0, unsigned flags = 0) {
-  return Rule{name, "SECRET", pattern, flags, 0.95, token_check(min_entropy), {}};
+  Rule r{name, "SECRET", pattern, flags, 0.95, token_check(min_entropy), {}};
+  r.list_item = secret_item;  // "AKIA... | <its secret>"
+  return r;
 }
 
 // The start SOM_LEFTMOST reports for \b\d{15,16}\|[\w\-]{27}\b ending at
@@ -905,6 +926,7 @@ std::vector<Rule> secret_rules() {
       assignment_check,
       {}});
   r.back().som = false;  // the check scans back over the identifier itself
+  r.back().list_item = secret_item;
   return r;
 }
 
