@@ -21,4 +21,6 @@ printf 'Patient: Maria Gonzalez, DOB 03/14/1962, MRN: 00482913' >"$OUT/corpus-de
 printf 'export AWS_ACCESS_KEY_ID=AKIAQ3EGRUVW5XKZ7M2P\npassword = "q8Zr3kP0xVb7Lm2N"' >"$OUT/corpus-detector/secret"
 printf 'call +44 20 7123 4567 or (415) 555-0132, card 4111 1111 1111 1111, 2001:db8::1/64' >"$OUT/corpus-detector/numbers"
 printf '```\nint main() { return 0; }\n```\nGr\xc3\xbc\xc3\x9fe J\xc3\xbcrgen M\xc3\xbcller' >"$OUT/corpus-detector/code"
+# Lists after a label and tables under a header (the list and column passes).
+printf 'SIN: 498 259 795 / 290 748 334, 988 762 324\nMRN: 4197047 / MR8750782\npassword: aB3xQ9zT1w, K8mZp2Lq7v\n| Name | Passport | SIN |\n|---|---|---|\n| Ann | X12345678 | 701 290 405 |\nMRN,Visit\nMR1234567,20240611\n"Lee, Ann",579 666 975\n' >"$OUT/corpus-detector/lists"
 echo "$OUT"
