@@ -179,6 +179,16 @@ TEST(Detector, ListsAndTableColumnsShareTheirLabel) {
   EXPECT_TRUE(has(cells, "MEDICAL_RECORD_NUMBER", "MR1234567"));
   EXPECT_FALSE(has(cells, "MEDICAL_RECORD_NUMBER", "20240611"));
   EXPECT_FALSE(has("MRN: 1234567, smith0619 or 12B4", "MEDICAL_RECORD_NUMBER", "smith0619"));
+  // A date under a "Date of birth" header is one, however far down; a date
+  // in another column is not.
+  std::string dob = "| Patient | DOB | Visit |\n|---|---|---|\n";
+  for (int y = 1946; y < 1952; ++y)
+    dob += "| P" + std::to_string(y) + " | " + std::to_string(y) + "-02-12 | 2024-06-11 |\n";
+  EXPECT_TRUE(has(dob, "DATE_OF_BIRTH", "1951-02-12")) << dob;
+  size_t visits = 0;
+  for (const auto& f : detector().scan({dob}))
+    visits += f.type == "DATE_TIME" && dob.compare(f.start, f.end - f.start, "2024-06-11") == 0;
+  EXPECT_GE(visits, 3u) << dob;
   // Bare secrets after an assigned one, whatever their shape; words are not.
   const std::string pw =
       "The admin password is: iSiS8c%mANn114rcS, ghp_9swpxA4hfW8aMfO2aIGTEYF1x4EnuyPVPfJc, "

@@ -437,6 +437,13 @@ class DetectorImpl final : public Detector {
       gated_words_.assign(gated_words.begin(), gated_words.end());
       lists.push_back(&gated_words_);
     }
+    std::set<std::string> column_words;
+    for (const auto& r : rules_) column_words.insert(r.column_words.begin(), r.column_words.end());
+    if (!column_words.empty()) {  // and one of every rule's column words
+      column_words_.assign(column_words.begin(), column_words.end());
+      column_list_ = lists.size();
+      lists.push_back(&column_words_);
+    }
     context_ = std::make_unique<internal::ContextIndex>(lists);
     for (const hs_database_t* db :
          {static_cast<const hs_database_t*>(db_), static_cast<const hs_database_t*>(digit_db_),
@@ -794,6 +801,15 @@ class DetectorImpl final : public Detector {
       // With no candidate there, a gated rule is scanned for one; a rule
       // with Rule::list_item reads its item itself. True if the rule has one
       // at `at`.
+      auto build_items = [&] {
+        if (items_built) return;
+        for (uint32_t i = 0; i < found.size(); ++i) {
+          const internal::Rule& r = rules_[found[i].rule];
+          if (!r.context.empty() || !r.column_words.empty()) items.emplace_back(found[i].start, i);
+        }
+        std::sort(items.begin(), items.end());
+        items_built = true;
+      };
       auto raise_at = [&](uint32_t ri, size_t at) {
         const internal::Rule& rule = rules_[ri];
         if (rule.list_item) {  // its items are no candidates of its own
@@ -804,12 +820,7 @@ class DetectorImpl final : public Detector {
           found.push_back(Cand{at, end, rule.score, rule_entity_[ri], &kListItem, false, ri});
           return true;
         }
-        if (!items_built) {
-          for (uint32_t i = 0; i < found.size(); ++i)
-            if (!rules_[found[i].rule].context.empty()) items.emplace_back(found[i].start, i);
-          std::sort(items.begin(), items.end());
-          items_built = true;
-        }
+        build_items();
         bool any = false;
         for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
              it != items.end() && it->first == at; ++it) {
@@ -842,14 +853,29 @@ class DetectorImpl final : public Detector {
         }
         return any;
       };
+      // Gives rule `ri`'s candidate of its own type that starts at `at` the
+      // type of the column it is in (Rule::column_entity).
+      auto relabel_at = [&](uint32_t ri, size_t at) {
+        build_items();
+        const internal::Rule& rule = rules_[ri];
+        for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
+             it != items.end() && it->first == at; ++it) {
+          Cand& c = found[it->second];
+          if (c.rule != ri || c.entity != rule_entity_[ri]) continue;
+          c.entity = id_of(rule.column_entity);
+          c.score = std::max(c.score, 0.85);
+          c.context = true;
+        }
+      };
       // A table's column header names the cells below it: "Passport" heads
       // a column of passport numbers, most rows far from the word.
       if (indexed) {
         // A row's cells are not a list: what the header raises starts none.
         const size_t heads = labelled.size();
         std::vector<std::pair<size_t, size_t>> header, row;
-        std::vector<std::pair<size_t, uint32_t>> named;  // (column, rule)
-        size_t line_done = 0;                            // lines before this are read
+        std::vector<std::pair<size_t, uint32_t>> named;    // (column, rule)
+        std::vector<std::pair<size_t, uint32_t>> relabel;  // (column, rule): Rule::column_words
+        size_t line_done = 0;                              // lines before this are read
         for (size_t k = 0; k < occ.size(); ++k) {
           const size_t ws = occ[k].end - context_->length(occ[k].word);
           if (ws < line_done) continue;
@@ -883,6 +909,7 @@ class DetectorImpl final : public Detector {
           table_cells(text, r, std::min(text.find('\n', r), text.size()), delim, row);
           if (row.size() != header.size()) continue;
           named.clear();
+          relabel.clear();
           size_t col = 0;  // occurrences come by end, so columns only grow
           for (size_t j = k; j < occ.size() && occ[j].end <= le; ++j) {
             const uint32_t word = occ[j].word;
@@ -897,6 +924,12 @@ class DetectorImpl final : public Detector {
               if (context_->in_list(i, word) &&
                   (rules_[i].list_item || rules_[i].score < threshold(rules_[i].entity)))
                 named.emplace_back(col, i);
+            }
+            if (column_list_ == SIZE_MAX || !context_->in_list(column_list_, word)) continue;
+            const std::string w = lower(text.substr(we - len, len));
+            for (uint32_t i = 0; i < rules_.size(); ++i) {
+              const auto& cw = rules_[i].column_words;
+              if (std::find(cw.begin(), cw.end(), w) != cw.end()) relabel.emplace_back(col, i);
             }
           }
           std::sort(named.begin(), named.end());
@@ -913,6 +946,9 @@ class DetectorImpl final : public Detector {
               break;
             for (const auto& [col, ri] : named)
               if (row[col].first < row[col].second) raise_at(ri, row[col].first);
+            for (const auto& [col, ri] : relabel) {
+              if (row[col].first < row[col].second) relabel_at(ri, row[col].first);
+            }
             r = re + 1;
           }
           line_done = std::max(line_done, r);
@@ -1316,7 +1352,9 @@ class DetectorImpl final : public Detector {
   std::unique_ptr<internal::ContextIndex> context_;  // the rules' context words
   hs_database_t* gated_db_ = nullptr;                // context_gated rules, scan_gated's windows
   size_t gated_reach_ = 0;                           // their longest match
-  std::vector<std::string> gated_words_;             // their context words: context_'s last list
+  std::vector<std::string> gated_words_;   // their context words: context_'s list after the rules'
+  std::vector<std::string> column_words_;  // every Rule::column_words: context_'s list
+  size_t column_list_ = SIZE_MAX;          // ... at this index (SIZE_MAX: none)
   hs_scratch_t* proto_ = nullptr;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> pool_;

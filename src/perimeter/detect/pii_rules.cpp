@@ -516,13 +516,18 @@ bool email_check(std::string_view t, Hit& h) {
   return true;
 }
 
+// Words that make a date a DATE_OF_BIRTH.
+const std::vector<std::string>& birth_words() {
+  static const std::vector<std::string> k = {
+      "birth", "born", "dob", "d.o.b", "birthday", "date of birth", "geboren", "né le", "née le"};
+  return k;
+}
+
 // Dates: a DATE_OF_BIRTH when birth words are near, otherwise a DATE_TIME.
 Check date_check() {
   return [](std::string_view t, Hit& h) {
     if (word_before(t, h.start) || word_after(t, h.end)) return false;
-    static const std::vector<std::string> kBirth = {
-        "birth", "born", "dob", "d.o.b", "birthday", "date of birth", "geboren", "né le", "née le"};
-    if (has_context(t, h.start, h.end, kBirth)) {
+    if (has_context(t, h.start, h.end, birth_words())) {
       h.entity = "DATE_OF_BIRTH";
       h.score = 0.85;
     }
@@ -1120,6 +1125,10 @@ std::vector<Rule> pii_rules() {
     if (x.detector == "email" || x.detector == "url" || x.detector == "www_url" ||
         x.detector == "domain" || x.detector == "ipv6") {
       x.som = false;  // their checks widen from the trigger's end
+    }
+    if (x.detector == "date_numeric" || x.detector == "date_text") {
+      x.column_words = birth_words();  // a "Date of birth" column
+      x.column_entity = "DATE_OF_BIRTH";
     }
   }
   // ---- more national identifiers (Presidio's FI/TR/PL recognizers) -------------

@@ -95,6 +95,11 @@ struct Rule {
   // bare item that starts at `start` in a list after one of its findings
   // ("MRN: A / B"), or `start` if none starts there. See list_item_after.
   size_t (*list_item)(std::string_view text, size_t start) = nullptr;
+  // Words that, in a table's column header, make this rule's candidates in
+  // the column `column_entity` ("Date of birth" over dates), for a rule whose
+  // check relabels by words near the candidate, out of a header's reach.
+  std::vector<std::string> column_words = {};
+  std::string column_entity = {};
 };
 
 std::vector<Rule> pii_rules();
