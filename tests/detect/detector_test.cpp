@@ -192,10 +192,18 @@ TEST(Detector, ListsAndTableColumnsShareTheirLabel) {
   // Bare secrets after an assigned one, whatever their shape; words are not.
   const std::string pw =
       "The admin password is: iSiS8c%mANn114rcS, ghp_9swpxA4hfW8aMfO2aIGTEYF1x4EnuyPVPfJc, "
-      "cCVTqI*dDJms69IC2\nFdQni7_LneNq08Xj5 / then restart";
+      "cCVTqI*dDJms69IC2\nFdQni7_LneNq08Xj5\nthen restart";
   for (const char* v : {"iSiS8c%mANn114rcS", "cCVTqI*dDJms69IC2", "FdQni7_LneNq08Xj5"})
     EXPECT_TRUE(has(pw, "SECRET", v)) << v;
   EXPECT_FALSE(has(pw, "SECRET", "then"));
+  // An item read by shape alone needs a list's mark or a line of its own.
+  EXPECT_FALSE(has("MRN 4197047 2023 follow-up", "MEDICAL_RECORD_NUMBER", "2023"));
+  EXPECT_FALSE(has("MRN: 1234567, 2024-06-11", "MEDICAL_RECORD_NUMBER", "2024-06-11"));
+  EXPECT_FALSE(has("MRN: 1234567 / 555-123-4567", "MEDICAL_RECORD_NUMBER", "555-123-4567"));
+  EXPECT_FALSE(has("token ghp_9swpxA4hfW8aMfO2aIGTEYF1x4EnuyPVPfJc 550e8400-e29b-41d4-a716",
+                   "SECRET", "550e8400-e29b-41d4-a716"));
+  EXPECT_FALSE(has("password: iSiS8c%mANn114rcS\nQ1tSyJ#1oTSj73iLI was logged", "SECRET",
+                   "Q1tSyJ#1oTSj73iLI"));
 }
 
 TEST(Detector, Secrets) {
@@ -211,6 +219,8 @@ TEST(Detector, Secrets) {
                   "sk_live_xLl3yGb3OPFaKE5cLV90zjwl"));
   EXPECT_TRUE(has("the token 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", "SECRET",
                   "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"));
+  // ... but a fill at the end masks the rest of a key.
+  EXPECT_FALSE(has("token ghp_R8kT2mQ9vLw3ZpXaxxxxxxxxxxxxxxxxxxxx", "SECRET"));
   EXPECT_TRUE(has("postgres://admin:S3cr3tPw@db.internal:5432/app", "URL_CREDENTIALS"));
   std::string pem = "-----BEGIN RSA PRIVATE KEY-----\n" + std::string(200, 'A') +
                     "b9\n-----END RSA PRIVATE KEY-----";

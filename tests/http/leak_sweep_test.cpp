@@ -418,6 +418,14 @@ class PiiGenerator {
         {"IBAN_CODE", " "},
         {"IN_AADHAAR", " "},         // '2201 5172 5162 752496865010'
         {"KR_DRIVER_LICENSE", " "},  // '20-31-685053-39 12-50-230520-59'
+        // An item read by its shape alone (a bare MRN or password after a
+        // labelled one) needs a list's mark (, ; / | & and or, a tab, a
+        // bullet) or a line of its own: after a blank, or on a line that
+        // goes on ('A\nB\nC (case x)'), it could be a year or a word.
+        {"MEDICAL_RECORD_NUMBER", " "},
+        {"MEDICAL_RECORD_NUMBER", "\n"},
+        {"SECRET", " "},
+        {"SECRET", "\n"},
         // A list of Italian VAT numbers whose first items carry the "IT"
         // prefix (found alone, so no label is carried) and a later one not.
         {"IT_VAT_CODE", " and "},

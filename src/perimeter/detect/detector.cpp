@@ -136,23 +136,36 @@ std::string_view host_of(std::string_view type, std::string_view v) {
   return v.substr(0, end);
 }
 
+// How an item of a list is set off from the one before it.
+enum class Sep : uint8_t {
+  kBlank,  // blanks only ("A B")
+  kLine,   // a line break and blanks ("A\nB")
+  kMark,   // one of , ; / | &, "and"/"or", a bullet or a tab ("A, B", "A\n- B")
+};
+
 // Where the next item of a list starts when `text[end]` follows an item: a
 // separator of blanks with at most one line break (a "- " or "* " bullet may
 // follow it), at most one of , ; / | &, then "and" or "or" if blanks came
-// before ("A, B", "A / B", "A and B", "A\n- B"), and a letter or digit. npos
-// when nothing list-like follows.
-size_t list_item_after(std::string_view text, size_t end) {
+// before ("A, B", "A / B", "A and B", "A\n- B"), and a letter or digit; `sep`
+// says which. npos when nothing list-like follows.
+size_t list_item_after(std::string_view text, size_t end, Sep& sep) {
   constexpr size_t kNone = std::string_view::npos;
   const size_t n = text.size();
   size_t i = end;
   int breaks = 0;
+  bool mark = false;
   auto blanks = [&] {  // false at a second line break
     for (; i < n; ++i) {
       const char c = text[i];
       if (c == '\n') {
         if (++breaks > 1) return false;
-        if (i + 2 < n && (text[i + 1] == '-' || text[i + 1] == '*') && text[i + 2] == ' ') i += 2;
-      } else if (c != ' ' && c != '\t' && c != '\r') {
+        if (i + 2 < n && (text[i + 1] == '-' || text[i + 1] == '*') && text[i + 2] == ' ') {
+          i += 2;
+          mark = true;
+        }
+      } else if (c == '\t') {
+        mark = true;
+      } else if (c != ' ' && c != '\r') {
         return true;
       }
     }
@@ -161,19 +174,62 @@ size_t list_item_after(std::string_view text, size_t end) {
   if (!blanks()) return kNone;
   if (i < n && std::string_view(",;/|&").find(text[i]) != kNone) {
     ++i;
+    mark = true;
     if (!blanks()) return kNone;
   }
   for (std::string_view w : {std::string_view("and"), std::string_view("or")}) {
     if (i > end && i + w.size() < n && text.compare(i, w.size(), w) == 0 &&
         (text[i + w.size()] == ' ' || text[i + w.size()] == '\t')) {
       i += w.size();
+      mark = true;
       if (!blanks()) return kNone;
       break;
     }
   }
   if (i == end || i - end > 12 || i >= n) return kNone;
+  sep = mark ? Sep::kMark : breaks ? Sep::kLine : Sep::kBlank;
   return ascii::isalnum(static_cast<unsigned char>(text[i])) ? i : kNone;
 }
+
+// A set of nonzero 64-bit keys in one open-addressed array: no allocation
+// per key (a std::set's cost ~3 % of PII-dense text, where most scans have
+// list heads).
+class KeySet {
+ public:
+  bool contains(uint64_t k) const {
+    if (slots_.empty()) return false;
+    for (size_t i = hash(k);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == k + 1) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+  void insert(uint64_t k) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    for (size_t i = hash(k);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i] == k + 1) return;
+      if (slots_[i] == 0) {
+        slots_[i] = k + 1;
+        ++size_;
+        return;
+      }
+    }
+  }
+
+ private:
+  size_t hash(uint64_t k) const {
+    return static_cast<size_t>((k * 0x9E3779B97F4A7C15ull) >> 20) & (slots_.size() - 1);
+  }
+  void grow() {
+    std::vector<uint64_t> old;
+    old.swap(slots_);
+    slots_.assign(old.empty() ? 64 : old.size() * 2, 0);
+    size_ = 0;
+    for (uint64_t v : old)
+      if (v) insert(v - 1);
+  }
+  std::vector<uint64_t> slots_;  // key + 1; 0 = empty
+  size_t size_ = 0;
+};
 
 // True if text[start, end) may lie in a table cell of at most 64 bytes: a
 // '|', tab, ',' or line edge at most that far on each side.
@@ -796,11 +852,11 @@ class DetectorImpl final : public Detector {
       std::vector<std::pair<size_t, uint32_t>> items;
       bool items_built = false;
       size_t scanned_at = std::string_view::npos, scanned_from = 0, scanned_to = 0;
-      // Raises rule `ri`'s candidate that starts at `at` as an item its
-      // label names (as a context word would) and queues it in `labelled`.
-      // With no candidate there, a gated rule is scanned for one; a rule
-      // with Rule::list_item reads its item itself. True if the rule has one
-      // at `at`.
+      // Raises rule `ri`'s candidate that starts at `at`, set off by `sep`,
+      // as an item its label names (as a context word would) and queues it
+      // in `labelled`. With no candidate there, a gated rule is scanned for
+      // one; a rule with Rule::list_item reads its item itself. True if the
+      // rule has one at `at`.
       auto build_items = [&] {
         if (items_built) return;
         for (uint32_t i = 0; i < found.size(); ++i) {
@@ -810,14 +866,21 @@ class DetectorImpl final : public Detector {
         std::sort(items.begin(), items.end());
         items_built = true;
       };
-      auto raise_at = [&](uint32_t ri, size_t at) {
+      auto raise_at = [&](uint32_t ri, size_t at, Sep sep) {
         const internal::Rule& rule = rules_[ri];
         if (rule.list_item) {  // its items are no candidates of its own
           static const std::string kListItem = "list_item";
+          // Read by shape alone, an item needs a list's mark, or a line of
+          // its own: "MRN 4197047 2023 follow-up" lists no year.
+          if (sep == Sep::kBlank) return false;
           const size_t end = rule.list_item(scanned, at);
           if (end <= at) return false;
+          if (sep == Sep::kLine && end < scanned.size() && scanned[end] != '\n' &&
+              scanned[end] != '\r')
+            return false;
+          const uint32_t id = rule_entity_[ri] != kNoEntity ? rule_entity_[ri] : id_of(rule.entity);
           labelled.push_back(static_cast<uint32_t>(found.size()));
-          found.push_back(Cand{at, end, rule.score, rule_entity_[ri], &kListItem, false, ri});
+          found.push_back(Cand{at, end, rule.score, id, &kListItem, false, ri});
           return true;
         }
         build_items();
@@ -932,8 +995,10 @@ class DetectorImpl final : public Detector {
               if (std::find(cw.begin(), cw.end(), w) != cw.end()) relabel.emplace_back(col, i);
             }
           }
-          std::sort(named.begin(), named.end());
-          named.erase(std::unique(named.begin(), named.end()), named.end());
+          for (auto* v : {&named, &relabel}) {
+            std::sort(v->begin(), v->end());
+            v->erase(std::unique(v->begin(), v->end()), v->end());
+          }
           while (r < text.size()) {
             const size_t re = std::min(text.find('\n', r), text.size());
             table_cells(text, r, re, delim, row);
@@ -945,9 +1010,13 @@ class DetectorImpl final : public Detector {
                 }))
               break;
             for (const auto& [col, ri] : named)
-              if (row[col].first < row[col].second) raise_at(ri, row[col].first);
+              if (row[col].first < row[col].second) raise_at(ri, row[col].first, Sep::kMark);
             for (const auto& [col, ri] : relabel) {
-              if (row[col].first < row[col].second) relabel_at(ri, row[col].first);
+              if (row[col].first >= row[col].second) continue;
+              if (rules_[ri].column_entity.empty())
+                raise_at(ri, row[col].first, Sep::kMark);
+              else
+                relabel_at(ri, row[col].first);
             }
             r = re + 1;
           }
@@ -962,20 +1031,29 @@ class DetectorImpl final : public Detector {
       // the list. A gated rule's items beyond its windows are scanned for
       // here; a rule whose pattern holds its label ("MRN: A / B") reads the
       // next item with Rule::list_item.
-      // The lists are read one item further per wave. Two items of one rule
-      // may end together (the same candidate twice, or overlapping ones):
-      // the item after them is read once.
-      std::vector<std::pair<size_t, uint32_t>> wave;  // (next item's start, rule)
+      // The lists are read one item further per wave, and each (item start,
+      // rule) once: `read` holds the heads and every item found (a run of
+      // tokens each heading the rest would otherwise be read once per token
+      // before it). A failed look adds nothing: another rule's list may
+      // still have its item there.
+      KeySet read;
+      auto key = [](size_t at, uint32_t rule) { return uint64_t{at} << 16 | rule; };
+      for (uint32_t i : labelled) read.insert(key(found[i].start, found[i].rule));
+      std::vector<std::tuple<size_t, uint32_t, Sep>> wave;  // (next item's start, rule, sep)
       for (size_t done = 0; done < labelled.size();) {
         wave.clear();
         for (; done < labelled.size(); ++done) {
           const Cand& item = found[labelled[done]];
-          const size_t next = list_item_after(scanned, item.end);
-          if (next != std::string_view::npos) wave.emplace_back(next, item.rule);
+          Sep sep = Sep::kBlank;
+          const size_t next = list_item_after(scanned, item.end, sep);
+          if (next != std::string_view::npos && !read.contains(key(next, item.rule)))
+            wave.emplace_back(next, item.rule, sep);
         }
         std::sort(wave.begin(), wave.end());
         wave.erase(std::unique(wave.begin(), wave.end()), wave.end());
-        for (const auto& [next, rule] : wave) raise_at(rule, next);
+        for (const auto& [next, rule, sep] : wave)
+          if (!read.contains(key(next, rule)) && raise_at(rule, next, sep))
+            read.insert(key(next, rule));
       }
       // Keep the buffers for the next scan unless a huge message grew them.
       constexpr size_t kKeep = size_t{8} << 20;

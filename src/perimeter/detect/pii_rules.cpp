@@ -795,19 +795,20 @@ bool mrn_check(std::string_view t, Hit& h) {
   return true;
 }
 
-// A bare medical record number in a list after a labelled one: 4-16 letters,
-// digits and inner '-', standing alone, at least four of them digits and
-// more digits than letters ("MR1234567", not "Room 12B4" or "smith0619").
+// A bare medical record number in a list after a labelled one: 6-16 letters
+// and digits standing alone, at least six of them digits and more digits
+// than letters ("MR1234567"; not "Room 12B4", "smith0619", a year, or a date
+// or phone number with its dashes).
 size_t mrn_item(std::string_view t, size_t start) {
   size_t e = start;
   int digits = 0;
-  while (e < t.size() && e - start < 16 &&
-         (ascii::isalnum(static_cast<unsigned char>(t[e])) || (e > start && t[e] == '-'))) {
+  while (e < t.size() && e - start < 16 && ascii::isalnum(static_cast<unsigned char>(t[e]))) {
     digits += ascii::isdigit(static_cast<unsigned char>(t[e]));
     ++e;
   }
   const int letters = static_cast<int>(e - start) - digits;
-  if (digits < 4 || letters >= digits || t[e - 1] == '-' || word_after(t, e)) return start;
+  if (digits < 6 || letters >= digits || word_after(t, e) || (e < t.size() && t[e] == '-'))
+    return start;
   return e;
 }
 
@@ -1114,13 +1115,17 @@ std::vector<Rule> pii_rules() {
        {}});
   // ---- health ------------------------------------------------------------------
   r.push_back(
-      {"mrn", "MEDICAL_RECORD_NUMBER",
+      {"mrn",
+       "MEDICAL_RECORD_NUMBER",
        R"(\b(?:MRN|Medical Record(?: Number| No\.?| #)?|Patient (?:ID|No\.?|Number)|Chart (?:No\.?|Number)|Record (?:No\.?|#))\s{0,3}[:#]?\s{0,3}[A-Z0-9][A-Z0-9\-]{3,15})",
-       HS_FLAG_CASELESS, 0.85, mrn_check,
-       // The label is in the pattern; these words head a table's column.
-       words({"mrn", "medical record", "patient id", "patient no", "patient number", "chart number",
-              "chart no", "record no"})});
+       HS_FLAG_CASELESS,
+       0.85,
+       mrn_check,
+       {}});
   r.back().list_item = mrn_item;
+  // The label is in the pattern; these words head a table's column of them.
+  r.back().column_words = words({"mrn", "medical record", "patient id", "patient no",
+                                 "patient number", "chart number", "chart no", "record no"});
   for (Rule& x : r) {
     if (x.detector == "email" || x.detector == "url" || x.detector == "www_url" ||
         x.detector == "domain" || x.detector == "ipv6") {

@@ -126,7 +126,10 @@ bool placeholder(std::string_view v, bool embedded = true) {
     if (!pairs.may_contain(s)) continue;
     const size_t n = std::strlen(s);
     for (size_t at = l.find(s); at != std::string_view::npos; at = l.find(s, at + 1)) {
-      if (embedded || (at == 0 || !alnum(at - 1)) || (at + n < l.size() && !alnum(at + n)))
+      // A fill ("xxxx", "****") ending the value masks the rest of a key.
+      const bool fill = s[0] == 'x' || s[0] == '*' || s[0] == '.';
+      if (embedded || (at == 0 || !alnum(at - 1)) ||
+          ((at + n < l.size() || fill) && !alnum(at + n)))
         return true;
     }
   }
