@@ -370,6 +370,18 @@ int on_match(unsigned int id, unsigned long long from, unsigned long long to, un
   return 0;
 }
 
+// Runs `db` over the window text[a, b): matches come out as offsets into
+// `text` (on_match re-checks the word boundaries at the window's edges), and
+// those starting before `accept_from` are dropped.
+void scan_window(const hs_database_t* db, std::string_view text, size_t a, size_t b,
+                 size_t accept_from, hs_scratch_t* scratch, ScanState& st) {
+  st.win_start = a;
+  st.win_end = b;
+  st.accept_from = accept_from;
+  hs_scan(db, text.data() + a, static_cast<unsigned>(b - a), 0, scratch, on_match, &st);
+  st.win_start = st.win_end = st.accept_from = 0;
+}
+
 class DetectorImpl final : public Detector {
  public:
   explicit DetectorImpl(DetectorOptions opt) : opt_(std::move(opt)) {
@@ -562,17 +574,11 @@ class DetectorImpl final : public Detector {
         last = k;
       }
       j = next_digit(std::min(n, last + 2 * reach + 1));
-      st.win_start = d > reach ? d - reach : 0;
-      st.win_end = std::min(n, last + reach + 1);
-      hs_scan(digit_db_, text.data() + st.win_start,
-              static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
-      if (digit_db2_) {
-        hs_scan(digit_db2_, text.data() + st.win_start,
-                static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
-      }
+      const size_t a = d > reach ? d - reach : 0, b = std::min(n, last + reach + 1);
+      scan_window(digit_db_, text, a, b, 0, scratch, st);
+      if (digit_db2_) scan_window(digit_db2_, text, a, b, 0, scratch, st);
       d = j;
     }
-    st.win_start = st.win_end = 0;
     return any;
   }
 
@@ -616,13 +622,9 @@ class DetectorImpl final : public Detector {
         if (a > r1 + 2 * reach) break;
         r1 = std::max(r1, b);
       }
-      st.win_start = r0 > reach ? r0 - reach : 0;
-      st.win_end = std::min(n, r1 + reach);
-      st.accept_from = r0;
-      hs_scan(gated_db_, text.data() + st.win_start,
-              static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
+      scan_window(gated_db_, text, r0 > reach ? r0 - reach : 0, std::min(n, r1 + reach), r0,
+                  scratch, st);
     }
-    st.win_start = st.win_end = st.accept_from = 0;
   }
 
   hs_scratch_t* acquire() const {
@@ -852,11 +854,6 @@ class DetectorImpl final : public Detector {
       std::vector<std::pair<size_t, uint32_t>> items;
       bool items_built = false;
       size_t scanned_at = std::string_view::npos, scanned_from = 0, scanned_to = 0;
-      // Raises rule `ri`'s candidate that starts at `at`, set off by `sep`,
-      // as an item its label names (as a context word would) and queues it
-      // in `labelled`. With no candidate there, a gated rule is scanned for
-      // one; a rule with Rule::list_item reads its item itself. True if the
-      // rule has one at `at`.
       auto build_items = [&] {
         if (items_built) return;
         for (uint32_t i = 0; i < found.size(); ++i) {
@@ -866,6 +863,11 @@ class DetectorImpl final : public Detector {
         std::sort(items.begin(), items.end());
         items_built = true;
       };
+      // Raises rule `ri`'s candidate that starts at `at`, set off by `sep`,
+      // as an item its label names (as a context word would) and queues it
+      // in `labelled`. With no candidate there, a gated rule is scanned for
+      // one; a rule with Rule::list_item reads its item itself. True if the
+      // rule has one at `at`.
       auto raise_at = [&](uint32_t ri, size_t at, Sep sep) {
         const internal::Rule& rule = rules_[ri];
         if (rule.list_item) {  // its items are no candidates of its own
@@ -900,12 +902,8 @@ class DetectorImpl final : public Detector {
         if (scanned_at != at) {  // one scan serves every rule of a table cell
           scanned_at = at;
           scanned_from = st.raw.size();
-          st.win_start = at;
-          st.win_end = std::min(scanned.size(), at + gated_reach_);
-          st.accept_from = at;
-          hs_scan(gated_db_, scanned.data() + st.win_start,
-                  static_cast<unsigned>(st.win_end - st.win_start), 0, scratch, on_match, &st);
-          st.win_start = st.win_end = st.accept_from = 0;
+          scan_window(gated_db_, scanned, at, std::min(scanned.size(), at + gated_reach_), at,
+                      scratch, st);
           scanned_to = st.raw.size();
         }
         for (size_t k = scanned_from; k < scanned_to; ++k) {
@@ -936,8 +934,8 @@ class DetectorImpl final : public Detector {
         // A row's cells are not a list: what the header raises starts none.
         const size_t heads = labelled.size();
         std::vector<std::pair<size_t, size_t>> header, row;
-        std::vector<std::pair<size_t, uint32_t>> named;    // (column, rule)
-        std::vector<std::pair<size_t, uint32_t>> relabel;  // (column, rule): Rule::column_words
+        std::vector<std::pair<size_t, uint32_t>> named;    // (column, rule) to raise_at
+        std::vector<std::pair<size_t, uint32_t>> relabel;  // (column, rule) to relabel_at
         size_t line_done = 0;                              // lines before this are read
         for (size_t k = 0; k < occ.size(); ++k) {
           const size_t ws = occ[k].end - context_->length(occ[k].word);
@@ -992,7 +990,8 @@ class DetectorImpl final : public Detector {
             const std::string w = lower(text.substr(we - len, len));
             for (uint32_t i = 0; i < rules_.size(); ++i) {
               const auto& cw = rules_[i].column_words;
-              if (std::find(cw.begin(), cw.end(), w) != cw.end()) relabel.emplace_back(col, i);
+              if (std::find(cw.begin(), cw.end(), w) == cw.end()) continue;
+              (rules_[i].column_entity.empty() ? named : relabel).emplace_back(col, i);
             }
           }
           for (auto* v : {&named, &relabel}) {
@@ -1011,13 +1010,8 @@ class DetectorImpl final : public Detector {
               break;
             for (const auto& [col, ri] : named)
               if (row[col].first < row[col].second) raise_at(ri, row[col].first, Sep::kMark);
-            for (const auto& [col, ri] : relabel) {
-              if (row[col].first >= row[col].second) continue;
-              if (rules_[ri].column_entity.empty())
-                raise_at(ri, row[col].first, Sep::kMark);
-              else
-                relabel_at(ri, row[col].first);
-            }
+            for (const auto& [col, ri] : relabel)
+              if (row[col].first < row[col].second) relabel_at(ri, row[col].first);
             r = re + 1;
           }
           line_done = std::max(line_done, r);
