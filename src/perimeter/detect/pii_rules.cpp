@@ -162,13 +162,19 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
       if (!word_after(t, x)) ext_end = x;
     }
   }
+  // The end of a number before the last blank-separated group of t[s, b):
+  // back over that group, then to the digit before it (s if none).
+  auto before_last_group = [&](size_t b) {
+    while (b > s && t[b - 1] != ' ' && t[b - 1] != '\t') --b;
+    while (b > s && !ascii::isdigit(t[b - 1])) --b;
+    return b;
+  };
   size_t e = h.end;
   if (ext_end == 0 && word_after(t, e)) {
     // The last group runs on into a word or a longer number ("212-555-0143
     // 0x6f", a match cut at its length bound): a number can only end at the
     // blank before that group.
-    while (e > s && t[e - 1] != ' ' && t[e - 1] != '\t') --e;
-    while (e > s && !ascii::isdigit(t[e - 1])) --e;
+    e = before_last_group(e);
     if (e == s) return false;
   }
   int digits = 0;
@@ -217,8 +223,7 @@ bool phone_number(std::string_view t, Hit& h, const std::vector<std::string>& re
       // several groups ("+972 52-339-5938 020 7876 6236"). Up to three
       // shorter prefixes, each ending before a blank.
       for (int more = 0; !ok && digits > 15 && b > s && more < 3; ++more) {
-        while (b > s && t[b - 1] != ' ' && t[b - 1] != '\t') --b;
-        while (b > s && !ascii::isdigit(t[b - 1])) --b;
+        b = before_last_group(b);
         if (b > s) ok = try_span(s, b);
       }
     }

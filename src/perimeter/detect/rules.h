@@ -91,13 +91,16 @@ struct Rule {
   // the check accepts exactly the ends of this expression that it accepts
   // among the superset's (tested as well).
   std::string exact_pattern = {};
-  // For a rule whose pattern holds its label ("MRN: ..."): the end of the
-  // bare item that starts at `start` in a list after one of its findings
-  // ("MRN: A / B"), or `start` if none starts there. See list_item_after.
+  // For a rule whose values may follow its finding bare (its label is in
+  // the pattern, "MRN: A / B"; a credential's, "password: A, B"): the end of
+  // the item that starts at `start` in such a list, or `start` if none
+  // starts there. See list_item_after.
   size_t (*list_item)(std::string_view text, size_t start) = nullptr;
-  // Words that, in a table's column header, make this rule's candidates in
-  // the column `column_entity` ("Date of birth" over dates), for a rule whose
-  // check relabels by words near the candidate, out of a header's reach.
+  // Words that, in a table's column header, name this rule's values in the
+  // column when they are not its context words: its candidates there become
+  // `column_entity` (dates under "Date of birth": the check relabels by words
+  // near the candidate, out of a header's reach), or, with no column_entity,
+  // each cell is read with list_item (a column under "MRN").
   std::vector<std::string> column_words = {};
   std::string column_entity = {};
 };
