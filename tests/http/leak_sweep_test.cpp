@@ -365,11 +365,11 @@ class PiiGenerator {
     return k;
   }
   // Types the detector finds by their shape or checksum alone, without a
-  // context word: the only ones a table cell (under a column header) or an
-  // item of a list of mixed types (after another type's label) is drawn
-  // from. The others are found only near their own label; in a table or
-  // after another type's label they go out in clear (known: 'Social
-  // Insurance Number: 928 113 398, 8051-2103-4694' scores the Aadhaar 0.40;
+  // context word: the only ones an item of a list of mixed types (after
+  // another type's label) or a table's "Other" column is drawn from. The
+  // others are found only under their own label or column header; after
+  // another type's label they go out in clear (known: 'Social Insurance
+  // Number: 928 113 398, 8051-2103-4694' scores the Aadhaar 0.40;
   // PERIMETER_LEAK_LISTS=all draws them too).
   static const std::set<std::string>& self_evident() {
     static const std::set<std::string> k = {"EMAIL_ADDRESS",
@@ -405,8 +405,8 @@ class PiiGenerator {
   // (Type, list form) pairs known to leak, each a detector bug to fix and
   // then to remove from here; left out of the sweep unless
   // PERIMETER_LEAK_LISTS=all. "*" is any type; "table" is both tables,
-  // "list" every separator, "mixed" an item of a list of mixed types. Found by the list sweep
-  // (seeds 20260601, 7, 123456789, 42, 99991, 5, 6, 8, 9, 10):
+  // "list" every separator, "mixed" an item of a list of mixed types. Found
+  // by the list sweep (seeds 20260601, 7, 123456789, 42, 99991, 5 to 14):
   static const std::set<std::pair<std::string, std::string>>& leaking_list_forms() {
     static const std::set<std::pair<std::string, std::string>> k = {
         // Values joined by a single blank or a tab run together: a grouped
