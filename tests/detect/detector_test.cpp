@@ -110,6 +110,43 @@ TEST(Detector, PersonAndHealth) {
   EXPECT_TRUE(has("Patient Jane Roe, diagnosis E11.9", "ICD10_CODE", "E11.9"));
 }
 
+// Labels, self-introductions and lists that name people the gazetteer may
+// not know.
+TEST(Detector, PersonLabelsAndLists) {
+  // Forms align their values; the label is no part of the name.
+  EXPECT_TRUE(has("Name:      Xiadani Okafor", "PERSON", "Xiadani Okafor"));
+  EXPECT_TRUE(has("Name:\n    Xiadani Okafor", "PERSON", "Xiadani Okafor"));
+  EXPECT_TRUE(has("Contact Wilhelmina Brennan today", "PERSON", "Wilhelmina Brennan"));
+  EXPECT_FALSE(has("Contact Wilhelmina Brennan today", "PERSON", "Contact Wilhelmina Brennan"));
+  // An address line goes on after the name.
+  EXPECT_TRUE(has("Ms. Xiadani Okafor Suite 372 3706 Glover Circle", "PERSON", "Xiadani Okafor"));
+  // "I'm" with a typed or typographic apostrophe, before a surname we know;
+  // not before a nationality.
+  EXPECT_TRUE(has("I'm Xiadani Brennan, from Leeds", "PERSON", "Xiadani Brennan"));
+  EXPECT_TRUE(has("I\u2019m Xiadani Brennan.", "PERSON", "Xiadani Brennan"));
+  EXPECT_FALSE(has("I'm Canadian and I'm Nervous", "PERSON"));
+  // A surname that is also a word, after a title or before a name.
+  EXPECT_TRUE(has("seen by Dr. Smith at noon", "PERSON", "Smith"));
+  EXPECT_TRUE(has("Regards\nMiles Brennan\n", "PERSON", "Miles Brennan"));
+  // Possessives, kin, naming and reported speech.
+  EXPECT_TRUE(has("As promised, here's Wilhelmina's address:", "PERSON", "Wilhelmina"));
+  EXPECT_TRUE(has("remove my kid Xiadani from the will", "PERSON", "Xiadani"));
+  EXPECT_TRUE(has("She named him Xiadani", "PERSON", "Xiadani"));
+  EXPECT_TRUE(has("he was called Xiadani Okafor", "PERSON", "Xiadani Okafor"));
+  EXPECT_TRUE(has("\"Glad to hear it,\" says Okafor.", "PERSON", "Okafor"));
+  // At a sentence start, what only people do next.
+  EXPECT_TRUE(has("Xiadani Okafor lives at 12 Glover Circle", "PERSON", "Xiadani Okafor"));
+  // Names listed with a name: every item, either way, of the same shape.
+  const std::string six = "They had 4: Xiadani, Wilhelmina, Thandiwe and Okafor.";
+  for (const char* n : {"Xiadani", "Wilhelmina", "Thandiwe", "Okafor"})
+    EXPECT_TRUE(has(six, "PERSON", n)) << n;
+  EXPECT_TRUE(has("Okafor and Wilhelmina were engineers.", "PERSON", "Okafor"));
+  EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
+  EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
+  EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));
+  EXPECT_FALSE(has("In Leeds, Wilhelmina met us", "PERSON", "Leeds"));
+}
+
 // A "Name" column of a CSV, TSV or Markdown table holds names the gazetteer
 // may not know; a file's or host's name column does not.
 TEST(Detector, TablesWithANameColumn) {

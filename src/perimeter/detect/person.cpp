@@ -348,6 +348,82 @@ size_t table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
 
 }  // namespace
 
+// Names listed together: "founders: Hudson, Gaylord and Runte", "Padberg and
+// Nolan were". A capitalised word `name_word` accepts, listed (", ", " and ",
+// ", and ", " & ") right after or before a reported name (`out`, sorted by
+// start), is a name too, and the list goes on from it. Every item is read
+// at most once each way: a walk stops at a word that is already a name.
+template <class NameWord, class WordEnd, class Extend>
+void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word, WordEnd word_end,
+                Extend extend) {
+  constexpr double kReported = 0.55, kListed = 0.6;
+  const size_t n = text.size(), found = out.size();
+  auto listed = [&](size_t s, size_t e) {  // overlaps a name already found
+    auto it = std::lower_bound(out.begin(), out.begin() + static_cast<long>(found), e,
+                               [](const Hit& h, size_t x) { return h.start < x; });
+    return it != out.begin() && std::prev(it)->end > s;
+  };
+  // The length of the list separator that starts at e (ends at s), or 0.
+  static constexpr std::string_view kSeps[] = {", and ", " and ", ", ", " & "};
+  auto sep_after = [&](size_t e) -> size_t {
+    for (std::string_view sep : kSeps)
+      if (text.compare(e, sep.size(), sep) == 0) return sep.size();
+    return 0;
+  };
+  auto sep_before = [&](size_t s) -> size_t {
+    for (std::string_view sep : kSeps)
+      if (s >= sep.size() && text.compare(s - sep.size(), sep.size(), sep) == 0) return sep.size();
+    return 0;
+  };
+  std::vector<Hit> more;
+  for (size_t k = 0; k < found; ++k) {
+    if (out[k].score < kReported) continue;
+    // Listed names share a shape: "Rosemarie, Kellie and Aiyana", "Jane Doe and
+    // Bob Roe"; "Jane Doe, Paris, France" lists a place.
+    const bool full =
+        text.substr(out[k].start, out[k].end - out[k].start).find(' ') != std::string_view::npos;
+    // Forward: "Hudson, Gaylord and Runte".
+    for (size_t e = out[k].end;;) {
+      const size_t a = e + sep_after(e);
+      if (a == e || a >= n) break;
+      const size_t we = word_end(a);
+      if (we == a || !name_word(a, we)) break;
+      const size_t end = extend(we);
+      if ((end > we) != full) break;
+      // "Jane Doe, London.": after a bare comma the list must go on.
+      if (text.compare(e, 2, ", ") == 0 && text.compare(e, 6, ", and ") != 0 && !sep_after(end))
+        break;
+      if (listed(a, end)) break;
+      more.push_back(Hit{a, end, kListed, ""});
+      e = end;
+    }
+    // Backward: "Padberg and Nolan".
+    for (size_t s = out[k].start;;) {
+      const size_t b = s - sep_before(s);
+      size_t a = b;
+      while (a > 0 && a + 32 > b && letter(static_cast<unsigned char>(text[a - 1]))) --a;
+      if (full || b == s || a == b || (a > 0 && letter(static_cast<unsigned char>(text[a - 1]))) ||
+          word_end(a) != b || !name_word(a, b) || listed(a, b))
+        break;
+      // "In Boston, Jane Doe": before a bare comma the list must begin or go on.
+      if (text.compare(b, 2, ", ") == 0 && a > 0 && !sep_before(a) && text[a - 1] != '\n' &&
+          !(a >= 2 && text.compare(a - 2, 2, ": ") == 0))
+        break;
+      more.push_back(Hit{a, b, kListed, ""});
+      s = a;
+    }
+  }
+  if (more.empty()) return;
+  // An item between two names is reached from both.
+  auto by_start = [](const Hit& x, const Hit& y) { return x.start < y.start; };
+  std::sort(more.begin(), more.end(), by_start);
+  more.erase(std::unique(more.begin(), more.end(),
+                         [](const Hit& x, const Hit& y) { return x.start == y.start; }),
+             more.end());
+  out.insert(out.end(), more.begin(), more.end());
+  std::sort(out.begin(), out.end(), by_start);
+}
+
 void find_persons(std::string_view text, std::vector<Hit>& out) {
   const Gazetteer& g = gazetteer();
   static const char* kTitles[] = {"Mr",  "Mrs",  "Ms",     "Miss",   "Mx",
@@ -388,7 +464,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
   // non-letters), with its start in *ws; empty if none.
   auto word_before_pos = [&](size_t i, size_t* ws, std::string_view* gap_out) {
     size_t e = i;
-    while (e > 0 && !letter(at(e - 1)) && i - e < 4) --e;
+    // Forms align their values: "Name:      Giles Kovacek".
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\t') && i - e < 32) --e;
+    // The blanks count as one of the (at most 4) bytes between the words.
+    for (size_t k = e < i ? 1 : 0; k < 4 && e > 0 && !letter(at(e - 1)); ++k) --e;
     if (gap_out) *gap_out = text.substr(e, i - e);
     size_t s = e;
     while (s > 0 && letter(at(s - 1)) && e - s < 16) --s;
@@ -402,7 +481,17 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
                                    "They've", "It's",  "That's", "There's", "Here's", "What's",
                                    "Let's",   "Don't", "Can't",  "Won't",   "Didn't", "Isn't"};
   auto contraction = [](std::string_view w) {
-    return w.find('\'') != std::string_view::npos && kPronoun.count(w) > 0;
+    const size_t mark = w.find_first_of("'\xE2");
+    if (mark == std::string_view::npos) return false;
+    // Typed or typographic apostrophe: "I'm", "I\u2019m".
+    const size_t q = w.find("\u2019", mark);
+    if (q != std::string_view::npos && w.size() <= 16) {
+      char plain[16];
+      size_t k = 0;
+      for (size_t j = 0; j < w.size(); j += j == q ? 3 : 1) plain[k++] = j == q ? '\'' : w[j];
+      return kPronoun.count(std::string_view(plain, k)) > 0;
+    }
+    return kPronoun.count(w) > 0;
   };
   // Extends a name from the word [s, e) over following capitalised words and
   // initials on the same line; returns the end offset.
@@ -422,12 +511,36 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (we == i || (g.common.count(w) && !g.surname.count(w) && !middle_initial) ||
           (all_caps(w) && w.size() > 3) || contraction(w))
         break;
-      if (street_word(w)) break;
+      // "Ms. Deven Abernathy Suite 487": an address line goes on after the name.
+      static const WordSet kUnit = {"Suite", "Apt", "Apartment", "Unit", "Floor", "Room", "Bldg"};
+      if (street_word(w) || kUnit.count(w)) break;
       e = we;
       if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) break;  // "Amber Rowe's book"
     }
     return e;
   };
+
+  // After "I'm" or "I am", a capitalised word is a name if the gazetteer
+  // knows it or the surname that follows ("I'm Kariane Fisher"), not so
+  // "I'm Canadian". [s, e) is the word after the label.
+  auto introduced_name = [&](size_t s, size_t e) {
+    if (g.given.count(text.substr(s, e - s))) return true;
+    size_t end = extend(e, 2), ls = end;
+    while (ls > e && letter(at(ls - 1))) --ls;
+    const std::string_view last = text.substr(ls, end - ls);
+    return end > e && (g.surname.count(last) > 0 || g.given.count(last) > 0);
+  };
+
+  static const WordSet kPlacePrefix = {"Lake",  "Port", "New",   "North", "South", "East",  "West",
+                                       "Mount", "Fort", "Saint", "San",   "Santa", "Los",   "Las",
+                                       "El",    "Glen", "Lower", "Upper", "Old",   "Little"};
+
+  static const WordSet kNotName = {
+      "LLC",       "Corp",     "Inc",     "Ltd",     "Group",      "Company", "Co",     "Club",
+      "Orchestra", "Band",     "TV",      "News",    "Weekly",     "Times",   "Post",   "Act",
+      "Law",       "Tales",    "Records", "Studios", "University", "College", "School", "Hospital",
+      "Bank",      "Airlines", "Motors",  "Labs",    "Me",         "You",     "Us",     "Him",
+      "Them",      "Back",     "Day",     "Night",   "Street",     "City",    "County"};
 
   size_t i = 0;
   while (i < n) {
@@ -445,6 +558,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       continue;
     }
     std::string_view w = text.substr(s, e - s);
+    // "Cameron's address": a possessive name is looked up without its "'s".
+    const std::string_view bare_w = strip_possessive(w);
     // Acronyms and company suffixes, possessive or not ("LLC's", "Corp's"), are
     // never the start of a name.
     static const WordSet kCompany = {"Corp", "Inc", "Ltd", "Co", "Group", "Company", "Plc"};
@@ -463,7 +578,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       cap[0] = static_cast<char>(ascii::toupper(static_cast<unsigned char>(cap[0])));
       title_before = kTitleSet.count(cap) > 0;
     }
-    if (title_before && !g.common.count(w)) {
+    // "Mr. Price": after a title, a surname that is also a word is a name.
+    if (title_before && (!g.common.count(w) || g.surname.count(bare_w))) {
       size_t end = extend(e, 2);
       out.push_back(Hit{s, end, 0.85, ""});
       i = end;
@@ -509,11 +625,38 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         size_t pps;
         std::string_view pprev = word_before_pos(ps, &pps, nullptr);
         labelled = (prev == "is" && (equals_ci(pprev, "name") || equals_ci(pprev, "this"))) ||
-                   (prev == "am" && pprev == "I") || (prev == "me" && equals_ci(pprev, "call"));
-        if (labelled && prev == "am") labelled = g.given.count(w) > 0;
+                   (prev == "am" && pprev == "I") ||
+                   (prev == "me" && (equals_ci(pprev, "call") || pprev == "calls"));
+        if (labelled && prev == "am") labelled = introduced_name(s, e);
         if (equals_ci(pprev, "name")) label_score = 0.9;
-      } else if ((prev == "I'm" || prev == "Iam") && gap == " ") {
-        labelled = true;
+      } else if (gap == " " && (prev == "Iam" || prev == "I\u2019m" ||
+                                (prev == "m" && ps >= 2 && text.substr(ps - 2, 2) == "I'" &&
+                                 (ps == 2 || !letter(at(ps - 3)))))) {
+        labelled = introduced_name(s, e);  // "I'm Kariane Fisher"
+      } else if (gap == " ") {
+        // "my son Jake", "named him Caden", "was called Jaquan White",
+        // '"...," says Kerluke.'
+        static const WordSet kKin = {
+            "son",     "daughter", "kid",      "child",         "baby",        "wife",
+            "husband", "brother",  "sister",   "mother",        "father",      "mom",
+            "dad",     "mum",      "grandson", "granddaughter", "grandmother", "grandfather",
+            "partner", "fiance",   "fiancee",  "boyfriend",     "girlfriend",  "cousin",
+            "uncle",   "aunt",     "nephew",   "niece"};
+        static const WordSet kPossessive = {"my", "our", "his", "her", "their", "your",
+                                            "My", "Our", "His", "Her", "Their", "Your"};
+        static const WordSet kSays = {"says", "said", "asks", "asked", "replied", "whispered"};
+        static const WordSet kBe = {"is", "was", "are", "were", "be", "been"};
+        // The word before `prev` is read only for the few words that need it.
+        const bool kin = kKin.count(prev) > 0, object = prev == "him" || prev == "her";
+        labelled = prev == "named" || kSays.count(prev);
+        if (!labelled && (kin || object || prev == "called")) {
+          size_t pps;
+          std::string_view pprev = word_before_pos(ps, &pps, nullptr);
+          labelled = (kin && kPossessive.count(pprev)) ||
+                     (object && (pprev == "named" || pprev == "called")) ||
+                     (prev == "called" && kBe.count(pprev));
+        }
+        label_score = 0.7;
       }
     }
     // Speaker labels in transcripts: "Eddie: What a wife." at a line start
@@ -532,9 +675,6 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // Places and organisations named after people: "Lake Jessica", "Port Andrew",
     // "Madison Country Club", "Franklin Corp".
     {
-      static const WordSet kPlacePrefix = {
-          "Lake", "Port",  "New", "North", "South", "East", "West",  "Mount", "Fort", "Saint",
-          "San",  "Santa", "Los", "Las",   "El",    "Glen", "Lower", "Upper", "Old",  "Little"};
       static const WordSet kOrgNext = {
           "Country",    "Club",       "Corp",      "LLC",     "Inc",    "Ltd",   "Group",
           "University", "College",    "Hospital",  "School",  "County", "City",  "Airport",
@@ -554,7 +694,16 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // capitals are not explained by a sentence start.
     {
       size_t end = extend(e, 2);
-      if (end > e && !g.common.count(w) && !street_word(w) && has_lower(w)) {
+      // "Miles Douglas": a surname that is also a word, before a name.
+      bool named_pair = false;
+      if (end > e && g.common.count(w) && g.surname.count(w) && !kPlacePrefix.count(w)) {
+        size_t q = e + 1;
+        std::string_view next = strip_possessive(text.substr(q, word_end(q) - q));
+        named_pair = (g.given.count(next) || g.surname.count(next)) && !g.common.count(next);
+      }
+      // A label is not part of the name after it: "Contact John Smith".
+      if (end > e && (!g.common.count(w) || named_pair) && !street_word(w) && has_lower(w) &&
+          !lower_eq_label(w)) {
         size_t line_s = s;
         while (line_s > 0 &&
                (text[line_s - 1] == ' ' || text[line_s - 1] == '>' || text[line_s - 1] == '\t'))
@@ -562,13 +711,6 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         bool own_line = (line_s == 0 || text[line_s - 1] == '\n') &&
                         (end == n || text[end] == '\n' || text[end] == '\r');
         bool sentence_start = prev.empty() || ascii::has_any_of(gap, ".!?\n:\"");
-        static const WordSet kNotName = {
-            "LLC",     "Corp",      "Inc",      "Ltd",   "Group",    "Company", "Co",
-            "Club",    "Orchestra", "Band",     "TV",    "News",     "Weekly",  "Times",
-            "Post",    "Act",       "Law",      "Tales", "Records",  "Studios", "University",
-            "College", "School",    "Hospital", "Bank",  "Airlines", "Motors",  "Labs",
-            "Me",      "You",       "Us",       "Him",   "Them",     "Back",    "Day",
-            "Night",   "Street",    "City",     "County"};
         bool known = g.given.count(w) > 0, not_name = false;
         for (size_t q = e; q < end;) {
           while (q < end && !letter(at(q))) ++q;
@@ -594,7 +736,17 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           i = e;
           continue;
         }
-        if (!not_name && (own_line || (!sentence_start && !known) || (sentence_start && known))) {
+        // At a sentence start, what only people do next makes unknown words a
+        // name: "Karlie Heathcote lives at", "Rowland Corwin said".
+        static const WordSet kPeopleVerbs = {
+            "said",   "says",    "lives",   "lived",    "works",     "worked",  "wrote",
+            "asked",  "told",    "shouted", "replied",  "spent",     "married", "died",
+            "smiled", "laughed", "thinks",  "believes", "explained", "added",   "admitted"};
+        bool acts = false;
+        if (end + 1 < n && text[end] == ' ' && ascii::islower(at(end + 1)))
+          acts = kPeopleVerbs.count(text.substr(end + 1, word_end(end + 1) - end - 1)) > 0;
+        if (!not_name &&
+            (own_line || (!sentence_start && !known) || (sentence_start && (known || acts)))) {
           out.push_back(Hit{s, end, known ? 0.75 : 0.55, ""});
           i = end;
           continue;
@@ -603,7 +755,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     }
     // 3. Gazetteer: a given name, possibly followed by more name words; or an
     // unknown capitalised word followed by a known given name or surname.
-    bool known_first = !all_caps(w) && g.given.count(w);
+    bool known_first = !all_caps(w) && g.given.count(bare_w);
     if (!known_first && !all_caps(w) && !g.common.count(w) && !street_word(w) && e < n &&
         text[e] == ' ' && e + 1 < n && is_cap_start(e + 1)) {
       size_t we = word_end(e + 1);
@@ -611,11 +763,11 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       std::string_view bare = next;
       if (bare.size() > 2 && bare.compare(bare.size() - 2, 2, "'s") == 0) bare.remove_suffix(2);
       if ((g.surname.count(bare) || g.given.count(bare)) && !g.common.count(bare) &&
-          !street_word(bare)) {
+          !street_word(bare) && !lower_eq_label(w)) {
         size_t end = extend(e, 2);
         // "Producer Lilly", "Zombie Wolf": an unknown word before a given name is
         // usually a role; before a surname it is usually a given name we lack.
-        if (!g.surname.count(bare)) {
+        if (!g.surname.count(bare) && !g.surname.count(w)) {
           i = e;
           continue;
         }
@@ -625,8 +777,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       }
     }
     if (known_first) {
-      size_t end = extend(e, 2);
-      bool common = g.common.count(w) > 0;
+      size_t end = bare_w.size() < w.size() ? e : extend(e, 2);
+      bool common = g.common.count(bare_w) > 0;
       if (end > e) {
         size_t ls = end;
         while (ls > s && letter(at(ls - 1))) --ls;
@@ -669,6 +821,15 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     }
     i = e;
   }
+  list_names(
+      text, out,
+      [&](size_t s, size_t e) {
+        const std::string_view w = strip_possessive(text.substr(s, e - s));
+        return is_cap_start(s) && has_lower(w) && !all_caps(w) && !g.common.count(w) &&
+               !street_word(w) && !kPlacePrefix.count(w) && !kNotName.count(w) &&
+               !kTitleSet.count(w) && !contraction(text.substr(s, e - s));
+      },
+      word_end, [&](size_t e) { return extend(e, 2); });
   // A possessive "'s" is not part of the name.
   for (Hit& h : out) {
     if (h.end - h.start > 2 && text.compare(h.end - 2, 2, "'s") == 0) h.end -= 2;
