@@ -136,11 +136,22 @@ TEST(Detector, PersonLabelsAndLists) {
   EXPECT_TRUE(has("\"Glad to hear it,\" says Okafor.", "PERSON", "Okafor"));
   // At a sentence start, what only people do next.
   EXPECT_TRUE(has("Xiadani Okafor lives at 12 Glover Circle", "PERSON", "Xiadani Okafor"));
-  // Names listed with a name: every item, either way, of the same shape.
-  const std::string six = "They had 4: Xiadani, Wilhelmina, Thandiwe and Okafor.";
-  for (const char* n : {"Xiadani", "Wilhelmina", "Thandiwe", "Okafor"})
-    EXPECT_TRUE(has(six, "PERSON", n)) << n;
-  EXPECT_TRUE(has("Okafor and Wilhelmina were engineers.", "PERSON", "Okafor"));
+  // Names listed with a name: every item the gazetteer knows, either way, of
+  // the same shape; not departments, firms or roles.
+  const std::string four = "They had 4: Shelba, Wilhelmina, Rosalind and Brennan.";
+  for (const char* n : {"Shelba", "Wilhelmina", "Rosalind", "Brennan"})
+    EXPECT_TRUE(has(four, "PERSON", n)) << n;
+  EXPECT_TRUE(has("Brennan and Wilhelmina were engineers.", "PERSON", "Brennan"));
+  EXPECT_FALSE(has("cc: Wilhelmina, Legal and Compliance", "PERSON", "Legal"));
+  EXPECT_FALSE(has("Thanks to Wilhelmina Brennan and Director Okafor and Shelba", "PERSON",
+                   "Director Okafor"));
+  // Naming words and speech need a name-like word after them; forms an empty field.
+  EXPECT_FALSE(has("He said Google is hiring", "PERSON"));
+  EXPECT_FALSE(has("a folder named Invoices", "PERSON"));
+  EXPECT_FALSE(has("Our partner Microsoft will host", "PERSON"));
+  EXPECT_FALSE(has("Employee:                Department: Sales", "PERSON"));
+  EXPECT_FALSE(has("Ship to 3700 Elm Dr West, Boise", "PERSON"));
+  EXPECT_TRUE(has("Dr. Okafor\u2019s office called", "PERSON", "Okafor"));
   EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
   EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
   EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));

@@ -189,7 +189,11 @@ bool all_caps(std::string_view w) {
 
 // "Corp's" -> "Corp": organisation and street words keep their meaning in the possessive.
 std::string_view strip_possessive(std::string_view w) {
-  if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) w.remove_suffix(2);
+  if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) {
+    w.remove_suffix(2);
+  } else if (w.size() > 4 && w.compare(w.size() - 4, 4, "\u2019s") == 0) {
+    w.remove_suffix(4);
+  }
   return w;
 }
 
@@ -349,7 +353,8 @@ size_t table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
 }  // namespace
 
 // Names listed together: "founders: Hudson, Gaylord and Runte", "Padberg and
-// Nolan were". A capitalised word `name_word` accepts, listed (", ", " and ",
+// Nolan were". A word `name_word` accepts (one the gazetteer knows: "Jessica,
+// Legal and Compliance" lists departments), listed (", ", " and ",
 // ", and ", " & ") right after or before a reported name (`out`, sorted by
 // start), is a name too, and the list goes on from it. Every item is read
 // at most once each way: a walk stops at a word that is already a name.
@@ -417,8 +422,10 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
   // An item between two names is reached from both.
   auto by_start = [](const Hit& x, const Hit& y) { return x.start < y.start; };
   std::sort(more.begin(), more.end(), by_start);
+  // Reached from both sides, an item may come as "Director Okafor" and "Okafor":
+  // the first kept wins.
   more.erase(std::unique(more.begin(), more.end(),
-                         [](const Hit& x, const Hit& y) { return x.start == y.start; }),
+                         [](const Hit& x, const Hit& y) { return y.start < x.end; }),
              more.end());
   out.insert(out.end(), more.begin(), more.end());
   std::sort(out.begin(), out.end(), by_start);
@@ -542,6 +549,18 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       "Bank",      "Airlines", "Motors",  "Labs",    "Me",         "You",     "Us",     "Him",
       "Them",      "Back",     "Day",     "Night",   "Street",     "City",    "County"};
 
+  // "Producer Lilly Dickens": a role before a name is no part of it. (An
+  // unknown word before a given name may be a given name we lack:
+  // "Thandiwe Lilly Dickens" on a signature line.)
+  static const WordSet kRole = {
+      "Producer",   "Director",  "Singer",     "Writer",    "Author",    "Editor",      "Manager",
+      "Nurse",      "Officer",   "Agent",      "Captain",   "Coach",     "Judge",       "Senator",
+      "President",  "Governor",  "Mayor",      "Chairman",  "Chef",      "Pastor",      "Bishop",
+      "Sergeant",   "Detective", "Host",       "Reporter",  "Actor",     "Actress",     "Composer",
+      "Drummer",    "Guitarist", "Rapper",     "Artist",    "Designer",  "Engineer",    "Founder",
+      "Chief",      "Dean",      "Principal",  "Therapist", "Surgeon",   "Lawyer",      "Attorney",
+      "Councillor", "Minister",  "Ambassador", "Inspector", "Constable", "Commissioner"};
+
   size_t i = 0;
   while (i < n) {
     // Fast skip to the next capital letter at a word start (or a lowercase
@@ -579,7 +598,9 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       title_before = kTitleSet.count(cap) > 0;
     }
     // "Mr. Price": after a title, a surname that is also a word is a name.
-    if (title_before && (!g.common.count(w) || g.surname.count(bare_w))) {
+    // ("Elm Dr West": without its period "Dr" may be a street's Drive.)
+    if (title_before &&
+        (!g.common.count(w) || (g.surname.count(bare_w) && (gap == ". " || prev[0] == 'M')))) {
       size_t end = extend(e, 2);
       out.push_back(Hit{s, end, 0.85, ""});
       i = end;
@@ -637,24 +658,32 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         // "my son Jake", "named him Caden", "was called Jaquan White",
         // '"...," says Kerluke.'
         static const WordSet kKin = {
-            "son",     "daughter", "kid",      "child",         "baby",        "wife",
-            "husband", "brother",  "sister",   "mother",        "father",      "mom",
-            "dad",     "mum",      "grandson", "granddaughter", "grandmother", "grandfather",
-            "partner", "fiance",   "fiancee",  "boyfriend",     "girlfriend",  "cousin",
-            "uncle",   "aunt",     "nephew",   "niece"};
+            "son",     "daughter", "kid",       "child",         "baby",        "wife",
+            "husband", "brother",  "sister",    "mother",        "father",      "mom",
+            "dad",     "mum",      "grandson",  "granddaughter", "grandmother", "grandfather",
+            "fiance",  "fiancee",  "boyfriend", "girlfriend",    "cousin",      "uncle",
+            "aunt",    "nephew",   "niece"};
         static const WordSet kPossessive = {"my", "our", "his", "her", "their", "your",
                                             "My", "Our", "His", "Her", "Their", "Your"};
         static const WordSet kSays = {"says", "said", "asks", "asked", "replied", "whispered"};
         static const WordSet kBe = {"is", "was", "are", "were", "be", "been"};
         // The word before `prev` is read only for the few words that need it.
         const bool kin = kKin.count(prev) > 0, object = prev == "him" || prev == "her";
-        labelled = prev == "named" || kSays.count(prev);
-        if (!labelled && (kin || object || prev == "called")) {
+        const bool says = kSays.count(prev) > 0;
+        if (kin || object || says || prev == "named" || prev == "called") {
           size_t pps;
-          std::string_view pprev = word_before_pos(ps, &pps, nullptr);
-          labelled = (kin && kPossessive.count(pprev)) ||
+          std::string_view pgap;
+          std::string_view pprev = word_before_pos(ps, &pps, &pgap);
+          // After "named", "called" or "said" a name is one the gazetteer
+          // knows or of two words ("a folder named Invoices", "he said Google
+          // is hiring" are not); after a quotation, any ('"…," says Kerluke.').
+          const bool quoted = says && (ascii::has_any_of(pgap, "\"") ||
+                                       pgap.find("\u201D") != std::string_view::npos);
+          const bool name_like = introduced_name(s, e) || extend(e, 2) > e;
+          labelled = (kin && kPossessive.count(pprev)) || quoted ||
+                     ((prev == "named" || says) && name_like) ||
                      (object && (pprev == "named" || pprev == "called")) ||
-                     (prev == "called" && kBe.count(pprev));
+                     (prev == "called" && kBe.count(pprev) && name_like);
         }
         label_score = 0.7;
       }
@@ -666,7 +695,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       labelled = true;
       label_score = 0.7;
     }
-    if (labelled && !g.common.count(w)) {
+    // "Employee:      Department: Sales": an empty field before the next label.
+    if (labelled && text.compare(e, 1, ":") == 0 && gap.find(':') != std::string_view::npos)
+      labelled = false;
+    if (labelled && !g.common.count(w) && !kRole.count(w)) {
       size_t end = extend(e, 2);
       out.push_back(Hit{s, end, label_score, ""});
       i = end;
@@ -720,18 +752,6 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
         }
-        // "Producer Lilly Dickens": a role before a name is no part of it. (An
-        // unknown word before a given name may be a given name we lack:
-        // "Thandiwe Lilly Dickens" on a signature line.)
-        static const WordSet kRole = {
-            "Producer",   "Director",  "Singer",     "Writer",    "Author",    "Editor",
-            "Manager",    "Nurse",     "Officer",    "Agent",     "Captain",   "Coach",
-            "Judge",      "Senator",   "President",  "Governor",  "Mayor",     "Chairman",
-            "Chef",       "Pastor",    "Bishop",     "Sergeant",  "Detective", "Host",
-            "Reporter",   "Actor",     "Actress",    "Composer",  "Drummer",   "Guitarist",
-            "Rapper",     "Artist",    "Designer",   "Engineer",  "Founder",   "Chief",
-            "Dean",       "Principal", "Therapist",  "Surgeon",   "Lawyer",    "Attorney",
-            "Councillor", "Minister",  "Ambassador", "Inspector", "Constable", "Commissioner"};
         if (kRole.count(w)) {
           i = e;
           continue;
@@ -827,13 +847,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         const std::string_view w = strip_possessive(text.substr(s, e - s));
         return is_cap_start(s) && has_lower(w) && !all_caps(w) && !g.common.count(w) &&
                !street_word(w) && !kPlacePrefix.count(w) && !kNotName.count(w) &&
-               !kTitleSet.count(w) && !contraction(text.substr(s, e - s));
+               !kTitleSet.count(w) && !kRole.count(w) && !contraction(text.substr(s, e - s)) &&
+               (g.given.count(w) || g.surname.count(w));
       },
       word_end, [&](size_t e) { return extend(e, 2); });
   // A possessive "'s" is not part of the name.
-  for (Hit& h : out) {
-    if (h.end - h.start > 2 && text.compare(h.end - 2, 2, "'s") == 0) h.end -= 2;
-  }
+  for (Hit& h : out)
+    h.end = h.start + strip_possessive(text.substr(h.start, h.end - h.start)).size();
   // "my name is dan": people type names in lower case after this label; and
   // a "Name" header cell opens a table of names (table_names_at). The
   // occurrences of "name" in any case are found 16 positions at a time
