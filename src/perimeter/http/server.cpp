@@ -219,8 +219,12 @@ struct Server::Impl {
     const auto spin = std::chrono::microseconds(opts.busy_poll_us);
     for (;;) {
       bool ran = false;
-      for (const auto until = Clock::now() + spin; !ran && Clock::now() < until;)
+      for (const auto until = Clock::now() + spin; !ran && Clock::now() < until;) {
         ran = ioc.poll() > 0 || ioc.stopped();
+        // A process this thread waits for (the client, the upstream) may be
+        // runnable on the same core: let it run rather than spin past it.
+        if (!ran) std::this_thread::yield();
+      }
       if (ioc.stopped()) return;
       if (!ran && ioc.run_one() == 0) return;  // stopped, or out of work
     }
