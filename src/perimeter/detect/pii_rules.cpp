@@ -1199,7 +1199,7 @@ std::vector<Rule> pii_rules() {
                           "pl_pesel"}) {
       if (x.detector == d) x.digit_anchored = true;
     }
-    for (const char* d : {"date_numeric", "ssn", "ssn_weak", "iban", "street"}) {
+    for (const char* d : {"date_numeric", "ssn", "ssn_weak", "iban", "street", "crypto"}) {
       if (x.detector == d) x.digit_second = true;
     }
   }

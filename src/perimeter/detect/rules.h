@@ -59,7 +59,8 @@ struct Rule {
   // windows. Vectorscan runs some sets of these patterns much faster as two
   // databases than as one (measured: the separator-heavy dates, SSNs, IBANs
   // and street numbers on their own cut the windows' time on dense text by
-  // about a sixth).
+  // about a sixth; the crypto addresses' long letter-digit classes joined them
+  // on 2026-11-30: mixed text +5 %, PII-dense +1 %).
   bool digit_second = false;
   // The check only rejects or lowers: it never raises the score above
   // `score` and keeps the span. Below its entity's threshold, such a rule's
