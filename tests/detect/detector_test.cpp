@@ -134,6 +134,9 @@ TEST(Detector, PersonLabelsAndLists) {
   EXPECT_TRUE(has("She named him Xiadani", "PERSON", "Xiadani"));
   EXPECT_TRUE(has("he was called Xiadani Okafor", "PERSON", "Xiadani Okafor"));
   EXPECT_TRUE(has("\"Glad to hear it,\" says Okafor.", "PERSON", "Okafor"));
+  EXPECT_TRUE(has("So jealous! said Xiadani to us", "PERSON", "Xiadani"));
+  EXPECT_TRUE(has("Then she shouted at Xiadani: \"Why?\"", "PERSON", "Xiadani"));
+  EXPECT_FALSE(has("Then they moved to Xiadani last May", "PERSON"));
   // At a sentence start, what only people do next.
   EXPECT_TRUE(has("Xiadani Okafor lives at 12 Glover Circle", "PERSON", "Xiadani Okafor"));
   // Names listed with a name: every item the gazetteer knows, either way, of

@@ -670,20 +670,27 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         // The word before `prev` is read only for the few words that need it.
         const bool kin = kKin.count(prev) > 0, object = prev == "him" || prev == "her";
         const bool says = kSays.count(prev) > 0;
-        if (kin || object || says || prev == "named" || prev == "called") {
+        // "shouted at Jewell", "talked to Ransom": what one does at or to a person.
+        static const WordSet kAtPerson = {"shouted", "yelled", "screamed",  "smiled",
+                                          "waved",   "winked", "spoke",     "talked",
+                                          "nodded",  "lied",   "whispered", "apologized"};
+        const bool at_to = prev == "at" || prev == "to" || prev == "with";
+        if (kin || object || says || at_to || prev == "named" || prev == "called") {
           size_t pps;
           std::string_view pgap;
           std::string_view pprev = word_before_pos(ps, &pps, &pgap);
           // After "named", "called" or "said" a name is one the gazetteer
           // knows or of two words ("a folder named Invoices", "he said Google
-          // is hiring" are not); after a quotation, any ('"…," says Kerluke.').
-          const bool quoted = says && (ascii::has_any_of(pgap, "\"") ||
+          // is hiring" are not); after a quotation, any ('"…," says Kerluke.',
+          // "So jealous! said Taurean").
+          const bool quoted = says && (ascii::has_any_of(pgap, "\"!?") ||
                                        pgap.find("\u201D") != std::string_view::npos);
           const bool name_like = introduced_name(s, e) || extend(e, 2) > e;
           labelled = (kin && kPossessive.count(pprev)) || quoted ||
                      ((prev == "named" || says) && name_like) ||
                      (object && (pprev == "named" || pprev == "called")) ||
-                     (prev == "called" && kBe.count(pprev) && name_like);
+                     (prev == "called" && kBe.count(pprev) && name_like) ||
+                     (at_to && kAtPerson.count(pprev));
         }
         label_score = 0.7;
       }
