@@ -424,9 +424,11 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
   std::sort(more.begin(), more.end(), by_start);
   // Reached from both sides, an item may come as "Director Okafor" and "Okafor":
   // the first kept wins.
-  more.erase(std::unique(more.begin(), more.end(),
-                         [](const Hit& x, const Hit& y) { return y.start < x.end; }),
-             more.end());
+  size_t kept = 0;
+  for (size_t k = 0; k < more.size(); ++k) {
+    if (kept == 0 || more[k].start >= more[kept - 1].end) more[kept++] = more[k];
+  }
+  more.resize(kept);
   out.insert(out.end(), more.begin(), more.end());
   std::sort(out.begin(), out.end(), by_start);
 }
@@ -522,7 +524,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       static const WordSet kUnit = {"Suite", "Apt", "Apartment", "Unit", "Floor", "Room", "Bldg"};
       if (street_word(w) || kUnit.count(w)) break;
       e = we;
-      if (w.size() > 2 && w.compare(w.size() - 2, 2, "'s") == 0) break;  // "Amber Rowe's book"
+      if (strip_possessive(w).size() < w.size()) break;  // "Amber Rowe's book"
     }
     return e;
   };
@@ -577,8 +579,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       continue;
     }
     std::string_view w = text.substr(s, e - s);
-    // "Cameron's address": a possessive name is looked up without its "'s".
+    // "Cameron's address": a possessive name is looked up without its "'s",
+    // and ends there ("Mr. Brennan's Dog").
     const std::string_view bare_w = strip_possessive(w);
+    auto name_end = [&] { return bare_w.size() < w.size() ? e : extend(e, 2); };
     // Acronyms and company suffixes, possessive or not ("LLC's", "Corp's"), are
     // never the start of a name.
     static const WordSet kCompany = {"Corp", "Inc", "Ltd", "Co", "Group", "Company", "Plc"};
@@ -591,17 +595,34 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     size_t ps;
     std::string_view gap;
     std::string_view prev = word_before_pos(s, &ps, &gap);
+    // "Employee:      Job Title: Engineer": an empty field of an aligned form,
+    // then the next label ("Patient: Okafor: BP 120/80" keeps its name).
+    if (gap.find(':') != std::string_view::npos &&
+        (gap.find('\n') != std::string_view::npos || gap.find("  ") != std::string_view::npos)) {
+      const size_t end = extend(e, 2);
+      if (text.compare(end, 1, ":") == 0) {
+        i = end;
+        continue;
+      }
+    }
     bool title_before = !prev.empty() && (gap == ". " || gap == " ") && kTitleSet.count(prev);
     if (!title_before && gap == ". " && prev.size() <= 4 && !prev.empty()) {
       std::string cap(prev);
       cap[0] = static_cast<char>(ascii::toupper(static_cast<unsigned char>(cap[0])));
       title_before = kTitleSet.count(cap) > 0;
     }
-    // "Mr. Price": after a title, a surname that is also a word is a name.
-    // ("Elm Dr West": without its period "Dr" may be a street's Drive.)
+    // "Mr. Price", "Dr Baker": after a title, a surname that is also a word is
+    // a name; not in "Elm Dr West", where "Dr" after a capitalised word is a
+    // street's Drive.
+    auto street_abbreviation = [&] {
+      if (gap != " " || prev != "Dr") return false;
+      size_t ws;
+      const std::string_view before = word_before_pos(ps, &ws, nullptr);
+      return !before.empty() && is_cap_start(ws);
+    };
     if (title_before &&
-        (!g.common.count(w) || (g.surname.count(bare_w) && (gap == ". " || prev[0] == 'M')))) {
-      size_t end = extend(e, 2);
+        (!g.common.count(w) || (g.surname.count(bare_w) && !street_abbreviation()))) {
+      size_t end = name_end();
       out.push_back(Hit{s, end, 0.85, ""});
       i = end;
       continue;
@@ -683,14 +704,18 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           // knows or of two words ("a folder named Invoices", "he said Google
           // is hiring" are not); after a quotation, any ('"…," says Kerluke.',
           // "So jealous! said Taurean").
-          const bool quoted = says && (ascii::has_any_of(pgap, "\"!?") ||
+          const bool quoted = says && (ascii::has_any_of(pgap, "\"") ||
                                        pgap.find("\u201D") != std::string_view::npos);
-          const bool name_like = introduced_name(s, e) || extend(e, 2) > e;
+          const bool known = introduced_name(s, e);
+          const bool name_like = known || extend(e, 2) > e;
+          // "Why? asked Legal", "spoke with Pharmacy": after an exclamation or
+          // question, and after "at"/"to"/"with", only a name the gazetteer knows.
+          const bool exclaimed = says && ascii::has_any_of(pgap, "!?");
           labelled = (kin && kPossessive.count(pprev)) || quoted ||
-                     ((prev == "named" || says) && name_like) ||
-                     (object && (pprev == "named" || pprev == "called")) ||
+                     ((prev == "named" || says) && name_like && !exclaimed) ||
+                     (exclaimed && known) || (object && (pprev == "named" || pprev == "called")) ||
                      (prev == "called" && kBe.count(pprev) && name_like) ||
-                     (at_to && kAtPerson.count(pprev));
+                     (at_to && kAtPerson.count(pprev) && known);
         }
         label_score = 0.7;
       }
@@ -702,11 +727,8 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       labelled = true;
       label_score = 0.7;
     }
-    // "Employee:      Department: Sales": an empty field before the next label.
-    if (labelled && text.compare(e, 1, ":") == 0 && gap.find(':') != std::string_view::npos)
-      labelled = false;
     if (labelled && !g.common.count(w) && !kRole.count(w)) {
-      size_t end = extend(e, 2);
+      size_t end = name_end();
       out.push_back(Hit{s, end, label_score, ""});
       i = end;
       continue;
@@ -732,7 +754,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // a whole line (a signature, an address block) or inside a sentence, where
     // capitals are not explained by a sentence start.
     {
-      size_t end = extend(e, 2);
+      size_t end = name_end();
       // "Miles Douglas": a surname that is also a word, before a name.
       bool named_pair = false;
       if (end > e && g.common.count(w) && g.surname.count(w) && !kPlacePrefix.count(w)) {
@@ -787,8 +809,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         text[e] == ' ' && e + 1 < n && is_cap_start(e + 1)) {
       size_t we = word_end(e + 1);
       std::string_view next = text.substr(e + 1, we - e - 1);
-      std::string_view bare = next;
-      if (bare.size() > 2 && bare.compare(bare.size() - 2, 2, "'s") == 0) bare.remove_suffix(2);
+      std::string_view bare = strip_possessive(next);
       if ((g.surname.count(bare) || g.given.count(bare)) && !g.common.count(bare) &&
           !street_word(bare) && !lower_eq_label(w)) {
         size_t end = extend(e, 2);
@@ -804,7 +825,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       }
     }
     if (known_first) {
-      size_t end = bare_w.size() < w.size() ? e : extend(e, 2);
+      size_t end = name_end();
       bool common = g.common.count(bare_w) > 0;
       if (end > e) {
         size_t ls = end;
