@@ -149,6 +149,9 @@ TEST(Detector, PersonLabelsAndLists) {
     EXPECT_TRUE(has(four, "PERSON", n)) << n;
   EXPECT_TRUE(has("Brennan and Wilhelmina were engineers.", "PERSON", "Brennan"));
   EXPECT_FALSE(has("cc: Wilhelmina, Legal and Compliance", "PERSON", "Legal"));
+  // An unknown item counts in a list with two names the gazetteer knows.
+  EXPECT_TRUE(has("founders: Shelba, Wilhelmina and Okafor.", "PERSON", "Okafor"));
+  EXPECT_FALSE(has("founders: Shelba, Xiadani and Okafor.", "PERSON", "Okafor"));
   EXPECT_FALSE(has("Thanks to Wilhelmina Brennan and Director Okafor and Shelba", "PERSON",
                    "Director Okafor"));
   // Naming words and speech need a name-like word after them; forms an empty field.

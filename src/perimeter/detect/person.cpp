@@ -353,14 +353,13 @@ size_t table_names_at(std::string_view text, size_t p, std::vector<Hit>& out) {
 }  // namespace
 
 // Names listed together: "founders: Hudson, Gaylord and Runte", "Padberg and
-// Nolan were". A word `name_word` accepts (one the gazetteer knows: "Jessica,
-// Legal and Compliance" lists departments), listed (", ", " and ",
+// Nolan were". A capitalised word `name_word` accepts, listed (", ", " and ",
 // ", and ", " & ") right after or before a reported name (`out`, sorted by
 // start), is a name too, and the list goes on from it. Every item is read
 // at most once each way: a walk stops at a word that is already a name.
-template <class NameWord, class WordEnd, class Extend>
-void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word, WordEnd word_end,
-                Extend extend) {
+template <class NameWord, class KnownWord, class WordEnd, class Extend>
+void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word,
+                KnownWord known_word, WordEnd word_end, Extend extend) {
   constexpr double kReported = 0.55, kListed = 0.6;
   const size_t n = text.size(), found = out.size();
   auto listed = [&](size_t s, size_t e) {  // overlaps a name already found
@@ -387,6 +386,12 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
     // Bob Roe"; "Jane Doe, Paris, France" lists a place.
     const bool full =
         text.substr(out[k].start, out[k].end - out[k].start).find(' ') != std::string_view::npos;
+    // The items count only if the list holds two names the gazetteer knows
+    // (the name itself, an item, or the name a walk stops at): "Hudson,
+    // Gaylord and Runte" lists people, "Jessica, Legal and Compliance"
+    // departments.
+    const size_t first = more.size();
+    int known = known_word(out[k].start, word_end(out[k].start)) ? 1 : 0;
     // Forward: "Hudson, Gaylord and Runte".
     for (size_t e = out[k].end;;) {
       const size_t a = e + sep_after(e);
@@ -398,8 +403,12 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
       // "Jane Doe, London.": after a bare comma the list must go on.
       if (text.compare(e, 2, ", ") == 0 && text.compare(e, 6, ", and ") != 0 && !sep_after(end))
         break;
-      if (listed(a, end)) break;
+      if (listed(a, end)) {
+        known += known_word(a, we);
+        break;
+      }
       more.push_back(Hit{a, end, kListed, ""});
+      known += known_word(a, we);
       e = end;
     }
     // Backward: "Padberg and Nolan".
@@ -408,15 +417,21 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
       size_t a = b;
       while (a > 0 && a + 32 > b && letter(static_cast<unsigned char>(text[a - 1]))) --a;
       if (full || b == s || a == b || (a > 0 && letter(static_cast<unsigned char>(text[a - 1]))) ||
-          word_end(a) != b || !name_word(a, b) || listed(a, b))
+          word_end(a) != b || !name_word(a, b))
         break;
+      if (listed(a, b)) {
+        known += known_word(a, b);
+        break;
+      }
       // "In Boston, Jane Doe": before a bare comma the list must begin or go on.
       if (text.compare(b, 2, ", ") == 0 && a > 0 && !sep_before(a) && text[a - 1] != '\n' &&
           !(a >= 2 && text.compare(a - 2, 2, ": ") == 0))
         break;
       more.push_back(Hit{a, b, kListed, ""});
+      known += known_word(a, b);
       s = a;
     }
+    if (known < 2) more.resize(first);
   }
   if (more.empty()) return;
   // An item between two names is reached from both.
@@ -875,8 +890,11 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         const std::string_view w = strip_possessive(text.substr(s, e - s));
         return is_cap_start(s) && has_lower(w) && !all_caps(w) && !g.common.count(w) &&
                !street_word(w) && !kPlacePrefix.count(w) && !kNotName.count(w) &&
-               !kTitleSet.count(w) && !kRole.count(w) && !contraction(text.substr(s, e - s)) &&
-               (g.given.count(w) || g.surname.count(w));
+               !kTitleSet.count(w) && !kRole.count(w) && !contraction(text.substr(s, e - s));
+      },
+      [&](size_t s, size_t e) {
+        const std::string_view w = strip_possessive(text.substr(s, e - s));
+        return g.given.count(w) > 0 || g.surname.count(w) > 0;
       },
       word_end, [&](size_t e) { return extend(e, 2); });
   // A possessive "'s" is not part of the name.
