@@ -166,6 +166,9 @@ TEST(Detector, PersonLabelsAndLists) {
   EXPECT_TRUE(has("Dr. Okafor\u2019s office called", "PERSON", "Okafor"));
   EXPECT_TRUE(has("Wilhelmina Brennan\u2019s Office called", "PERSON", "Wilhelmina Brennan"));
   EXPECT_TRUE(has("Mr. Brennan's Dog barked", "PERSON", "Brennan"));
+  // A capital after a hyphenated prefix starts no name; a double-barrelled one does.
+  EXPECT_FALSE(has("a song by ex-Zombie Brennan", "PERSON", "Zombie Brennan"));
+  EXPECT_TRUE(has("Dear Jean-Luc Okafor,", "PERSON", "Jean-Luc Okafor"));
   EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
   EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
   EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));

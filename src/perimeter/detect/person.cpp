@@ -584,7 +584,10 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
     // "name is" / "dear" style label handled via the word before a capital).
     i = next_cap_lead(text, i);
     if (i >= n) break;
-    if (!is_cap_start(i) || (i > 0 && letter(at(i - 1)))) {
+    // A capital after a hyphenated prefix ("ex-Zombie", "non-Hodgkin") starts
+    // no name.
+    if (!is_cap_start(i) || (i > 0 && letter(at(i - 1))) ||
+        (i > 1 && text[i - 1] == '-' && ascii::islower(at(i - 2)))) {
       ++i;
       continue;
     }
