@@ -169,6 +169,12 @@ TEST(Detector, PersonLabelsAndLists) {
   // A capital after a hyphenated prefix starts no name; a double-barrelled one does.
   EXPECT_FALSE(has("a song by ex-Zombie Brennan", "PERSON", "Zombie Brennan"));
   EXPECT_TRUE(has("Dear Jean-Luc Okafor,", "PERSON", "Jean-Luc Okafor"));
+  // A longer run of capitalised words is a title; a role, an article or a
+  // possessive does not make a name part of one.
+  EXPECT_FALSE(has("the song The Big Three Killed My Baby by them", "PERSON"));
+  EXPECT_FALSE(has("His Korean FRN is on file", "PERSON"));
+  EXPECT_TRUE(has("from Xiadani Okafor's Cautionary Tales", "PERSON", "Xiadani Okafor"));
+  EXPECT_TRUE(has("The Xiadani Okafor version sold well", "PERSON", "Xiadani Okafor"));
   EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
   EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
   EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));

@@ -796,7 +796,11 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           size_t qe = word_end(q);
           std::string_view x = text.substr(q, qe - q);
           known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
-          not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
+          // "Korean FRN", "Thai ID": an acronym after the first word (not a
+          // generation: "II", "III", "IV").
+          static const WordSet kGeneration = {"II", "III", "IV", "VI"};
+          not_name = not_name || kNotName.count(strip_possessive(x)) > 0 ||
+                     (x.size() >= 2 && all_caps(x) && !kGeneration.count(x));
           q = qe;
         }
         if (kRole.count(w)) {
@@ -812,7 +816,18 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         bool acts = false;
         if (end + 1 < n && text[end] == ' ' && ascii::islower(at(end + 1)))
           acts = kPeopleVerbs.count(text.substr(end + 1, word_end(end + 1) - end - 1)) > 0;
-        if (!not_name &&
+        // "The Big Three Killed My Baby", "Tube Snake Boogie": a longer run
+        // of capitalised words is a title, not a name.
+        // (A role, an article or a label before the name, or a possessive
+        // ending it, are no part of a run: "Producer Candelario Hammes", "The
+        // Sydni Stiedemann version", "Marley Jast's Cautionary Tales".)
+        const bool run_after = end + 1 < n && text[end] == ' ' && is_cap_start(end + 1) &&
+                               strip_possessive(text.substr(s, end - s)).size() == end - s;
+        const bool run_before = gap == " " && !prev.empty() && is_cap_start(ps) &&
+                                !kTitleSet.count(prev) && !lower_eq_label(prev) &&
+                                !kRole.count(prev) && !g.common.count(prev);
+        const bool title_run = !known && (run_after || run_before);
+        if (!not_name && !title_run &&
             (own_line || (!sentence_start && !known) || (sentence_start && (known || acts)))) {
           out.push_back(Hit{s, end, known ? 0.75 : 0.55, ""});
           i = end;
