@@ -175,6 +175,11 @@ TEST(Detector, PersonLabelsAndLists) {
   EXPECT_FALSE(has("His Korean FRN is on file", "PERSON"));
   EXPECT_TRUE(has("from Xiadani Okafor's Cautionary Tales", "PERSON", "Xiadani Okafor"));
   EXPECT_TRUE(has("The Xiadani Okafor version sold well", "PERSON", "Xiadani Okafor"));
+  // After a journey or a street, a lone given name is a town.
+  EXPECT_FALSE(has("and then we flew to Madison on Monday", "PERSON", "Madison"));
+  EXPECT_FALSE(has("We moved here from Madison", "PERSON", "Madison"));
+  EXPECT_FALSE(has("lives at 3181 Merle Boulevard, Madison", "PERSON", "Madison"));
+  EXPECT_TRUE(has("and then I wrote to Madison about it", "PERSON", "Madison"));
   EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
   EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
   EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));

@@ -898,6 +898,16 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (!sentence_start && gap == " " && (prev == "in" || prev == "at" || prev == "near")) {
         score = 0.4;
       }
+      // "flew to Clinton", "moved here from Madison", "3181 Merle Boulevard,
+      // Madison": after a journey or a street, a lone name is a town.
+      if (!sentence_start && gap == ", " && street_word(prev)) score = 0.4;
+      if (!sentence_start && gap == " " && (prev == "to" || prev == "from")) {
+        static const WordSet kJourney = {"flew",      "moved",    "drove",     "returned",
+                                         "travelled", "traveled", "relocated", "here",
+                                         "back",      "commuted", "emigrated", "immigrated"};
+        size_t pps;
+        if (kJourney.count(word_before_pos(ps, &pps, nullptr))) score = 0.4;
+      }
       out.push_back(Hit{s, e, score, ""});
     }
     i = e;
