@@ -43,7 +43,7 @@ class WordSet {
     put(w);
   }
   size_t count(std::string_view w) const {
-    if (slots_.empty()) return 0;
+    if (slots_.empty() || w.empty() || !(filter_[bit(w) >> 6] >> (bit(w) & 63) & 1)) return 0;
     const uint64_t h = hash(w);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -59,6 +59,14 @@ class WordSet {
     std::string_view word;
     bool used = false;
   };
+  // Most questions are about words not in the set: a 128-bit filter on the
+  // first and last byte and the length answers most of them without hashing
+  // (the name pass asks a dozen small sets about each capitalised word).
+  static unsigned bit(std::string_view w) {
+    return (static_cast<unsigned char>(w.front()) * 7u +
+            static_cast<unsigned char>(w.back()) * 13u + static_cast<unsigned>(w.size()) * 31u) &
+           127u;
+  }
   static uint64_t hash(std::string_view w) {  // FNV-1a
     uint64_t h = 1469598103934665603ull;
     for (unsigned char c : w) {
@@ -68,6 +76,7 @@ class WordSet {
     return h ^ (h >> 29);
   }
   void put(std::string_view w) {
+    if (!w.empty()) filter_[bit(w) >> 6] |= uint64_t{1} << (bit(w) & 63);
     const uint64_t h = hash(w);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -90,6 +99,7 @@ class WordSet {
   }
   std::vector<Slot> slots_;
   size_t size_ = 0;
+  uint64_t filter_[2] = {0, 0};
 };
 
 struct Gazetteer {
