@@ -152,6 +152,10 @@ TEST(Detector, PersonLabelsAndLists) {
   // An unknown item counts in a list with two names the gazetteer knows.
   EXPECT_TRUE(has("founders: Shelba, Wilhelmina and Okafor.", "PERSON", "Okafor"));
   EXPECT_FALSE(has("founders: Shelba, Xiadani and Okafor.", "PERSON", "Okafor"));
+  // A known item is a name however many are known; unknown ones must not
+  // outnumber the known.
+  EXPECT_TRUE(has("Dr. Okafor and Nguyen examined the patient.", "PERSON", "Nguyen"));
+  EXPECT_FALSE(has("cc: Jessica, Kevin, Legal, Compliance and Facilities", "PERSON", "Legal"));
   EXPECT_FALSE(has("Thanks to Wilhelmina Brennan and Director Okafor and Shelba", "PERSON",
                    "Director Okafor"));
   // Naming words and speech need a name-like word after them; forms an empty field.
@@ -172,7 +176,12 @@ TEST(Detector, PersonLabelsAndLists) {
   // A longer run of capitalised words is a title; a role, an article or a
   // possessive does not make a name part of one.
   EXPECT_FALSE(has("the song The Big Three Killed My Baby by them", "PERSON"));
-  EXPECT_FALSE(has("His Korean FRN is on file", "PERSON"));
+  // ... but a name before one capitalised word stays a name, and credentials
+  // are cut off it.
+  EXPECT_TRUE(has("I told Adaeze Okafor I would call back.", "PERSON", "Adaeze Okafor"));
+  EXPECT_TRUE(has("I spoke with Adaeze Okafor Monday.", "PERSON", "Adaeze Okafor"));
+  EXPECT_TRUE(has("Seen today by Adaeze Okafor MD for follow-up.", "PERSON", "Adaeze Okafor"));
+  EXPECT_TRUE(has("Meet Adaeze Okafor, our new lead.", "PERSON", "Adaeze Okafor"));
   EXPECT_TRUE(has("from Xiadani Okafor's Cautionary Tales", "PERSON", "Xiadani Okafor"));
   EXPECT_TRUE(has("The Xiadani Okafor version sold well", "PERSON", "Xiadani Okafor"));
   // After a journey or a street, a lone given name is a town.
@@ -180,6 +189,8 @@ TEST(Detector, PersonLabelsAndLists) {
   EXPECT_FALSE(has("We moved here from Madison", "PERSON", "Madison"));
   EXPECT_FALSE(has("lives at 3181 Merle Boulevard, Madison", "PERSON", "Madison"));
   EXPECT_TRUE(has("and then I wrote to Madison about it", "PERSON", "Madison"));
+  EXPECT_TRUE(has("I will get back to Jessica tomorrow.", "PERSON", "Jessica"));
+  EXPECT_TRUE(has("We drove to Jessica's house after dinner.", "PERSON", "Jessica"));
   EXPECT_TRUE(has("Wilhelmina Brennan and Xiadani Okafor signed", "PERSON", "Xiadani Okafor"));
   EXPECT_FALSE(has("Wilhelmina Brennan, Paris, France", "PERSON", "Paris"));
   EXPECT_FALSE(has("Wilhelmina Brennan, London.", "PERSON", "London"));

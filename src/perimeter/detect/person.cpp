@@ -390,18 +390,21 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
     return 0;
   };
   std::vector<Hit> more;
+  std::vector<char> unknown_item;  // per entry of `more`
   for (size_t k = 0; k < found; ++k) {
     if (out[k].score < kReported) continue;
     // Listed names share a shape: "Rosemarie, Kellie and Aiyana", "Jane Doe and
     // Bob Roe"; "Jane Doe, Paris, France" lists a place.
     const bool full =
         text.substr(out[k].start, out[k].end - out[k].start).find(' ') != std::string_view::npos;
-    // The items count only if the list holds two names the gazetteer knows
-    // (the name itself, an item, or the name a walk stops at): "Hudson,
-    // Gaylord and Runte" lists people, "Jessica, Legal and Compliance"
+    // Items the gazetteer knows are names. Unknown ones count only where the
+    // list holds two known names (the name itself, an item, or the name a
+    // walk stops at) and no more unknown than known ones: "Hudson, Gaylord
+    // and Runte" lists people, "Jessica, Kevin, Legal and Compliance"
     // departments.
     const size_t first = more.size();
-    int known = known_word(out[k].start, word_end(out[k].start)) ? 1 : 0;
+    int known = known_word(out[k].start, word_end(out[k].start)) ? 1 : 0, unknown = 0;
+    unknown_item.resize(first);
     // Forward: "Hudson, Gaylord and Runte".
     for (size_t e = out[k].end;;) {
       const size_t a = e + sep_after(e);
@@ -418,7 +421,9 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
         break;
       }
       more.push_back(Hit{a, end, kListed, ""});
-      known += known_word(a, we);
+      unknown_item.push_back(!known_word(a, we));
+      known += !unknown_item.back();
+      unknown += unknown_item.back();
       e = end;
     }
     // Backward: "Padberg and Nolan".
@@ -438,10 +443,18 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
           !(a >= 2 && text.compare(a - 2, 2, ": ") == 0))
         break;
       more.push_back(Hit{a, b, kListed, ""});
-      known += known_word(a, b);
+      unknown_item.push_back(!known_word(a, b));
+      known += !unknown_item.back();
+      unknown += unknown_item.back();
       s = a;
     }
-    if (known < 2) more.resize(first);
+    if (unknown > 0 && (known < 2 || unknown > known)) {
+      size_t kept = first;
+      for (size_t q = first; q < more.size(); ++q)
+        if (!unknown_item[q]) more[kept++] = more[q];
+      more.resize(kept);
+      unknown_item.resize(kept);
+    }
   }
   if (more.empty()) return;
   // An item between two names is reached from both.
@@ -545,9 +558,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (we == i || (g.common.count(w) && !g.surname.count(w) && !middle_initial) ||
           (all_caps(w) && w.size() > 3) || contraction(w))
         break;
-      // "Ms. Deven Abernathy Suite 487": an address line goes on after the name.
+      // "Ms. Deven Abernathy Suite 487": an address line goes on after the name;
+      // "Adaeze Okafor MD": credentials and offices are no part of it.
       static const WordSet kUnit = {"Suite", "Apt", "Apartment", "Unit", "Floor", "Room", "Bldg"};
-      if (street_word(w) || kUnit.count(w)) break;
+      static const WordSet kCredential = {"MD",  "RN",  "PhD", "DO",  "NP",  "PA",  "PT",  "DDS",
+                                          "DVM", "JD",  "MBA", "CPA", "Esq", "LPN", "DNP", "APRN",
+                                          "FNP", "CEO", "CFO", "CTO", "COO", "VP"};
+      if (street_word(w) || kUnit.count(w) || kCredential.count(w)) break;
       e = we;
       if (strip_possessive(w).size() < w.size()) break;  // "Amber Rowe's book"
     }
@@ -806,11 +823,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           size_t qe = word_end(q);
           std::string_view x = text.substr(q, qe - q);
           known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
-          // "Korean FRN", "Thai ID": an acronym after the first word (not a
-          // generation: "II", "III", "IV").
-          static const WordSet kGeneration = {"II", "III", "IV", "VI"};
-          not_name = not_name || kNotName.count(strip_possessive(x)) > 0 ||
-                     (x.size() >= 2 && all_caps(x) && !kGeneration.count(x));
+          not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
         }
         if (kRole.count(w)) {
@@ -826,17 +839,16 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         bool acts = false;
         if (end + 1 < n && text[end] == ' ' && ascii::islower(at(end + 1)))
           acts = kPeopleVerbs.count(text.substr(end + 1, word_end(end + 1) - end - 1)) > 0;
-        // "The Big Three Killed My Baby", "Tube Snake Boogie": a longer run
-        // of capitalised words is a title, not a name.
-        // (A role, an article or a label before the name, or a possessive
-        // ending it, are no part of a run: "Producer Candelario Hammes", "The
-        // Sydni Stiedemann version", "Marley Jast's Cautionary Tales".)
-        const bool run_after = end + 1 < n && text[end] == ' ' && is_cap_start(end + 1) &&
+        // "The Big Three Killed My Baby": unknown words followed by two more
+        // capitalised words are a title, not a name ("Adaeze Okafor I would",
+        // "Adaeze Okafor Monday" are names; a possessive ends the name:
+        // "Marley Jast's Cautionary Tales").
+        auto capital_after = [&](size_t x) {
+          return x + 1 < n && text[x] == ' ' && is_cap_start(x + 1) ? word_end(x + 1) : x;
+        };
+        const size_t one = capital_after(end);
+        const bool title_run = !known && one > end && capital_after(one) > one &&
                                strip_possessive(text.substr(s, end - s)).size() == end - s;
-        const bool run_before = gap == " " && !prev.empty() && is_cap_start(ps) &&
-                                !kTitleSet.count(prev) && !lower_eq_label(prev) &&
-                                !kRole.count(prev) && !g.common.count(prev);
-        const bool title_run = !known && (run_after || run_before);
         if (!not_name && !title_run &&
             (own_line || (!sentence_start && !known) || (sentence_start && (known || acts)))) {
           out.push_back(Hit{s, end, known ? 0.75 : 0.55, ""});
@@ -912,11 +924,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       // Madison": after a journey or a street, a lone name is a town.
       if (!sentence_start && gap == ", " && street_word(prev)) score = 0.4;
       if (!sentence_start && gap == " " && (prev == "to" || prev == "from")) {
-        static const WordSet kJourney = {"flew",      "moved",    "drove",     "returned",
-                                         "travelled", "traveled", "relocated", "here",
-                                         "back",      "commuted", "emigrated", "immigrated"};
+        static const WordSet kJourney = {"flew",      "moved",     "drove",     "returned",
+                                         "travelled", "traveled",  "relocated", "here",
+                                         "commuted",  "emigrated", "immigrated"};
         size_t pps;
-        if (kJourney.count(word_before_pos(ps, &pps, nullptr))) score = 0.4;
+        // ("drove to Jessica's house": a possessive is a person's.)
+        if (bare_w.size() == w.size() && kJourney.count(word_before_pos(ps, &pps, nullptr)))
+          score = 0.4;
       }
       out.push_back(Hit{s, e, score, ""});
     }
