@@ -450,8 +450,11 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
     }
     if (unknown > 0 && (known < 2 || unknown > known)) {
       size_t kept = first;
-      for (size_t q = first; q < more.size(); ++q)
-        if (!unknown_item[q]) more[kept++] = more[q];
+      for (size_t q = first; q < more.size(); ++q) {
+        if (unknown_item[q]) continue;
+        unknown_item[kept] = 0;
+        more[kept++] = more[q];
+      }
       more.resize(kept);
       unknown_item.resize(kept);
     }
