@@ -405,6 +405,13 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
     const size_t first = more.size();
     int known = known_word(out[k].start, word_end(out[k].start)) ? 1 : 0, unknown = 0;
     unknown_item.resize(first);
+    // An item [a, end) whose first word ends at we.
+    auto add = [&](size_t a, size_t we, size_t end) {
+      more.push_back(Hit{a, end, kListed, ""});
+      unknown_item.push_back(!known_word(a, we));
+      known += !unknown_item.back();
+      unknown += unknown_item.back();
+    };
     // Forward: "Hudson, Gaylord and Runte".
     for (size_t e = out[k].end;;) {
       const size_t a = e + sep_after(e);
@@ -420,10 +427,7 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
         known += known_word(a, we);
         break;
       }
-      more.push_back(Hit{a, end, kListed, ""});
-      unknown_item.push_back(!known_word(a, we));
-      known += !unknown_item.back();
-      unknown += unknown_item.back();
+      add(a, we, end);
       e = end;
     }
     // Backward: "Padberg and Nolan".
@@ -442,10 +446,7 @@ void list_names(std::string_view text, std::vector<Hit>& out, NameWord name_word
       if (text.compare(b, 2, ", ") == 0 && a > 0 && !sep_before(a) && text[a - 1] != '\n' &&
           !(a >= 2 && text.compare(a - 2, 2, ": ") == 0))
         break;
-      more.push_back(Hit{a, b, kListed, ""});
-      unknown_item.push_back(!known_word(a, b));
-      known += !unknown_item.back();
-      unknown += unknown_item.back();
+      add(a, b, b);
       s = a;
     }
     if (unknown > 0 && (known < 2 || unknown > known)) {
