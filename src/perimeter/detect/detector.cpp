@@ -863,6 +863,13 @@ class DetectorImpl final : public Detector {
         std::sort(items.begin(), items.end());
         items_built = true;
       };
+      // Calls f(index into found) for each of rule `ri`'s candidates starting at `at`.
+      auto each_item_at = [&](uint32_t ri, size_t at, auto&& f) {
+        build_items();
+        for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
+             it != items.end() && it->first == at; ++it)
+          if (found[it->second].rule == ri) f(it->second);
+      };
       // Raises rule `ri`'s candidate that starts at `at`, set off by `sep`,
       // as an item its label names (as a context word would) and queues it
       // in `labelled`. With no candidate there, a gated rule is scanned for
@@ -885,19 +892,16 @@ class DetectorImpl final : public Detector {
           found.push_back(Cand{at, end, rule.score, id, &kListItem, false, ri});
           return true;
         }
-        build_items();
         bool any = false;
-        for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
-             it != items.end() && it->first == at; ++it) {
-          Cand& c = found[it->second];
-          if (c.rule != ri) continue;
+        each_item_at(ri, at, [&](uint32_t i) {
+          Cand& c = found[i];
           any = true;
           if (!c.context && c.score < meta(c.entity).threshold) {
             c.score = internal::boosted(c.score);
             c.context = true;
           }
-          if (c.score >= meta(c.entity).threshold) labelled.push_back(it->second);
-        }
+          if (c.score >= meta(c.entity).threshold) labelled.push_back(i);
+        });
         if (any || !context_gated(ri)) return any;
         if (scanned_at != at) {  // one scan serves every rule of a table cell
           scanned_at = at;
@@ -917,16 +921,13 @@ class DetectorImpl final : public Detector {
       // Gives rule `ri`'s candidate of its own type that starts at `at` the
       // type of the column it is in (Rule::column_entity).
       auto relabel_at = [&](uint32_t ri, size_t at) {
-        build_items();
-        const internal::Rule& rule = rules_[ri];
-        for (auto it = std::lower_bound(items.begin(), items.end(), std::make_pair(at, 0u));
-             it != items.end() && it->first == at; ++it) {
-          Cand& c = found[it->second];
-          if (c.rule != ri || c.entity != rule_entity_[ri]) continue;
-          c.entity = id_of(rule.column_entity);
+        each_item_at(ri, at, [&](uint32_t i) {
+          Cand& c = found[i];
+          if (c.entity != rule_entity_[ri]) return;
+          c.entity = id_of(rules_[ri].column_entity);
           c.score = std::max(c.score, 0.85);
           c.context = true;
-        }
+        });
       };
       // A table's column header names the cells below it: "Passport" heads
       // a column of passport numbers, most rows far from the word.

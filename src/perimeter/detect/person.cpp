@@ -43,7 +43,9 @@ class WordSet {
     put(w);
   }
   size_t count(std::string_view w) const {
-    if (slots_.empty() || w.empty() || !(filter_[bit(w) >> 6] >> (bit(w) & 63) & 1)) return 0;
+    if (slots_.empty() || w.empty()) return 0;
+    const unsigned f = bit(w);
+    if (!(filter_[f >> 6] >> (f & 63) & 1)) return 0;
     const uint64_t h = hash(w);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -76,7 +78,10 @@ class WordSet {
     return h ^ (h >> 29);
   }
   void put(std::string_view w) {
-    if (!w.empty()) filter_[bit(w) >> 6] |= uint64_t{1} << (bit(w) & 63);
+    if (!w.empty()) {
+      const unsigned f = bit(w);
+      filter_[f >> 6] |= uint64_t{1} << (f & 63);
+    }
     const uint64_t h = hash(w);
     const size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
@@ -104,6 +109,8 @@ class WordSet {
 
 struct Gazetteer {
   WordSet given, surname, common;
+  // True if `w` is a given name or a surname.
+  bool knows(std::string_view w) const { return given.count(w) > 0 || surname.count(w) > 0; }
   Gazetteer() {
     auto load = [](const char* data, WordSet& set) {
       std::string_view all(data);
@@ -577,13 +584,13 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
 
   // After "I'm" or "I am", a capitalised word is a name if the gazetteer
   // knows it or the surname that follows ("I'm Kariane Fisher"), not so
-  // "I'm Canadian". [s, e) is the word after the label.
-  auto introduced_name = [&](size_t s, size_t e) {
+  // "I'm Canadian". [s, e) is the word after the label, `end` = extend(e, 2).
+  auto introduced_name = [&](size_t s, size_t e, size_t end) {
     if (g.given.count(text.substr(s, e - s))) return true;
-    size_t end = extend(e, 2), ls = end;
+    size_t ls = end;
     while (ls > e && letter(at(ls - 1))) --ls;
     const std::string_view last = text.substr(ls, end - ls);
-    return end > e && (g.surname.count(last) > 0 || g.given.count(last) > 0);
+    return end > e && g.knows(last);
   };
 
   static const WordSet kPlacePrefix = {"Lake",  "Port", "New",   "North", "South", "East",  "West",
@@ -718,12 +725,12 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
         labelled = (prev == "is" && (equals_ci(pprev, "name") || equals_ci(pprev, "this"))) ||
                    (prev == "am" && pprev == "I") ||
                    (prev == "me" && (equals_ci(pprev, "call") || pprev == "calls"));
-        if (labelled && prev == "am") labelled = introduced_name(s, e);
+        if (labelled && prev == "am") labelled = introduced_name(s, e, extend(e, 2));
         if (equals_ci(pprev, "name")) label_score = 0.9;
       } else if (gap == " " && (prev == "Iam" || prev == "I\u2019m" ||
                                 (prev == "m" && ps >= 2 && text.substr(ps - 2, 2) == "I'" &&
                                  (ps == 2 || !letter(at(ps - 3)))))) {
-        labelled = introduced_name(s, e);  // "I'm Kariane Fisher"
+        labelled = introduced_name(s, e, extend(e, 2));  // "I'm Kariane Fisher"
       } else if (gap == " ") {
         // "my son Jake", "named him Caden", "was called Jaquan White",
         // '"...," says Kerluke.'
@@ -755,8 +762,9 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           // "So jealous! said Taurean").
           const bool quoted = says && (ascii::has_any_of(pgap, "\"") ||
                                        pgap.find("\u201D") != std::string_view::npos);
-          const bool known = introduced_name(s, e);
-          const bool name_like = known || extend(e, 2) > e;
+          const size_t ext = extend(e, 2);
+          const bool known = introduced_name(s, e, ext);
+          const bool name_like = known || ext > e;
           // "Why? asked Legal", "spoke with Pharmacy": after an exclamation or
           // question, and after "at"/"to"/"with", only a name the gazetteer knows.
           const bool exclaimed = says && ascii::has_any_of(pgap, "!?");
@@ -809,7 +817,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       if (end > e && g.common.count(w) && g.surname.count(w) && !kPlacePrefix.count(w)) {
         size_t q = e + 1;
         std::string_view next = strip_possessive(text.substr(q, word_end(q) - q));
-        named_pair = (g.given.count(next) || g.surname.count(next)) && !g.common.count(next);
+        named_pair = g.knows(next) && !g.common.count(next);
       }
       // A label is not part of the name after it: "Contact John Smith".
       if (end > e && (!g.common.count(w) || named_pair) && !street_word(w) && has_lower(w) &&
@@ -826,7 +834,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
           while (q < end && !letter(at(q))) ++q;
           size_t qe = word_end(q);
           std::string_view x = text.substr(q, qe - q);
-          known = known || g.surname.count(x) > 0 || g.given.count(x) > 0;
+          known = known || g.knows(x);
           not_name = not_name || kNotName.count(strip_possessive(x)) > 0;
           q = qe;
         }
@@ -869,8 +877,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       size_t we = word_end(e + 1);
       std::string_view next = text.substr(e + 1, we - e - 1);
       std::string_view bare = strip_possessive(next);
-      if ((g.surname.count(bare) || g.given.count(bare)) && !g.common.count(bare) &&
-          !street_word(bare) && !lower_eq_label(w)) {
+      if (g.knows(bare) && !g.common.count(bare) && !street_word(bare) && !lower_eq_label(w)) {
         size_t end = extend(e, 2);
         // "Producer Lilly", "Zombie Wolf": an unknown word before a given name is
         // usually a role; before a surname it is usually a given name we lack.
@@ -950,7 +957,7 @@ void find_persons(std::string_view text, std::vector<Hit>& out) {
       },
       [&](size_t s, size_t e) {
         const std::string_view w = strip_possessive(text.substr(s, e - s));
-        return g.given.count(w) > 0 || g.surname.count(w) > 0;
+        return g.knows(w);
       },
       word_end, [&](size_t e) { return extend(e, 2); });
   // A possessive "'s" is not part of the name.

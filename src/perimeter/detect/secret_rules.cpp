@@ -427,10 +427,6 @@ bool provider_shape_ok(const std::string& key, std::string_view v) {
   return true;
 }
 
-// `key = "value"` in any common syntax: the rule matches the key word; this
-// walks forward over the rest of the identifier, quotes, a type name, the
-// operator and an auth scheme to the value, then judges key and value.
-// Bounded: at most ~1 KB past the key word.
 // The gates every assigned secret value passes, whatever its key: 10-1000
 // bytes, no blank, a digit or a sign, no placeholder, benign value or
 // reference, and random enough (cheapest first).
@@ -469,6 +465,10 @@ size_t secret_item(std::string_view t, size_t start) {
   return secret_value(t.substr(start, e - start)) ? e : start;
 }
 
+// `key = "value"` in any common syntax: the rule matches the key word; this
+// walks forward over the rest of the identifier, quotes, a type name, the
+// operator and an auth scheme to the value, then judges key and value.
+// Bounded: at most ~1 KB past the key word.
 bool assignment_check(std::string_view t, Hit& h) {
   size_t n = t.size();
   size_t limit = std::min(n, h.end + 1100);
