@@ -518,10 +518,8 @@ class PiiGenerator {
     if (!own_label && !self_evident().count(type)) return false;
     const std::string f = form == "csv" || form == "markdown" ? "table" : form;
     const auto& bad = leaking_list_forms();
-    const bool context = !self_evident().count(type);
     return !bad.count({type, f}) && !bad.count({type, "*"}) && !bad.count({"*", f}) &&
-           !(f != "table" && f != "mixed" && bad.count({type, "list"})) &&
-           !(context && bad.count({"*context", f}));
+           !(f != "table" && f != "mixed" && bad.count({type, "list"}));
   }
 
   // An item of a list written as `form`: of kind k, or (mixed) of another
